@@ -1,0 +1,405 @@
+//! Shape and dtype rules, one arm per primitive. They run when a node is recorded,
+//! so a bad call fails at the user's line with NumPy's exception class and words.
+
+use crate::dtype::{result_type, DType, Kind, Operand};
+use crate::error::{ErrorKind, IrError, Result};
+use crate::op::{ArgReduceOp, BinaryOp, Op, ReduceOp, Scalar, UnaryOp};
+use crate::types::{broadcast_shapes, PyTuple, Shape, TensorType};
+use smallvec::{smallvec, SmallVec};
+
+/// What a rule knows of an operand: its type, and its value when it is a weak Python scalar.
+#[derive(Clone, Debug)]
+pub struct Arg<'a> {
+    pub ty: &'a TensorType,
+    pub weak: Option<Scalar>,
+}
+
+impl Arg<'_> {
+    fn operand(&self) -> Operand {
+        match self.weak {
+            Some(v) => Operand::Weak(v.kind()),
+            None => Operand::Strong(self.ty.dtype),
+        }
+    }
+}
+
+/// The type of `op` applied to `args`.
+pub fn infer(op: &Op, args: &[Arg]) -> Result<TensorType> {
+    check_arity(op, args)?;
+    Ok(match op {
+        Op::Input { .. } => return Err(IrError::internal("input types come from the graph signature")),
+        Op::Const { dtype, .. } => TensorType::scalar(*dtype),
+        Op::Unary(u) => TensorType { dtype: unary_dtype(*u, args[0].ty.dtype)?, shape: args[0].ty.shape.clone() },
+        Op::Binary(_) | Op::Compare(_) => {
+            let (result, _) = elementwise_dtypes(op, args)?;
+            TensorType { dtype: result, shape: broadcast_shapes(&[&args[0].ty.shape, &args[1].ty.shape])? }
+        }
+        Op::Where => {
+            let (result, _) = elementwise_dtypes(op, args)?;
+            let shapes: Vec<&[i64]> = args.iter().map(|a| a.ty.shape.as_slice()).collect();
+            TensorType { dtype: result, shape: broadcast_shapes(&shapes)? }
+        }
+        Op::AddCMul => {
+            let dtype = args[0].ty.dtype;
+            if args.iter().any(|a| a.ty.dtype != dtype) {
+                return Err(IrError::internal("addcmul operands must share one dtype"));
+            }
+            let shapes: Vec<&[i64]> = args.iter().map(|a| a.ty.shape.as_slice()).collect();
+            TensorType { dtype, shape: broadcast_shapes(&shapes)? }
+        }
+        Op::Cast { to } => args[0].ty.with_dtype(*to),
+        Op::Reduce { op: r, axes, keepdims } => reduce_type(*r, args[0].ty, axes, *keepdims)?,
+        Op::ArgReduce { op: r, axis, keepdims } => arg_reduce_type(*r, args[0].ty, *axis, *keepdims)?,
+        Op::MatMul => matmul_type(args[0].ty, args[1].ty)?,
+        Op::Reshape { shape } => {
+            let ty = args[0].ty;
+            let numel: i64 = shape.iter().product();
+            if shape.iter().any(|&d| d < 0) || numel != ty.numel() {
+                return Err(IrError::value(format!(
+                    "cannot reshape array of size {} into shape {}",
+                    ty.numel(),
+                    PyTuple(shape)
+                )));
+            }
+            TensorType { dtype: ty.dtype, shape: shape.clone() }
+        }
+        Op::Permute { perm } => {
+            let ty = args[0].ty;
+            let mut seen = vec![false; ty.ndim()];
+            for &p in perm {
+                if p < 0 || p as usize >= ty.ndim() || seen[p as usize] {
+                    return Err(IrError::value("axes don't match array"));
+                }
+                seen[p as usize] = true;
+            }
+            if perm.len() != ty.ndim() {
+                return Err(IrError::value("axes don't match array"));
+            }
+            TensorType { dtype: ty.dtype, shape: perm.iter().map(|&p| ty.shape[p as usize]).collect() }
+        }
+        Op::Slice { dims } => {
+            let ty = args[0].ty;
+            if dims.len() > ty.ndim() {
+                return Err(IrError::new(ErrorKind::IndexError, "too many indices for array"));
+            }
+            let mut shape = ty.shape.clone();
+            for (axis, d) in dims.iter().enumerate() {
+                let n = ty.shape[axis];
+                let last = d.start + (d.len - 1).max(0) * d.step;
+                let ok = d.step != 0 && d.len >= 0 && (d.len == 0 || (0..n).contains(&d.start) && (0..n).contains(&last));
+                if !ok {
+                    return Err(IrError::internal(format!("slice {d:?} out of range for axis {axis} of size {n}")));
+                }
+                shape[axis] = d.len;
+            }
+            TensorType { dtype: ty.dtype, shape }
+        }
+    })
+}
+
+fn check_arity(op: &Op, args: &[Arg]) -> Result<()> {
+    if args.len() != op.arity() {
+        return Err(IrError::internal(format!("{} takes {} operands, got {}", op.name(), op.arity(), args.len())));
+    }
+    Ok(())
+}
+
+fn no_loop(name: &str, dtypes: &[DType]) -> IrError {
+    let names: Vec<String> = dtypes.iter().map(|d| format!("dtype('{}')", d.numpy_name())).collect();
+    IrError::type_(format!(
+        "ufunc '{name}' not supported for the input types, and the inputs could not be safely coerced to any supported types according to the casting rule ''safe'' (got {})",
+        names.join(", ")
+    ))
+}
+
+pub fn unary_dtype(op: UnaryOp, d: DType) -> Result<DType> {
+    use UnaryOp::*;
+    match op {
+        Neg if d.is_bool() => Err(IrError::type_(
+            "The numpy boolean negative, the `-` operator, is not supported, use the `~` operator or the logical_not function instead.",
+        )),
+        Invert if !d.is_exact() => Err(no_loop(op.name(), &[d])),
+        Neg | Abs | Invert => Ok(d),
+        _ if op.is_float_only() => Ok(d.to_inexact()),
+        _ => Ok(d),
+    }
+}
+
+/// `(result dtype, compute dtype)` of an elementwise op with several operands.
+/// The compute dtype is the one every (non-condition) operand is cast to.
+pub fn elementwise_dtypes(op: &Op, args: &[Arg]) -> Result<(DType, DType)> {
+    let values = match op {
+        Op::Where => &args[1..],
+        _ => args,
+    };
+    let operands: Vec<Operand> = values.iter().map(Arg::operand).collect();
+    let common = result_type(&operands);
+    let dtypes: Vec<DType> = values.iter().map(|a| a.ty.dtype).collect();
+    let (result, compute) = match op {
+        Op::Binary(b) => {
+            use BinaryOp::*;
+            let compute = match b {
+                Sub if common.is_bool() => {
+                    return Err(IrError::type_(
+                        "numpy boolean subtract, the `-` operator, is not supported, use the bitwise_xor, the `^` operator, or the logical_xor function instead.",
+                    ))
+                }
+                TrueDiv if common.is_exact() => DType::F64,
+                FloorDiv | Rem | Pow if common.is_bool() => DType::I8,
+                FloorDiv | Rem if common.is_complex() => return Err(no_loop(b.name(), &dtypes)),
+                BitAnd | BitOr | BitXor if !common.is_exact() => return Err(no_loop(b.name(), &dtypes)),
+                _ => common,
+            };
+            (compute, compute)
+        }
+        Op::Compare(_) => (DType::Bool, comparison_dtype(common, values)?),
+        Op::Where => (common, common),
+        _ => return Err(IrError::internal(format!("{} is not elementwise", op.name()))),
+    };
+    if !matches!(op, Op::Compare(_)) {
+        for a in values {
+            check_weak_fits(a, compute)?;
+        }
+    }
+    Ok((result, compute))
+}
+
+/// NumPy compares a Python int outside the array's range exactly; do it in int64.
+fn comparison_dtype(common: DType, values: &[Arg]) -> Result<DType> {
+    let mut dtype = common;
+    for a in values {
+        if let (Some(Scalar::Int(v)), Some((lo, hi))) = (a.weak, common.int_range()) {
+            let fits_i64 = (i64::MIN as i128..=i64::MAX as i128).contains(&v);
+            if v < lo || v > hi {
+                if !fits_i64 || common == DType::I64 || common == DType::U64 {
+                    return Err(IrError::unsupported(format!(
+                        "comparing {} with the Python integer {v} outside its range",
+                        common.numpy_name()
+                    )));
+                }
+                dtype = DType::I64;
+            }
+        }
+    }
+    Ok(dtype)
+}
+
+/// NumPy 2 raises when a weak Python int does not fit the dtype it is used at.
+fn check_weak_fits(a: &Arg, dtype: DType) -> Result<()> {
+    if let (Some(Scalar::Int(v)), Some((lo, hi))) = (a.weak, dtype.int_range()) {
+        if v < lo || v > hi {
+            return Err(IrError::new(
+                ErrorKind::OverflowError,
+                format!("Python integer {v} out of bounds for {}", dtype.numpy_name()),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The dtype a reduction accumulates and returns in (NumPy's defaults).
+pub fn reduce_dtype(op: ReduceOp, d: DType) -> DType {
+    use ReduceOp::*;
+    match op {
+        Sum | Prod if d.is_bool() || (d.is_int() && d.itemsize() < 8) => {
+            if d.is_unsigned() {
+                DType::U64
+            } else {
+                DType::I64
+            }
+        }
+        Mean if d.is_exact() => DType::F64,
+        Any | All => DType::Bool,
+        _ => d,
+    }
+}
+
+fn reduced_shape(shape: &[i64], axes: &[i64], keepdims: bool) -> Shape {
+    shape
+        .iter()
+        .enumerate()
+        .filter_map(|(i, &d)| match (axes.contains(&(i as i64)), keepdims) {
+            (false, _) => Some(d),
+            (true, true) => Some(1),
+            (true, false) => None,
+        })
+        .collect()
+}
+
+fn check_axes(axes: &[i64], ndim: usize) -> Result<()> {
+    let mut sorted = axes.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    if sorted.len() != axes.len() || axes.iter().any(|&a| a < 0 || a as usize >= ndim) || sorted != axes {
+        return Err(IrError::internal(format!("axes {axes:?} are not normalized for ndim {ndim}")));
+    }
+    Ok(())
+}
+
+fn reduce_type(op: ReduceOp, ty: &TensorType, axes: &[i64], keepdims: bool) -> Result<TensorType> {
+    check_axes(axes, ty.ndim())?;
+    let shape = reduced_shape(&ty.shape, axes, keepdims);
+    let empty_axis = axes.iter().any(|&a| ty.shape[a as usize] == 0);
+    let out_size: i64 = shape.iter().product();
+    if matches!(op, ReduceOp::Max | ReduceOp::Min) && empty_axis && out_size > 0 {
+        let name = if op == ReduceOp::Max { "maximum" } else { "minimum" };
+        return Err(IrError::value(format!("zero-size array to reduction operation {name} which has no identity")));
+    }
+    Ok(TensorType { dtype: reduce_dtype(op, ty.dtype), shape })
+}
+
+fn arg_reduce_type(op: ArgReduceOp, ty: &TensorType, axis: Option<i64>, keepdims: bool) -> Result<TensorType> {
+    let (empty, shape): (bool, Shape) = match axis {
+        None => (ty.numel() == 0, if keepdims { smallvec![1; ty.ndim()] } else { Shape::new() }),
+        Some(a) => {
+            check_axes(&[a], ty.ndim())?;
+            let shape = reduced_shape(&ty.shape, &[a], keepdims);
+            (ty.shape[a as usize] == 0 && shape.iter().product::<i64>() > 0, shape)
+        }
+    };
+    if empty {
+        return Err(IrError::value(format!("attempt to get {} of an empty sequence", op.name())));
+    }
+    Ok(TensorType { dtype: DType::I64, shape })
+}
+
+fn matmul_type(a: &TensorType, b: &TensorType) -> Result<TensorType> {
+    const SIG: &str = "(n?,k),(k,m?)->(n?,m?)";
+    for (i, t) in [a, b].iter().enumerate() {
+        if t.ndim() == 0 {
+            return Err(IrError::value(format!(
+                "matmul: Input operand {i} does not have enough dimensions (has 0, gufunc core with signature {SIG} requires 1)"
+            )));
+        }
+    }
+    let operands = [Operand::Strong(a.dtype), Operand::Strong(b.dtype)];
+    let dtype = result_type(&operands);
+    let (ka, kb) = (a.shape[a.ndim() - 1], if b.ndim() == 1 { b.shape[0] } else { b.shape[b.ndim() - 2] });
+    if ka != kb {
+        return Err(IrError::value(format!(
+            "matmul: Input operand 1 has a mismatch in its core dimension 0, with gufunc signature {SIG} (size {kb} is different from {ka})"
+        )));
+    }
+    let batch_a: &[i64] = if a.ndim() > 2 { &a.shape[..a.ndim() - 2] } else { &[] };
+    let batch_b: &[i64] = if b.ndim() > 2 { &b.shape[..b.ndim() - 2] } else { &[] };
+    let mut shape = broadcast_shapes(&[batch_a, batch_b])?;
+    if a.ndim() >= 2 {
+        shape.push(a.shape[a.ndim() - 2]);
+    }
+    if b.ndim() >= 2 {
+        shape.push(b.shape[b.ndim() - 1]);
+    }
+    Ok(TensorType { dtype, shape })
+}
+
+/// The dtype each operand must have when the op runs: passes insert casts until
+/// every operand has it, so the backend's own promotion never decides a result.
+pub fn operand_dtypes(op: &Op, args: &[Arg], result: &TensorType) -> Result<SmallVec<[DType; 3]>> {
+    Ok(match op {
+        Op::Unary(_) => smallvec![result.dtype],
+        Op::Binary(_) | Op::Compare(_) => {
+            let (_, compute) = elementwise_dtypes(op, args)?;
+            smallvec![compute, compute]
+        }
+        Op::Where => smallvec![DType::Bool, result.dtype, result.dtype],
+        Op::AddCMul => smallvec![result.dtype; 3],
+        Op::MatMul => smallvec![result.dtype, result.dtype],
+        Op::Reduce { op: r, .. } => smallvec![match r {
+            ReduceOp::Any | ReduceOp::All => DType::Bool,
+            _ => result.dtype,
+        }],
+        _ => args.iter().map(|a| a.ty.dtype).collect(),
+    })
+}
+
+/// True where `kind` of Python scalar needs no cast to meet `dtype`.
+pub fn weak_kind_fits(kind: Kind, dtype: DType) -> bool {
+    kind <= dtype.kind()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::op::F64 as Bits;
+    use DType::*;
+
+    fn strong(t: &TensorType) -> Arg<'_> {
+        Arg { ty: t, weak: None }
+    }
+
+    #[test]
+    fn binary_rules_follow_numpy() {
+        let (i4, f4, b) = (TensorType::new(I32, [3]), TensorType::new(F32, [3]), TensorType::new(Bool, [3]));
+        let add: Op = "add".parse().unwrap();
+        assert_eq!(infer(&add, &[strong(&i4), strong(&f4)]).unwrap().dtype, F64);
+        let div: Op = "true_divide".parse().unwrap();
+        assert_eq!(infer(&div, &[strong(&i4), strong(&i4)]).unwrap().dtype, F64);
+        let fdiv: Op = "floor_divide".parse().unwrap();
+        assert_eq!(infer(&fdiv, &[strong(&b), strong(&b)]).unwrap().dtype, I8);
+        let sub: Op = "subtract".parse().unwrap();
+        assert_eq!(infer(&sub, &[strong(&b), strong(&b)]).unwrap_err().kind, ErrorKind::TypeError);
+        let and: Op = "bitwise_and".parse().unwrap();
+        assert_eq!(infer(&and, &[strong(&f4), strong(&i4)]).unwrap_err().kind, ErrorKind::TypeError);
+        let lt: Op = "less".parse().unwrap();
+        let t = infer(&lt, &[strong(&i4), strong(&f4)]).unwrap();
+        assert_eq!(t.dtype, Bool);
+        assert_eq!(operand_dtypes(&lt, &[strong(&i4), strong(&f4)], &t).unwrap().as_slice(), &[F64, F64]);
+    }
+
+    #[test]
+    fn weak_python_ints_must_fit() {
+        let i4 = TensorType::new(I32, [2]);
+        let c = TensorType::scalar(I64);
+        let add: Op = "add".parse().unwrap();
+        let big = Arg { ty: &c, weak: Some(Scalar::Int(1 << 40)) };
+        let e = infer(&add, &[strong(&i4), big.clone()]).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::OverflowError);
+        assert_eq!(e.message, "Python integer 1099511627776 out of bounds for int32");
+        let lt: Op = "less".parse().unwrap();
+        let t = infer(&lt, &[strong(&i4), big.clone()]).unwrap();
+        assert_eq!(operand_dtypes(&lt, &[strong(&i4), big], &t).unwrap()[0], I64);
+        let half = Arg { ty: &c, weak: Some(Scalar::Float(Bits(0.5))) };
+        assert_eq!(infer(&add, &[strong(&i4), half]).unwrap().dtype, F64);
+    }
+
+    #[test]
+    fn transcendentals_pick_numpys_float() {
+        assert_eq!(unary_dtype(UnaryOp::Sin, Bool).unwrap(), F16);
+        assert_eq!(unary_dtype(UnaryOp::Sin, I8).unwrap(), F16);
+        assert_eq!(unary_dtype(UnaryOp::Exp, I16).unwrap(), F32);
+        assert_eq!(unary_dtype(UnaryOp::Log, I32).unwrap(), F64);
+        assert_eq!(unary_dtype(UnaryOp::Sqrt, F32).unwrap(), F32);
+        assert!(unary_dtype(UnaryOp::Neg, Bool).is_err());
+    }
+
+    #[test]
+    fn reductions_accumulate_like_numpy() {
+        let t = TensorType::new(I32, [2, 3]);
+        let sum: Op = "sum[axes=(1,),keepdims=true]".parse().unwrap();
+        assert_eq!(infer(&sum, &[strong(&t)]).unwrap(), TensorType::new(I64, [2, 1]));
+        let mean: Op = "mean[axes=(0,1),keepdims=false]".parse().unwrap();
+        assert_eq!(infer(&mean, &[strong(&t)]).unwrap(), TensorType::scalar(F64));
+        let empty = TensorType::new(F64, [3, 0]);
+        let max: Op = "max[axes=(1,),keepdims=false]".parse().unwrap();
+        assert_eq!(infer(&max, &[strong(&empty)]).unwrap_err().kind, ErrorKind::ValueError);
+        let argmax: Op = "argmax[axis=None,keepdims=false]".parse().unwrap();
+        assert!(infer(&argmax, &[strong(&empty)]).is_err());
+    }
+
+    #[test]
+    fn matmul_shapes_follow_numpy() {
+        let mm: Op = "matmul".parse().unwrap();
+        let (a, b, v) = (TensorType::new(F64, [2, 3]), TensorType::new(F32, [3, 4]), TensorType::new(I32, [3]));
+        assert_eq!(infer(&mm, &[strong(&a), strong(&b)]).unwrap(), TensorType::new(F64, [2, 4]));
+        assert_eq!(infer(&mm, &[strong(&a), strong(&v)]).unwrap(), TensorType::new(F64, [2]));
+        assert_eq!(infer(&mm, &[strong(&v), strong(&v)]).unwrap(), TensorType::scalar(I32));
+        assert_eq!(infer(&mm, &[strong(&b), strong(&a)]).unwrap_err().kind, ErrorKind::ValueError);
+    }
+
+    #[test]
+    fn reshape_checks_size() {
+        let t = TensorType::new(F64, [2, 3]);
+        let r: Op = "reshape[shape=(4,)]".parse().unwrap();
+        assert_eq!(infer(&r, &[strong(&t)]).unwrap_err().message, "cannot reshape array of size 6 into shape (4,)");
+    }
+}
