@@ -1,0 +1,81 @@
+//! `promote`: insert explicit casts so that every op sees its operands in the
+//! dtype NumPy computes in. After this stage libtorch's own promotion rules never
+//! decide a result dtype (the extractor gives an op with mismatched operands an
+//! infinite cost).
+
+use crate::analysis::{arg_infos, NpEGraph, TypeAnalysis};
+use crate::lang::ENode;
+use crate::node_rule::NodeRule;
+use egg::{Id, Rewrite};
+use ir::{operand_dtypes, DType, Op, Scalar};
+use smallvec::SmallVec;
+
+pub fn rules() -> Vec<Rewrite<ENode, TypeAnalysis>> {
+    vec![
+        NodeRule::rewrite("elementwise-promote", |g, n| n.op.is_elementwise() && needs_casts(g, n), insert_casts),
+        NodeRule::rewrite("reduce-promote", |g, n| matches!(n.op, Op::Reduce { .. }) && needs_casts(g, n), insert_casts),
+        NodeRule::rewrite("matmul-promote", |g, n| n.op == Op::MatMul && needs_casts(g, n), insert_casts),
+        NodeRule::rewrite("cast-const-fold", is_cast_of_const, fold_cast_of_const),
+        NodeRule::rewrite("cast-identity", is_identity_cast, |g, n| Some(n.args[0]).filter(|_| is_identity_cast(g, n))),
+    ]
+}
+
+/// The dtypes `enode`'s operands must have, and the ones they have.
+fn operand_plan(egraph: &NpEGraph, enode: &ENode) -> Option<(SmallVec<[DType; 3]>, SmallVec<[DType; 3]>)> {
+    let args = arg_infos(egraph, enode)?;
+    let result = crate::analysis::infer_enode(egraph, enode)?;
+    let want = operand_dtypes(&enode.op, &args, &result).ok()?;
+    let have = args.iter().map(|a| a.ty.dtype).collect();
+    Some((want, have))
+}
+
+/// True where some operand is not in the op's compute dtype (or is a weak literal).
+pub fn needs_casts(egraph: &NpEGraph, enode: &ENode) -> bool {
+    let weak = enode.args.iter().any(|&a| egraph[a].data.as_ref().is_some_and(|t| t.weak.is_some()));
+    operand_plan(egraph, enode).is_some_and(|(want, have)| want != have) || weak
+}
+
+fn insert_casts(egraph: &mut NpEGraph, enode: &ENode) -> Option<Id> {
+    let (want, _) = operand_plan(egraph, enode)?;
+    let args: SmallVec<[Id; 3]> = enode
+        .args
+        .iter()
+        .zip(want)
+        .map(|(&a, to)| {
+            let data = egraph[a].data.as_ref().expect("operand_plan checked the operands' types");
+            if data.ty.dtype == to && data.weak.is_none() {
+                a
+            } else {
+                egraph.add(ENode::new(Op::Cast { to }, [a]))
+            }
+        })
+        .collect();
+    Some(egraph.add(ENode { op: enode.op.clone(), args }))
+}
+
+fn const_in(egraph: &NpEGraph, id: Id) -> Option<Scalar> {
+    egraph[id].nodes.iter().find_map(|n| match n.op {
+        Op::Const { value, .. } => Some(value),
+        _ => None,
+    })
+}
+
+fn is_cast_of_const(egraph: &NpEGraph, enode: &ENode) -> bool {
+    matches!(enode.op, Op::Cast { .. }) && const_in(egraph, enode.args[0]).is_some()
+}
+
+fn fold_cast_of_const(egraph: &mut NpEGraph, enode: &ENode) -> Option<Id> {
+    let Op::Cast { to } = enode.op else { return None };
+    let value = const_in(egraph, enode.args[0])?;
+    Some(egraph.add(ENode::new(Op::Const { value: value.cast(to), dtype: to, weak: false }, [])))
+}
+
+fn is_identity_cast(egraph: &NpEGraph, enode: &ENode) -> bool {
+    match enode.op {
+        Op::Cast { to } => egraph[enode.args[0]]
+            .data
+            .as_ref()
+            .is_some_and(|t| t.ty.dtype == to && t.weak.is_none()),
+        _ => false,
+    }
+}

@@ -1,0 +1,151 @@
+//! One test per named rule (positive and negative), and the pipeline end to end.
+
+use egg::Rewrite;
+use ir::{DType, Graph, Op, TensorType};
+use passes::analysis::TypeAnalysis;
+use passes::lang::ENode;
+use passes::pipeline::{optimize, rewrite, Limits};
+
+fn rules_named(names: &[&str]) -> Vec<Rewrite<ENode, TypeAnalysis>> {
+    let all: Vec<_> = passes::promote::rules().into_iter().chain(passes::fuse::rules()).collect();
+    let picked: Vec<_> = all.into_iter().filter(|r| names.contains(&r.name.as_str())).collect();
+    assert_eq!(picked.len(), names.len(), "unknown rule among {names:?}");
+    picked
+}
+
+fn op(text: &str) -> Op {
+    text.parse().unwrap()
+}
+
+/// Build `graph f(inputs) { ... }` from (op text, operand indices) rows; operands
+/// index the inputs first, then the rows. The last row is the output.
+fn build(inputs: &[(DType, &[i64])], rows: &[(&str, &[usize])]) -> Graph {
+    let mut g = Graph::new("f");
+    let mut vals: Vec<_> = inputs
+        .iter()
+        .enumerate()
+        .map(|(i, (d, s))| g.add_input(format!("x{i}"), TensorType::new(*d, s)))
+        .collect();
+    for (text, args) in rows {
+        let args: Vec<_> = args.iter().map(|&i| vals[i]).collect();
+        vals.push(g.add(op(text), &args).unwrap());
+    }
+    g.outputs = vec![*vals.last().unwrap()];
+    g
+}
+
+fn run(g: &Graph, names: &[&str]) -> String {
+    let (out, _) = rewrite(g, &rules_named(names), Limits::default()).unwrap();
+    out.verify().unwrap();
+    out.to_string()
+}
+
+fn body(dump: &str) -> Vec<String> {
+    dump.lines().skip(1).filter(|l| !l.starts_with('}')).map(|l| l.split(" = ").last().unwrap().trim().to_string()).collect()
+}
+
+#[test]
+fn elementwise_promote() {
+    let g = build(&[(DType::I32, &[3]), (DType::F32, &[3])], &[("add", &[0, 1])]);
+    assert_eq!(body(&run(&g, &["elementwise-promote"])), ["cast[to=f64] %x0", "cast[to=f64] %x1", "add %0, %1", "return %2"]);
+    // A comparison computes in the promoted dtype but returns bool.
+    let g = build(&[(DType::I64, &[3]), (DType::F32, &[3])], &[("less", &[0, 1])]);
+    assert_eq!(body(&run(&g, &["elementwise-promote"])), ["cast[to=f64] %x0", "cast[to=f64] %x1", "less %0, %1", "return %2"]);
+    // Nothing to do when operands already agree.
+    let g = build(&[(DType::F32, &[3]), (DType::F32, &[3])], &[("add", &[0, 1])]);
+    assert_eq!(body(&run(&g, &["elementwise-promote"])), ["add %x0, %x1", "return %0"]);
+}
+
+#[test]
+fn reduce_promote() {
+    let g = build(&[(DType::I32, &[2, 3])], &[("sum[axes=(1,),keepdims=false]", &[0])]);
+    assert_eq!(body(&run(&g, &["reduce-promote"])), ["cast[to=i64] %x0", "sum[axes=(1,),keepdims=false] %0", "return %1"]);
+    let g = build(&[(DType::F32, &[2, 3])], &[("any[axes=(0,1),keepdims=false]", &[0])]);
+    assert_eq!(body(&run(&g, &["reduce-promote"])), ["cast[to=b8] %x0", "any[axes=(0,1),keepdims=false] %0", "return %1"]);
+    let g = build(&[(DType::F32, &[2, 3])], &[("max[axes=(0,),keepdims=false]", &[0])]);
+    assert_eq!(body(&run(&g, &["reduce-promote"])), ["max[axes=(0,),keepdims=false] %x0", "return %0"]);
+}
+
+#[test]
+fn matmul_promote() {
+    let g = build(&[(DType::I32, &[2, 3]), (DType::F32, &[3])], &[("matmul", &[0, 1])]);
+    assert_eq!(body(&run(&g, &["matmul-promote"])), ["cast[to=f64] %x0", "cast[to=f64] %x1", "matmul %0, %1", "return %2"]);
+}
+
+#[test]
+fn cast_const_fold() {
+    let g = build(&[(DType::F32, &[3])], &[("const[value=0.1:weak_float]", &[]), ("multiply", &[0, 1])]);
+    let out = run(&g, &["elementwise-promote", "cast-const-fold"]);
+    // The weak Python float becomes an f32 literal: the array's dtype decides (NEP 50).
+    assert_eq!(body(&out), [format!("multiply %x0, {}:f32", 0.1f32 as f64), "return %0".into()]);
+}
+
+#[test]
+fn cast_identity() {
+    let g = build(&[(DType::F32, &[3])], &[("cast[to=f32]", &[0]), ("sin", &[1])]);
+    assert_eq!(body(&run(&g, &["cast-identity"])), ["sin %x0", "return %0"]);
+    let g = build(&[(DType::F32, &[3])], &[("cast[to=f64]", &[0])]);
+    assert_eq!(body(&run(&g, &["cast-identity"])), ["cast[to=f64] %x0", "return %0"]);
+}
+
+#[test]
+fn add_mul_addcmul() {
+    let g = build(&[(DType::F64, &[3]), (DType::F64, &[3]), (DType::F64, &[3])], &[("multiply", &[0, 1]), ("add", &[3, 2])]);
+    assert_eq!(body(&run(&g, &["add-mul-addcmul"])), ["addcmul %x2, %x0, %x1", "return %0"]);
+    // Not on bools (torch has no bool addcmul) ...
+    let g = build(&[(DType::Bool, &[3]), (DType::Bool, &[3]), (DType::Bool, &[3])], &[("multiply", &[0, 1]), ("add", &[3, 2])]);
+    assert_eq!(body(&run(&g, &["add-mul-addcmul"])), ["multiply %x0, %x1", "add %0, %x2", "return %1"]);
+    // ... nor across a dtype change.
+    let g = build(&[(DType::F32, &[3]), (DType::F32, &[3]), (DType::F64, &[3])], &[("multiply", &[0, 1]), ("cast[to=f64]", &[3]), ("add", &[4, 2])]);
+    assert!(!run(&g, &["add-mul-addcmul"]).contains("addcmul"));
+}
+
+#[test]
+fn add_mul_addcmul_rhs() {
+    let g = build(&[(DType::F32, &[2, 3]), (DType::F32, &[3]), (DType::F32, &[2, 1])], &[("multiply", &[1, 2]), ("add", &[0, 3])]);
+    assert_eq!(body(&run(&g, &["add-mul-addcmul-rhs"])), ["addcmul %x0, %x1, %x2", "return %0"]);
+}
+
+#[test]
+fn pipeline_promotes_folds_fuses_and_drops_dead_code() {
+    let g = build(
+        &[(DType::F64, &[4]), (DType::I32, &[4])],
+        &[("const[value=2:weak_int]", &[]), ("multiply", &[0, 2]), ("add", &[3, 1]), ("sin", &[0])],
+    );
+    let mut g = g;
+    let fifth = g.values().nth(4).unwrap();
+    g.outputs = vec![fifth];
+    let (out, reports) = optimize(&g, Limits::default()).unwrap();
+    let names: Vec<_> = reports.iter().map(|r| r.name).collect();
+    assert_eq!(names, ["dce", "promote", "fuse", "dce"]);
+    assert_eq!(
+        out.to_string(),
+        "\
+graph f(%x0: f64[4], %x1: i32[4]) -> (f64[4]) {
+  %0: f64[4] = cast[to=f64] %x1
+  %1: f64[4] = addcmul %0, %x0, 2.0:f64
+  return %1
+}"
+    );
+}
+
+#[test]
+fn bounded_runs_report_why_they_stopped() {
+    let mut g = Graph::new("chain");
+    let mut v = g.add_input("x", TensorType::new(DType::F64, [8]));
+    for _ in 0..2000 {
+        let c = g.add(op("const[value=1.5:weak_float]"), &[]).unwrap();
+        let m = g.add(op("multiply"), &[v, c]).unwrap();
+        v = g.add(op("add"), &[m, v]).unwrap();
+    }
+    g.outputs = vec![v];
+    let (out, reports) = optimize(&g, Limits::default()).unwrap();
+    out.verify().unwrap();
+    assert!(reports[1].detail.starts_with("stopped: "), "{}", reports[1].detail);
+    // f32 * 2 stays f32 (the weak int takes the array's dtype); the f64 add then
+    // needs a cast between the two, so nothing fuses across it.
+    let g = build(&[(DType::F32, &[4]), (DType::I32, &[4])], &[("const[value=2:weak_int]", &[]), ("multiply", &[0, 2]), ("add", &[3, 1])]);
+    let (out, _) = optimize(&g, Limits::default()).unwrap();
+    assert_eq!(body(&out.to_string()), ["multiply %x0, 2.0:f32", "cast[to=f64] %0", "cast[to=f64] %x1", "add %1, %2", "return %3"]);
+    assert!(out.to_string().matches("addcmul").count() == 2000);
+}
