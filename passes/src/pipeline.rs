@@ -54,6 +54,9 @@ pub fn rewrite(graph: &Graph, rules: &[Rewrite<ENode, TypeAnalysis>], limits: Li
     let (egraph, roots) = to_egraph(graph);
     let runner = Runner::default()
         .with_egraph(egraph)
+        // Every rule here fires at most once per e-node; a backoff ban would leave
+        // some nodes unpromoted, so apply all matches each iteration.
+        .with_scheduler(egg::SimpleScheduler)
         .with_iter_limit(limits.iterations)
         .with_node_limit(limits.nodes)
         .with_time_limit(limits.time)
