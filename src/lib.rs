@@ -1,0 +1,34 @@
+//! `npcompile._core`: the graph builder the tracer records into, the compiled
+//! function with its plan cache and call fast path, and array ⇄ tensor conversion.
+
+mod builder;
+mod compiled;
+mod convert;
+mod errors;
+
+use pyo3::prelude::*;
+
+/// NumPy's promotion of two dtype names (for tests against np.promote_types).
+#[pyfunction]
+fn promote_types(a: &str, b: &str) -> PyResult<&'static str> {
+    let parse = |s: &str| s.parse::<ir::DType>().map_err(pyo3::exceptions::PyTypeError::new_err);
+    Ok(ir::promote_types(parse(a)?, parse(b)?).numpy_name())
+}
+
+#[pyfunction]
+fn map_leaves<'py>(obj: &Bound<'py, PyAny>, f: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    convert::map_leaves(obj, f)
+}
+
+#[pymodule]
+fn _core(py: Python<'_>, m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // Tensors cross into Python as torch.Tensor: torch must be loaded first.
+    py.import("torch")?;
+    m.add_class::<builder::GraphBuilder>()?;
+    m.add_class::<compiled::CompiledFunction>()?;
+    m.add("UnsupportedError", py.get_type::<errors::UnsupportedError>())?;
+    m.add("InternalError", py.get_type::<errors::InternalError>())?;
+    m.add_function(wrap_pyfunction!(promote_types, m)?)?;
+    m.add_function(wrap_pyfunction!(map_leaves, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,237 @@
+use super::plan::{Instr, Plan, TorchOp};
+use ir::{ArgReduceOp, BinaryOp, CompareOp, DType, Graph, IrError, Op, ReduceOp, Scalar, UnaryOp};
+use smallvec::SmallVec;
+use tch::{Device, Kind, Tensor};
+
+pub struct TorchBackend {
+    pub device: Device,
+}
+
+impl crate::Backend for TorchBackend {
+    type Plan = Plan;
+    type Error = IrError;
+    fn lower(&self, graph: &Graph) -> Result<Plan, IrError> {
+        lower(graph, self.device)
+    }
+}
+
+/// The libtorch dtype of a NumPy dtype. tch 0.24 has no kinds for uint16/32/64.
+pub fn kind_of(d: DType) -> Result<Kind, IrError> {
+    use DType::*;
+    Ok(match d {
+        Bool => Kind::Bool,
+        I8 => Kind::Int8,
+        I16 => Kind::Int16,
+        I32 => Kind::Int,
+        I64 => Kind::Int64,
+        U8 => Kind::Uint8,
+        F16 => Kind::Half,
+        F32 => Kind::Float,
+        F64 => Kind::Double,
+        C64 => Kind::ComplexFloat,
+        C128 => Kind::ComplexDouble,
+        U16 | U32 | U64 => return Err(IrError::unsupported(format!("dtype {} is not compiled yet", d.numpy_name()))),
+    })
+}
+
+fn torch_err(e: tch::TchError) -> IrError {
+    IrError::internal(format!("libtorch: {e}"))
+}
+
+fn const_tensor(value: Scalar, dtype: DType, device: Device) -> Result<Tensor, IrError> {
+    let kind = kind_of(dtype)?;
+    let t = match value.cast(dtype) {
+        Scalar::Bool(b) => Tensor::f_from_slice(&[b]),
+        Scalar::Int(i) => Tensor::f_from_slice(&[i as i64]),
+        Scalar::Float(f) => Tensor::f_from_slice(&[f.0]),
+        Scalar::Complex(..) => return Err(IrError::unsupported("complex literals are not compiled yet")),
+    }
+    .and_then(|t| t.f_to_kind(kind))
+    .and_then(|t| t.f_reshape([0i64; 0]))
+    .and_then(|t| t.f_to(device))
+    .map_err(torch_err)?;
+    Ok(t)
+}
+
+fn op_for(graph: &Graph, v: ir::Value) -> Result<TorchOp, IrError> {
+    use TorchOp as T;
+    let node = graph.node(v);
+    let args = graph.args(v);
+    let arg_dtype = |i: usize| graph.node(args[i]).ty.dtype;
+    let out = &node.ty;
+    Ok(match &node.op {
+        Op::Unary(u) => {
+            let d = out.dtype;
+            let base = match u {
+                UnaryOp::Neg => T::Neg,
+                UnaryOp::Abs if d.is_bool() => T::Copy,
+                UnaryOp::Abs => T::Abs,
+                UnaryOp::Invert if d.is_bool() => T::LogicalNot,
+                UnaryOp::Invert => T::BitNot,
+                UnaryOp::Sin => T::Sin,
+                UnaryOp::Cos => T::Cos,
+                UnaryOp::Tan => T::Tan,
+                UnaryOp::Exp => T::Exp,
+                UnaryOp::Log => T::Log,
+                UnaryOp::Sqrt => T::Sqrt,
+                UnaryOp::Tanh => T::Tanh,
+            };
+            // NumPy computes float16 math in float32 and rounds once.
+            if u.is_float_only() && d == DType::F16 {
+                T::Widened { op: Box::new(base), via: Kind::Float, back: Kind::Half }
+            } else {
+                base
+            }
+        }
+        Op::Binary(b) => {
+            let d = arg_dtype(0);
+            match b {
+                BinaryOp::Add | BinaryOp::Maximum if d.is_bool() => T::LogicalOr,
+                BinaryOp::Mul | BinaryOp::Minimum if d.is_bool() => T::LogicalAnd,
+                BinaryOp::Add => T::Add,
+                BinaryOp::Sub => T::Sub,
+                BinaryOp::Mul => T::Mul,
+                BinaryOp::TrueDiv => T::Div,
+                BinaryOp::FloorDiv if d.is_exact() => T::IntFloorDiv,
+                BinaryOp::FloorDiv => T::FloorDiv,
+                BinaryOp::Rem if d.is_exact() => T::IntRem,
+                BinaryOp::Rem => T::Rem,
+                BinaryOp::Pow if d.is_exact() => T::IntPow,
+                BinaryOp::Pow => T::Pow,
+                BinaryOp::Maximum => T::Maximum,
+                BinaryOp::Minimum => T::Minimum,
+                BinaryOp::BitAnd => T::BitAnd,
+                BinaryOp::BitOr => T::BitOr,
+                BinaryOp::BitXor => T::BitXor,
+            }
+        }
+        Op::Compare(c) => match c {
+            CompareOp::Eq => T::Eq,
+            CompareOp::Ne => T::Ne,
+            CompareOp::Lt => T::Lt,
+            CompareOp::Le => T::Le,
+            CompareOp::Gt => T::Gt,
+            CompareOp::Ge => T::Ge,
+        },
+        Op::Where => T::Where,
+        Op::Cast { to } => T::Cast(kind_of(*to)?),
+        Op::Reduce { op, axes, keepdims } => {
+            let (dims, keepdim) = (axes.to_vec(), *keepdims);
+            let bool_in = arg_dtype(0).is_bool();
+            match op {
+                ReduceOp::Sum => T::Sum { dims, keepdim },
+                ReduceOp::Prod => T::Prod { dims, keepdim },
+                ReduceOp::Mean => T::Mean { dims, keepdim },
+                ReduceOp::Max if bool_in => T::Any { dims, keepdim },
+                ReduceOp::Min if bool_in => T::All { dims, keepdim },
+                ReduceOp::Max => T::Amax { dims, keepdim },
+                ReduceOp::Min => T::Amin { dims, keepdim },
+                ReduceOp::Any => T::Any { dims, keepdim },
+                ReduceOp::All => T::All { dims, keepdim },
+            }
+        }
+        Op::ArgReduce { op, axis, keepdims } => {
+            let via = arg_dtype(0).is_bool().then_some(Kind::Uint8);
+            let (dim, keepdim, out_shape) = (*axis, *keepdims, out.shape.to_vec());
+            match op {
+                ArgReduceOp::ArgMax => T::ArgMax { dim, keepdim, out_shape, via },
+                ArgReduceOp::ArgMin => T::ArgMin { dim, keepdim, out_shape, via },
+            }
+        }
+        Op::MatMul if out.dtype.is_bool() => T::BoolMatMul,
+        Op::MatMul => T::MatMul,
+        Op::Reshape { shape } => T::Reshape(shape.to_vec()),
+        Op::Permute { perm } => T::Permute(perm.to_vec()),
+        Op::Slice { dims } => T::Slice(
+            dims.iter()
+                .enumerate()
+                .filter(|(axis, d)| !(d.start == 0 && d.step == 1 && d.len == graph.node(args[0]).ty.shape[*axis]))
+                .map(|(axis, d)| (axis as i64, d.start, d.len, d.step))
+                .collect(),
+        ),
+        Op::AddCMul => T::AddCMul,
+        Op::Input { .. } | Op::Const { .. } => return Err(IrError::internal("leaves are not instructions")),
+    })
+}
+
+/// Ops whose libtorch result may share memory with their operand.
+fn is_view(op: &TorchOp) -> bool {
+    matches!(op, TorchOp::Reshape(_) | TorchOp::Permute(_) | TorchOp::Slice(_))
+}
+
+/// Lower an optimized graph. Every operand must already be in its op's compute
+/// dtype (the `promote` stage guarantees it; this checks it again).
+pub fn lower(graph: &Graph, device: Device) -> Result<Plan, IrError> {
+    let n_inputs = graph.input_names.len();
+    let mut slot_of = vec![u32::MAX; graph.len()];
+    let mut next = n_inputs as u32;
+    let mut consts = vec![];
+    let mut instrs = vec![];
+    // The slot each slot's memory comes from (views share their operand's).
+    let mut root: Vec<u32> = (0..n_inputs as u32).collect();
+    let mut leaf_roots = vec![true; n_inputs];
+    for v in graph.values() {
+        let node = graph.node(v);
+        match &node.op {
+            Op::Input { index } => {
+                slot_of[v.index()] = *index;
+            }
+            Op::Const { value, dtype, weak } => {
+                if *weak {
+                    return Err(IrError::internal("a weak literal reached lowering unpromoted"));
+                }
+                slot_of[v.index()] = next;
+                consts.push((next, const_tensor(*value, *dtype, device)?));
+                root.push(next);
+                leaf_roots.push(true);
+                next += 1;
+            }
+            _ => {
+                let args = graph.args(v);
+                let infos = graph.arg_infos(&args);
+                let want = ir::operand_dtypes(&node.op, &infos, &node.ty)?;
+                if infos.iter().zip(&want).any(|(a, w)| a.ty.dtype != *w) {
+                    return Err(IrError::internal(format!("{} reached lowering with unpromoted operands", node.op)));
+                }
+                let op = op_for(graph, v)?;
+                let arg_slots: SmallVec<[u32; 3]> = args.iter().map(|a| slot_of[a.index()]).collect();
+                let out = next;
+                next += 1;
+                root.push(if is_view(&op) { root[arg_slots[0] as usize] } else { out });
+                leaf_roots.push(false);
+                slot_of[v.index()] = out;
+                instrs.push(Instr::Torch { op, args: arg_slots, out });
+            }
+        }
+    }
+    let outputs: Vec<u32> = graph.outputs.iter().map(|o| slot_of[o.index()]).collect();
+    let mut seen_roots = vec![];
+    let copy_out = outputs
+        .iter()
+        .map(|&o| {
+            let r = root[o as usize];
+            let copy = leaf_roots[r as usize] || seen_roots.contains(&r);
+            seen_roots.push(r);
+            copy
+        })
+        .collect();
+    // Free each slot after its last use; outputs live to the end.
+    let mut last_use = vec![usize::MAX; next as usize];
+    for (i, Instr::Torch { args, .. }) in instrs.iter().enumerate() {
+        for &a in args {
+            last_use[a as usize] = i;
+        }
+    }
+    let mut frees: Vec<SmallVec<[u32; 2]>> = vec![SmallVec::new(); instrs.len()];
+    for (slot, &i) in last_use.iter().enumerate() {
+        if i != usize::MAX && !outputs.contains(&(slot as u32)) {
+            frees[i].push(slot as u32);
+        }
+    }
+    let input_kinds = graph
+        .input_types()
+        .iter()
+        .map(|t| Ok((kind_of(t.dtype)?, t.shape.to_vec())))
+        .collect::<Result<_, IrError>>()?;
+    Ok(Plan { n_inputs, n_slots: next as usize, consts, instrs, frees, outputs, copy_out, input_kinds, device })
+}

@@ -1,0 +1,8 @@
+//! Lowering to libtorch: a `Plan` is a flat list of pre-resolved instructions over
+//! tensor slots. Every libtorch call is a fallible `f_*` call; nothing here panics.
+
+mod lower;
+mod plan;
+
+pub use lower::{kind_of, lower, TorchBackend};
+pub use plan::{Instr, Plan, PlanError, TorchOp};

@@ -1,0 +1,305 @@
+use smallvec::SmallVec;
+use std::fmt;
+use tch::{Kind, Tensor};
+
+/// Why a plan could not run. `Value` errors are NumPy's (`ValueError`).
+#[derive(Debug, Clone)]
+pub enum PlanError {
+    Value(String),
+    Torch(String),
+    Input(String),
+}
+
+impl fmt::Display for PlanError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PlanError::Value(m) | PlanError::Torch(m) | PlanError::Input(m) => f.write_str(m),
+        }
+    }
+}
+
+impl From<tch::TchError> for PlanError {
+    fn from(e: tch::TchError) -> Self {
+        PlanError::Torch(e.to_string())
+    }
+}
+
+/// One libtorch operation with its attributes resolved at lowering time.
+#[derive(Debug, Clone)]
+pub enum TorchOp {
+    Neg,
+    Abs,
+    BitNot,
+    LogicalNot,
+    Sin,
+    Cos,
+    Tan,
+    Exp,
+    Log,
+    Sqrt,
+    Tanh,
+    /// Compute a unary op in a wider float and round back (float16 on CPU).
+    Widened { op: Box<TorchOp>, via: Kind, back: Kind },
+    Add,
+    Sub,
+    Mul,
+    Div,
+    /// Integer floor division and remainder: NumPy gives 0 where the divisor is 0.
+    IntFloorDiv,
+    IntRem,
+    FloorDiv,
+    Rem,
+    /// Integer power: NumPy raises for negative exponents.
+    IntPow,
+    Pow,
+    Maximum,
+    Minimum,
+    /// bool max/min are or/and.
+    LogicalOr,
+    LogicalAnd,
+    BitAnd,
+    BitOr,
+    BitXor,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Where,
+    Cast(Kind),
+    Sum { dims: Vec<i64>, keepdim: bool },
+    Prod { dims: Vec<i64>, keepdim: bool },
+    Mean { dims: Vec<i64>, keepdim: bool },
+    Amax { dims: Vec<i64>, keepdim: bool },
+    Amin { dims: Vec<i64>, keepdim: bool },
+    Any { dims: Vec<i64>, keepdim: bool },
+    All { dims: Vec<i64>, keepdim: bool },
+    /// `dim: None` reduces the flattened tensor; `out_shape` restores keepdims there.
+    ArgMax { dim: Option<i64>, keepdim: bool, out_shape: Vec<i64>, via: Option<Kind> },
+    ArgMin { dim: Option<i64>, keepdim: bool, out_shape: Vec<i64>, via: Option<Kind> },
+    MatMul,
+    /// bool matmul: count in int64, then test nonzero.
+    BoolMatMul,
+    Reshape(Vec<i64>),
+    Permute(Vec<i64>),
+    /// (dim, start, len, step), step may be negative.
+    Slice(Vec<(i64, i64, i64, i64)>),
+    AddCMul,
+    /// Copy (used where a result must not alias an input).
+    Copy,
+}
+
+#[derive(Debug)]
+pub enum Instr {
+    Torch { op: TorchOp, args: SmallVec<[u32; 3]>, out: u32 },
+}
+
+/// A compiled program. Slots `0..n_inputs` hold the inputs; constants sit in
+/// their own slots from lowering on.
+pub struct Plan {
+    pub n_inputs: usize,
+    pub n_slots: usize,
+    pub consts: Vec<(u32, Tensor)>,
+    pub instrs: Vec<Instr>,
+    /// Slots to free after each instruction (their last use).
+    pub frees: Vec<SmallVec<[u32; 2]>>,
+    pub outputs: Vec<u32>,
+    /// Per output: copy it before handing it out (it aliases an input, a
+    /// constant or another output).
+    pub copy_out: Vec<bool>,
+    pub input_kinds: Vec<(Kind, Vec<i64>)>,
+    pub device: tch::Device,
+}
+
+// Tensors are reference counted handles that libtorch lets threads share.
+unsafe impl Sync for Plan {}
+
+impl Plan {
+    pub fn run(&self, inputs: Vec<Tensor>) -> Result<Vec<Tensor>, PlanError> {
+        if inputs.len() != self.n_inputs {
+            return Err(PlanError::Input(format!("plan takes {} inputs, got {}", self.n_inputs, inputs.len())));
+        }
+        let mut slots: Vec<Option<Tensor>> = Vec::with_capacity(self.n_slots);
+        slots.extend(inputs.into_iter().map(Some));
+        slots.resize_with(self.n_slots, || None);
+        for (slot, t) in &self.consts {
+            slots[*slot as usize] = Some(t.shallow_clone());
+        }
+        for (instr, frees) in self.instrs.iter().zip(&self.frees) {
+            let Instr::Torch { op, args, out } = instr;
+            let argv: SmallVec<[&Tensor; 3]> = args
+                .iter()
+                .map(|&a| slots[a as usize].as_ref().ok_or_else(|| PlanError::Torch(format!("slot {a} is empty"))))
+                .collect::<Result<_, _>>()?;
+            let result = exec(op, &argv)?;
+            drop(argv);
+            slots[*out as usize] = Some(result);
+            for &f in frees {
+                slots[f as usize] = None;
+            }
+        }
+        self.outputs
+            .iter()
+            .zip(&self.copy_out)
+            .map(|(&o, &copy)| {
+                let t = slots[o as usize].as_ref().ok_or_else(|| PlanError::Torch(format!("output slot {o} is empty")))?;
+                Ok(if copy { t.f_to_dtype(t.kind(), false, true)? } else { t.f_contiguous()? })
+            })
+            .collect()
+    }
+}
+
+fn zero_like(t: &Tensor) -> Result<Tensor, PlanError> {
+    Ok(t.f_zeros_like()?)
+}
+
+fn exec(op: &TorchOp, a: &[&Tensor]) -> Result<Tensor, PlanError> {
+    use TorchOp::*;
+    Ok(match op {
+        Neg => a[0].f_neg()?,
+        Abs => a[0].f_abs()?,
+        BitNot => a[0].f_bitwise_not()?,
+        LogicalNot => a[0].f_logical_not()?,
+        Sin => a[0].f_sin()?,
+        Cos => a[0].f_cos()?,
+        Tan => a[0].f_tan()?,
+        Exp => a[0].f_exp()?,
+        Log => a[0].f_log()?,
+        Sqrt => a[0].f_sqrt()?,
+        Tanh => a[0].f_tanh()?,
+        Widened { op, via, back } => {
+            let wide = a[0].f_to_kind(*via)?;
+            exec(op, &[&wide])?.f_to_kind(*back)?
+        }
+        Add => a[0].f_add(a[1])?,
+        Sub => a[0].f_sub(a[1])?,
+        Mul => a[0].f_mul(a[1])?,
+        Div => a[0].f_div(a[1])?,
+        FloorDiv => a[0].f_div_tensor_mode(a[1], "floor")?,
+        Rem => a[0].f_remainder_tensor(a[1])?,
+        IntFloorDiv | IntRem => {
+            let zero = a[1].f_eq(0)?;
+            let one = a[1].f_ones_like()?;
+            let safe = one.f_where_self(&zero, a[1])?;
+            let r = if matches!(op, IntFloorDiv) {
+                a[0].f_div_tensor_mode(&safe, "floor")?
+            } else {
+                a[0].f_remainder_tensor(&safe)?
+            };
+            zero_like(&r)?.f_where_self(&zero, &r)?
+        }
+        IntPow => {
+            if a[1].f_lt(0)?.f_any()?.f_int64_value(&[])? != 0 {
+                return Err(PlanError::Value("Integers to negative integer powers are not allowed.".into()));
+            }
+            a[0].f_pow(a[1])?
+        }
+        Pow => a[0].f_pow(a[1])?,
+        Maximum => a[0].f_maximum(a[1])?,
+        Minimum => a[0].f_minimum(a[1])?,
+        LogicalOr => a[0].f_logical_or(a[1])?,
+        LogicalAnd => a[0].f_logical_and(a[1])?,
+        BitAnd => a[0].f_bitwise_and_tensor(a[1])?,
+        BitOr => a[0].f_bitwise_or_tensor(a[1])?,
+        BitXor => a[0].f_bitwise_xor_tensor(a[1])?,
+        Eq => a[0].f_eq_tensor(a[1])?,
+        Ne => a[0].f_ne_tensor(a[1])?,
+        Lt => a[0].f_lt_tensor(a[1])?,
+        Le => a[0].f_le_tensor(a[1])?,
+        Gt => a[0].f_gt_tensor(a[1])?,
+        Ge => a[0].f_ge_tensor(a[1])?,
+        Where => a[1].f_where_self(a[0], a[2])?,
+        Cast(k) => a[0].f_to_kind(*k)?,
+        Sum { dims, keepdim } => reduce(a[0], dims, |t| t.f_sum_dim_intlist(dims.as_slice(), *keepdim, None::<Kind>))?,
+        Mean { dims, keepdim } => reduce(a[0], dims, |t| t.f_mean_dim(dims.as_slice(), *keepdim, None::<Kind>))?,
+        Amax { dims, keepdim } => reduce(a[0], dims, |t| t.f_amax(dims.as_slice(), *keepdim))?,
+        Amin { dims, keepdim } => reduce(a[0], dims, |t| t.f_amin(dims.as_slice(), *keepdim))?,
+        Any { dims, keepdim } => reduce(a[0], dims, |t| t.f_any_dims(dims.as_slice(), *keepdim))?,
+        All { dims, keepdim } => reduce(a[0], dims, |t| t.f_all_dims(dims.as_slice(), *keepdim))?,
+        Prod { dims, keepdim } => reduce(a[0], dims, |t| {
+            // libtorch's prod takes one dim at a time; go from the last so indices hold.
+            let mut acc = t.shallow_clone();
+            for &d in dims.iter().rev() {
+                acc = acc.f_prod_dim_int(d, *keepdim, None::<Kind>)?;
+            }
+            Ok(acc)
+        })?,
+        ArgMax { dim, keepdim, out_shape, via } | ArgMin { dim, keepdim, out_shape, via } => {
+            let src = match via {
+                Some(k) => a[0].f_to_kind(*k)?,
+                None => a[0].shallow_clone(),
+            };
+            let r = match (op, dim) {
+                (ArgMax { .. }, Some(d)) => src.f_argmax(*d, *keepdim)?,
+                (ArgMin { .. }, Some(d)) => src.f_argmin(*d, *keepdim)?,
+                (ArgMax { .. }, None) => src.f_reshape([-1i64])?.f_argmax(0i64, false)?,
+                _ => src.f_reshape([-1i64])?.f_argmin(0i64, false)?,
+            };
+            if dim.is_none() {
+                r.f_reshape(out_shape.as_slice())?
+            } else {
+                r
+            }
+        }
+        MatMul => a[0].f_matmul(a[1])?,
+        BoolMatMul => a[0].f_to_kind(Kind::Int64)?.f_matmul(&a[1].f_to_kind(Kind::Int64)?)?.f_ne(0)?,
+        Reshape(shape) => a[0].f_reshape(shape.as_slice())?,
+        Permute(perm) => a[0].f_permute(perm.as_slice())?,
+        Slice(dims) => {
+            let mut t = a[0].shallow_clone();
+            for &(dim, start, len, step) in dims {
+                let n = t.size()[dim as usize];
+                if step > 0 {
+                    t = t.f_slice(dim, start, start + (len - 1).max(0) * step + 1, step)?;
+                    if len == 0 {
+                        t = t.f_narrow(dim, 0, 0)?;
+                    }
+                } else {
+                    // libtorch has no negative steps: flip, then step forward.
+                    let s = n - 1 - start;
+                    t = t.f_flip([dim])?.f_slice(dim, s, s + (len - 1).max(0) * -step + 1, -step)?;
+                    if len == 0 {
+                        t = t.f_narrow(dim, 0, 0)?;
+                    }
+                }
+            }
+            t
+        }
+        AddCMul => a[0].f_addcmul(a[1], a[2])?,
+        Copy => a[0].f_to_dtype(a[0].kind(), false, true)?,
+    })
+}
+
+/// NumPy's `axis=()` reduces nothing; libtorch's empty dim list reduces everything.
+fn reduce(t: &Tensor, dims: &[i64], f: impl FnOnce(&Tensor) -> Result<Tensor, tch::TchError>) -> Result<Tensor, PlanError> {
+    if dims.is_empty() {
+        return Ok(t.f_to_dtype(t.kind(), false, true)?);
+    }
+    Ok(f(t)?)
+}
+
+impl fmt::Display for Plan {
+    /// One instruction a line: `s3 = Add(s0, s2)`; `free` lists slots released after it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "inputs: {}", (0..self.n_inputs).map(|i| format!("s{i}")).collect::<Vec<_>>().join(", "))?;
+        for (slot, t) in &self.consts {
+            writeln!(f, "  s{slot} = const {:?}[]", t.kind())?;
+        }
+        for (Instr::Torch { op, args, out }, frees) in self.instrs.iter().zip(&self.frees) {
+            let args: Vec<String> = args.iter().map(|a| format!("s{a}")).collect();
+            write!(f, "  s{out} = {op:?}({})", args.join(", "))?;
+            if !frees.is_empty() {
+                write!(f, "  free {}", frees.iter().map(|s| format!("s{s}")).collect::<Vec<_>>().join(","))?;
+            }
+            writeln!(f)?;
+        }
+        let outs: Vec<String> = self
+            .outputs
+            .iter()
+            .zip(&self.copy_out)
+            .map(|(o, c)| if *c { format!("copy(s{o})") } else { format!("s{o}") })
+            .collect();
+        write!(f, "outputs: {}", outs.join(", "))
+    }
+}

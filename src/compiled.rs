@@ -1,0 +1,269 @@
+//! `CompiledFunction`: the plan cache keyed by call signature, and the call fast path.
+
+use crate::builder::GraphBuilder;
+use crate::convert::{leaf_tensor, tensor_out, Flat, KeyPart};
+use crate::errors::{ir_err, plan_err, InternalError};
+use backends::torch::{lower, Plan};
+use passes::{optimize, Limits, StageReport};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyTuple};
+use std::collections::HashMap;
+use std::fmt::Write;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+use tch::Device;
+
+/// How to rebuild the function's return value from the plan's outputs.
+enum OutSpec {
+    Leaf { index: usize, scalar: bool },
+    Const(Py<PyAny>),
+    Tuple(Vec<OutSpec>),
+    List(Vec<OutSpec>),
+    Dict(Vec<(Py<PyAny>, OutSpec)>),
+}
+
+impl OutSpec {
+    /// Parse the tracer's description: ("leaf", i, scalar) | ("const", obj) |
+    /// ("tuple", [..]) | ("list", [..]) | ("dict", [keys], [..]).
+    fn parse(obj: &Bound<'_, PyAny>) -> PyResult<OutSpec> {
+        let tag: String = obj.get_item(0)?.extract()?;
+        let items = |i: usize| -> PyResult<Vec<OutSpec>> {
+            obj.get_item(i)?.try_iter()?.map(|x| OutSpec::parse(&x?)).collect()
+        };
+        Ok(match tag.as_str() {
+            "leaf" => OutSpec::Leaf { index: obj.get_item(1)?.extract()?, scalar: obj.get_item(2)?.extract()? },
+            "const" => OutSpec::Const(obj.get_item(1)?.unbind()),
+            "tuple" => OutSpec::Tuple(items(1)?),
+            "list" => OutSpec::List(items(1)?),
+            "dict" => {
+                let keys: Vec<Py<PyAny>> = obj.get_item(1)?.try_iter()?.map(|k| Ok(k?.unbind())).collect::<PyResult<_>>()?;
+                OutSpec::Dict(keys.into_iter().zip(items(2)?).collect())
+            }
+            _ => return Err(InternalError::new_err(format!("bad output spec tag {tag}"))),
+        })
+    }
+
+    fn build<'py>(&self, py: Python<'py>, outs: &mut Vec<Option<tch::Tensor>>, torch: bool) -> PyResult<Bound<'py, PyAny>> {
+        Ok(match self {
+            OutSpec::Leaf { index, scalar } => {
+                let t = outs[*index].take().ok_or_else(|| InternalError::new_err("output used twice"))?;
+                tensor_out(py, t, torch, *scalar)?
+            }
+            OutSpec::Const(obj) => obj.bind(py).clone(),
+            OutSpec::Tuple(xs) => {
+                let items: Vec<_> = xs.iter().map(|x| x.build(py, outs, torch)).collect::<PyResult<_>>()?;
+                PyTuple::new(py, items)?.into_any()
+            }
+            OutSpec::List(xs) => {
+                let items: Vec<_> = xs.iter().map(|x| x.build(py, outs, torch)).collect::<PyResult<_>>()?;
+                PyList::new(py, items)?.into_any()
+            }
+            OutSpec::Dict(kv) => {
+                let d = PyDict::new(py);
+                for (k, v) in kv {
+                    d.set_item(k.bind(py), v.build(py, outs, torch)?)?;
+                }
+                d.into_any()
+            }
+        })
+    }
+}
+
+struct Compiled {
+    plan: Arc<Plan>,
+    out: OutSpec,
+    /// Arrays read from globals and closures, passed as the last inputs.
+    captured: Vec<Py<PyAny>>,
+}
+
+enum Entry {
+    Compiled(Compiled),
+    /// Run the original function under NumPy (the tracer has warned once).
+    Fallback,
+}
+
+struct CacheEntry {
+    entry: Arc<Entry>,
+    /// Keeps objects keyed by identity alive.
+    _objects: Vec<Py<PyAny>>,
+}
+
+#[derive(Default, Clone)]
+struct Stats {
+    hits: u64,
+    misses: u64,
+    traces: u64,
+    fallbacks: u64,
+    compile_seconds: f64,
+}
+
+/// What one trace produced, before caching.
+struct Traced {
+    graph: ir::Graph,
+    out: OutSpec,
+    captured: Vec<Py<PyAny>>,
+}
+
+#[pyclass(module = "npcompile._core")]
+pub struct CompiledFunction {
+    func: Py<PyAny>,
+    tracer: Py<PyAny>,
+    fullgraph: bool,
+    cache: Mutex<HashMap<Vec<KeyPart>, CacheEntry>>,
+    stats: Mutex<Stats>,
+}
+
+impl CompiledFunction {
+    /// Trace once; `None` where the tracer chose to fall back to NumPy.
+    fn trace(&self, py: Python<'_>, args: &Bound<'_, PyTuple>, kwargs: &Bound<'_, PyDict>) -> PyResult<Option<Traced>> {
+        self.stats.lock().expect("stats lock").traces += 1;
+        let res = self.tracer.bind(py).call1((self.func.bind(py), args, kwargs, self.fullgraph))?;
+        let tag: String = res.get_item(0)?.extract()?;
+        if tag == "fallback" {
+            return Ok(None);
+        }
+        let builder = res.get_item(1)?;
+        let graph = builder.cast::<GraphBuilder>()?.borrow().graph.clone();
+        let out = OutSpec::parse(&res.get_item(2)?)?;
+        let captured = res.get_item(3)?.try_iter()?.map(|c| Ok(c?.unbind())).collect::<PyResult<_>>()?;
+        Ok(Some(Traced { graph, out, captured }))
+    }
+
+    fn compile(py: Python<'_>, graph: &ir::Graph, device: Device) -> PyResult<(Plan, Vec<StageReport>)> {
+        let (optimized, reports) = optimize(graph, Limits::default()).map_err(|e| ir_err(py, e))?;
+        let plan = lower(&optimized, device).map_err(|e| ir_err(py, e))?;
+        Ok((plan, reports))
+    }
+
+    fn run(&self, py: Python<'_>, c: &Compiled, flat: &Flat<'_>) -> PyResult<Py<PyAny>> {
+        let device = c.plan.device;
+        let mut keep = vec![];
+        let mut inputs = Vec::with_capacity(flat.leaves.len() + c.captured.len());
+        for (kind, obj) in &flat.leaves {
+            inputs.push(leaf_tensor(*kind, obj, device, &mut keep)?);
+        }
+        for obj in &c.captured {
+            let obj = obj.bind(py);
+            let kind = if crate::convert::torch_tensor(obj).is_some() {
+                crate::convert::LeafKind::Torch
+            } else {
+                crate::convert::LeafKind::Numpy
+            };
+            inputs.push(leaf_tensor(kind, obj, device, &mut keep)?);
+        }
+        let plan = c.plan.clone();
+        let outs = py.detach(move || plan.run(inputs)).map_err(plan_err)?;
+        drop(keep);
+        let mut outs: Vec<Option<tch::Tensor>> = outs.into_iter().map(Some).collect();
+        Ok(c.out.build(py, &mut outs, flat.torch_out())?.unbind())
+    }
+}
+
+#[pymethods]
+impl CompiledFunction {
+    #[new]
+    #[pyo3(signature = (func, tracer, fullgraph=false))]
+    fn new(func: Py<PyAny>, tracer: Py<PyAny>, fullgraph: bool) -> Self {
+        CompiledFunction { func, tracer, fullgraph, cache: Mutex::new(HashMap::new()), stats: Mutex::new(Stats::default()) }
+    }
+
+    #[pyo3(signature = (*args, **kwargs))]
+    fn __call__(&self, py: Python<'_>, args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Py<PyAny>> {
+        let empty = PyDict::new(py);
+        let kwargs = kwargs.unwrap_or(&empty);
+        let mut flat = Flat::default();
+        flat.walk(args.as_any())?;
+        flat.walk(kwargs.as_any())?;
+        let hit = self.cache.lock().expect("cache lock").get(&flat.key).map(|e| e.entry.clone());
+        let entry = match hit {
+            Some(e) => {
+                self.stats.lock().expect("stats lock").hits += 1;
+                e
+            }
+            None => {
+                self.stats.lock().expect("stats lock").misses += 1;
+                let start = Instant::now();
+                let entry = match self.trace(py, args, kwargs)? {
+                    None => Entry::Fallback,
+                    Some(t) => {
+                        let (plan, _) = Self::compile(py, &t.graph, flat.device())?;
+                        Entry::Compiled(Compiled { plan: Arc::new(plan), out: t.out, captured: t.captured })
+                    }
+                };
+                let entry = Arc::new(entry);
+                let mut stats = self.stats.lock().expect("stats lock");
+                stats.compile_seconds += start.elapsed().as_secs_f64();
+                if matches!(*entry, Entry::Fallback) {
+                    stats.fallbacks += 1;
+                }
+                drop(stats);
+                let objects = flat.objects.iter().map(|o| o.clone().unbind()).collect();
+                self.cache
+                    .lock()
+                    .expect("cache lock")
+                    .insert(flat.key.clone(), CacheEntry { entry: entry.clone(), _objects: objects });
+                entry
+            }
+        };
+        match &*entry {
+            Entry::Fallback => Ok(self.func.bind(py).call(args, Some(kwargs))?.unbind()),
+            Entry::Compiled(c) => self.run(py, c, &flat),
+        }
+    }
+
+    /// The traced graph, the graph after each stage, and the plan, as text.
+    #[pyo3(signature = (*args, **kwargs))]
+    fn explain(&self, py: Python<'_>, args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<String> {
+        let empty = PyDict::new(py);
+        let kwargs = kwargs.unwrap_or(&empty);
+        let mut flat = Flat::default();
+        flat.walk(args.as_any())?;
+        flat.walk(kwargs.as_any())?;
+        let mut s = String::new();
+        let Some(t) = self.trace(py, args, kwargs)? else {
+            return Ok("graph break: this signature runs under NumPy (see the NpCompileWarning)\n".into());
+        };
+        let (plan, reports) = Self::compile(py, &t.graph, flat.device())?;
+        let _ = writeln!(s, "== traced ==\n{}\n", t.graph);
+        for r in &reports {
+            let _ = writeln!(s, "== after {} ({}) ==\n{}\n", r.name, r.detail, r.graph);
+        }
+        let _ = writeln!(s, "== plan ({:?}) ==\n{}", plan.device, plan);
+        let n = self.cache.lock().expect("cache lock").len();
+        let _ = writeln!(s, "== cache ==\n{n} entries");
+        Ok(s)
+    }
+
+    /// hits, misses, entries, traces, fallbacks, compile_seconds.
+    fn cache_info<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let st = self.stats.lock().expect("stats lock").clone();
+        let d = PyDict::new(py);
+        d.set_item("hits", st.hits)?;
+        d.set_item("misses", st.misses)?;
+        d.set_item("entries", self.cache.lock().expect("cache lock").len())?;
+        d.set_item("traces", st.traces)?;
+        d.set_item("fallbacks", st.fallbacks)?;
+        d.set_item("compile_seconds", st.compile_seconds)?;
+        Ok(d)
+    }
+
+    fn cache_clear(&self) {
+        self.cache.lock().expect("cache lock").clear();
+    }
+
+    #[getter]
+    fn __wrapped__(&self, py: Python<'_>) -> Py<PyAny> {
+        self.func.clone_ref(py)
+    }
+
+    fn __get__(slf: Py<Self>, obj: Option<&Bound<'_, PyAny>>, _ty: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+        match obj {
+            None => Ok(slf.into_any()),
+            Some(o) => Err(PyTypeError::new_err(format!(
+                "np_compile on methods is not supported yet (bound to {})",
+                o.get_type().name()?
+            ))),
+        }
+    }
+}

@@ -1,0 +1,316 @@
+//! Arguments ⇄ tensors: the pytree walk that makes the signature key and finds the
+//! array leaves, zero-copy numpy → tensor wrapping, and tensor → numpy/torch outputs.
+
+use crate::errors::tch_err;
+use ir::DType;
+use numpy::{PyArrayDescrMethods, PyUntypedArray, PyUntypedArrayMethods};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBool, PyComplex, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
+use tch::{Device, Kind, Tensor};
+
+/// One part of a signature key.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum KeyPart {
+    Tuple(usize),
+    List(usize),
+    Dict(usize),
+    None,
+    Bool(bool),
+    Int(i64),
+    BigInt(String),
+    Float(u64),
+    Complex(u64, u64),
+    Str(String),
+    /// numpy array: dtype, shape, layout (0 C, 1 F, 2 other).
+    Array(DType, Vec<i64>, u8),
+    /// torch tensor: dtype, shape, device, requires_grad.
+    Tensor(DType, Vec<i64>, String, bool),
+    /// NumPy scalar (np.float64(1.0), ...): a 0-d input of its dtype.
+    NpScalar(DType),
+    /// An array-like npcompile cannot take (object dtype, non-native byte order, ...).
+    Unsupported(String),
+    /// Any other object, by identity (the cache entry keeps it alive).
+    Object(usize),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LeafKind {
+    Numpy,
+    Torch,
+    NpScalar,
+}
+
+/// How the walk treats one object.
+pub enum Class {
+    Tuple,
+    List,
+    Dict,
+    Leaf(LeafKind, KeyPart),
+    Static(KeyPart),
+}
+
+static NP_GENERIC: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+pub fn dtype_of_char(c: u8) -> Option<DType> {
+    Some(match c {
+        b'?' => DType::Bool,
+        b'b' => DType::I8,
+        b'h' => DType::I16,
+        b'i' => DType::I32,
+        b'l' | b'q' => DType::I64,
+        b'B' => DType::U8,
+        b'H' => DType::U16,
+        b'I' => DType::U32,
+        b'L' | b'Q' => DType::U64,
+        b'e' => DType::F16,
+        b'f' => DType::F32,
+        b'd' => DType::F64,
+        b'F' => DType::C64,
+        b'D' => DType::C128,
+        _ => return None,
+    })
+}
+
+pub fn dtype_of_kind(k: Kind) -> Option<DType> {
+    Some(match k {
+        Kind::Bool => DType::Bool,
+        Kind::Int8 => DType::I8,
+        Kind::Int16 => DType::I16,
+        Kind::Int => DType::I32,
+        Kind::Int64 => DType::I64,
+        Kind::Uint8 => DType::U8,
+        Kind::Half => DType::F16,
+        Kind::Float => DType::F32,
+        Kind::Double => DType::F64,
+        Kind::ComplexFloat => DType::C64,
+        Kind::ComplexDouble => DType::C128,
+        _ => return None,
+    })
+}
+
+fn array_dtype(arr: &Bound<'_, PyUntypedArray>) -> Result<DType, String> {
+    let descr = arr.dtype();
+    if descr.is_native_byteorder() == Some(false) {
+        return Err("a non-native byte order array".into());
+    }
+    dtype_of_char(descr.char()).ok_or_else(|| format!("an array of dtype {}", descr))
+}
+
+pub fn torch_tensor(obj: &Bound<'_, PyAny>) -> Option<Tensor> {
+    // SAFETY: obj is a live Python object; the check rejects non-tensors.
+    unsafe { Tensor::pyobject_unpack(obj.as_ptr() as *mut _).ok().flatten() }
+}
+
+pub fn classify(obj: &Bound<'_, PyAny>) -> PyResult<Class> {
+    let py = obj.py();
+    if obj.is_none() {
+        return Ok(Class::Static(KeyPart::None));
+    }
+    if obj.is_exact_instance_of::<PyTuple>() {
+        return Ok(Class::Tuple);
+    }
+    if obj.is_exact_instance_of::<PyList>() {
+        return Ok(Class::List);
+    }
+    if obj.is_exact_instance_of::<PyDict>() {
+        return Ok(Class::Dict);
+    }
+    if let Ok(arr) = obj.cast::<PyUntypedArray>() {
+        let shape: Vec<i64> = arr.shape().iter().map(|&d| d as i64).collect();
+        let layout = if arr.is_c_contiguous() {
+            0
+        } else if arr.is_fortran_contiguous() {
+            1
+        } else {
+            2
+        };
+        return Ok(match array_dtype(arr) {
+            Ok(d) => Class::Leaf(LeafKind::Numpy, KeyPart::Array(d, shape, layout)),
+            Err(why) => Class::Static(KeyPart::Unsupported(why)),
+        });
+    }
+    if obj.is_instance_of::<PyBool>() {
+        return Ok(Class::Static(KeyPart::Bool(obj.extract()?)));
+    }
+    let generic = NP_GENERIC.import(py, "numpy", "generic")?;
+    if obj.is_instance(generic)? {
+        let dtype = obj.getattr("dtype")?;
+        let c: String = dtype.getattr("char")?.extract()?;
+        return Ok(match dtype_of_char(c.as_bytes()[0]) {
+            Some(d) => Class::Leaf(LeafKind::NpScalar, KeyPart::NpScalar(d)),
+            None => Class::Static(KeyPart::Unsupported(format!("a NumPy scalar of dtype {dtype}"))),
+        });
+    }
+    if obj.is_instance_of::<PyInt>() {
+        return Ok(Class::Static(match obj.extract::<i64>() {
+            Ok(i) => KeyPart::Int(i),
+            Err(_) => KeyPart::BigInt(obj.str()?.to_string()),
+        }));
+    }
+    if obj.is_instance_of::<PyFloat>() {
+        return Ok(Class::Static(KeyPart::Float(obj.extract::<f64>()?.to_bits())));
+    }
+    if let Ok(c) = obj.cast::<PyComplex>() {
+        return Ok(Class::Static(KeyPart::Complex(c.real().to_bits(), c.imag().to_bits())));
+    }
+    if let Ok(s) = obj.cast::<PyString>() {
+        return Ok(Class::Static(KeyPart::Str(s.to_string())));
+    }
+    if let Some(t) = torch_tensor(obj) {
+        let shape = t.size();
+        return Ok(match dtype_of_kind(t.kind()) {
+            Some(d) => Class::Leaf(LeafKind::Torch, KeyPart::Tensor(d, shape, format!("{:?}", t.device()), t.requires_grad())),
+            None => Class::Static(KeyPart::Unsupported(format!("a tensor of dtype {:?}", t.kind()))),
+        });
+    }
+    Ok(Class::Static(KeyPart::Object(obj.as_ptr() as usize)))
+}
+
+/// The flattened arguments of one call.
+#[derive(Default)]
+pub struct Flat<'py> {
+    pub key: Vec<KeyPart>,
+    pub leaves: Vec<(LeafKind, Bound<'py, PyAny>)>,
+    /// Objects keyed by identity: the cache entry holds them so ids stay unique.
+    pub objects: Vec<Bound<'py, PyAny>>,
+}
+
+impl<'py> Flat<'py> {
+    pub fn walk(&mut self, obj: &Bound<'py, PyAny>) -> PyResult<()> {
+        match classify(obj)? {
+            Class::Tuple => {
+                let t = obj.cast::<PyTuple>()?;
+                self.key.push(KeyPart::Tuple(t.len()));
+                for item in t.iter() {
+                    self.walk(&item)?;
+                }
+            }
+            Class::List => {
+                let l = obj.cast::<PyList>()?;
+                self.key.push(KeyPart::List(l.len()));
+                for item in l.iter() {
+                    self.walk(&item)?;
+                }
+            }
+            Class::Dict => {
+                let d = obj.cast::<PyDict>()?;
+                self.key.push(KeyPart::Dict(d.len()));
+                for (k, v) in d.iter() {
+                    self.walk(&k)?;
+                    self.walk(&v)?;
+                }
+            }
+            Class::Leaf(kind, part) => {
+                self.key.push(part);
+                self.leaves.push((kind, obj.clone()));
+            }
+            Class::Static(part) => {
+                if matches!(part, KeyPart::Object(_)) {
+                    self.objects.push(obj.clone());
+                }
+                self.key.push(part);
+            }
+        }
+        Ok(())
+    }
+
+    pub fn device(&self) -> Device {
+        self.leaves
+            .iter()
+            .find_map(|(k, o)| if *k == LeafKind::Torch { torch_tensor(o).map(|t| t.device()) } else { None })
+            .unwrap_or(Device::Cpu)
+    }
+
+    pub fn torch_out(&self) -> bool {
+        self.leaves.iter().any(|(k, _)| *k == LeafKind::Torch)
+    }
+}
+
+/// Rebuild `obj` with each array leaf replaced by `f(leaf)`, in the walk's order.
+pub fn map_leaves<'py>(obj: &Bound<'py, PyAny>, f: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    let py = obj.py();
+    Ok(match classify(obj)? {
+        Class::Tuple => {
+            let items: Vec<_> = obj.cast::<PyTuple>()?.iter().map(|i| map_leaves(&i, f)).collect::<PyResult<_>>()?;
+            PyTuple::new(py, items)?.into_any()
+        }
+        Class::List => {
+            let items: Vec<_> = obj.cast::<PyList>()?.iter().map(|i| map_leaves(&i, f)).collect::<PyResult<_>>()?;
+            PyList::new(py, items)?.into_any()
+        }
+        Class::Dict => {
+            let out = PyDict::new(py);
+            for (k, v) in obj.cast::<PyDict>()?.iter() {
+                out.set_item(k, map_leaves(&v, f)?)?;
+            }
+            out.into_any()
+        }
+        Class::Leaf(..) => f.call1((obj,))?,
+        Class::Static(_) => obj.clone(),
+    })
+}
+
+/// Wrap an array leaf as a tensor without copying where its layout allows; `keep`
+/// holds any copy made so it outlives the run.
+pub fn leaf_tensor<'py>(kind: LeafKind, obj: &Bound<'py, PyAny>, device: Device, keep: &mut Vec<Bound<'py, PyAny>>) -> PyResult<Tensor> {
+    let py = obj.py();
+    let t = match kind {
+        LeafKind::Torch => torch_tensor(obj).ok_or_else(|| crate::errors::InternalError::new_err("expected a tensor"))?,
+        LeafKind::NpScalar => {
+            let arr = py.import("numpy")?.call_method1("asarray", (obj,))?;
+            let t = numpy_tensor(&arr, keep)?;
+            keep.push(arr);
+            t
+        }
+        LeafKind::Numpy => numpy_tensor(obj, keep)?,
+    };
+    if t.device() != device {
+        return t.f_to(device).map_err(tch_err);
+    }
+    Ok(t)
+}
+
+fn numpy_tensor<'py>(obj: &Bound<'py, PyAny>, keep: &mut Vec<Bound<'py, PyAny>>) -> PyResult<Tensor> {
+    let arr = obj.cast::<PyUntypedArray>()?;
+    let dtype = array_dtype(arr).map_err(crate::errors::UnsupportedError::new_err)?;
+    let kind = backends::torch::kind_of(dtype).map_err(|e| crate::errors::ir_err(obj.py(), e))?;
+    let item = dtype.itemsize() as isize;
+    let shape: Vec<i64> = arr.shape().iter().map(|&d| d as i64).collect();
+    // libtorch aborts on negative or unaligned strides: copy such arrays first.
+    let ok = arr.strides().iter().zip(arr.shape()).all(|(&s, &d)| d <= 1 || (s >= 0 && s % item == 0));
+    if !ok {
+        let copy = obj.py().import("numpy")?.call_method1("ascontiguousarray", (obj,))?;
+        let t = numpy_tensor(&copy, keep)?;
+        keep.push(copy);
+        return Ok(t);
+    }
+    let strides: Vec<i64> = arr
+        .strides()
+        .iter()
+        .zip(arr.shape())
+        .map(|(&s, &d)| if d <= 1 { 0 } else { (s / item) as i64 })
+        .collect();
+    // SAFETY: the pointer, shape and strides describe the array's own buffer, the
+    // strides are checked above, and the caller keeps the array alive while the
+    // tensor is used (it never leaves the call: outputs that alias are copied).
+    unsafe {
+        let data = (*arr.as_array_ptr()).fields.data as *const u8;
+        Tensor::f_from_blob(data, &shape, &strides, kind, Device::Cpu).map_err(tch_err)
+    }
+}
+
+/// A tensor handed to Python: a torch.Tensor, or a numpy array viewing its memory.
+pub fn tensor_out<'py>(py: Python<'py>, t: Tensor, as_torch: bool, scalar: bool) -> PyResult<Bound<'py, PyAny>> {
+    let ptr = t.pyobject_wrap().map_err(tch_err)?;
+    // SAFETY: pyobject_wrap returns a new reference to a torch.Tensor.
+    let obj = unsafe { Bound::from_owned_ptr(py, ptr as *mut pyo3::ffi::PyObject) };
+    if as_torch {
+        return Ok(obj);
+    }
+    let arr = obj.call_method0("numpy")?;
+    if scalar {
+        return arr.get_item(PyTuple::empty(py));
+    }
+    Ok(arr)
+}
