@@ -1,0 +1,301 @@
+"""The tracer: proxies stand in for the array arguments, the user's function runs
+once on them, and every NumPy call on a proxy records a node into the Rust graph
+builder (whose type inference raises NumPy's errors at the user's line)."""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+import os
+import threading
+import warnings
+
+import numpy as np
+import torch
+
+from . import _core
+
+
+class NpCompileWarning(UserWarning):
+    """A function (for one signature) runs under plain NumPy instead of compiled."""
+
+
+class GraphBreakError(RuntimeError):
+    """Raised with `np_compile(fullgraph=True)` where tracing cannot continue."""
+
+
+class GraphBreak(Exception):
+    """Inside the tracer: this code cannot be compiled; `reason` says why."""
+
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason
+
+
+_state = threading.local()
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def current_tracer() -> "Tracer":
+    tracer = getattr(_state, "tracer", None)
+    if tracer is None:
+        raise GraphBreak("a traced array escaped its trace")
+    return tracer
+
+
+class Tracer:
+    def __init__(self, name):
+        self.builder = _core.GraphBuilder(name)
+        self.captured = []
+        self._captured_ids = {}
+
+    def record(self, op, args, scalar=False):
+        vid, dtype, shape = self.builder.add(op, [a._id for a in args])
+        return Proxy(vid, dtype, shape, scalar)
+
+    def literal(self, value, dtype=None):
+        vid, dt, shape = self.builder.literal(value, dtype)
+        return Proxy(vid, dt, shape, True)
+
+    def capture(self, array):
+        """An array from outside the arguments (a global, a closure, a literal list):
+        a graph input read by reference at every call."""
+        key = id(array)
+        if key not in self._captured_ids:
+            self.captured.append(array)
+            self._captured_ids[key] = self.input(f"c{len(self.captured) - 1}", array)
+        return self._captured_ids[key]
+
+    def input(self, name, leaf):
+        if isinstance(leaf, torch.Tensor):
+            dtype = str(leaf.dtype).removeprefix("torch.")
+            dtype = {"bool": "bool", "half": "float16", "float": "float32", "double": "float64", "int": "int32", "long": "int64"}.get(dtype, dtype)
+            shape, scalar = tuple(leaf.shape), False
+        else:
+            dtype, shape, scalar = leaf.dtype.name, tuple(np.shape(leaf)), isinstance(leaf, np.generic)
+        vid, dt, shp = self.builder.input(name, dtype, list(shape))
+        return Proxy(vid, dt, shp, scalar)
+
+    def __enter__(self):
+        self._outer = getattr(_state, "tracer", None)
+        _state.tracer = self
+        return self
+
+    def __exit__(self, *exc):
+        _state.tracer = self._outer
+
+
+class Proxy:
+    """A traced array: its value id in the graph, dtype and shape. `_scalar` marks a
+    NumPy scalar (what NumPy returns for 0-d results of ufuncs and reductions)."""
+
+    __slots__ = ("_id", "dtype", "shape", "_scalar")
+    __array_priority__ = 1000
+    __hash__ = None
+
+    def __init__(self, vid, dtype, shape, scalar=False):
+        self._id = vid
+        self.dtype = np.dtype(dtype)
+        self.shape = tuple(shape)
+        self._scalar = bool(scalar) and len(self.shape) == 0
+
+    ndim = property(lambda self: len(self.shape))
+    size = property(lambda self: int(np.prod(self.shape, dtype=np.int64)))
+    itemsize = property(lambda self: self.dtype.itemsize)
+    nbytes = property(lambda self: self.size * self.dtype.itemsize)
+    T = property(lambda self: _np().transpose(self))
+
+    def __repr__(self):
+        return f"<traced {self.dtype.name}{list(self.shape)} %{self._id}>"
+
+    # NumPy protocols
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        return _np().dispatch_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        return _np().dispatch_function(func, args, kwargs)
+
+    def __array__(self, *a, **k):
+        raise GraphBreak("a traced array was converted to a NumPy array (np.asarray or a C extension)")
+
+    # Python protocols that need a value
+    def __bool__(self):
+        raise GraphBreak("bool() of a traced array (a Python `if` or `and`/`or` on array values)")
+
+    def __int__(self):
+        raise GraphBreak("int() of a traced array")
+
+    def __float__(self):
+        raise GraphBreak("float() of a traced array")
+
+    def __complex__(self):
+        raise GraphBreak("complex() of a traced array")
+
+    def __index__(self):
+        raise GraphBreak("a traced array used as a Python index")
+
+    def item(self, *args):
+        raise GraphBreak(".item() of a traced array")
+
+    def tolist(self):
+        raise GraphBreak(".tolist() of a traced array")
+
+    def __len__(self):
+        if not self.shape:
+            raise TypeError("len() of unsized object")
+        return self.shape[0]
+
+    def __iter__(self):
+        if not self.shape:
+            raise TypeError("iteration over a 0-d array")
+        return (self[i] for i in range(self.shape[0]))
+
+    def __getitem__(self, index):
+        return _np().getitem(self, index)
+
+    def __setitem__(self, index, value):
+        raise GraphBreak("assignment into a traced array (a[...] = v) is not compiled yet")
+
+
+def _np():
+    from . import numpy as surface
+
+    return surface
+
+
+def _binary(name, reflected=False):
+    def op(self, other):
+        surface = _np()
+        if not surface.is_operand(other):
+            return NotImplemented
+        f = surface.UFUNCS[name]
+        return f(other, self) if reflected else f(self, other)
+
+    op.__name__ = f"__{'r' if reflected else ''}{name}__"
+    return op
+
+
+def _inplace(name):
+    def op(self, other):
+        raise GraphBreak(f"in-place {name} on a traced array is not compiled yet")
+
+    return op
+
+
+for _dunder, _ufunc in {
+    "add": "add", "sub": "subtract", "mul": "multiply", "truediv": "true_divide",
+    "floordiv": "floor_divide", "mod": "remainder", "pow": "power", "matmul": "matmul",
+    "and": "bitwise_and", "or": "bitwise_or", "xor": "bitwise_xor",
+}.items():
+    setattr(Proxy, f"__{_dunder}__", _binary(_ufunc))
+    setattr(Proxy, f"__r{_dunder}__", _binary(_ufunc, reflected=True))
+    setattr(Proxy, f"__i{_dunder}__", _inplace(_dunder))
+for _dunder, _ufunc in {"eq": "equal", "ne": "not_equal", "lt": "less", "le": "less_equal", "gt": "greater", "ge": "greater_equal"}.items():
+    setattr(Proxy, f"__{_dunder}__", _binary(_ufunc))
+for _dunder, _ufunc in {"neg": "negative", "pos": "positive", "abs": "absolute", "invert": "invert"}.items():
+    setattr(Proxy, f"__{_dunder}__", (lambda u: lambda self: _np().UFUNCS[u](self))(_ufunc))
+for _method in ("sum", "mean", "max", "min", "prod", "argmax", "argmin", "any", "all", "reshape", "transpose",
+                "astype", "squeeze", "clip", "dot", "ravel", "flatten", "copy"):
+    setattr(Proxy, _method, (lambda m: lambda self, *a, **k: getattr(_np(), "method_" + m)(self, *a, **k))(_method))
+
+
+def _user_frame(tb):
+    """The innermost traceback frame outside npcompile: the user's line."""
+    where = None
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if not os.path.abspath(filename).startswith(_PACKAGE_DIR):
+            where = (filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return where
+
+
+def _argument_names(fn, args, kwargs):
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        params = []
+    names = []
+    for i in range(len(args)):
+        if i < len(params) and params[i].kind in (params[i].POSITIONAL_ONLY, params[i].POSITIONAL_OR_KEYWORD):
+            names.append(params[i].name)
+        else:
+            names.append(f"arg{i}")
+    return names
+
+
+def _out_spec(result, outputs):
+    if isinstance(result, Proxy):
+        outputs.append(result._id)
+        return ("leaf", len(outputs) - 1, result._scalar)
+    if type(result) is tuple:
+        return ("tuple", [_out_spec(r, outputs) for r in result])
+    if type(result) is list:
+        return ("list", [_out_spec(r, outputs) for r in result])
+    if type(result) is dict:
+        return ("dict", list(result.keys()), [_out_spec(v, outputs) for v in result.values()])
+    if result is None or isinstance(result, (bool, int, float, complex, str, np.ndarray, np.generic, torch.Tensor)):
+        return ("const", result)
+    raise GraphBreak(f"the function returns a {type(result).__name__}")
+
+
+def trace(fn, args, kwargs, fullgraph):
+    """Called by CompiledFunction on a cache miss: ("graph", builder, out_spec,
+    captured) or ("fallback",) after warning (or raising, with fullgraph)."""
+    tracer = Tracer(getattr(fn, "__name__", "f"))
+
+    def namer(name):
+        counter = itertools.count()
+
+        def make(leaf):
+            n = next(counter)
+            return tracer.input(name if n == 0 else f"{name}_{n}", leaf)
+
+        return make
+
+    try:
+        with tracer:
+            names = _argument_names(fn, args, kwargs)
+            pargs = tuple(_core.map_leaves(a, namer(n)) for a, n in zip(args, names))
+            pkwargs = {k: _core.map_leaves(v, namer(k)) for k, v in kwargs.items()}
+            for leaf_args in (pargs, tuple(pkwargs.values())):
+                _check_static(leaf_args)
+            result = fn(*pargs, **pkwargs)
+            outputs = []
+            spec = _out_spec(result, outputs)
+            tracer.builder.set_outputs(outputs)
+    except GraphBreak as e:
+        return _graph_break(fn, e.reason, e.__traceback__, fullgraph)
+    except _core.UnsupportedError as e:
+        return _graph_break(fn, str(e), e.__traceback__, fullgraph)
+    return ("graph", tracer.builder, spec, tracer.captured)
+
+
+def _check_static(args):
+    for a in args:
+        if isinstance(a, np.ndarray):
+            raise GraphBreak(f"an argument of dtype {a.dtype} is not compiled")
+
+
+def _graph_break(fn, reason, tb, fullgraph):
+    where = _user_frame(tb) or (fn.__code__.co_filename, fn.__code__.co_firstlineno)
+    name = getattr(fn, "__qualname__", "function")
+    message = f"{name} runs under NumPy for this signature: {reason} ({where[0]}:{where[1]})"
+    if fullgraph:
+        raise GraphBreakError(message)
+    warnings.warn_explicit(message, NpCompileWarning, where[0], where[1])
+    return ("fallback",)
+
+
+def np_compile(fn=None, *, fullgraph=False):
+    """Compile a NumPy function: `@np_compile` or `@np_compile(fullgraph=True)`."""
+    if fn is None:
+        return lambda f: np_compile(f, fullgraph=fullgraph)
+    return _core.CompiledFunction(fn, trace, fullgraph)
+
+
+def explain(f, *args, **kwargs):
+    """The traced graph, the graph after each pass, and the plan, as text."""
+    if not isinstance(f, _core.CompiledFunction):
+        f = np_compile(f)
+    return f.explain(*args, **kwargs)

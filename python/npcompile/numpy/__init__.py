@@ -1,0 +1,513 @@
+"""The NumPy surface: each NumPy function is one Python function over primitives.
+
+NumPy reaches it through its protocols (`__array_ufunc__`, `__array_function__`)
+and the proxy's operators and methods. Arguments are normalized by `operand`:
+Python scalars become weak literals (NEP 50), NumPy scalars strong ones, arrays
+from outside the arguments captured inputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
+
+from .._trace import GraphBreak, Proxy, current_tracer
+
+UFUNCS = {}
+FUNCTIONS = {}
+
+
+def is_operand(x):
+    return isinstance(x, (Proxy, bool, int, float, np.ndarray, np.generic, list, tuple, torch.Tensor))
+
+
+def operand(x) -> Proxy:
+    if isinstance(x, Proxy):
+        return x
+    tracer = current_tracer()
+    if isinstance(x, (bool, int, float)):
+        return tracer.literal(x)
+    if isinstance(x, complex):
+        raise GraphBreak("complex numbers are not compiled yet")
+    if isinstance(x, np.generic):
+        if x.dtype.kind not in "biuf":
+            raise GraphBreak(f"a NumPy scalar of dtype {x.dtype}")
+        return tracer.literal(x.item(), x.dtype.name)
+    if isinstance(x, (list, tuple)):
+        if any(isinstance(i, Proxy) for i in _flatten(x)):
+            raise GraphBreak("np.array of a list holding traced arrays is not compiled yet")
+        x = np.asarray(x)
+    if isinstance(x, (np.ndarray, torch.Tensor)):
+        if isinstance(x, np.ndarray) and x.dtype.kind not in "biufc":
+            raise GraphBreak(f"an array of dtype {x.dtype}")
+        return tracer.capture(x)
+    raise GraphBreak(f"an operand of type {type(x).__name__}")
+
+
+def _flatten(xs):
+    for x in xs:
+        if isinstance(x, (list, tuple)):
+            yield from _flatten(x)
+        else:
+            yield x
+
+
+def _record(op, *args, scalar=False):
+    return current_tracer().record(op, args, scalar)
+
+
+def _tuple(xs):
+    return "(" + ",".join(str(int(x)) for x in xs) + ("," if len(xs) == 1 else "") + ")"
+
+
+def _no(kwargs, what):
+    for k, v in kwargs.items():
+        if v is not None and not (k == "casting" and v == "same_kind") and not (k == "order" and v in ("K", "C")):
+            raise GraphBreak(f"{what} with {k}= is not compiled yet")
+
+
+def _register(table, *names):
+    def deco(f):
+        for n in names:
+            table[n] = f
+        return f
+
+    return deco
+
+
+# ---- ufuncs -------------------------------------------------------------
+
+def _binary_ufunc(name):
+    def f(x, y, **kwargs):
+        _no(kwargs, f"np.{name}")
+        x, y = operand(x), operand(y)
+        r = _record(name, x, y)
+        r._scalar = r.ndim == 0
+        return r
+
+    f.__name__ = name
+    return f
+
+
+def _unary_ufunc(name):
+    def f(x, **kwargs):
+        _no(kwargs, f"np.{name}")
+        r = _record(name, operand(x))
+        r._scalar = r.ndim == 0
+        return r
+
+    f.__name__ = name
+    return f
+
+
+for _name in ("add", "subtract", "multiply", "true_divide", "floor_divide", "remainder", "power",
+              "maximum", "minimum", "bitwise_and", "bitwise_or", "bitwise_xor",
+              "equal", "not_equal", "less", "less_equal", "greater", "greater_equal"):
+    UFUNCS[_name] = _binary_ufunc(_name)
+UFUNCS["divide"] = UFUNCS["true_divide"]
+UFUNCS["mod"] = UFUNCS["remainder"]
+for _name in ("negative", "absolute", "invert", "sin", "cos", "tan", "exp", "log", "sqrt", "tanh"):
+    UFUNCS[_name] = _unary_ufunc(_name)
+UFUNCS["bitwise_not"] = UFUNCS["invert"]
+
+
+@_register(UFUNCS, "positive")
+def positive(x, **kwargs):
+    x = operand(x)
+    if x.dtype == np.bool_:
+        raise TypeError("The numpy boolean positive, the `+` operator, is not supported.")
+    return x
+
+
+@_register(UFUNCS, "matmul")
+def matmul(x, y, **kwargs):
+    _no(kwargs, "np.matmul")
+    r = _record("matmul", operand(x), operand(y))
+    r._scalar = r.ndim == 0
+    return r
+
+
+_REDUCE_UFUNCS = {"add": "sum", "multiply": "prod", "maximum": "max", "minimum": "min"}
+
+
+def dispatch_ufunc(ufunc, method, inputs, kwargs):
+    name = ufunc.__name__
+    if method == "__call__" and name in UFUNCS:
+        if kwargs.get("out") is not None:
+            raise GraphBreak(f"np.{name} with out= is not compiled yet")
+        kwargs = {k: v for k, v in kwargs.items() if k != "out"}
+        return UFUNCS[name](*inputs, **kwargs)
+    if method == "reduce" and name in _REDUCE_UFUNCS:
+        kwargs.setdefault("axis", 0)
+        return _reduce(_REDUCE_UFUNCS[name], inputs[0], **kwargs)
+    raise GraphBreak(f"np.{name}.{method} is not compiled yet" if method != "__call__" else f"np.{name} is not compiled yet")
+
+
+def dispatch_function(func, args, kwargs):
+    f = FUNCTIONS.get(func.__name__)
+    if f is None:
+        raise GraphBreak(f"np.{func.__name__} is not compiled yet")
+    return f(*args, **kwargs)
+
+
+for _name, _f in UFUNCS.items():
+    FUNCTIONS.setdefault(_name, _f)
+
+
+# ---- reductions ---------------------------------------------------------
+
+def _axes(axis, ndim):
+    if axis is None:
+        return tuple(range(ndim))
+    return tuple(sorted(normalize_axis_tuple(axis, ndim)))
+
+
+def _reduce(kind, a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+    _no({"dtype": dtype, "out": out, "initial": initial, "where": None if where is True else where}, f"np.{kind}")
+    a = operand(a)
+    r = _record(f"{kind}[axes={_tuple(_axes(axis, a.ndim))},keepdims={str(bool(keepdims)).lower()}]", a)
+    r._scalar = r.ndim == 0
+    return r
+
+
+def _reduction(kind):
+    def f(a, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
+        return _reduce(kind, a, axis=axis, dtype=dtype, out=out, keepdims=keepdims, **kwargs)
+
+    f.__name__ = kind
+    return f
+
+
+def _bool_reduction(kind):
+    def f(a, axis=None, out=None, keepdims=False, *, where=None):
+        return _reduce(kind, a, axis=axis, out=out, keepdims=keepdims, where=where)
+
+    f.__name__ = kind
+    return f
+
+
+def _minmax(kind):
+    def f(a, axis=None, out=None, keepdims=False, initial=None, where=None):
+        return _reduce(kind, a, axis=axis, out=out, keepdims=keepdims, initial=initial, where=where)
+
+    f.__name__ = kind
+    return f
+
+
+FUNCTIONS["sum"] = _reduction("sum")
+FUNCTIONS["prod"] = _reduction("prod")
+FUNCTIONS["mean"] = _reduction("mean")
+FUNCTIONS["any"] = _bool_reduction("any")
+FUNCTIONS["all"] = _bool_reduction("all")
+FUNCTIONS["max"] = FUNCTIONS["amax"] = _minmax("max")
+FUNCTIONS["min"] = FUNCTIONS["amin"] = _minmax("min")
+
+
+def _arg_reduction(kind):
+    def f(a, axis=None, out=None, *, keepdims=False):
+        _no({"out": out}, f"np.{kind}")
+        a = operand(a)
+        ax = "None" if axis is None else str(normalize_axis_index(axis, a.ndim))
+        r = _record(f"{kind}[axis={ax},keepdims={str(bool(keepdims)).lower()}]", a)
+        r._scalar = r.ndim == 0
+        return r
+
+    f.__name__ = kind
+    return f
+
+
+FUNCTIONS["argmax"] = _arg_reduction("argmax")
+FUNCTIONS["argmin"] = _arg_reduction("argmin")
+
+
+# ---- selection ----------------------------------------------------------
+
+@_register(FUNCTIONS, "where")
+def where(condition, x=None, y=None):
+    if x is None and y is None:
+        raise GraphBreak("np.where(condition) has a data-dependent shape")
+    if x is None or y is None:
+        raise ValueError("either both or neither of x and y should be given")
+    c = operand(condition)
+    if c.dtype != np.bool_:
+        c = astype(c, np.bool_)
+    return _record("where", c, operand(x), operand(y))
+
+
+@_register(FUNCTIONS, "clip")
+def clip(a, a_min=np._NoValue, a_max=np._NoValue, out=None, *, min=np._NoValue, max=np._NoValue, **kwargs):
+    _no(dict(kwargs, out=out), "np.clip")
+    lo = None if a_min is np._NoValue else a_min
+    hi = None if a_max is np._NoValue else a_max
+    lo = lo if min is np._NoValue else min
+    hi = hi if max is np._NoValue else max
+    a = operand(a)
+    r = a
+    if lo is not None:
+        r = UFUNCS["maximum"](r, _clamp_python_int(lo, a.dtype))
+    if hi is not None:
+        r = UFUNCS["minimum"](r, _clamp_python_int(hi, a.dtype))
+    if r is a:
+        r = _record("reshape[shape=" + _tuple(a.shape) + "]", a)
+    r._scalar = False
+    return r
+
+
+def _clamp_python_int(bound, dtype):
+    # NumPy clips an integer array at a Python int outside its range without overflow.
+    if type(bound) is int and dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        return min(info.max, bound) if bound > 0 else builtins_max(info.min, bound)
+    return bound
+
+
+builtins_max = max
+
+
+# ---- linear algebra -----------------------------------------------------
+
+@_register(FUNCTIONS, "dot")
+def dot(a, b, out=None):
+    _no({"out": out}, "np.dot")
+    a, b = operand(a), operand(b)
+    if a.ndim == 0 or b.ndim == 0:
+        return UFUNCS["multiply"](a, b)
+    if a.ndim > 2 or b.ndim > 2:
+        raise GraphBreak("np.dot of arrays with more than 2 dimensions is not compiled yet")
+    if a.shape[-1] != b.shape[0]:
+        raise ValueError(
+            f"shapes {a.shape} and {b.shape} not aligned: {a.shape[-1]} (dim {a.ndim - 1}) != {b.shape[0]} (dim 0)"
+        )
+    return matmul(a, b)
+
+
+# ---- shapes -------------------------------------------------------------
+
+def _shape_arg(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return tuple(shape)
+
+
+@_register(FUNCTIONS, "reshape")
+def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
+    if order != "C":
+        raise GraphBreak(f"reshape with order={order!r} is not compiled yet")
+    shape = newshape if shape is None else shape
+    a = operand(a)
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
+    unknown = [i for i, s in enumerate(shape) if s == -1]
+    if len(unknown) > 1:
+        raise ValueError("can only specify one unknown dimension")
+    if unknown:
+        known = int(np.prod([s for s in shape if s != -1], dtype=np.int64))
+        if known == 0 or a.size % known != 0:
+            raise ValueError(f"cannot reshape array of size {a.size} into shape {shape}")
+        shape = tuple(a.size // known if s == -1 else s for s in shape)
+    return _record(f"reshape[shape={_tuple(shape)}]", a)
+
+
+@_register(FUNCTIONS, "transpose")
+def transpose(a, axes=None):
+    a = operand(a)
+    if axes is None:
+        perm = tuple(reversed(range(a.ndim)))
+    else:
+        if len(axes) != a.ndim:
+            raise ValueError("axes don't match array")
+        perm = tuple(normalize_axis_index(ax, a.ndim) for ax in axes)
+        if len(set(perm)) != len(perm):
+            raise ValueError("repeated axis in transpose")
+    if a.ndim < 2:
+        return _record(f"reshape[shape={_tuple(a.shape)}]", a)
+    return _record(f"permute[perm={_tuple(perm)}]", a)
+
+
+@_register(FUNCTIONS, "expand_dims")
+def expand_dims(a, axis):
+    a = operand(a)
+    axes = normalize_axis_tuple(axis, a.ndim + (len(axis) if isinstance(axis, (tuple, list)) else 1))
+    it = iter(a.shape)
+    shape = tuple(1 if i in axes else next(it) for i in range(a.ndim + len(axes)))
+    return _record(f"reshape[shape={_tuple(shape)}]", a)
+
+
+@_register(FUNCTIONS, "squeeze")
+def squeeze(a, axis=None):
+    a = operand(a)
+    if axis is None:
+        axes = tuple(i for i, d in enumerate(a.shape) if d == 1)
+    else:
+        axes = normalize_axis_tuple(axis, a.ndim)
+        if any(a.shape[i] != 1 for i in axes):
+            raise ValueError("cannot select an axis to squeeze out which has size not equal to one")
+    shape = tuple(d for i, d in enumerate(a.shape) if i not in axes)
+    return _record(f"reshape[shape={_tuple(shape)}]", a)
+
+
+@_register(FUNCTIONS, "ravel")
+def ravel(a, order="C"):
+    a = operand(a)
+    return reshape(a, (a.size,), order=order)
+
+
+@_register(FUNCTIONS, "copy")
+def copy(a, order="K", subok=False):
+    a = operand(a)
+    return _record(f"reshape[shape={_tuple(a.shape)}]", a)
+
+
+@_register(FUNCTIONS, "astype")
+def astype(a, dtype, /, *, copy=True, device=None):
+    a = operand(a)
+    dtype = np.dtype(dtype)
+    if dtype.kind not in "biuf":
+        raise GraphBreak(f"astype to {dtype} is not compiled yet")
+    return _record(f"cast[to={dtype.name}]", a)
+
+
+@_register(FUNCTIONS, "shape")
+def shape(a):
+    return operand(a).shape
+
+
+@_register(FUNCTIONS, "ndim")
+def ndim(a):
+    return operand(a).ndim
+
+
+@_register(FUNCTIONS, "size")
+def size(a, axis=None):
+    a = operand(a)
+    return a.size if axis is None else a.shape[axis]
+
+
+# ---- indexing -----------------------------------------------------------
+
+def getitem(a, index):
+    if not isinstance(index, tuple):
+        index = (index,)
+    for i in index:
+        if isinstance(i, (Proxy, np.ndarray, list, torch.Tensor)) or isinstance(i, (bool, np.bool_)):
+            raise GraphBreak("advanced (array or boolean) indexing is not compiled yet")
+        if not (i is None or i is Ellipsis or isinstance(i, (slice, int, np.integer))):
+            raise IndexError(
+                "only integers, slices (`:`), ellipsis (`...`), numpy.newaxis (`None`) and integer or boolean arrays are valid indices"
+            )
+    n_ellipsis = sum(i is Ellipsis for i in index)
+    if n_ellipsis > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    used = sum(1 for i in index if i is not None and i is not Ellipsis)
+    if used > a.ndim:
+        raise IndexError(f"too many indices for array: array is {a.ndim}-dimensional, but {used} were indexed")
+    if n_ellipsis:
+        at = next(k for k, i in enumerate(index) if i is Ellipsis)
+        index = index[:at] + (slice(None),) * (a.ndim - used) + index[at + 1:]
+    else:
+        index = index + (slice(None),) * (a.ndim - used)
+    starts, lens, steps, out_shape = [], [], [], []
+    axis = 0
+    for i in index:
+        if i is None:
+            out_shape.append(1)
+            continue
+        n = a.shape[axis]
+        if isinstance(i, slice):
+            start, stop, step = i.indices(n)
+            length = len(range(start, stop, step))
+            starts.append(start if length else 0)
+            lens.append(length)
+            steps.append(step)
+            out_shape.append(length)
+        else:
+            k = int(i)
+            if not -n <= k < n:
+                raise IndexError(f"index {k} is out of bounds for axis {axis} with size {n}")
+            starts.append(k % n)
+            lens.append(1)
+            steps.append(1)
+        axis += 1
+    r = a
+    if any(s != 0 or st != 1 or ln != d for s, ln, st, d in zip(starts, lens, steps, a.shape)):
+        r = _record(f"slice[starts={_tuple(starts)},lens={_tuple(lens)},steps={_tuple(steps)}]", r)
+    if tuple(out_shape) != r.shape or r is a:
+        r = _record(f"reshape[shape={_tuple(out_shape)}]", r)
+    r._scalar = r.ndim == 0 and not n_ellipsis
+    return r
+
+
+# ---- methods ------------------------------------------------------------
+
+def method_sum(a, axis=None, dtype=None, out=None, keepdims=False, **kw):
+    return FUNCTIONS["sum"](a, axis, dtype, out, keepdims, **kw)
+
+
+def method_prod(a, axis=None, dtype=None, out=None, keepdims=False, **kw):
+    return FUNCTIONS["prod"](a, axis, dtype, out, keepdims, **kw)
+
+
+def method_mean(a, axis=None, dtype=None, out=None, keepdims=False, **kw):
+    return FUNCTIONS["mean"](a, axis, dtype, out, keepdims, **kw)
+
+
+def method_max(a, axis=None, out=None, keepdims=False, **kw):
+    return FUNCTIONS["max"](a, axis, out, keepdims, **kw)
+
+
+def method_min(a, axis=None, out=None, keepdims=False, **kw):
+    return FUNCTIONS["min"](a, axis, out, keepdims, **kw)
+
+
+def method_any(a, axis=None, out=None, keepdims=False, **kw):
+    return FUNCTIONS["any"](a, axis, out, keepdims, **kw)
+
+
+def method_all(a, axis=None, out=None, keepdims=False, **kw):
+    return FUNCTIONS["all"](a, axis, out, keepdims, **kw)
+
+
+def method_argmax(a, axis=None, out=None, *, keepdims=False):
+    return FUNCTIONS["argmax"](a, axis, out, keepdims=keepdims)
+
+
+def method_argmin(a, axis=None, out=None, *, keepdims=False):
+    return FUNCTIONS["argmin"](a, axis, out, keepdims=keepdims)
+
+
+def method_reshape(a, *shape, order="C", copy=None):
+    return reshape(a, _shape_arg(shape), order=order)
+
+
+def method_transpose(a, *axes):
+    axes = _shape_arg(axes)
+    return transpose(a, axes if axes else None)
+
+
+def method_astype(a, dtype, order="K", casting="unsafe", subok=True, copy=True):
+    r = astype(a, dtype)
+    r._scalar = a._scalar
+    return r
+
+
+def method_squeeze(a, axis=None):
+    return squeeze(a, axis)
+
+
+def method_clip(a, min=None, max=None, out=None, **kw):
+    return clip(a, min, max, out, **kw)
+
+
+def method_dot(a, b, out=None):
+    return dot(a, b, out)
+
+
+def method_ravel(a, order="C"):
+    return ravel(a, order)
+
+
+def method_flatten(a, order="C"):
+    return ravel(a, order)
+
+
+def method_copy(a, order="C"):
+    return copy(a)
