@@ -239,9 +239,9 @@ fn check_axes(axes: &[i64], ndim: usize) -> Result<()> {
 fn reduce_type(op: ReduceOp, ty: &TensorType, axes: &[i64], keepdims: bool) -> Result<TensorType> {
     check_axes(axes, ty.ndim())?;
     let shape = reduced_shape(&ty.shape, axes, keepdims);
+    // NumPy raises for any reduced axis of length 0, even where the result is empty.
     let empty_axis = axes.iter().any(|&a| ty.shape[a as usize] == 0);
-    let out_size: i64 = shape.iter().product();
-    if matches!(op, ReduceOp::Max | ReduceOp::Min) && empty_axis && out_size > 0 {
+    if matches!(op, ReduceOp::Max | ReduceOp::Min) && empty_axis {
         let name = if op == ReduceOp::Max { "maximum" } else { "minimum" };
         return Err(IrError::value(format!("zero-size array to reduction operation {name} which has no identity")));
     }
@@ -254,7 +254,7 @@ fn arg_reduce_type(op: ArgReduceOp, ty: &TensorType, axis: Option<i64>, keepdims
         Some(a) => {
             check_axes(&[a], ty.ndim())?;
             let shape = reduced_shape(&ty.shape, &[a], keepdims);
-            (ty.shape[a as usize] == 0 && shape.iter().product::<i64>() > 0, shape)
+            (ty.shape[a as usize] == 0, shape)
         }
     };
     if empty {
