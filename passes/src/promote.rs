@@ -12,7 +12,14 @@ use smallvec::SmallVec;
 
 pub fn rules() -> Vec<Rewrite<ENode, TypeAnalysis>> {
     vec![
-        NodeRule::rewrite("elementwise-promote", |g, n| n.op.is_elementwise() && needs_casts(g, n), insert_casts),
+        // Not casts: a cast of a weak literal is folded from the exact value
+        // (cast-const-fold); promoting its operand first would wrap a Python int
+        // beyond int64 into int64.
+        NodeRule::rewrite(
+            "elementwise-promote",
+            |g, n| n.op.is_elementwise() && !matches!(n.op, Op::Cast { .. }) && needs_casts(g, n),
+            insert_casts,
+        ),
         NodeRule::rewrite("reduce-promote", |g, n| matches!(n.op, Op::Reduce { .. }) && needs_casts(g, n), insert_casts),
         NodeRule::rewrite("matmul-promote", |g, n| n.op == Op::MatMul && needs_casts(g, n), insert_casts),
         NodeRule::rewrite("cast-const-fold", is_cast_of_const, fold_cast_of_const),
