@@ -103,7 +103,7 @@ class Proxy:
     size = property(lambda self: int(np.prod(self.shape, dtype=np.int64)))
     itemsize = property(lambda self: self.dtype.itemsize)
     nbytes = property(lambda self: self.size * self.dtype.itemsize)
-    T = property(lambda self: _np().transpose(self))
+    T = property(lambda self: _np().scalar_method_result(self, _np().transpose(self)))
 
     def __repr__(self):
         return f"<traced {self.dtype.name}{list(self.shape)} %{self._id}>"
@@ -196,7 +196,7 @@ for _dunder, _ufunc in {"neg": "negative", "pos": "positive", "abs": "absolute",
     setattr(Proxy, f"__{_dunder}__", (lambda u: lambda self: _np().UFUNCS[u](self))(_ufunc))
 for _method in ("sum", "mean", "max", "min", "prod", "argmax", "argmin", "any", "all", "reshape", "transpose",
                 "astype", "squeeze", "clip", "dot", "ravel", "flatten", "copy"):
-    setattr(Proxy, _method, (lambda m: lambda self, *a, **k: getattr(_np(), "method_" + m)(self, *a, **k))(_method))
+    setattr(Proxy, _method, (lambda m: lambda self, *a, **k: _np().scalar_method_result(self, getattr(_np(), "method_" + m)(self, *a, **k)))(_method))
 
 
 def _user_frame(tb):

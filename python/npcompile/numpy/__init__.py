@@ -7,6 +7,8 @@ from outside the arguments captured inputs."""
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 import torch
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
@@ -77,9 +79,34 @@ def _register(table, *names):
 
 # ---- ufuncs -------------------------------------------------------------
 
+_COMPARISONS = {
+    "equal": operator.eq, "not_equal": operator.ne, "less": operator.lt,
+    "less_equal": operator.le, "greater": operator.gt, "greater_equal": operator.ge,
+}
+
+
+def _compare_huge_int(name, x, y):
+    """NumPy compares an integer array with a Python int beyond int64 exactly (the
+    result is the same everywhere), and raises OverflowError for a bool array."""
+    for big, other, big_first in ((y, x, False), (x, y, True)):
+        if type(big) is int and not -(2**63) <= big < 2**63:
+            o = operand(other)
+            if o.dtype.kind == "b":
+                raise OverflowError("Python int too large to convert to C long")
+            if o.dtype.kind in "iu":
+                cmp = _COMPARISONS[name]
+                always = cmp(big, 0) if big_first else cmp(0, big)
+                return UFUNCS["equal" if always else "not_equal"](o, o)
+    return None
+
+
 def _binary_ufunc(name):
     def f(x, y, **kwargs):
         _no(kwargs, f"np.{name}")
+        if name in _COMPARISONS:
+            folded = _compare_huge_int(name, x, y)
+            if folded is not None:
+                return folded
         x, y = operand(x), operand(y)
         r = _record(name, x, y)
         r._scalar = r.ndim == 0
@@ -113,10 +140,14 @@ UFUNCS["bitwise_not"] = UFUNCS["invert"]
 
 @_register(UFUNCS, "positive")
 def positive(x, **kwargs):
+    _no(kwargs, "np.positive")
     x = operand(x)
     if x.dtype == np.bool_:
         raise TypeError("The numpy boolean positive, the `+` operator, is not supported.")
-    return x
+    # A ufunc: a new array (a NumPy scalar where 0-d), not its input.
+    r = _record(f"reshape[shape={_tuple(x.shape)}]", x)
+    r._scalar = r.ndim == 0
+    return r
 
 
 @_register(UFUNCS, "matmul")
@@ -143,11 +174,26 @@ def dispatch_ufunc(ufunc, method, inputs, kwargs):
     raise GraphBreak(f"np.{name}.{method} is not compiled yet" if method != "__call__" else f"np.{name} is not compiled yet")
 
 
+# NumPy implements these by calling the array method (`_wrapfunc`): a NumPy scalar
+# in gives a NumPy scalar out where the result is 0-d, as the scalar's method does.
+_WRAPFUNCS = {"reshape", "transpose", "squeeze", "argmax", "argmin", "clip"}
+
+
 def dispatch_function(func, args, kwargs):
     f = FUNCTIONS.get(func.__name__)
     if f is None:
         raise GraphBreak(f"np.{func.__name__} is not compiled yet")
-    return f(*args, **kwargs)
+    r = f(*args, **kwargs)
+    if func.__name__ in _WRAPFUNCS and args:
+        r = scalar_method_result(args[0], r)
+    return r
+
+
+def scalar_method_result(a, r):
+    """A method of a NumPy scalar returns a NumPy scalar for a 0-d result."""
+    if isinstance(a, Proxy) and a._scalar and isinstance(r, Proxy) and r.ndim == 0:
+        r._scalar = True
+    return r
 
 
 for _name, _f in UFUNCS.items():
@@ -165,9 +211,15 @@ def _axes(axis, ndim):
 def _reduce(kind, a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
     _no({"dtype": dtype, "out": out, "initial": initial, "where": None if where is True else where}, f"np.{kind}")
     a = operand(a)
+    if kind != "mean" and a.ndim == 0 and _is_int(axis) and axis in (0, -1):
+        axis = ()  # NumPy's ufunc reductions let axis 0 and -1 slip through for 0-d arrays
     r = _record(f"{kind}[axes={_tuple(_axes(axis, a.ndim))},keepdims={str(bool(keepdims)).lower()}]", a)
     r._scalar = r.ndim == 0
     return r
+
+
+def _is_int(x):
+    return isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
 
 
 def _reduction(kind):
@@ -207,6 +259,8 @@ def _arg_reduction(kind):
     def f(a, axis=None, out=None, *, keepdims=False):
         _no({"out": out}, f"np.{kind}")
         a = operand(a)
+        if a.ndim == 0 and _is_int(axis) and axis in (0, -1):
+            axis = None  # NumPy views a 0-d array as 1-d here
         ax = "None" if axis is None else str(normalize_axis_index(axis, a.ndim))
         r = _record(f"{kind}[axis={ax},keepdims={str(bool(keepdims)).lower()}]", a)
         r._scalar = r.ndim == 0
@@ -223,15 +277,37 @@ FUNCTIONS["argmin"] = _arg_reduction("argmin")
 # ---- selection ----------------------------------------------------------
 
 @_register(FUNCTIONS, "where")
-def where(condition, x=None, y=None):
-    if x is None and y is None:
+def where(condition, x=np._NoValue, y=np._NoValue):
+    if x is np._NoValue and y is np._NoValue:
         raise GraphBreak("np.where(condition) has a data-dependent shape")
-    if x is None or y is None:
+    if x is np._NoValue or y is np._NoValue:
         raise ValueError("either both or neither of x and y should be given")
     c = operand(condition)
     if c.dtype != np.bool_:
         c = astype(c, np.bool_)
+    x, y = _where_int(x, y), _where_int(y, x)
     return _record("where", c, operand(x), operand(y))
+
+
+def _where_int(v, other):
+    """np.where converts a Python int to an array and casts it to the result dtype
+    unsafely (no NEP 50 OverflowError): where the result is an integer dtype, an int
+    in [-2**63, 2**64) wraps into it, a larger one raises OverflowError."""
+    if type(v) is not int:
+        return v
+    if type(other) in (bool, int):
+        target = np.dtype(np.int64)
+    else:
+        target = operand(other).dtype
+        if target.kind == "b":
+            target = np.dtype(np.int64)
+    if target.kind not in "iu":
+        return v
+    if not -(2**63) <= v < 2**64:
+        raise OverflowError("Python int too large to convert to C long")
+    bits = 8 * target.itemsize
+    half = 2 ** (bits - 1) if target.kind == "i" else 0
+    return (v + half) % 2**bits - half
 
 
 @_register(FUNCTIONS, "clip")
@@ -242,14 +318,18 @@ def clip(a, a_min=np._NoValue, a_max=np._NoValue, out=None, *, min=np._NoValue, 
     lo = lo if min is np._NoValue else min
     hi = hi if max is np._NoValue else max
     a = operand(a)
-    r = a
+    # np.clip is one ufunc: its dtype comes from all three operands at once (NEP 50
+    # for Python scalars), not from maximum and then minimum.
+    bounds = [b if isinstance(b, (bool, int, float)) else operand(b) for b in (lo, hi) if b is not None]
+    dtype = np.result_type(a.dtype, *(b.dtype if isinstance(b, Proxy) else type(b)(0) for b in bounds))
+    r = a if a.dtype == dtype else astype(a, dtype)
     if lo is not None:
-        r = UFUNCS["maximum"](r, _clamp_python_int(lo, a.dtype))
+        r = UFUNCS["maximum"](r, _clamp_python_int(lo, dtype))
     if hi is not None:
-        r = UFUNCS["minimum"](r, _clamp_python_int(hi, a.dtype))
+        r = UFUNCS["minimum"](r, _clamp_python_int(hi, dtype))
     if r is a:
         r = _record("reshape[shape=" + _tuple(a.shape) + "]", a)
-    r._scalar = False
+    r._scalar = r.ndim == 0  # a ufunc: a NumPy scalar where 0-d
     return r
 
 
@@ -337,6 +417,8 @@ def squeeze(a, axis=None):
     a = operand(a)
     if axis is None:
         axes = tuple(i for i, d in enumerate(a.shape) if d == 1)
+    elif a.ndim == 0 and _is_int(axis) and axis in (0, -1):
+        axes = ()  # as in reductions, NumPy lets axis 0 and -1 through for 0-d arrays
     else:
         axes = normalize_axis_tuple(axis, a.ndim)
         if any(a.shape[i] != 1 for i in axes):
