@@ -190,7 +190,9 @@ fn exec(op: &TorchOp, a: &[&Tensor]) -> Result<Tensor, PlanError> {
             zero_like(&r)?.f_where_self(&zero, &r)?
         }
         IntPow => {
-            if a[1].f_lt(0)?.f_any()?.f_int64_value(&[])? != 0 {
+            // NumPy checks each element it computes: none where the result is empty.
+            let empty = a[0].numel() == 0 || a[1].numel() == 0;
+            if !empty && a[1].f_lt(0)?.f_any()?.f_int64_value(&[])? != 0 {
                 return Err(PlanError::Value("Integers to negative integer powers are not allowed.".into()));
             }
             a[0].f_pow(a[1])?
