@@ -168,6 +168,8 @@ def _binary(name, reflected=False):
         surface = _np()
         if not surface.is_operand(other):
             return NotImplemented
+        if name == "power" and not reflected:
+            return surface.array_power(self, other)
         f = surface.UFUNCS[name]
         return f(other, self) if reflected else f(self, other)
 

@@ -150,6 +150,17 @@ def positive(x, **kwargs):
     return r
 
 
+def array_power(x, y):
+    """`x ** y` on an array: NumPy's operator takes `x ** 2` (a Python int) as
+    np.square(x). That only differs from np.power for bool arrays: square(bool) is
+    int8 (power with a weak int gives int64). NumPy scalars use np.power."""
+    if type(y) is int and y == 2 and x.dtype == np.bool_ and not x._scalar:
+        r = astype(x, np.int8)  # b * b == b
+        r._scalar = r.ndim == 0
+        return r
+    return UFUNCS["power"](x, y)
+
+
 @_register(UFUNCS, "matmul")
 def matmul(x, y, **kwargs):
     _no(kwargs, "np.matmul")
