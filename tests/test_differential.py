@@ -145,6 +145,7 @@ SCALAR_OPS = [
     ("truediv", lambda x, s: x / s, lambda x, s: s / x),
     ("floordiv", lambda x, s: x // s, lambda x, s: s // x),
     ("mod", lambda x, s: x % s, lambda x, s: s % x),
+    ("pow", lambda x, s: x**s, lambda x, s: s**x),
     ("eq", lambda x, s: x == s, lambda x, s: s == x),
     ("lt", lambda x, s: x < s, lambda x, s: s < x),
     ("ge", lambda x, s: x >= s, lambda x, s: s >= x),
@@ -245,6 +246,20 @@ def test_negative_int_exponent_raises_value_error(dtype):
     ]:
         assert isinstance(run_numpy(fn, *args), Raised)
         check(fn, *args)
+
+
+def test_negative_int_exponent_on_empty_arrays_is_fine():
+    """NumPy checks the exponents it uses: none where the result is empty."""
+    check(lambda x: x**-3, np.array([], np.int32))
+    check(lambda x, e: x**e, np.zeros((0, 3), np.int64), np.array([1, -1, 2]))
+    check(lambda x: (-2) ** x, np.zeros((2, 0), np.int32))
+
+
+def test_bool_array_squared_is_int8():
+    """NumPy's `a ** 2` operator is np.square(a): int8 for a bool array (and 0-d
+    array), while np.power(a, 2) and a NumPy bool scalar ** 2 give int64."""
+    for x in [np.array([True, False]), np.array(True), np.bool_(True)]:
+        check(lambda x: (x**2, np.power(x, 2), x**3, x**2.0, x**True), x)
 
 
 def test_negative_exponent_on_floats_is_fine():
