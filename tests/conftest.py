@@ -27,7 +27,7 @@ from npcompile import np_compile
 
 settings.register_profile(
     "npcompile",
-    max_examples=30,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     print_blob=True,
