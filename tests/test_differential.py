@@ -703,6 +703,23 @@ def test_indexing_examples():
     check(lambda x: (x[()], x[...]), np.float32(1.5))
 
 
+def test_numpy_integer_indices_and_axes():
+    x = np.arange(24.0).reshape(2, 3, 4)
+    i, j = np.int64(1), np.int32(-1)
+    check(lambda x: (x[i], x[j, i:], x[:, ::i], x[..., j]), x)
+    check(lambda x: (x.sum(axis=i), np.max(x, axis=(i, j)), x.argmin(axis=j), np.expand_dims(x, i), x.reshape(i, -1)), x)
+
+
+@pytest.mark.parametrize("x", [np.float32(2.5), np.int64(-3), np.bool_(True), np.array(1.5)], ids=repr)
+def test_shape_ops_on_scalars_and_0d(x):
+    """A NumPy scalar's methods return NumPy scalars where the result is 0-d."""
+    check(
+        lambda x: (x.T, x.reshape(()), x.reshape(1), x.reshape(-1), x.transpose(), x.squeeze(), x.ravel(), x.copy(), x.astype(np.float64)),
+        x,
+    )
+    check(lambda x: (np.transpose(x), np.squeeze(x), np.reshape(x, ()), np.expand_dims(x, 0), x[None], np.clip(x, 0, 1)), x)
+
+
 @pytest.mark.parametrize("index", [5, -4, (0, 7), (slice(None), 3), (1, 1, 1), (0, 0, 0, 0)], ids=repr)
 def test_out_of_bounds_index_raises_index_error(index):
     x = np.ones((3, 3))
