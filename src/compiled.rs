@@ -3,7 +3,7 @@
 use crate::builder::GraphBuilder;
 use crate::convert::{leaf_tensor, tensor_out, Flat, KeyPart};
 use crate::errors::{ir_err, plan_err, InternalError};
-use backends::torch::{lower, Plan};
+use backends::torch::{lower, Plan, PlanError};
 use passes::{optimize, Limits, StageReport};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -67,6 +67,17 @@ impl OutSpec {
                 d.into_any()
             }
         })
+    }
+}
+
+enum RunError {
+    Plan(PlanError),
+    Py(PyErr),
+}
+
+impl From<PyErr> for RunError {
+    fn from(e: PyErr) -> Self {
+        RunError::Py(e)
     }
 }
 
@@ -136,7 +147,15 @@ impl CompiledFunction {
         Ok((plan, reports))
     }
 
-    fn run(&self, py: Python<'_>, c: &Compiled, flat: &Flat<'_>) -> PyResult<Py<PyAny>> {
+    /// Warn (or raise, with fullgraph) that this signature runs under NumPy.
+    fn compile_failed(&self, py: Python<'_>, e: &PyErr) -> PyResult<()> {
+        py.import("npcompile._trace")?
+            .getattr("compile_failed")?
+            .call1((self.func.bind(py), e.to_string(), self.fullgraph))?;
+        Ok(())
+    }
+
+    fn run(&self, py: Python<'_>, c: &Compiled, flat: &Flat<'_>) -> Result<Py<PyAny>, RunError> {
         let device = c.plan.device;
         let mut keep = vec![];
         let mut inputs = Vec::with_capacity(flat.leaves.len() + c.captured.len());
@@ -153,7 +172,7 @@ impl CompiledFunction {
             inputs.push(leaf_tensor(kind, obj, device, &mut keep)?);
         }
         let plan = c.plan.clone();
-        let outs = py.detach(move || plan.run(inputs)).map_err(plan_err)?;
+        let outs = py.detach(move || plan.run(inputs)).map_err(RunError::Plan)?;
         drop(keep);
         let mut outs: Vec<Option<tch::Tensor>> = outs.into_iter().map(Some).collect();
         Ok(c.out.build(py, &mut outs, flat.torch_out())?.unbind())
@@ -186,10 +205,13 @@ impl CompiledFunction {
                 let start = Instant::now();
                 let entry = match self.trace(py, args, kwargs)? {
                     None => Entry::Fallback,
-                    Some(t) => {
-                        let (plan, _) = Self::compile(py, &t.graph, flat.device())?;
-                        Entry::Compiled(Compiled { plan: Arc::new(plan), out: t.out, captured: t.captured })
-                    }
+                    Some(t) => match Self::compile(py, &t.graph, flat.device()) {
+                        Ok((plan, _)) => Entry::Compiled(Compiled { plan: Arc::new(plan), out: t.out, captured: t.captured }),
+                        Err(e) => {
+                            self.compile_failed(py, &e)?;
+                            Entry::Fallback
+                        }
+                    },
                 };
                 let entry = Arc::new(entry);
                 let mut stats = self.stats.lock().expect("stats lock");
@@ -208,7 +230,22 @@ impl CompiledFunction {
         };
         match &*entry {
             Entry::Fallback => Ok(self.func.bind(py).call(args, Some(kwargs))?.unbind()),
-            Entry::Compiled(c) => self.run(py, c, &flat),
+            Entry::Compiled(c) => match self.run(py, c, &flat) {
+                Err(RunError::Plan(PlanError::Torch(m))) => {
+                    // A libtorch failure is our bug, not the user's: nothing was
+                    // written back, so NumPy can still give the answer.
+                    self.compile_failed(py, &InternalError::new_err(m))?;
+                    let objects = flat.objects.iter().map(|o| o.clone().unbind()).collect();
+                    self.cache
+                        .lock()
+                        .expect("cache lock")
+                        .insert(flat.key.clone(), CacheEntry { entry: Arc::new(Entry::Fallback), _objects: objects });
+                    Ok(self.func.bind(py).call(args, Some(kwargs))?.unbind())
+                }
+                Err(RunError::Plan(e)) => Err(plan_err(e)),
+                Err(RunError::Py(e)) => Err(e),
+                Ok(out) => Ok(out),
+            },
         }
     }
 

@@ -24,8 +24,10 @@ class GraphBreakError(RuntimeError):
     """Raised with `np_compile(fullgraph=True)` where tracing cannot continue."""
 
 
-class GraphBreak(Exception):
-    """Inside the tracer: this code cannot be compiled; `reason` says why."""
+class GraphBreak(BaseException):
+    """Inside the tracer: this code cannot be compiled; `reason` says why.
+    A BaseException, so a user's `except Exception:` cannot swallow it and trace
+    the other branch."""
 
     def __init__(self, reason):
         super().__init__(reason)
@@ -287,6 +289,11 @@ def _graph_break(fn, reason, tb, fullgraph):
         raise GraphBreakError(message)
     warnings.warn_explicit(message, NpCompileWarning, where[0], where[1])
     return ("fallback",)
+
+
+def compile_failed(fn, reason, fullgraph):
+    """Called by CompiledFunction when a traced graph did not compile or run."""
+    return _graph_break(fn, f"npcompile could not compile it: {reason}", None, fullgraph)
 
 
 def np_compile(fn=None, *, fullgraph=False):
