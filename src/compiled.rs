@@ -147,6 +147,10 @@ impl CompiledFunction {
         Ok((plan, reports))
     }
 
+    fn tracing(py: Python<'_>) -> PyResult<bool> {
+        py.import("npcompile._trace")?.getattr("tracing")?.call0()?.extract()
+    }
+
     /// Warn (or raise, with fullgraph) that this signature runs under NumPy.
     fn compile_failed(&self, py: Python<'_>, e: &PyErr) -> PyResult<()> {
         py.import("npcompile._trace")?
@@ -194,6 +198,11 @@ impl CompiledFunction {
         let mut flat = Flat::default();
         flat.walk(args.as_any())?;
         flat.walk(kwargs.as_any())?;
+        if !flat.objects.is_empty() && Self::tracing(py)? {
+            // Called from inside another compiled function's trace, on its traced
+            // arrays: trace through this function as plain Python.
+            return Ok(self.func.bind(py).call(args, Some(kwargs))?.unbind());
+        }
         let hit = self.cache.lock().expect("cache lock").get(&flat.key).map(|e| e.entry.clone());
         let entry = match hit {
             Some(e) => {

@@ -50,3 +50,72 @@ def test_a_dtype_the_backend_lacks_raises_with_fullgraph():
     cf = np_compile(fullgraph=True)(lambda x: x + x)
     with pytest.raises(npcompile.GraphBreakError, match="could not compile"):
         cf(np.array([1, 2], dtype=np.uint32))
+
+
+RNG = np.random.default_rng(0)
+
+
+def noisy(x):
+    return x + RNG.standard_normal(x.shape)
+
+
+def noisy_legacy(x):
+    return x * np.random.rand(*x.shape)
+
+
+@pytest.mark.allow_fallback
+def test_random_draws_are_not_frozen_into_a_plan():
+    cf = np_compile(noisy)
+    x = np.zeros(3)
+    with pytest.warns(npcompile.NpCompileWarning, match="random"):
+        a = cf(x)
+    b = cf(x)
+    assert not np.array_equal(a, b)  # fresh draws every call, as under NumPy
+    # and the generator advanced exactly as NumPy alone would have advanced it
+    state = RNG.bit_generator.state
+    expected = np.random.default_rng(0)
+    expected.standard_normal(3)
+    expected.standard_normal(3)
+    assert state == expected.bit_generator.state
+
+
+@pytest.mark.allow_fallback
+def test_legacy_global_random_state_is_restored_before_the_fallback():
+    np.random.seed(5)
+    with pytest.warns(npcompile.NpCompileWarning, match="random"):
+        got = np_compile(noisy_legacy)(np.ones(4))
+    np.random.seed(5)
+    assert_same(got, noisy_legacy(np.ones(4)))
+
+
+def test_a_compiled_function_called_inside_another_is_traced_through():
+    inner = np_compile(lambda a: a * 2 + 1)
+
+    def outer(x):
+        return inner(x).sum() + inner(x[:2]).max()
+
+    cf = np_compile(outer)
+    x = np.arange(5.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", npcompile.NpCompileWarning)
+        assert_same(cf(x), outer(x))
+    assert cf.cache_info()["traces"] == 1
+
+
+@pytest.mark.allow_fallback
+def test_numpy_attributes_the_tracer_lacks_fall_back_instead_of_raising():
+    def f(x):
+        return x.cumsum()
+
+    cf = np_compile(f)
+    with pytest.warns(npcompile.NpCompileWarning, match="cumsum"):
+        assert_same(cf(np.arange(4.0)), f(np.arange(4.0)))
+
+
+@pytest.mark.allow_fallback
+def test_numpy_arguments_the_surface_does_not_take_fall_back():
+    def f(x):
+        return np.sum(x, axis=0, dtype=np.float32)
+
+    with pytest.warns(npcompile.NpCompileWarning):
+        assert_same(np_compile(f)(np.arange(4.0)), f(np.arange(4.0)))

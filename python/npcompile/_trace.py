@@ -38,6 +38,10 @@ _state = threading.local()
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
+def tracing() -> bool:
+    return getattr(_state, "tracer", None) is not None
+
+
 def current_tracer() -> "Tracer":
     tracer = getattr(_state, "tracer", None)
     if tracer is None:
@@ -155,6 +159,18 @@ class Proxy:
     def __getitem__(self, index):
         return _np().getitem(self, index)
 
+    def __getattr__(self, name):
+        # Only reached for attributes the proxy lacks: ndarray has them, so this
+        # is unsupported NumPy, not an AttributeError NumPy would raise.
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise GraphBreak(f"ndarray.{name} is not compiled yet")
+
+    def __format__(self, spec):
+        if spec:
+            raise GraphBreak("formatting a traced array's value")
+        return repr(self)
+
     def __setitem__(self, index, value):
         raise GraphBreak("assignment into a traced array (a[...] = v) is not compiled yet")
 
@@ -200,7 +216,8 @@ for _dunder, _ufunc in {"neg": "negative", "pos": "positive", "abs": "absolute",
     setattr(Proxy, f"__{_dunder}__", (lambda u: lambda self: _np().UFUNCS[u](self))(_ufunc))
 for _method in ("sum", "mean", "max", "min", "prod", "argmax", "argmin", "any", "all", "reshape", "transpose",
                 "astype", "squeeze", "clip", "dot", "ravel", "flatten", "copy"):
-    setattr(Proxy, _method, (lambda m: lambda self, *a, **k: _np().scalar_method_result(self, getattr(_np(), "method_" + m)(self, *a, **k)))(_method))
+    setattr(Proxy, _method, (lambda m: lambda self, *a, **k: _np().scalar_method_result(
+        self, _np().call(getattr(_np(), "method_" + m), f"ndarray.{m}", (self,) + a, k)))(_method))
 
 
 def _user_frame(tb):
@@ -264,7 +281,11 @@ def trace(fn, args, kwargs, fullgraph):
             pkwargs = {k: _core.map_leaves(v, namer(k)) for k, v in kwargs.items()}
             for leaf_args in (pargs, tuple(pkwargs.values())):
                 _check_static(leaf_args)
-            result = fn(*pargs, **pkwargs)
+            rngs = _random_states(fn, args, kwargs)
+            try:
+                result = fn(*pargs, **pkwargs)
+            finally:
+                _check_random_unused(rngs)
             outputs = []
             spec = _out_spec(result, outputs)
             tracer.builder.set_outputs(outputs)
@@ -273,6 +294,54 @@ def trace(fn, args, kwargs, fullgraph):
     except _core.UnsupportedError as e:
         return _graph_break(fn, str(e), e.__traceback__, fullgraph)
     return ("graph", tracer.builder, spec, tracer.captured)
+
+
+_RNGS = (np.random.Generator, np.random.RandomState)
+
+
+def _rng_state(rng):
+    return np.random.get_state() if rng is None else rng.bit_generator.state if isinstance(rng, np.random.Generator) else rng.get_state()
+
+
+def _set_rng_state(rng, state):
+    if rng is None:
+        np.random.set_state(state)
+    elif isinstance(rng, np.random.Generator):
+        rng.bit_generator.state = state
+    else:
+        rng.set_state(state)
+
+
+def _same(a, b):
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return np.array_equal(a, b)
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    return a == b
+
+
+def _random_states(fn, args, kwargs):
+    """The random generators a trace could draw from: NumPy's global one, and
+    generators among the arguments, the globals the function names and its closure."""
+    code = getattr(fn, "__code__", None)
+    seen = list(args) + list(kwargs.values())
+    if code is not None:
+        seen += [fn.__globals__.get(n) for n in code.co_names]
+        seen += [c.cell_contents for c in (fn.__closure__ or ()) if c.cell_contents is not c]
+    rngs = [None] + [x for x in seen if isinstance(x, _RNGS)]
+    return [(r, _rng_state(r)) for r in rngs]
+
+
+def _check_random_unused(rngs):
+    """Random numbers drawn while tracing would be frozen into the plan: put the
+    generators back as they were and run this signature under NumPy."""
+    drawn = [(r, s) for r, s in rngs if not _same(_rng_state(r), s)]
+    for r, s in drawn:
+        _set_rng_state(r, s)
+    if drawn:
+        raise GraphBreak("it draws random numbers (np.random), which are not compiled yet")
 
 
 def _check_static(args):

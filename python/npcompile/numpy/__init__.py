@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import operator
 
+import inspect
+
 import numpy as np
 import torch
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
@@ -178,10 +180,10 @@ def dispatch_ufunc(ufunc, method, inputs, kwargs):
         if kwargs.get("out") is not None:
             raise GraphBreak(f"np.{name} with out= is not compiled yet")
         kwargs = {k: v for k, v in kwargs.items() if k != "out"}
-        return UFUNCS[name](*inputs, **kwargs)
+        return call(UFUNCS[name], f"np.{name}", inputs, kwargs)
     if method == "reduce" and name in _REDUCE_UFUNCS:
         kwargs.setdefault("axis", 0)
-        return _reduce(_REDUCE_UFUNCS[name], inputs[0], **kwargs)
+        return call(_reduce, f"np.{name}.reduce", (_REDUCE_UFUNCS[name],) + tuple(inputs), kwargs)
     raise GraphBreak(f"np.{name}.{method} is not compiled yet" if method != "__call__" else f"np.{name} is not compiled yet")
 
 
@@ -194,10 +196,27 @@ def dispatch_function(func, args, kwargs):
     f = FUNCTIONS.get(func.__name__)
     if f is None:
         raise GraphBreak(f"np.{func.__name__} is not compiled yet")
-    r = f(*args, **kwargs)
+    r = call(f, f"np.{func.__name__}", args, kwargs)
     if func.__name__ in _WRAPFUNCS and args:
         r = scalar_method_result(args[0], r)
     return r
+
+
+_SIGNATURES = {}
+
+
+def call(f, name, args, kwargs):
+    """Call a surface function; arguments it does not take (NumPy accepts more
+    than the surface compiles) are a graph break, never a TypeError NumPy would
+    not raise."""
+    sig = _SIGNATURES.get(f)
+    if sig is None:
+        sig = _SIGNATURES[f] = inspect.signature(f)
+    try:
+        sig.bind(*args, **kwargs)
+    except TypeError as e:
+        raise GraphBreak(f"{name} with these arguments is not compiled yet ({e})") from None
+    return f(*args, **kwargs)
 
 
 def scalar_method_result(a, r):
