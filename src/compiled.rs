@@ -107,6 +107,7 @@ struct Stats {
     traces: u64,
     fallbacks: u64,
     compile_seconds: f64,
+    limit_warned: bool,
 }
 
 /// What one trace produced, before caching.
@@ -121,6 +122,7 @@ pub struct CompiledFunction {
     func: Py<PyAny>,
     tracer: Py<PyAny>,
     fullgraph: bool,
+    cache_limit: usize,
     cache: Mutex<HashMap<Vec<KeyPart>, CacheEntry>>,
     stats: Mutex<Stats>,
 }
@@ -186,9 +188,16 @@ impl CompiledFunction {
 #[pymethods]
 impl CompiledFunction {
     #[new]
-    #[pyo3(signature = (func, tracer, fullgraph=false))]
-    fn new(func: Py<PyAny>, tracer: Py<PyAny>, fullgraph: bool) -> Self {
-        CompiledFunction { func, tracer, fullgraph, cache: Mutex::new(HashMap::new()), stats: Mutex::new(Stats::default()) }
+    #[pyo3(signature = (func, tracer, fullgraph=false, cache_limit=8))]
+    fn new(func: Py<PyAny>, tracer: Py<PyAny>, fullgraph: bool, cache_limit: usize) -> Self {
+        CompiledFunction {
+            func,
+            tracer,
+            fullgraph,
+            cache_limit,
+            cache: Mutex::new(HashMap::new()),
+            stats: Mutex::new(Stats::default()),
+        }
     }
 
     #[pyo3(signature = (*args, **kwargs))]
@@ -208,6 +217,20 @@ impl CompiledFunction {
             Some(e) => {
                 self.stats.lock().expect("stats lock").hits += 1;
                 e
+            }
+            None if self.cache.lock().expect("cache lock").len() >= self.cache_limit => {
+                // Past the limit: run under NumPy rather than compile forever.
+                let mut stats = self.stats.lock().expect("stats lock");
+                stats.misses += 1;
+                stats.fallbacks += 1;
+                let first = !std::mem::replace(&mut stats.limit_warned, true);
+                drop(stats);
+                if first {
+                    py.import("npcompile._trace")?
+                        .getattr("cache_limit_reached")?
+                        .call1((self.func.bind(py), self.cache_limit, self.fullgraph))?;
+                }
+                return Ok(self.func.bind(py).call(args, Some(kwargs))?.unbind());
             }
             None => {
                 self.stats.lock().expect("stats lock").misses += 1;
@@ -291,11 +314,13 @@ impl CompiledFunction {
         d.set_item("traces", st.traces)?;
         d.set_item("fallbacks", st.fallbacks)?;
         d.set_item("compile_seconds", st.compile_seconds)?;
+        d.set_item("cache_limit", self.cache_limit)?;
         Ok(d)
     }
 
     fn cache_clear(&self) {
         self.cache.lock().expect("cache lock").clear();
+        self.stats.lock().expect("stats lock").limit_warned = false;
     }
 
     #[getter]

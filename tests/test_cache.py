@@ -16,7 +16,7 @@ from conftest import assert_same, check, run_numpy
 
 def info(f):
     d = f.cache_info()
-    assert set(d) == {"hits", "misses", "entries", "traces", "fallbacks", "compile_seconds"}
+    assert set(d) == {"hits", "misses", "entries", "traces", "fallbacks", "compile_seconds", "cache_limit"}
     return d
 
 
@@ -317,3 +317,36 @@ def test_in_place_update_is_a_graph_break():
 
     with pytest.raises(npcompile.GraphBreakError):
         np_compile(f, fullgraph=True)(np.ones(3))
+
+
+@pytest.mark.allow_fallback
+def test_twenty_shapes_keep_eight_plans_and_warn_once():
+    def f(x):
+        return np.sin(x) * 2 + x.sum()
+
+    cf = np_compile(f)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always", npcompile.NpCompileWarning)
+        for n in range(1, 21):
+            x = np.linspace(-1, 1, n)
+            assert_same(cf(x), f(x))
+    ours = [w for w in record if issubclass(w.category, npcompile.NpCompileWarning)]
+    assert len(ours) == 1 and "cache_limit" in str(ours[0].message)
+    assert ours[0].filename == __file__  # points at the caller's line
+    d = info(cf)
+    assert d["entries"] == 8 and d["traces"] == 8 and d["fallbacks"] == 12
+
+
+def test_cache_limit_is_configurable_per_function_and_globally():
+    cf = np_compile(cache_limit=2)(lambda x: x + 1)
+    assert info(cf)["cache_limit"] == 2
+    old = npcompile.config.cache_limit
+    npcompile.config.cache_limit = 3
+    try:
+        assert info(np_compile(lambda x: x))["cache_limit"] == 3
+    finally:
+        npcompile.config.cache_limit = old
+    with pytest.raises(npcompile.GraphBreakError, match="cache_limit"):
+        g = np_compile(fullgraph=True, cache_limit=1)(lambda x: x + 1)
+        g(np.ones(1))
+        g(np.ones(2))

@@ -365,11 +365,33 @@ def compile_failed(fn, reason, fullgraph):
     return _graph_break(fn, f"npcompile could not compile it: {reason}", None, fullgraph)
 
 
-def np_compile(fn=None, *, fullgraph=False):
-    """Compile a NumPy function: `@np_compile` or `@np_compile(fullgraph=True)`."""
+class Config:
+    """Process-wide defaults; `np_compile(...)` arguments override them per function."""
+
+    cache_limit = 8
+
+
+config = Config()
+
+
+def cache_limit_reached(fn, limit, fullgraph):
+    """Called once per function when a new signature finds the cache full."""
+    name = getattr(fn, "__qualname__", "function")
+    message = (
+        f"{name} has {limit} compiled signatures (its cache_limit): new signatures run under NumPy. "
+        f"Raise it with np_compile(cache_limit=...) or npcompile.config.cache_limit."
+    )
+    if fullgraph:
+        raise GraphBreakError(message)
+    warnings.warn(message, NpCompileWarning, stacklevel=2)
+
+
+def np_compile(fn=None, *, fullgraph=False, cache_limit=None):
+    """Compile a NumPy function: `@np_compile` or `@np_compile(fullgraph=True, cache_limit=8)`."""
     if fn is None:
-        return lambda f: np_compile(f, fullgraph=fullgraph)
-    return _core.CompiledFunction(fn, trace, fullgraph)
+        return lambda f: np_compile(f, fullgraph=fullgraph, cache_limit=cache_limit)
+    limit = config.cache_limit if cache_limit is None else cache_limit
+    return _core.CompiledFunction(fn, trace, fullgraph, limit)
 
 
 def explain(f, *args, **kwargs):
