@@ -86,6 +86,39 @@ struct Compiled {
     out: OutSpec,
     /// Arrays read from globals and closures, passed as the last inputs.
     captured: Vec<Py<PyAny>>,
+    /// Where captured arrays were read from: rebinding one means a new trace.
+    guards: Vec<Guard>,
+}
+
+/// An identity guard: a global name or a closure cell still holds `expected`.
+enum Guard {
+    Global { globals: Py<PyDict>, name: Py<PyAny>, expected: Py<PyAny> },
+    Cell { cell: Py<PyAny>, expected: Py<PyAny> },
+}
+
+impl Guard {
+    /// From the tracer's ("global", globals, name, obj) | ("cell", cell, obj).
+    fn parse(obj: &Bound<'_, PyAny>) -> PyResult<Guard> {
+        let tag: String = obj.get_item(0)?.extract()?;
+        Ok(match tag.as_str() {
+            "global" => Guard::Global {
+                globals: obj.get_item(1)?.cast_into::<PyDict>()?.unbind(),
+                name: obj.get_item(2)?.unbind(),
+                expected: obj.get_item(3)?.unbind(),
+            },
+            "cell" => Guard::Cell { cell: obj.get_item(1)?.unbind(), expected: obj.get_item(2)?.unbind() },
+            _ => return Err(InternalError::new_err(format!("bad guard tag {tag}"))),
+        })
+    }
+
+    fn holds(&self, py: Python<'_>) -> PyResult<bool> {
+        Ok(match self {
+            Guard::Global { globals, name, expected } => {
+                globals.bind(py).get_item(name.bind(py))?.is_some_and(|v| v.is(expected.bind(py)))
+            }
+            Guard::Cell { cell, expected } => cell.bind(py).getattr("cell_contents").is_ok_and(|v| v.is(expected.bind(py))),
+        })
+    }
 }
 
 enum Entry {
@@ -115,6 +148,7 @@ struct Traced {
     graph: ir::Graph,
     out: OutSpec,
     captured: Vec<Py<PyAny>>,
+    guards: Vec<Guard>,
 }
 
 #[pyclass(module = "npcompile._core")]
@@ -123,6 +157,8 @@ pub struct CompiledFunction {
     tracer: Py<PyAny>,
     fullgraph: bool,
     cache_limit: usize,
+    /// The reason of the latest graph break, for explain.
+    last_break: Mutex<String>,
     cache: Mutex<HashMap<Vec<KeyPart>, CacheEntry>>,
     stats: Mutex<Stats>,
 }
@@ -134,18 +170,23 @@ impl CompiledFunction {
         let res = self.tracer.bind(py).call1((self.func.bind(py), args, kwargs, self.fullgraph))?;
         let tag: String = res.get_item(0)?.extract()?;
         if tag == "fallback" {
+            *self.last_break.lock().expect("break lock") = res.get_item(1)?.extract()?;
             return Ok(None);
         }
         let builder = res.get_item(1)?;
         let graph = builder.cast::<GraphBuilder>()?.borrow().graph.clone();
         let out = OutSpec::parse(&res.get_item(2)?)?;
         let captured = res.get_item(3)?.try_iter()?.map(|c| Ok(c?.unbind())).collect::<PyResult<_>>()?;
-        Ok(Some(Traced { graph, out, captured }))
+        let guards = res.get_item(4)?.try_iter()?.map(|g| Guard::parse(&g?)).collect::<PyResult<_>>()?;
+        Ok(Some(Traced { graph, out, captured, guards }))
     }
 
     fn compile(py: Python<'_>, graph: &ir::Graph, device: Device) -> PyResult<(Plan, Vec<StageReport>)> {
         let (optimized, reports) = optimize(graph, Limits::default()).map_err(|e| ir_err(py, e))?;
         let plan = lower(&optimized, device).map_err(|e| ir_err(py, e))?;
+        if std::env::var("NPCOMPILE_LOG").is_ok_and(|v| v.split(',').any(|k| k.trim() == "plan")) {
+            py.import("npcompile._trace")?.getattr("log")?.call1(("plan", format!("{}\n{plan}", optimized.name)))?;
+        }
         Ok((plan, reports))
     }
 
@@ -195,6 +236,7 @@ impl CompiledFunction {
             tracer,
             fullgraph,
             cache_limit,
+            last_break: Mutex::new(String::new()),
             cache: Mutex::new(HashMap::new()),
             stats: Mutex::new(Stats::default()),
         }
@@ -212,7 +254,17 @@ impl CompiledFunction {
             // arrays: trace through this function as plain Python.
             return Ok(self.func.bind(py).call(args, Some(kwargs))?.unbind());
         }
-        let hit = self.cache.lock().expect("cache lock").get(&flat.key).map(|e| e.entry.clone());
+        let mut hit = self.cache.lock().expect("cache lock").get(&flat.key).map(|e| e.entry.clone());
+        if let Some(Entry::Compiled(c)) = hit.as_deref() {
+            for g in &c.guards {
+                if !g.holds(py)? {
+                    // A global or closure array was rebound: trace this signature again.
+                    self.cache.lock().expect("cache lock").remove(&flat.key);
+                    hit = None;
+                    break;
+                }
+            }
+        }
         let entry = match hit {
             Some(e) => {
                 self.stats.lock().expect("stats lock").hits += 1;
@@ -238,7 +290,9 @@ impl CompiledFunction {
                 let entry = match self.trace(py, args, kwargs)? {
                     None => Entry::Fallback,
                     Some(t) => match Self::compile(py, &t.graph, flat.device()) {
-                        Ok((plan, _)) => Entry::Compiled(Compiled { plan: Arc::new(plan), out: t.out, captured: t.captured }),
+                        Ok((plan, _)) => {
+                            Entry::Compiled(Compiled { plan: Arc::new(plan), out: t.out, captured: t.captured, guards: t.guards })
+                        }
                         Err(e) => {
                             self.compile_failed(py, &e)?;
                             Entry::Fallback
@@ -291,7 +345,7 @@ impl CompiledFunction {
         flat.walk(kwargs.as_any())?;
         let mut s = String::new();
         let Some(t) = self.trace(py, args, kwargs)? else {
-            return Ok("graph break: this signature runs under NumPy (see the NpCompileWarning)\n".into());
+            return Ok(format!("== graph break ==\n{}\n", self.last_break.lock().expect("break lock")));
         };
         let (plan, reports) = Self::compile(py, &t.graph, flat.device())?;
         let _ = writeln!(s, "== traced ==\n{}\n", t.graph);

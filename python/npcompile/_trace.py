@@ -7,6 +7,7 @@ from __future__ import annotations
 import inspect
 import itertools
 import os
+import sys
 import threading
 import warnings
 
@@ -35,6 +36,14 @@ class GraphBreak(BaseException):
 
 
 _state = threading.local()
+
+#: What `NPCOMPILE_LOG` (comma-separated: breaks, recompiles, graph, plan) asks to log to stderr.
+LOG = frozenset(k.strip() for k in os.environ.get("NPCOMPILE_LOG", "").split(",") if k.strip())
+
+
+def log(kind, text):
+    if kind in LOG:
+        print(f"[npcompile {kind}] {text}", file=sys.stderr, flush=True)
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -264,6 +273,9 @@ def trace(fn, args, kwargs, fullgraph):
     """Called by CompiledFunction on a cache miss: ("graph", builder, out_spec,
     captured) or ("fallback",) after warning (or raising, with fullgraph)."""
     tracer = Tracer(getattr(fn, "__name__", "f"))
+    if "recompiles" in LOG:
+        sig = _core.map_leaves((args, kwargs), lambda a: f"{np.dtype(a.dtype) if not isinstance(a, torch.Tensor) else a.dtype}{list(a.shape)}")
+        log("recompiles", f"tracing {getattr(fn, '__qualname__', fn)} for {sig}")
 
     def namer(name):
         counter = itertools.count()
@@ -293,7 +305,8 @@ def trace(fn, args, kwargs, fullgraph):
         return _graph_break(fn, e.reason, e.__traceback__, fullgraph)
     except _core.UnsupportedError as e:
         return _graph_break(fn, str(e), e.__traceback__, fullgraph)
-    return ("graph", tracer.builder, spec, tracer.captured)
+    log("graph", tracer.builder.dump())
+    return ("graph", tracer.builder, spec, tracer.captured, _guards(fn, tracer.captured))
 
 
 _RNGS = (np.random.Generator, np.random.RandomState)
@@ -344,6 +357,26 @@ def _check_random_unused(rngs):
         raise GraphBreak("it draws random numbers (np.random), which are not compiled yet")
 
 
+def _guards(fn, captured):
+    """Where each captured array was read from, for identity guards: a global the
+    function names, or a cell of its closure."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return []
+    guards = []
+    for arr in captured:
+        for name in code.co_names:
+            if fn.__globals__.get(name) is arr:
+                guards.append(("global", fn.__globals__, name, arr))
+        for cell in fn.__closure__ or ():
+            try:
+                if cell.cell_contents is arr:
+                    guards.append(("cell", cell, arr))
+            except ValueError:  # an empty cell
+                pass
+    return guards
+
+
 def _check_static(args):
     for a in args:
         if isinstance(a, np.ndarray):
@@ -354,10 +387,11 @@ def _graph_break(fn, reason, tb, fullgraph):
     where = _user_frame(tb) or (fn.__code__.co_filename, fn.__code__.co_firstlineno)
     name = getattr(fn, "__qualname__", "function")
     message = f"{name} runs under NumPy for this signature: {reason} ({where[0]}:{where[1]})"
+    log("breaks", message)
     if fullgraph:
         raise GraphBreakError(message)
     warnings.warn_explicit(message, NpCompileWarning, where[0], where[1])
-    return ("fallback",)
+    return ("fallback", message)
 
 
 def compile_failed(fn, reason, fullgraph):
