@@ -1,7 +1,7 @@
 //! Shape and dtype rules, one arm per primitive. They run when a node is recorded,
 //! so a bad call fails at the user's line with NumPy's exception class and words.
 
-use crate::dtype::{result_type, DType, Kind, Operand};
+use crate::dtype::{promote_types, result_type, DType, Kind, Operand};
 use crate::error::{ErrorKind, IrError, Result};
 use crate::op::{ArgReduceOp, BinaryOp, Op, ReduceOp, Scalar, UnaryOp};
 use crate::types::{broadcast_shapes, PyTuple, Shape, TensorType};
@@ -113,15 +113,34 @@ fn no_loop(name: &str, dtypes: &[DType]) -> IrError {
 }
 
 pub fn unary_dtype(op: UnaryOp, d: DType) -> Result<DType> {
+    unary_dtypes(op, d).map(|(result, _)| result)
+}
+
+/// `(result dtype, compute dtype)` of a unary op: the operand is cast to the compute dtype.
+pub fn unary_dtypes(op: UnaryOp, d: DType) -> Result<(DType, DType)> {
     use UnaryOp::*;
+    let same = |t: DType| Ok((t, t));
     match op {
         Neg if d.is_bool() => Err(IrError::type_(
             "The numpy boolean negative, the `-` operator, is not supported, use the `~` operator or the logical_not function instead.",
         )),
         Invert if !d.is_exact() => Err(no_loop(op.name(), &[d])),
-        Neg | Abs | Invert => Ok(d),
-        _ if op.is_float_only() => Ok(d.to_inexact()),
-        _ => Ok(d),
+        Sign if d.is_bool() => Err(no_loop(op.name(), &[d])),
+        _ if op.is_real_only() && d.is_complex() => Err(no_loop(op.name(), &[d])),
+        // NumPy has complex loops for these; libtorch's are not checked against them.
+        ArcSin | ArcCos | ArcTan | Sinh | Cosh | ArcSinh | ArcCosh | ArcTanh | Exp2 | Expm1 | Log2 | Log10 | Log1p | Rint
+        | Square | Reciprocal | Sign
+            if d.is_complex() =>
+        {
+            Err(IrError::unsupported(format!("np.{} of complex is not compiled yet", op.name())))
+        }
+        Neg | Abs | Invert => same(d),
+        _ if op.is_float_only() => same(d.to_inexact()),
+        // No bool loop: NumPy picks int8's.
+        Square | Reciprocal if d.is_bool() => same(DType::I8),
+        IsNan | IsInf | IsFinite | SignBit => Ok((DType::Bool, d)),
+        LogicalNot => Ok((DType::Bool, DType::Bool)),
+        _ => same(d),
     }
 }
 
@@ -147,10 +166,31 @@ pub fn elementwise_dtypes(op: &Op, args: &[Arg]) -> Result<(DType, DType)> {
                 TrueDiv if common.is_exact() => DType::F64,
                 FloorDiv | Rem | Pow if common.is_bool() => DType::I8,
                 FloorDiv | Rem if common.is_complex() => return Err(no_loop(b.name(), &dtypes)),
-                BitAnd | BitOr | BitXor if !common.is_exact() => return Err(no_loop(b.name(), &dtypes)),
+                BitAnd | BitOr | BitXor | LeftShift | RightShift if !common.is_exact() => {
+                    return Err(no_loop(b.name(), &dtypes))
+                }
+                LeftShift | RightShift if common.is_bool() => DType::I8,
+                _ if b.is_float_only() => {
+                    let compute = float_loop_dtype(values);
+                    if compute.is_complex() {
+                        return Err(no_loop(b.name(), &dtypes));
+                    }
+                    compute
+                }
+                FloatPower | FMax | FMin | LogicalAnd | LogicalOr | LogicalXor if common.is_complex() => {
+                    return Err(IrError::unsupported(format!("np.{} of complex is not compiled yet", b.name())))
+                }
+                FloatPower => DType::F64,
+                // NumPy converts a Python int straight to bool here: only C long's range is checked.
+                LogicalAnd | LogicalOr | LogicalXor => {
+                    for a in values {
+                        check_weak_fits(a, DType::I64)?;
+                    }
+                    DType::Bool
+                }
                 _ => common,
             };
-            (compute, compute)
+            (if b.is_logical() { DType::Bool } else { compute }, compute)
         }
         Op::Compare(_) => (DType::Bool, comparison_dtype(common, values)?),
         Op::Where => (common, common),
@@ -162,6 +202,25 @@ pub fn elementwise_dtypes(op: &Op, args: &[Arg]) -> Result<(DType, DType)> {
         }
     }
     Ok((result, compute))
+}
+
+/// The float loop NumPy picks for a float-only binary ufunc: each operand's own
+/// float (a weak Python scalar takes the dtype NEP 50 gives it beside the others),
+/// promoted: `arctan2(int8, uint8)` is float16, not `int16`'s float32.
+fn float_loop_dtype(values: &[Arg]) -> DType {
+    let strong: Vec<Operand> = values.iter().filter(|a| a.weak.is_none()).map(Arg::operand).collect();
+    values
+        .iter()
+        .map(|a| match a.weak {
+            None => a.ty.dtype.to_inexact(),
+            Some(v) => {
+                let mut ops = strong.clone();
+                ops.push(Operand::Weak(v.kind()));
+                result_type(&ops).to_inexact()
+            }
+        })
+        .reduce(promote_types)
+        .unwrap_or(DType::F64)
 }
 
 /// NumPy compares a Python int outside the array's range exactly; do it in int64.
@@ -296,7 +355,7 @@ fn matmul_type(a: &TensorType, b: &TensorType) -> Result<TensorType> {
 /// every operand has it, so the backend's own promotion never decides a result.
 pub fn operand_dtypes(op: &Op, args: &[Arg], result: &TensorType) -> Result<SmallVec<[DType; 3]>> {
     Ok(match op {
-        Op::Unary(_) => smallvec![result.dtype],
+        Op::Unary(u) => smallvec![unary_dtypes(*u, args[0].ty.dtype)?.1],
         Op::Binary(_) | Op::Compare(_) => {
             let (_, compute) = elementwise_dtypes(op, args)?;
             smallvec![compute, compute]
@@ -370,6 +429,46 @@ mod tests {
         assert_eq!(unary_dtype(UnaryOp::Log, I32).unwrap(), F64);
         assert_eq!(unary_dtype(UnaryOp::Sqrt, F32).unwrap(), F32);
         assert!(unary_dtype(UnaryOp::Neg, Bool).is_err());
+    }
+
+    #[test]
+    fn per_op_unary_rules_follow_numpy() {
+        use UnaryOp::*;
+        assert_eq!(unary_dtypes(Square, Bool).unwrap(), (I8, I8));
+        assert_eq!(unary_dtypes(Reciprocal, U8).unwrap(), (U8, U8));
+        assert_eq!(unary_dtypes(Floor, I32).unwrap(), (I32, I32));
+        assert_eq!(unary_dtypes(Trunc, Bool).unwrap(), (Bool, Bool));
+        assert_eq!(unary_dtypes(Rint, I16).unwrap(), (F32, F32));
+        assert_eq!(unary_dtypes(Cbrt, U8).unwrap(), (F16, F16));
+        assert_eq!(unary_dtypes(IsNan, F16).unwrap(), (Bool, F16));
+        assert_eq!(unary_dtypes(LogicalNot, F32).unwrap(), (Bool, Bool));
+        assert_eq!(unary_dtypes(Sign, Bool).unwrap_err().kind, ErrorKind::TypeError);
+        assert_eq!(unary_dtypes(Floor, C128).unwrap_err().kind, ErrorKind::TypeError);
+    }
+
+    #[test]
+    fn float_only_binary_ufuncs_pick_numpys_loop() {
+        let (i8_, u8_, b, f16) =
+            (TensorType::new(I8, [2]), TensorType::new(U8, [2]), TensorType::new(Bool, [2]), TensorType::new(F16, [2]));
+        let c = TensorType::scalar(I64);
+        let atan2: Op = "arctan2".parse().unwrap();
+        let dtype = |x: Arg, y: Arg| infer(&atan2, &[x, y]).map(|t| t.dtype);
+        // Each operand's own float, promoted: not promote(int8, uint8) = int16's float32.
+        assert_eq!(dtype(strong(&i8_), strong(&u8_)).unwrap(), F16);
+        assert_eq!(dtype(strong(&f16), strong(&u8_)).unwrap(), F16);
+        // A Python int takes int8 beside int8 (no overflow check: it becomes float16) and int64 beside bool.
+        assert_eq!(dtype(strong(&i8_), Arg { ty: &c, weak: Some(Scalar::Int(300)) }).unwrap(), F16);
+        assert_eq!(dtype(strong(&b), Arg { ty: &c, weak: Some(Scalar::Int(2)) }).unwrap(), F64);
+        let shift: Op = "left_shift".parse().unwrap();
+        assert_eq!(infer(&shift, &[strong(&b), strong(&b)]).unwrap().dtype, I8);
+        assert_eq!(infer(&shift, &[strong(&f16), strong(&i8_)]).unwrap_err().kind, ErrorKind::TypeError);
+        let and: Op = "logical_and".parse().unwrap();
+        let t = infer(&and, &[strong(&i8_), Arg { ty: &c, weak: Some(Scalar::Int(300)) }]).unwrap();
+        assert_eq!(t.dtype, Bool);
+        let huge = Arg { ty: &c, weak: Some(Scalar::Int(1 << 70)) };
+        assert_eq!(infer(&and, &[strong(&i8_), huge]).unwrap_err().kind, ErrorKind::OverflowError);
+        let fp: Op = "float_power".parse().unwrap();
+        assert_eq!(infer(&fp, &[strong(&i8_), strong(&f16)]).unwrap().dtype, F64);
     }
 
     #[test]

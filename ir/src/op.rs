@@ -206,11 +206,39 @@ name_enum!(
         Log = "log",
         Sqrt = "sqrt",
         Tanh = "tanh",
+        ArcSin = "arcsin",
+        ArcCos = "arccos",
+        ArcTan = "arctan",
+        Sinh = "sinh",
+        Cosh = "cosh",
+        ArcSinh = "arcsinh",
+        ArcCosh = "arccosh",
+        ArcTanh = "arctanh",
+        Exp2 = "exp2",
+        Expm1 = "expm1",
+        Log2 = "log2",
+        Log10 = "log10",
+        Log1p = "log1p",
+        Cbrt = "cbrt",
+        Rint = "rint",
+        Deg2Rad = "deg2rad",
+        Rad2Deg = "rad2deg",
+        Square = "square",
+        Reciprocal = "reciprocal",
+        Sign = "sign",
+        Floor = "floor",
+        Ceil = "ceil",
+        Trunc = "trunc",
+        IsNan = "isnan",
+        IsInf = "isinf",
+        IsFinite = "isfinite",
+        SignBit = "signbit",
+        LogicalNot = "logical_not",
     }
 );
 
 name_enum!(
-    /// Elementwise arithmetic of two operands (result dtype = compute dtype).
+    /// Elementwise ops of two operands (result dtype = compute dtype, except `logical_*`: bool).
     BinaryOp {
         Add = "add",
         Sub = "subtract",
@@ -224,6 +252,20 @@ name_enum!(
         BitAnd = "bitwise_and",
         BitOr = "bitwise_or",
         BitXor = "bitwise_xor",
+        ArcTan2 = "arctan2",
+        Hypot = "hypot",
+        CopySign = "copysign",
+        LogAddExp = "logaddexp",
+        LogAddExp2 = "logaddexp2",
+        Heaviside = "heaviside",
+        FMax = "fmax",
+        FMin = "fmin",
+        LogicalAnd = "logical_and",
+        LogicalOr = "logical_or",
+        LogicalXor = "logical_xor",
+        LeftShift = "left_shift",
+        RightShift = "right_shift",
+        FloatPower = "float_power",
     }
 );
 
@@ -262,7 +304,30 @@ impl UnaryOp {
     /// Transcendental ops compute ints and bools in NumPy's float for them.
     pub fn is_float_only(self) -> bool {
         use UnaryOp::*;
-        matches!(self, Sin | Cos | Tan | Exp | Log | Sqrt | Tanh)
+        matches!(
+            self,
+            Sin | Cos | Tan | Exp | Log | Sqrt | Tanh | ArcSin | ArcCos | ArcTan | Sinh | Cosh | ArcSinh | ArcCosh | ArcTanh
+                | Exp2 | Expm1 | Log2 | Log10 | Log1p | Cbrt | Rint | Deg2Rad | Rad2Deg
+        )
+    }
+
+    /// NumPy has no complex loop for these.
+    pub fn is_real_only(self) -> bool {
+        use UnaryOp::*;
+        matches!(self, Cbrt | Deg2Rad | Rad2Deg | Floor | Ceil | Trunc | SignBit)
+    }
+}
+
+impl BinaryOp {
+    /// Float-only ufuncs: ints and bools compute in NumPy's float for them.
+    pub fn is_float_only(self) -> bool {
+        use BinaryOp::*;
+        matches!(self, ArcTan2 | Hypot | CopySign | LogAddExp | LogAddExp2 | Heaviside)
+    }
+
+    pub fn is_logical(self) -> bool {
+        use BinaryOp::*;
+        matches!(self, LogicalAnd | LogicalOr | LogicalXor)
     }
 }
 

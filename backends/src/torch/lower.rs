@@ -53,6 +53,17 @@ fn const_tensor(value: Scalar, dtype: DType, device: Device) -> Result<Tensor, I
     Ok(t)
 }
 
+/// What NumPy's integer `reciprocal` (`1.0 / x` converted to the int type) gives
+/// for 0 on x86-64: the conversion of inf is the "integer indefinite" value of a
+/// 32- or 64-bit conversion, truncated to narrower types.
+fn int_reciprocal_of_zero(d: DType) -> i64 {
+    match d {
+        DType::I32 => i32::MIN as i64,
+        DType::I64 => i64::MIN,
+        _ => 0,
+    }
+}
+
 fn op_for(graph: &Graph, v: ir::Value) -> Result<TorchOp, IrError> {
     use TorchOp as T;
     let node = graph.node(v);
@@ -62,6 +73,7 @@ fn op_for(graph: &Graph, v: ir::Value) -> Result<TorchOp, IrError> {
     Ok(match &node.op {
         Op::Unary(u) => {
             let d = out.dtype;
+            let exact_in = arg_dtype(0).is_exact();
             let base = match u {
                 UnaryOp::Neg => T::Neg,
                 UnaryOp::Abs if d.is_bool() => T::Copy,
@@ -75,6 +87,41 @@ fn op_for(graph: &Graph, v: ir::Value) -> Result<TorchOp, IrError> {
                 UnaryOp::Log => T::Log,
                 UnaryOp::Sqrt => T::Sqrt,
                 UnaryOp::Tanh => T::Tanh,
+                UnaryOp::ArcSin => T::Asin,
+                UnaryOp::ArcCos => T::Acos,
+                UnaryOp::ArcTan => T::Atan,
+                UnaryOp::Sinh => T::Sinh,
+                UnaryOp::Cosh => T::Cosh,
+                UnaryOp::ArcSinh => T::Asinh,
+                UnaryOp::ArcCosh => T::Acosh,
+                UnaryOp::ArcTanh => T::Atanh,
+                UnaryOp::Exp2 => T::Exp2,
+                UnaryOp::Expm1 => T::Expm1,
+                UnaryOp::Log2 => T::Log2,
+                UnaryOp::Log10 => T::Log10,
+                UnaryOp::Log1p => T::Log1p,
+                // Refined in float64 so float32 (and float16) round from an exact enough cube root.
+                UnaryOp::Cbrt if d != DType::F64 => {
+                    return Ok(T::Widened { op: Box::new(T::Cbrt), via: Kind::Double, back: kind_of(d)? })
+                }
+                UnaryOp::Cbrt => T::Cbrt,
+                UnaryOp::Rint => T::Round,
+                UnaryOp::Deg2Rad => T::Deg2Rad,
+                UnaryOp::Rad2Deg => T::Rad2Deg,
+                UnaryOp::Square => T::Square,
+                UnaryOp::Reciprocal if exact_in => T::IntReciprocal { at_zero: int_reciprocal_of_zero(d) },
+                UnaryOp::Reciprocal => T::Reciprocal,
+                UnaryOp::Sign if exact_in => T::Sign,
+                UnaryOp::Sign => T::FloatSign,
+                UnaryOp::Floor | UnaryOp::Ceil | UnaryOp::Trunc if exact_in => T::Copy,
+                UnaryOp::Floor => T::Floor,
+                UnaryOp::Ceil => T::Ceil,
+                UnaryOp::Trunc => T::Trunc,
+                UnaryOp::IsNan => T::IsNan,
+                UnaryOp::IsInf => T::IsInf,
+                UnaryOp::IsFinite => T::IsFinite,
+                UnaryOp::SignBit => T::SignBit,
+                UnaryOp::LogicalNot => T::LogicalNot,
             };
             // NumPy computes float16 math in float32 and rounds once.
             if u.is_float_only() && d == DType::F16 {
@@ -85,9 +132,9 @@ fn op_for(graph: &Graph, v: ir::Value) -> Result<TorchOp, IrError> {
         }
         Op::Binary(b) => {
             let d = arg_dtype(0);
-            match b {
-                BinaryOp::Add | BinaryOp::Maximum if d.is_bool() => T::LogicalOr,
-                BinaryOp::Mul | BinaryOp::Minimum if d.is_bool() => T::LogicalAnd,
+            let base = match b {
+                BinaryOp::Add | BinaryOp::Maximum | BinaryOp::FMax if d.is_bool() => T::LogicalOr,
+                BinaryOp::Mul | BinaryOp::Minimum | BinaryOp::FMin if d.is_bool() => T::LogicalAnd,
                 BinaryOp::Add => T::Add,
                 BinaryOp::Sub => T::Sub,
                 BinaryOp::Mul => T::Mul,
@@ -97,12 +144,30 @@ fn op_for(graph: &Graph, v: ir::Value) -> Result<TorchOp, IrError> {
                 BinaryOp::Rem if d.is_exact() => T::IntRem,
                 BinaryOp::Rem => T::Rem,
                 BinaryOp::Pow if d.is_exact() => T::IntPow,
-                BinaryOp::Pow => T::Pow,
+                BinaryOp::Pow | BinaryOp::FloatPower => T::Pow,
                 BinaryOp::Maximum => T::Maximum,
                 BinaryOp::Minimum => T::Minimum,
                 BinaryOp::BitAnd => T::BitAnd,
                 BinaryOp::BitOr => T::BitOr,
                 BinaryOp::BitXor => T::BitXor,
+                BinaryOp::ArcTan2 => T::Atan2,
+                BinaryOp::Hypot => T::Hypot,
+                BinaryOp::CopySign => T::CopySign,
+                BinaryOp::LogAddExp => T::LogAddExp,
+                BinaryOp::LogAddExp2 => T::LogAddExp2,
+                BinaryOp::Heaviside => T::Heaviside,
+                BinaryOp::FMax => T::FMax,
+                BinaryOp::FMin => T::FMin,
+                BinaryOp::LogicalAnd => T::LogicalAnd,
+                BinaryOp::LogicalOr => T::LogicalOr,
+                BinaryOp::LogicalXor => T::LogicalXor,
+                BinaryOp::LeftShift => T::LeftShift,
+                BinaryOp::RightShift => T::RightShift,
+            };
+            if b.is_float_only() && d == DType::F16 {
+                T::Widened { op: Box::new(base), via: Kind::Float, back: Kind::Half }
+            } else {
+                base
             }
         }
         Op::Compare(c) => match c {

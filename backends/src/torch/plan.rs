@@ -38,7 +38,40 @@ pub enum TorchOp {
     Log,
     Sqrt,
     Tanh,
-    /// Compute a unary op in a wider float and round back (float16 on CPU).
+    Asin,
+    Acos,
+    Atan,
+    Sinh,
+    Cosh,
+    Asinh,
+    Acosh,
+    Atanh,
+    Exp2,
+    Expm1,
+    Log2,
+    Log10,
+    Log1p,
+    /// Cube root (libtorch has none): |x|^(1/3), one Newton step, x's sign.
+    Cbrt,
+    /// Round half to even (`np.rint`).
+    Round,
+    Deg2Rad,
+    Rad2Deg,
+    Square,
+    Reciprocal,
+    /// NumPy's `1.0 / x` converted back: 0 except for +-1, `at_zero` for 0.
+    IntReciprocal { at_zero: i64 },
+    Sign,
+    /// NumPy's sign of NaN is NaN (libtorch's is 0).
+    FloatSign,
+    Floor,
+    Ceil,
+    Trunc,
+    IsNan,
+    IsInf,
+    IsFinite,
+    SignBit,
+    /// Compute an op in a wider float and round back (float16 as NumPy does).
     Widened { op: Box<TorchOp>, via: Kind, back: Kind },
     Add,
     Sub,
@@ -60,6 +93,20 @@ pub enum TorchOp {
     BitAnd,
     BitOr,
     BitXor,
+    Atan2,
+    Hypot,
+    CopySign,
+    LogAddExp,
+    /// `x + 1` where x == y, as NumPy.
+    LogAddExp2,
+    /// NumPy's heaviside of NaN is NaN.
+    Heaviside,
+    /// NaN-ignoring max/min.
+    FMax,
+    FMin,
+    LogicalXor,
+    LeftShift,
+    RightShift,
     Eq,
     Ne,
     Lt,
@@ -168,9 +215,49 @@ fn exec(op: &TorchOp, a: &[&Tensor]) -> Result<Tensor, PlanError> {
         Log => a[0].f_log()?,
         Sqrt => a[0].f_sqrt()?,
         Tanh => a[0].f_tanh()?,
+        Asin => a[0].f_asin()?,
+        Acos => a[0].f_acos()?,
+        Atan => a[0].f_atan()?,
+        Sinh => a[0].f_sinh()?,
+        Cosh => a[0].f_cosh()?,
+        Asinh => a[0].f_asinh()?,
+        Acosh => a[0].f_acosh()?,
+        Atanh => a[0].f_atanh()?,
+        Exp2 => a[0].f_exp2()?,
+        Expm1 => a[0].f_expm1()?,
+        Log2 => a[0].f_log2()?,
+        Log10 => a[0].f_log10()?,
+        Log1p => a[0].f_log1p()?,
+        Cbrt => {
+            let ax = a[0].f_abs()?;
+            let y = ax.f_pow_tensor_scalar(1.0 / 3.0)?;
+            let y2 = y.f_mul(&y)?;
+            let refined = y.f_sub(&y2.f_mul(&y)?.f_sub(&ax)?.f_div(&y2.f_mul_scalar(3.0)?)?)?;
+            let ok = y.f_isfinite()?.f_logical_and(&y.f_ne(0.0)?)?;
+            refined.f_where_self(&ok, &y)?.f_copysign(a[0])?
+        }
+        Round => a[0].f_round()?,
+        Deg2Rad => a[0].f_deg2rad()?,
+        Rad2Deg => a[0].f_rad2deg()?,
+        Square => a[0].f_mul(a[0])?,
+        Reciprocal => a[0].f_reciprocal()?,
+        IntReciprocal { at_zero } => {
+            let unit = a[0].f_abs()?.f_eq(1)?;
+            a[0].f_where_scalarother(&unit, 0)?.f_masked_fill(&a[0].f_eq(0)?, *at_zero)?
+        }
+        Sign => a[0].f_sign()?,
+        FloatSign => a[0].f_where_self(&a[0].f_isnan()?, &a[0].f_sign()?)?,
+        Floor => a[0].f_floor()?,
+        Ceil => a[0].f_ceil()?,
+        Trunc => a[0].f_trunc()?,
+        IsNan => a[0].f_isnan()?,
+        IsInf => a[0].f_isinf()?,
+        IsFinite => a[0].f_isfinite()?,
+        SignBit => a[0].f_signbit()?,
         Widened { op, via, back } => {
-            let wide = a[0].f_to_kind(*via)?;
-            exec(op, &[&wide])?.f_to_kind(*back)?
+            let wide = a.iter().map(|t| t.f_to_kind(*via)).collect::<Result<SmallVec<[Tensor; 3]>, _>>()?;
+            let refs: SmallVec<[&Tensor; 3]> = wide.iter().collect();
+            exec(op, &refs)?.f_to_kind(*back)?
         }
         Add => a[0].f_add(a[1])?,
         Sub => a[0].f_sub(a[1])?,
@@ -205,6 +292,22 @@ fn exec(op: &TorchOp, a: &[&Tensor]) -> Result<Tensor, PlanError> {
         BitAnd => a[0].f_bitwise_and_tensor(a[1])?,
         BitOr => a[0].f_bitwise_or_tensor(a[1])?,
         BitXor => a[0].f_bitwise_xor_tensor(a[1])?,
+        Atan2 => a[0].f_atan2(a[1])?,
+        Hypot => a[0].f_hypot(a[1])?,
+        CopySign => a[0].f_copysign(a[1])?,
+        LogAddExp => a[0].f_logaddexp(a[1])?,
+        // NumPy's is exact where x == y (x + 1); libtorch's rounds there.
+        LogAddExp2 => a[0].f_add_scalar(1)?.f_where_self(&a[0].f_eq_tensor(a[1])?, &a[0].f_logaddexp2(a[1])?)?,
+        Heaviside => {
+            let step = a[0].f_gt(0)?.f_to_kind(a[0].kind())?;
+            let r = a[1].f_where_self(&a[0].f_eq(0)?, &step)?;
+            a[0].f_where_self(&a[0].f_isnan()?, &r)?
+        }
+        FMax => a[0].f_fmax(a[1])?,
+        FMin => a[0].f_fmin(a[1])?,
+        LogicalXor => a[0].f_logical_xor(a[1])?,
+        LeftShift => a[0].f_bitwise_left_shift(a[1])?,
+        RightShift => a[0].f_bitwise_right_shift(a[1])?,
         Eq => a[0].f_eq_tensor(a[1])?,
         Ne => a[0].f_ne_tensor(a[1])?,
         Lt => a[0].f_lt_tensor(a[1])?,

@@ -131,13 +131,20 @@ def _unary_ufunc(name):
 
 for _name in ("add", "subtract", "multiply", "true_divide", "floor_divide", "remainder", "power",
               "maximum", "minimum", "bitwise_and", "bitwise_or", "bitwise_xor",
-              "equal", "not_equal", "less", "less_equal", "greater", "greater_equal"):
+              "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
+              "arctan2", "hypot", "copysign", "logaddexp", "logaddexp2", "heaviside", "fmax", "fmin",
+              "logical_and", "logical_or", "logical_xor", "left_shift", "right_shift", "float_power"):
     UFUNCS[_name] = _binary_ufunc(_name)
 UFUNCS["divide"] = UFUNCS["true_divide"]
 UFUNCS["mod"] = UFUNCS["remainder"]
-for _name in ("negative", "absolute", "invert", "sin", "cos", "tan", "exp", "log", "sqrt", "tanh"):
+for _name in ("negative", "absolute", "invert", "sin", "cos", "tan", "exp", "log", "sqrt", "tanh",
+              "arcsin", "arccos", "arctan", "sinh", "cosh", "arcsinh", "arccosh", "arctanh", "exp2", "expm1",
+              "log2", "log10", "log1p", "cbrt", "rint", "deg2rad", "rad2deg", "square", "reciprocal", "sign",
+              "floor", "ceil", "trunc", "isnan", "isinf", "isfinite", "signbit", "logical_not"):
     UFUNCS[_name] = _unary_ufunc(_name)
 UFUNCS["bitwise_not"] = UFUNCS["invert"]
+UFUNCS["radians"] = UFUNCS["deg2rad"]
+UFUNCS["degrees"] = UFUNCS["rad2deg"]
 
 
 @_register(UFUNCS, "positive")
@@ -228,6 +235,13 @@ def scalar_method_result(a, r):
 
 for _name, _f in UFUNCS.items():
     FUNCTIONS.setdefault(_name, _f)
+
+
+@_register(FUNCTIONS, "fix")
+def fix(x, out=None):
+    """np.fix is np.trunc (NumPy 2): ints and bools unchanged, floats toward zero."""
+    _no({"out": out}, "np.fix")
+    return UFUNCS["trunc"](x)
 
 
 # ---- reductions ---------------------------------------------------------
