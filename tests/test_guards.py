@@ -98,3 +98,60 @@ def test_npcompile_log_writes_breaks_recompiles_graphs_and_plans_to_stderr():
     assert "[npcompile graph] graph f(%x: f64[3])" in err
     assert "[npcompile plan]" in err and "AddCMul" in err
     assert "[npcompile breaks]" in err and ".tolist()" in err
+
+
+SCALE = 2.0
+
+
+def uses_global_scalar(x):
+    return x * SCALE
+
+
+def test_a_global_python_scalar_rebound_between_calls_traces_again():
+    global SCALE
+    cf = np_compile(uses_global_scalar)
+    x = np.arange(3.0)
+    try:
+        assert_same(cf(x), uses_global_scalar(x))
+        SCALE = 3.5
+        assert_same(cf(x), uses_global_scalar(x))
+    finally:
+        SCALE = 2.0
+    assert cf.cache_info()["traces"] == 2
+
+
+def helper(x):
+    return x + SCALE
+
+
+def test_globals_read_by_called_helpers_are_guarded_too():
+    global SCALE
+    cf = np_compile(lambda x: helper(x) * 2)
+    x = np.arange(3.0)
+    try:
+        assert_same(cf(x), (x + SCALE) * 2)
+        SCALE = -1.0
+        assert_same(cf(x), (x + SCALE) * 2)
+    finally:
+        SCALE = 2.0
+
+
+COUNT = 0
+
+
+def counts_calls(x):
+    global COUNT
+    COUNT += 1  # breaks: a side effect a plan would skip
+    return x + 1
+
+
+@pytest.mark.allow_fallback
+def test_a_function_that_assigns_a_global_runs_under_numpy_every_call():
+    global COUNT
+    COUNT = 0
+    cf = np_compile(counts_calls)
+    with pytest.warns(npcompile.NpCompileWarning, match="assigns the global 'COUNT'"):
+        cf(np.ones(2))
+    cf(np.ones(2))
+    cf(np.ones(2))
+    assert COUNT == 3  # as under NumPy: the trace's own assignment is undone

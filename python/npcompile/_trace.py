@@ -294,10 +294,12 @@ def trace(fn, args, kwargs, fullgraph):
             for leaf_args in (pargs, tuple(pkwargs.values())):
                 _check_static(leaf_args)
             rngs = _random_states(fn, args, kwargs)
+            snapshot = _snapshot(fn)
             try:
                 result = fn(*pargs, **pkwargs)
             finally:
                 _check_random_unused(rngs)
+            guards = _guards(snapshot)
             outputs = []
             spec = _out_spec(result, outputs)
             tracer.builder.set_outputs(outputs)
@@ -306,7 +308,7 @@ def trace(fn, args, kwargs, fullgraph):
     except _core.UnsupportedError as e:
         return _graph_break(fn, str(e), e.__traceback__, fullgraph)
     log("graph", tracer.builder.dump())
-    return ("graph", tracer.builder, spec, tracer.captured, _guards(fn, tracer.captured))
+    return ("graph", tracer.builder, spec, tracer.captured, guards)
 
 
 _RNGS = (np.random.Generator, np.random.RandomState)
@@ -357,24 +359,62 @@ def _check_random_unused(rngs):
         raise GraphBreak("it draws random numbers (np.random), which are not compiled yet")
 
 
-def _guards(fn, captured):
-    """Where each captured array was read from, for identity guards: a global the
-    function names, or a cell of its closure."""
-    code = getattr(fn, "__code__", None)
-    if code is None:
-        return []
-    guards = []
-    for arr in captured:
+_EMPTY = object()
+
+
+def _read(ref):
+    if ref[0] == "global":
+        return ref[1].get(ref[2], _EMPTY)
+    try:
+        return ref[1].cell_contents
+    except ValueError:  # an empty cell
+        return _EMPTY
+
+
+def _referenced(fn):
+    """The global names and closure cells a trace reads its constants from: those
+    of `fn` and of the plain functions it reaches through them."""
+    refs, seen, todo = [], set(), [fn]
+    while todo:
+        f = todo.pop()
+        code = getattr(f, "__code__", None)
+        if code is None or id(code) in seen:
+            continue
+        seen.add(id(code))
         for name in code.co_names:
-            if fn.__globals__.get(name) is arr:
-                guards.append(("global", fn.__globals__, name, arr))
-        for cell in fn.__closure__ or ():
-            try:
-                if cell.cell_contents is arr:
-                    guards.append(("cell", cell, arr))
-            except ValueError:  # an empty cell
-                pass
-    return guards
+            if name in f.__globals__:
+                refs.append(("global", f.__globals__, name))
+        refs.extend(("cell", c) for c in f.__closure__ or ())
+        for ref in refs[-(len(code.co_names) + len(f.__closure__ or ())):]:
+            value = _read(ref)
+            if inspect.isfunction(value):
+                todo.append(value)
+    return refs
+
+
+def _snapshot(fn):
+    return [(ref, _read(ref)) for ref in _referenced(fn)]
+
+
+def _guards(snapshot):
+    """Identity guards on every global and closure value the trace read: a Python
+    scalar or an array rebound between calls means a new trace, never a stale
+    plan. A value the function itself rebinds while tracing is a side effect the
+    plan would skip: a graph break."""
+    changed = [(ref, before) for ref, before in snapshot if _read(ref) is not before]
+    for ref, before in changed:  # undo the trace's assignment: the fallback makes it
+        if ref[0] == "global":
+            if before is _EMPTY:
+                ref[1].pop(ref[2], None)
+            else:
+                ref[1][ref[2]] = before
+        elif before is not _EMPTY:
+            ref[1].cell_contents = before
+    if changed:
+        ref = changed[0][0]
+        what = f"the global {ref[2]!r}" if ref[0] == "global" else "a closure variable"
+        raise GraphBreak(f"it assigns {what}, a side effect the compiled plan would skip")
+    return [ref + (before,) for ref, before in snapshot if before is not _EMPTY]
 
 
 def _check_static(args):
