@@ -29,14 +29,15 @@ def operand(x) -> Proxy:
     if isinstance(x, Proxy):
         return x
     tracer = current_tracer()
-    if isinstance(x, (bool, int, float)):
-        return tracer.literal(x)
-    if isinstance(x, complex):
-        raise GraphBreak("complex numbers are not compiled yet")
+    # Before Python scalars: np.float64 is a float subclass, but strong (NEP 50).
     if isinstance(x, np.generic):
         if x.dtype.kind not in "biuf":
             raise GraphBreak(f"a NumPy scalar of dtype {x.dtype}")
         return tracer.literal(x.item(), x.dtype.name)
+    if isinstance(x, (bool, int, float)):
+        return tracer.literal(x)
+    if isinstance(x, complex):
+        raise GraphBreak("complex numbers are not compiled yet")
     if isinstance(x, (list, tuple)):
         if any(isinstance(i, Proxy) for i in _flatten(x)):
             raise GraphBreak("np.array of a list holding traced arrays is not compiled yet")
