@@ -139,7 +139,8 @@ fn bounded_runs_report_why_they_stopped() {
         v = g.add(op("add"), &[m, v]).unwrap();
     }
     g.outputs = vec![v];
-    let (out, reports) = optimize(&g, Limits::default()).unwrap();
+    let whole = Limits { window: usize::MAX, ..Limits::default() };
+    let (out, reports) = optimize(&g, whole).unwrap();
     out.verify().unwrap();
     assert!(reports[1].detail.starts_with("stopped: "), "{}", reports[1].detail);
     // f32 * 2 stays f32 (the weak int takes the array's dtype); the f64 add then
@@ -150,3 +151,32 @@ fn bounded_runs_report_why_they_stopped() {
     assert_eq!(out.to_string().matches("addcmul").count(), 2000, "{}", reports[2].detail);
 }
 
+
+#[test]
+fn long_graphs_are_rewritten_in_windows_with_the_same_result() {
+    // A chain of 3000 fusable steps, each with a weak literal: rewritten whole
+    // and in windows of 100 nodes, the programs must agree node for node.
+    let mut g = Graph::new("long");
+    let mut v = g.add_input("x", TensorType::new(DType::F32, [4]));
+    let y = g.add_input("y", TensorType::new(DType::I32, [4]));
+    for _ in 0..1000 {
+        let c = g.add(op("const[value=0.5:weak_float]"), &[]).unwrap();
+        let m = g.add(op("multiply"), &[v, c]).unwrap();
+        v = g.add(op("add"), &[m, v]).unwrap();
+    }
+    let last = g.add(op("add"), &[v, y]).unwrap();
+    g.outputs = vec![last, v];
+    let whole = optimize(&g, Limits::default()).unwrap().0;
+    let windowed = Limits { window: 100, ..Limits::default() };
+    let (parts, reports) = optimize(&g, windowed).unwrap();
+    parts.verify().unwrap();
+    assert!(reports[1].detail.starts_with("31 windows of up to 100 nodes"), "{}", reports[1].detail);
+    // A multiply and its add in different windows stay unfused: at most one a window.
+    let fused = parts.to_string().matches("addcmul").count();
+    assert!((1000 - 30..=1000).contains(&fused), "{fused}");
+    assert_eq!(whole.to_string().matches("addcmul").count(), 1000);
+    assert_eq!(parts.outputs.len(), 2);
+    for (p, w) in parts.outputs.iter().zip(&whole.outputs) {
+        assert_eq!(parts.node(*p).ty, whole.node(*w).ty);
+    }
+}
