@@ -103,6 +103,7 @@ def run_bench(opts: argparse.Namespace) -> int:
         out=opts.out,
         plot=not opts.no_plot,
     )
+    bench.print_trace_scaling(bench.trace_scaling())
     bad = [f"{r.name}@{r.n}" for r in rows if r.error]
     if bad:
         print(f"results differ from NumPy: {', '.join(bad)}", file=sys.stderr)
@@ -138,6 +139,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-plot", action="store_true", help="skip the PNG even where matplotlib is installed")
     p.add_argument("--out", default="bench-results/bench.json")
     p.set_defaults(run=run_bench)
+
+    p = sub.add_parser("trace", help="trace+compile time of an unrolled loop of 1k, 10k and 100k ops")
+    p.set_defaults(run=lambda opts: bench.print_trace_scaling(bench.trace_scaling()) or 0)
 
     opts = parser.parse_args(argv)
     return opts.run(opts)

@@ -484,3 +484,51 @@ def write_plot(rows: Sequence[Row], path: str) -> str | None:
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path
+
+
+# ---- compile time against trace length --------------------------------------
+
+TRACE_SIZES = (1_000, 10_000, 100_000)
+
+
+def unrolled_loop(n_ops):
+    """A Python loop of small updates that traces to `n_ops` recorded ops."""
+
+    def step(x, a):
+        for _ in range(n_ops // 2):
+            x = x * a + 1.0
+        return x
+
+    step.__name__ = f"unrolled_{n_ops}"
+    return step
+
+
+def trace_scaling(sizes=TRACE_SIZES):
+    """Trace + compile seconds (the first call) and steady-state call time of
+    `unrolled_loop(n)` for each n, checked against NumPy."""
+    from npcompile import NpCompileWarning, np_compile
+
+    rows = []
+    x, a = np.linspace(0, 1, 64), np.full(64, 0.5)
+    for n in sizes:
+        fn = unrolled_loop(n)
+        compiled = np_compile(fn)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", NpCompileWarning)
+            start = time.perf_counter()
+            out = compiled(x, a)
+            first = time.perf_counter() - start
+        np.testing.assert_allclose(out, fn(x, a), rtol=1e-12)
+        start = time.perf_counter()
+        compiled(x, a)
+        run = time.perf_counter() - start
+        rows.append({"ops": n, "trace_compile_s": first, "compiled_run_s": run})
+    return rows
+
+
+def print_trace_scaling(rows):
+    print("\nTrace + compile time against trace length (first call, an unrolled loop of x = x * a + 1.0):\n")
+    print(f"{'ops':>8}  {'trace+compile':>13}  {'per 1k ops':>10}  {'compiled run':>12}")
+    for r in rows:
+        per = r["trace_compile_s"] / r["ops"] * 1000
+        print(f"{r['ops']:>8,}  {r['trace_compile_s']:>11.2f} s  {per * 1000:>7.1f} ms  {r['compiled_run_s'] * 1000:>9.2f} ms")
