@@ -286,12 +286,29 @@ def test_real_only_binary_ufuncs_reject_complex(fn):
     check(fn, np.array([1 + 2j]), np.array([1.0]))
 
 
+COMPLEX_VALUES = [0j, 1 + 0j, -0.0 - 0.0j, 2j, complex(np.nan, 0), complex(0, np.inf), complex(np.inf, np.nan)]
+
+
+@pytest.mark.parametrize("dtype", ["complex64", "complex128"])
+@pytest.mark.parametrize("fn", [np.isnan, np.isinf, np.isfinite, np.logical_not])
+def test_complex_predicates(fn, dtype):
+    check(fn, np.array(COMPLEX_VALUES, dtype))
+
+
+@pytest.mark.parametrize("fn", [np.logical_and, np.logical_or, np.logical_xor])
+def test_complex_logical(fn):
+    c = np.array(COMPLEX_VALUES)
+    check(fn, c[:, None], c[None, :])
+    check(fn, c.astype(np.complex64), np.array([0.0, 1.0, np.nan, 0.0, -0.0, 3.0, 0.0], np.float16))
+
+
 @pytest.mark.allow_fallback
-@pytest.mark.parametrize("fn", [np.sign, np.square, np.arcsin, np.reciprocal])
+@pytest.mark.parametrize("fn", [np.sign, np.square, np.arcsin, np.reciprocal, np.fmax])
 def test_complex_loops_fall_back(fn):
     """NumPy has complex loops for these; they are not compiled yet, so the call
     runs under NumPy and says so."""
     x = np.array([1 + 2j, -3j])
+    args = (x,) * fn.nin
     with pytest.warns(npcompile.NpCompileWarning, match="complex"):
-        r = np_compile(lambda x: fn(x))(x)
-    np.testing.assert_array_equal(r, fn(x))
+        r = np_compile(lambda *a: fn(*a))(*args)
+    np.testing.assert_array_equal(r, fn(*args))

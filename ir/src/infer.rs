@@ -177,7 +177,7 @@ pub fn elementwise_dtypes(op: &Op, args: &[Arg]) -> Result<(DType, DType)> {
                     }
                     compute
                 }
-                FloatPower | FMax | FMin | LogicalAnd | LogicalOr | LogicalXor if common.is_complex() => {
+                FloatPower | FMax | FMin if common.is_complex() => {
                     return Err(IrError::unsupported(format!("np.{} of complex is not compiled yet", b.name())))
                 }
                 FloatPower => DType::F64,
