@@ -219,3 +219,20 @@ fn sin_of_bool_is_float16() {
     // float16(sin(1)) == 0.8413 (0.84130859375), sin(0) == 0
     assert_eq!(v, vec![0.84130859375, 0.0]);
 }
+
+#[test]
+fn slice_scatter_writes_a_strided_region_of_a_copy() {
+    // x = arange(6); x[4:0:-2] = [10, 20]  -> [0, 1, 20, 3, 10, 5]; x itself unchanged.
+    let mut g = ir::Graph::new("f");
+    let x = g.add_input("x", ir::TensorType::new(ir::DType::F64, [6]));
+    let v = g.add_input("v", ir::TensorType::new(ir::DType::I64, [2]));
+    let w = g.add("slice_scatter[starts=(4,),lens=(2,),steps=(-2,)]".parse().unwrap(), &[x, v]).unwrap();
+    g.outputs = vec![w];
+    let (opt, _) = passes::optimize(&g, passes::Limits::default()).unwrap();
+    let plan = backends::torch::lower(&opt, tch::Device::Cpu).unwrap();
+    let xs = tch::Tensor::f_from_slice(&[0.0f64, 1., 2., 3., 4., 5.]).unwrap();
+    let vs = tch::Tensor::f_from_slice(&[10i64, 20]).unwrap();
+    let out = plan.run(vec![xs.shallow_clone(), vs]).unwrap().remove(0);
+    assert_eq!(Vec::<f64>::try_from(&out).unwrap(), vec![0., 1., 20., 3., 10., 5.]);
+    assert_eq!(Vec::<f64>::try_from(&xs).unwrap(), vec![0., 1., 2., 3., 4., 5.]);
+}

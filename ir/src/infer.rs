@@ -77,24 +77,37 @@ pub fn infer(op: &Op, args: &[Arg]) -> Result<TensorType> {
             }
             TensorType { dtype: ty.dtype, shape: perm.iter().map(|&p| ty.shape[p as usize]).collect() }
         }
-        Op::Slice { dims } => {
-            let ty = args[0].ty;
-            if dims.len() > ty.ndim() {
-                return Err(IrError::new(ErrorKind::IndexError, "too many indices for array"));
+        Op::Slice { dims } => slice_type(args[0].ty, dims)?,
+        Op::SliceScatter { dims } => {
+            let region = slice_type(args[0].ty, dims)?;
+            let shape = broadcast_shapes(&[&args[1].ty.shape, &region.shape])?;
+            if shape != region.shape {
+                return Err(IrError::value(format!(
+                    "could not broadcast input array from shape {} into shape {}",
+                    PyTuple(&args[1].ty.shape),
+                    PyTuple(&region.shape)
+                )));
             }
-            let mut shape = ty.shape.clone();
-            for (axis, d) in dims.iter().enumerate() {
-                let n = ty.shape[axis];
-                let last = d.start + (d.len - 1).max(0) * d.step;
-                let ok = d.step != 0 && d.len >= 0 && (d.len == 0 || (0..n).contains(&d.start) && (0..n).contains(&last));
-                if !ok {
-                    return Err(IrError::internal(format!("slice {d:?} out of range for axis {axis} of size {n}")));
-                }
-                shape[axis] = d.len;
-            }
-            TensorType { dtype: ty.dtype, shape }
+            args[0].ty.clone()
         }
     })
+}
+
+fn slice_type(ty: &TensorType, dims: &[crate::op::SliceDim]) -> Result<TensorType> {
+    if dims.len() > ty.ndim() {
+        return Err(IrError::new(ErrorKind::IndexError, "too many indices for array"));
+    }
+    let mut shape = ty.shape.clone();
+    for (axis, d) in dims.iter().enumerate() {
+        let n = ty.shape[axis];
+        let last = d.start + (d.len - 1).max(0) * d.step;
+        let ok = d.step != 0 && d.len >= 0 && (d.len == 0 || (0..n).contains(&d.start) && (0..n).contains(&last));
+        if !ok {
+            return Err(IrError::internal(format!("slice {d:?} out of range for axis {axis} of size {n}")));
+        }
+        shape[axis] = d.len;
+    }
+    Ok(TensorType { dtype: ty.dtype, shape })
 }
 
 fn check_arity(op: &Op, args: &[Arg]) -> Result<()> {
@@ -363,6 +376,8 @@ pub fn operand_dtypes(op: &Op, args: &[Arg], result: &TensorType) -> Result<Smal
         Op::Where => smallvec![DType::Bool, result.dtype, result.dtype],
         Op::AddCMul => smallvec![result.dtype; 3],
         Op::MatMul => smallvec![result.dtype, result.dtype],
+        // NumPy casts what is assigned to the array's dtype (unsafe casting).
+        Op::SliceScatter { .. } => smallvec![result.dtype, result.dtype],
         Op::Reduce { op: r, .. } => smallvec![match r {
             ReduceOp::Any | ReduceOp::All => DType::Bool,
             _ => result.dtype,

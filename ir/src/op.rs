@@ -361,6 +361,9 @@ pub enum Op {
     Permute { perm: Axes },
     /// One `SliceDim` per leading axis.
     Slice { dims: SmallVec<[SliceDim; 4]> },
+    /// `slice_scatter(base, src)`: `base` with the region `slice[dims]` selects
+    /// replaced by `src` broadcast to it (the functional form of `a[...] = v`).
+    SliceScatter { dims: SmallVec<[SliceDim; 4]> },
     /// Fused `a + b * c`.
     AddCMul,
 }
@@ -382,6 +385,7 @@ impl Op {
             Op::Reshape { .. } => "reshape",
             Op::Permute { .. } => "permute",
             Op::Slice { .. } => "slice",
+            Op::SliceScatter { .. } => "slice_scatter",
             Op::AddCMul => "addcmul",
         }
     }
@@ -390,7 +394,7 @@ impl Op {
     pub fn arity(&self) -> usize {
         match self {
             Op::Input { .. } | Op::Const { .. } => 0,
-            Op::Binary(_) | Op::Compare(_) | Op::MatMul => 2,
+            Op::Binary(_) | Op::Compare(_) | Op::MatMul | Op::SliceScatter { .. } => 2,
             Op::Where | Op::AddCMul => 3,
             _ => 1,
         }
@@ -422,7 +426,7 @@ impl Op {
             ],
             Op::Reshape { shape } => vec![("shape", tuple(shape))],
             Op::Permute { perm } => vec![("perm", tuple(perm))],
-            Op::Slice { dims } => vec![
+            Op::Slice { dims } | Op::SliceScatter { dims } => vec![
                 ("starts", tuple(&dims.iter().map(|d| d.start).collect::<Vec<_>>())),
                 ("lens", tuple(&dims.iter().map(|d| d.len).collect::<Vec<_>>())),
                 ("steps", tuple(&dims.iter().map(|d| d.step).collect::<Vec<_>>())),
@@ -569,13 +573,16 @@ impl FromStr for Op {
             "addcmul" => Op::AddCMul,
             "reshape" => Op::Reshape { shape: parse_tuple(get("shape")?)? },
             "permute" => Op::Permute { perm: parse_tuple(get("perm")?)? },
-            "slice" => {
+            "slice" | "slice_scatter" => {
                 let (s, l, st) = (parse_tuple(get("starts")?)?, parse_tuple(get("lens")?)?, parse_tuple(get("steps")?)?);
                 if s.len() != l.len() || s.len() != st.len() {
                     return Err("slice attributes differ in length".into());
                 }
-                Op::Slice {
-                    dims: (0..s.len()).map(|i| SliceDim { start: s[i], len: l[i], step: st[i] }).collect(),
+                let dims = (0..s.len()).map(|i| SliceDim { start: s[i], len: l[i], step: st[i] }).collect();
+                if name == "slice" {
+                    Op::Slice { dims }
+                } else {
+                    Op::SliceScatter { dims }
                 }
             }
             _ => return Err(format!("unknown op '{name}'")),
@@ -602,6 +609,7 @@ mod tests {
             "reshape[shape=(2,-1)]",
             "permute[perm=(1,0)]",
             "slice[starts=(0,4),lens=(3,5),steps=(1,-1)]",
+            "slice_scatter[starts=(1,),lens=(2,),steps=(2,)]",
             "const[value=2.5:f64]",
             "const[value=3:weak_int]",
             "const[value=True:b8]",

@@ -22,6 +22,7 @@ pub fn rules() -> Vec<Rewrite<ENode, TypeAnalysis>> {
         ),
         NodeRule::rewrite("reduce-promote", |g, n| matches!(n.op, Op::Reduce { .. }) && needs_casts(g, n), insert_casts),
         NodeRule::rewrite("matmul-promote", |g, n| n.op == Op::MatMul && needs_casts(g, n), insert_casts),
+        NodeRule::rewrite("scatter-promote", |g, n| matches!(n.op, Op::SliceScatter { .. }) && needs_casts(g, n), insert_casts),
         NodeRule::rewrite("cast-const-fold", is_cast_of_const, fold_cast_of_const),
         NodeRule::rewrite("cast-identity", is_identity_cast, |g, n| Some(n.args[0]).filter(|_| is_identity_cast(g, n))),
     ]

@@ -73,6 +73,16 @@ fn matmul_promote() {
 }
 
 #[test]
+fn scatter_promote() {
+    // Assigning int64 values into a float32 array casts them to float32 (NumPy's setitem).
+    let g = build(&[(DType::F32, &[4]), (DType::I64, &[2])], &[("slice_scatter[starts=(1,),lens=(2,),steps=(1,)]", &[0, 1])]);
+    assert_eq!(
+        body(&run(&g, &["scatter-promote"])),
+        ["cast[to=f32] %x1", "slice_scatter[starts=(1,),lens=(2,),steps=(1,)] %x0, %0", "return %1"]
+    );
+}
+
+#[test]
 fn cast_const_fold() {
     let g = build(&[(DType::F32, &[3])], &[("const[value=0.1:weak_float]", &[]), ("multiply", &[0, 1])]);
     let out = run(&g, &["elementwise-promote", "cast-const-fold"]);

@@ -214,6 +214,9 @@ fn op_for(graph: &Graph, v: ir::Value) -> Result<TorchOp, IrError> {
                 .map(|(axis, d)| (axis as i64, d.start, d.len, d.step))
                 .collect(),
         ),
+        Op::SliceScatter { dims } => T::SliceScatter(
+            dims.iter().enumerate().map(|(axis, d)| (axis as i64, d.start, d.len, d.step)).collect(),
+        ),
         Op::AddCMul => T::AddCMul,
         Op::Input { .. } | Op::Const { .. } => return Err(IrError::internal("leaves are not instructions")),
     })

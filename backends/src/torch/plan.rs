@@ -132,6 +132,8 @@ pub enum TorchOp {
     Permute(Vec<i64>),
     /// (dim, start, len, step), step may be negative.
     Slice(Vec<(i64, i64, i64, i64)>),
+    /// A copy of the base with a slice region replaced: (dim, start, len, step).
+    SliceScatter(Vec<(i64, i64, i64, i64)>),
     AddCMul,
     /// Copy (used where a result must not alias an input).
     Copy,
@@ -370,6 +372,31 @@ fn exec(op: &TorchOp, a: &[&Tensor]) -> Result<Tensor, PlanError> {
                 }
             }
             t
+        }
+        SliceScatter(dims) => {
+            let out = a[0].f_to_dtype(a[0].kind(), false, true)?;
+            let mut region_shape = a[0].size();
+            for &(dim, _, len, _) in dims {
+                region_shape[dim as usize] = len;
+            }
+            if region_shape.contains(&0) {
+                return Ok(out);
+            }
+            let mut src = a[1].f_expand(region_shape.as_slice(), false)?;
+            let mut region = out.shallow_clone();
+            for &(dim, start, len, step) in dims {
+                // libtorch views step forward only: take the same elements from
+                // their low end, and flip the source to match.
+                let (lo, step) = if step > 0 {
+                    (start, step)
+                } else {
+                    src = src.f_flip([dim])?;
+                    (start + (len - 1) * step, -step)
+                };
+                region = region.f_slice(dim, lo, lo + (len - 1) * step + 1, step)?;
+            }
+            region.f_copy_(&src)?;
+            out
         }
         AddCMul => a[0].f_addcmul(a[1], a[2])?,
         Copy => a[0].f_to_dtype(a[0].kind(), false, true)?,
