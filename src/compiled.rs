@@ -88,6 +88,9 @@ struct Compiled {
     captured: Vec<Py<PyAny>>,
     /// Where captured arrays were read from: rebinding one means a new trace.
     guards: Vec<Guard>,
+    /// (input, output): the output is the input's new contents, copied into the
+    /// caller's memory once the whole plan has run.
+    writebacks: Vec<(usize, usize)>,
 }
 
 /// An identity guard: a global name or a closure cell still holds `expected`.
@@ -149,6 +152,7 @@ struct Traced {
     out: OutSpec,
     captured: Vec<Py<PyAny>>,
     guards: Vec<Guard>,
+    writebacks: Vec<(usize, usize)>,
 }
 
 #[pyclass(module = "npcompile._core")]
@@ -178,7 +182,8 @@ impl CompiledFunction {
         let out = OutSpec::parse(&res.get_item(2)?)?;
         let captured = res.get_item(3)?.try_iter()?.map(|c| Ok(c?.unbind())).collect::<PyResult<_>>()?;
         let guards = res.get_item(4)?.try_iter()?.map(|g| Guard::parse(&g?)).collect::<PyResult<_>>()?;
-        Ok(Some(Traced { graph, out, captured, guards }))
+        let writebacks = res.get_item(5)?.extract()?;
+        Ok(Some(Traced { graph, out, captured, guards, writebacks }))
     }
 
     fn compile(py: Python<'_>, graph: &ir::Graph, device: Device) -> PyResult<(Plan, Vec<StageReport>)> {
@@ -222,8 +227,26 @@ impl CompiledFunction {
         let outs = py.detach(move || plan.run(inputs)).map_err(RunError::Plan)?;
         drop(keep);
         let mut outs: Vec<Option<tch::Tensor>> = outs.into_iter().map(Some).collect();
+        for &(input, output) in &c.writebacks {
+            let value = outs[output].take().ok_or_else(|| InternalError::new_err("write-back output used twice"))?;
+            let target = match flat.leaves.get(input) {
+                Some((_, obj)) => obj.clone(),
+                None => c.captured[input - flat.leaves.len()].bind(py).clone(),
+            };
+            write_back(py, &target, value)?;
+        }
         Ok(c.out.build(py, &mut outs, flat.torch_out())?.unbind())
     }
+}
+
+/// Copy a plan's final value of an input into the caller's array, in place.
+fn write_back(py: Python<'_>, target: &Bound<'_, PyAny>, value: tch::Tensor) -> PyResult<()> {
+    if let Some(mut t) = crate::convert::torch_tensor(target) {
+        return t.f_copy_(&value).map_err(crate::errors::tch_err);
+    }
+    let src = tensor_out(py, value, false, false)?;
+    py.import("numpy")?.call_method1("copyto", (target, src))?;
+    Ok(())
 }
 
 #[pymethods]
@@ -291,7 +314,13 @@ impl CompiledFunction {
                     None => Entry::Fallback,
                     Some(t) => match Self::compile(py, &t.graph, flat.device()) {
                         Ok((plan, _)) => {
-                            Entry::Compiled(Compiled { plan: Arc::new(plan), out: t.out, captured: t.captured, guards: t.guards })
+                            Entry::Compiled(Compiled {
+                                plan: Arc::new(plan),
+                                out: t.out,
+                                captured: t.captured,
+                                guards: t.guards,
+                                writebacks: t.writebacks,
+                            })
                         }
                         Err(e) => {
                             self.compile_failed(py, &e)?;

@@ -310,13 +310,17 @@ def test_other_graph_breaks_fall_back_to_numpy(fn):
         assert_same(out, expected)
 
 
-def test_in_place_update_is_a_graph_break():
+def test_in_place_update_writes_back_into_the_callers_array():
     def f(x):
         x += 1
         return x
 
-    with pytest.raises(npcompile.GraphBreakError):
-        np_compile(f, fullgraph=True)(np.ones(3))
+    x = np.arange(3.0)
+    ptr = x.ctypes.data
+    out = np_compile(f, fullgraph=True)(x)
+    assert_same(x, np.arange(3.0) + 1)
+    assert x.ctypes.data == ptr  # in place: the same memory
+    assert_same(out, np.arange(3.0) + 1)
 
 
 @pytest.mark.allow_fallback

@@ -63,6 +63,8 @@ class Tracer:
         self.builder = _core.GraphBuilder(name)
         self.captured = []
         self._captured_ids = {}
+        self.buffers = []
+        self.n_inputs = 0
 
     def record(self, op, args, scalar=False):
         vid, dtype, shape = self.builder.add(op, [a._id for a in args])
@@ -89,7 +91,22 @@ class Tracer:
         else:
             dtype, shape, scalar = leaf.dtype.name, tuple(np.shape(leaf)), isinstance(leaf, np.generic)
         vid, dt, shp = self.builder.input(name, dtype, list(shape))
-        return Proxy(vid, dt, shp, scalar)
+        proxy = Proxy(vid, dt, shp, scalar)
+        if not scalar:
+            writeable = leaf.flags.writeable if isinstance(leaf, np.ndarray) else True
+            Buffer(self, proxy, source=self.n_inputs, writeable=writeable)
+        self.n_inputs += 1
+        return proxy
+
+    def writebacks(self, outputs):
+        """(input index, output index) for each input whose memory was written:
+        the final value is an extra output the call copies into the caller's array."""
+        pairs = []
+        for buf in self.buffers:
+            if buf.source is not None and buf.version > 0:
+                outputs.append(buf.base)
+                pairs.append((buf.source, len(outputs) - 1))
+        return pairs
 
     def __enter__(self):
         self._outer = getattr(_state, "tracer", None)
@@ -104,15 +121,33 @@ class Proxy:
     """A traced array: its value id in the graph, dtype and shape. `_scalar` marks a
     NumPy scalar (what NumPy returns for 0-d results of ufuncs and reductions)."""
 
-    __slots__ = ("_id", "dtype", "shape", "_scalar")
+    __slots__ = ("_vid", "dtype", "shape", "_scalar", "_buf", "_path", "_ver", "_contig")
     __array_priority__ = 1000
     __hash__ = None
 
     def __init__(self, vid, dtype, shape, scalar=False):
-        self._id = vid
+        self._vid = vid
         self.dtype = np.dtype(dtype)
         self.shape = tuple(shape)
         self._scalar = bool(scalar) and len(self.shape) == 0
+        # Views: the buffer this array shares memory with, the view steps from the
+        # buffer's base to it, and the buffer version `_vid` was derived at.
+        self._buf = None
+        self._path = ()
+        self._ver = 0
+        self._contig = True
+
+    @property
+    def _id(self):
+        """The array's current value: re-derived from its buffer where a write
+        through another view (or this one) changed the buffer since."""
+        buf = self._buf
+        if buf is not None and self._ver != buf.version:
+            vid = buf.base
+            for op in self._path:
+                vid = buf.tracer.builder.add(op, [vid])[0]
+            self._vid, self._ver = vid, buf.version
+        return self._vid
 
     ndim = property(lambda self: len(self.shape))
     size = property(lambda self: int(np.prod(self.shape, dtype=np.int64)))
@@ -181,7 +216,82 @@ class Proxy:
         return repr(self)
 
     def __setitem__(self, index, value):
-        raise GraphBreak("assignment into a traced array (a[...] = v) is not compiled yet")
+        _np().setitem(self, index, value)
+
+
+class Buffer:
+    """Memory that several traced arrays view. Writes are functionalized: a write
+    records a new base value (slice_scatter) and bumps the version; views derive
+    their values from the latest base when read. `source` is the graph input
+    whose caller memory receives the final value (write-back), if any."""
+
+    __slots__ = ("tracer", "base", "dtype", "shape", "version", "source", "writeable")
+
+    def __init__(self, tracer, proxy, source=None, writeable=True):
+        self.tracer = tracer
+        self.base, self.dtype, self.shape = proxy._id, proxy.dtype, proxy.shape
+        self.version = 0
+        self.source = source
+        self.writeable = writeable
+        proxy._buf, proxy._path, proxy._ver = self, (), 0
+        tracer.buffers.append(self)
+
+
+def buffer_of(proxy):
+    if proxy._buf is None:
+        Buffer(current_tracer(), proxy)
+    return proxy._buf
+
+
+def view(proxy, op, result, contiguous=True):
+    """Make `result` (recorded as `op` of `proxy`) a view sharing proxy's memory;
+    `contiguous` says whether the view keeps C order within proxy."""
+    buf = buffer_of(proxy)
+    result._buf, result._path, result._ver = buf, proxy._path + (op,), buf.version
+    result._contig = proxy._contig and contiguous
+    return result
+
+
+def write(proxy, steps, value):
+    """`proxy[...steps...] = value`, functionalized: record the new base of
+    proxy's buffer. `steps` are view ops (text) from proxy to the written region."""
+    buf = buffer_of(proxy)
+    if not buf.writeable:
+        raise ValueError("assignment destination is read-only")
+    tracer = buf.tracer
+    path = list(proxy._path) + list(steps)
+    buf.base = _write(tracer, buf.base, buf.shape, buf.dtype, path, value)
+    buf.version += 1
+
+
+def _write(tracer, base, shape, dtype, path, value):
+    """The new value of an array `base` of `shape` after writing `value` into the
+    region `path` (view ops) selects; views are undone on the way back."""
+    b = tracer.builder
+    if not path:
+        if tuple(value.shape) == tuple(shape):
+            return b.add(f"cast[to={dtype.name}]", [value._id])[0]
+        n = len(shape)
+        full = f"starts={_shape_text([0] * n)},lens={_shape_text(shape)},steps={_shape_text([1] * n)}"
+        return b.add(f"slice_scatter[{full}]", [base, value._id])[0]
+    op, rest = path[0], path[1:]
+    if op.startswith("slice[") and not rest:
+        return b.add("slice_scatter" + op[len("slice"):], [base, value._id])[0]
+    inner, _, inner_shape = b.add(op, [base])
+    new_inner = _write(tracer, inner, tuple(inner_shape), dtype, rest, value)
+    if op.startswith("slice["):
+        return b.add("slice_scatter" + op[len("slice"):], [base, new_inner])[0]
+    if op.startswith("reshape["):
+        return b.add(f"reshape[shape={_shape_text(shape)}]", [new_inner])[0]
+    if op.startswith("permute["):
+        perm = [int(p) for p in op[len("permute[perm=("):-2].split(",") if p.strip()]
+        inverse = [perm.index(i) for i in range(len(perm))]
+        return b.add(f"permute[perm={_shape_text(inverse)}]", [new_inner])[0]
+    raise GraphBreak(f"writing through a {op} view is not compiled yet")
+
+
+def _shape_text(shape):
+    return "(" + ",".join(str(int(d)) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
 def _np():
@@ -206,8 +316,12 @@ def _binary(name, reflected=False):
 
 def _inplace(name):
     def op(self, other):
-        raise GraphBreak(f"in-place {name} on a traced array is not compiled yet")
+        surface = _np()
+        if not surface.is_operand(other):
+            return NotImplemented
+        return surface.inplace(name, self, other)
 
+    op.__name__ = f"__i{name}__"
     return op
 
 
@@ -218,13 +332,13 @@ for _dunder, _ufunc in {
 }.items():
     setattr(Proxy, f"__{_dunder}__", _binary(_ufunc))
     setattr(Proxy, f"__r{_dunder}__", _binary(_ufunc, reflected=True))
-    setattr(Proxy, f"__i{_dunder}__", _inplace(_dunder))
+    setattr(Proxy, f"__i{_dunder}__", _inplace(_ufunc))
 for _dunder, _ufunc in {"eq": "equal", "ne": "not_equal", "lt": "less", "le": "less_equal", "gt": "greater", "ge": "greater_equal"}.items():
     setattr(Proxy, f"__{_dunder}__", _binary(_ufunc))
 for _dunder, _ufunc in {"neg": "negative", "pos": "positive", "abs": "absolute", "invert": "invert"}.items():
     setattr(Proxy, f"__{_dunder}__", (lambda u: lambda self: _np().UFUNCS[u](self))(_ufunc))
 for _method in ("sum", "mean", "max", "min", "prod", "argmax", "argmin", "any", "all", "reshape", "transpose",
-                "astype", "squeeze", "clip", "dot", "ravel", "flatten", "copy"):
+                "astype", "squeeze", "clip", "dot", "ravel", "flatten", "copy", "fill"):
     setattr(Proxy, _method, (lambda m: lambda self, *a, **k: _np().scalar_method_result(
         self, _np().call(getattr(_np(), "method_" + m), f"ndarray.{m}", (self,) + a, k)))(_method))
 
@@ -302,13 +416,14 @@ def trace(fn, args, kwargs, fullgraph):
             guards = _guards(snapshot)
             outputs = []
             spec = _out_spec(result, outputs)
+            writebacks = tracer.writebacks(outputs)
             tracer.builder.set_outputs(outputs)
     except GraphBreak as e:
         return _graph_break(fn, e.reason, e.__traceback__, fullgraph)
     except _core.UnsupportedError as e:
         return _graph_break(fn, str(e), e.__traceback__, fullgraph)
     log("graph", tracer.builder.dump())
-    return ("graph", tracer.builder, spec, tracer.captured, guards)
+    return ("graph", tracer.builder, spec, tracer.captured, guards, writebacks)
 
 
 _RNGS = (np.random.Generator, np.random.RandomState)

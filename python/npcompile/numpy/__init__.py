@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
-from .._trace import GraphBreak, Proxy, current_tracer
+from .._trace import GraphBreak, Proxy, current_tracer, view, write
 
 UFUNCS = {}
 FUNCTIONS = {}
@@ -185,10 +185,9 @@ _REDUCE_UFUNCS = {"add": "sum", "multiply": "prod", "maximum": "max", "minimum":
 def dispatch_ufunc(ufunc, method, inputs, kwargs):
     name = ufunc.__name__
     if method == "__call__" and name in UFUNCS:
-        if kwargs.get("out") is not None:
-            raise GraphBreak(f"np.{name} with out= is not compiled yet")
-        kwargs = {k: v for k, v in kwargs.items() if k != "out"}
-        return call(UFUNCS[name], f"np.{name}", inputs, kwargs)
+        out = _single_out(kwargs.pop("out", None), name)
+        result = call(UFUNCS[name], f"np.{name}", inputs, kwargs)
+        return result if out is None else _store(name, out, result)
     if method == "reduce" and name in _REDUCE_UFUNCS:
         kwargs.setdefault("axis", 0)
         return call(_reduce, f"np.{name}.reduce", (_REDUCE_UFUNCS[name],) + tuple(inputs), kwargs)
@@ -254,13 +253,28 @@ def _axes(axis, ndim):
 
 
 def _reduce(kind, a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
-    _no({"dtype": dtype, "out": out, "initial": initial, "where": None if where is True else where}, f"np.{kind}")
+    _no({"dtype": dtype, "initial": initial, "where": None if where is True else where}, f"np.{kind}")
+    out = _single_out(out, kind)
     a = operand(a)
     if kind != "mean" and a.ndim == 0 and _is_int(axis) and axis in (0, -1):
         axis = ()  # NumPy's ufunc reductions let axis 0 and -1 slip through for 0-d arrays
     r = _record(f"{kind}[axes={_tuple(_axes(axis, a.ndim))},keepdims={str(bool(keepdims)).lower()}]", a)
     r._scalar = r.ndim == 0
+    if out is not None:
+        if out.shape != r.shape:
+            raise ValueError(f"output parameter for reduction operation {kind} has the wrong number of dimensions")
+        return _store(kind, out, r)
     return r
+
+
+def _single_out(out, name):
+    if isinstance(out, tuple):
+        if len(out) != 1:
+            raise GraphBreak(f"np.{name} with several outputs is not compiled yet")
+        out = out[0]
+    if out is not None and not isinstance(out, (Proxy, np.ndarray)):
+        raise TypeError("return arrays must be of ArrayType")
+    return out
 
 
 def _is_int(x):
@@ -429,7 +443,21 @@ def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
         if known == 0 or a.size % known != 0:
             raise ValueError(f"cannot reshape array of size {a.size} into shape {shape}")
         shape = tuple(a.size // known if s == -1 else s for s in shape)
-    return _record(f"reshape[shape={_tuple(shape)}]", a)
+    return _reshape_view(a, shape)
+
+
+def _reshape_view(a, shape, copy_if_needed=False):
+    """NumPy's reshape: a view of `a`'s memory where its layout allows."""
+    op = f"reshape[shape={_tuple(shape)}]"
+    r = _record(op, a)
+    unit_only = [d for d in a.shape if d != 1] == [d for d in shape if d != 1]
+    if a._contig or unit_only:
+        return view(a, op, r, contiguous=True)
+    if copy_if_needed:
+        return r
+    # Whether NumPy can view a strided array in a new shape depends on its
+    # strides; guessing wrong would make writes reach (or miss) the original.
+    raise GraphBreak("reshape of a non-contiguous view is not compiled yet")
 
 
 @_register(FUNCTIONS, "transpose")
@@ -444,8 +472,10 @@ def transpose(a, axes=None):
         if len(set(perm)) != len(perm):
             raise ValueError("repeated axis in transpose")
     if a.ndim < 2:
-        return _record(f"reshape[shape={_tuple(a.shape)}]", a)
-    return _record(f"permute[perm={_tuple(perm)}]", a)
+        return _reshape_view(a, a.shape)
+    op = f"permute[perm={_tuple(perm)}]"
+    moved = [p for p in perm if a.shape[p] != 1]
+    return view(a, op, _record(op, a), contiguous=moved == sorted(moved))
 
 
 @_register(FUNCTIONS, "expand_dims")
@@ -454,7 +484,7 @@ def expand_dims(a, axis):
     axes = normalize_axis_tuple(axis, a.ndim + (len(axis) if isinstance(axis, (tuple, list)) else 1))
     it = iter(a.shape)
     shape = tuple(1 if i in axes else next(it) for i in range(a.ndim + len(axes)))
-    return _record(f"reshape[shape={_tuple(shape)}]", a)
+    return _reshape_view(a, shape)
 
 
 @_register(FUNCTIONS, "squeeze")
@@ -469,13 +499,15 @@ def squeeze(a, axis=None):
         if any(a.shape[i] != 1 for i in axes):
             raise ValueError("cannot select an axis to squeeze out which has size not equal to one")
     shape = tuple(d for i, d in enumerate(a.shape) if i not in axes)
-    return _record(f"reshape[shape={_tuple(shape)}]", a)
+    return _reshape_view(a, shape)
 
 
 @_register(FUNCTIONS, "ravel")
 def ravel(a, order="C"):
+    if order != "C":
+        raise GraphBreak(f"ravel with order={order!r} is not compiled yet")
     a = operand(a)
-    return reshape(a, (a.size,), order=order)
+    return _reshape_view(a, (a.size,), copy_if_needed=True)
 
 
 @_register(FUNCTIONS, "copy")
@@ -511,7 +543,10 @@ def size(a, axis=None):
 
 # ---- indexing -----------------------------------------------------------
 
-def getitem(a, index):
+def _basic_index(a, index):
+    """NumPy's basic indexing of `a`: (slice op or None, reshape op or None,
+    result shape, whether the result is a NumPy scalar, whether the region is
+    C-contiguous in `a`)."""
     if not isinstance(index, tuple):
         index = (index,)
     for i in index:
@@ -554,13 +589,94 @@ def getitem(a, index):
             lens.append(1)
             steps.append(1)
         axis += 1
-    r = a
+    slice_op = None
     if any(s != 0 or st != 1 or ln != d for s, ln, st, d in zip(starts, lens, steps, a.shape)):
-        r = _record(f"slice[starts={_tuple(starts)},lens={_tuple(lens)},steps={_tuple(steps)}]", r)
-    if tuple(out_shape) != r.shape or r is a:
-        r = _record(f"reshape[shape={_tuple(out_shape)}]", r)
-    r._scalar = r.ndim == 0 and not n_ellipsis
+        slice_op = f"slice[starts={_tuple(starts)},lens={_tuple(lens)},steps={_tuple(steps)}]"
+    reshape_op = None if tuple(out_shape) == tuple(lens) else f"reshape[shape={_tuple(out_shape)}]"
+    partial = [k for k, (n, ln, st) in enumerate(zip(a.shape, lens, steps)) if not (ln == n and (st == 1 or n <= 1))]
+    contiguous = not partial or (
+        len(partial) == 1 and (steps[partial[0]] == 1 or lens[partial[0]] <= 1) and all(a.shape[k] == 1 for k in range(partial[0]))
+    )
+    scalar = len(out_shape) == 0 and not n_ellipsis
+    return slice_op, reshape_op, tuple(out_shape), scalar, contiguous
+
+
+def getitem(a, index):
+    if _is_mask(a, index):
+        raise GraphBreak("reading a[mask] has a data-dependent shape")
+    slice_op, reshape_op, shape, scalar, contiguous = _basic_index(a, index)
+    r = a
+    for op in (slice_op, reshape_op):
+        if op is not None:
+            r = view(r, op, _record(op, r), contiguous=contiguous)
+    if r is a:  # a[...] or a[:]: a new view of the same memory
+        op = f"reshape[shape={_tuple(a.shape)}]"
+        r = view(a, op, _record(op, a))
+    r._scalar = scalar
+    if scalar:  # an element, not a view: NumPy returns a copy
+        r._buf = None
     return r
+
+
+def _is_mask(a, index):
+    return isinstance(index, (Proxy, np.ndarray)) and index.dtype == np.bool_ and index.shape == a.shape and a.ndim > 0
+
+
+def _assigned(a, value, shape):
+    """The value of `a[...] = value`, as NumPy converts it."""
+    if type(value) is int and a.dtype.kind in "iu":
+        info = np.iinfo(a.dtype)
+        if not info.min <= value <= info.max:
+            raise OverflowError(f"Python integer {value} out of bounds for {a.dtype}")
+    v = operand(value)
+    while v.ndim > len(shape) and v.shape[0] == 1:  # NumPy drops leading unit dims
+        v = _record(f"reshape[shape={_tuple(v.shape[1:])}]", v)
+    return v
+
+
+def setitem(a, index, value):
+    if _is_mask(a, index):
+        v = _assigned(a, value, ())
+        if v.ndim != 0:
+            raise GraphBreak("a[mask] = array assigns a data-dependent number of elements")
+        mask = operand(index)
+        new = _record("where", mask, _record(f"cast[to={a.dtype.name}]", v), a)
+        write(a, (), new)
+        return
+    slice_op, reshape_op, shape, _, _ = _basic_index(a, index)
+    v = _assigned(a, value, shape)
+    write(a, tuple(op for op in (slice_op, reshape_op) if op is not None), v)
+
+
+_INPLACE_NAMES = {
+    "add": "add", "subtract": "subtract", "multiply": "multiply", "true_divide": "divide",
+    "floor_divide": "floor_divide", "remainder": "remainder", "power": "power",
+    "bitwise_and": "bitwise_and", "bitwise_or": "bitwise_or", "bitwise_xor": "bitwise_xor", "matmul": "matmul",
+}
+
+
+def _store(name, out, result):
+    """Write a ufunc's result into `out` with NumPy's same_kind casting rule."""
+    out = operand(out)
+    if not np.can_cast(result.dtype, out.dtype, casting="same_kind"):
+        raise TypeError(
+            f"Cannot cast ufunc '{name}' output from {result.dtype!r} to {out.dtype!r} with casting rule 'same_kind'"
+        )
+    if result.shape != out.shape:
+        try:
+            if np.broadcast_shapes(result.shape, out.shape) != out.shape:
+                raise ValueError
+        except ValueError:
+            raise ValueError(
+                f"non-broadcastable output operand with shape {out.shape} doesn't match the broadcast shape {result.shape}"
+            ) from None
+    write(out, (), result)
+    return out
+
+
+def inplace(name, a, other):
+    """`a op= other`: the result written into a's memory (views included)."""
+    return _store(_INPLACE_NAMES.get(name, name), a, UFUNCS[name](a, other))
 
 
 # ---- methods ------------------------------------------------------------
@@ -633,7 +749,25 @@ def method_ravel(a, order="C"):
 
 
 def method_flatten(a, order="C"):
-    return ravel(a, order)
+    if order != "C":
+        raise GraphBreak(f"flatten with order={order!r} is not compiled yet")
+    return copy(a).reshape(-1)
+
+
+def method_fill(a, value):
+    write(a, (), _assigned(a, value, a.shape))
+
+
+@_register(FUNCTIONS, "copyto")
+def copyto(dst, src, casting="same_kind", where=True):
+    if where is not True:
+        raise GraphBreak("np.copyto with where= is not compiled yet")
+    if not isinstance(dst, (Proxy, np.ndarray)):
+        raise TypeError(f"copyto() argument 1 must be numpy.ndarray, not {type(dst).__name__}")
+    dst, src = operand(dst), operand(src)
+    if not np.can_cast(src.dtype, dst.dtype, casting=casting):
+        raise TypeError(f"Cannot cast array data from {src.dtype!r} to {dst.dtype!r} according to the rule {casting!r}")
+    write(dst, (), src)
 
 
 def method_copy(a, order="C"):
