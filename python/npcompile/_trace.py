@@ -4,11 +4,13 @@ builder (whose type inference raises NumPy's errors at the user's line)."""
 
 from __future__ import annotations
 
+import dis
 import inspect
 import itertools
 import os
 import sys
 import threading
+import types
 import warnings
 
 import numpy as np
@@ -83,7 +85,13 @@ class Tracer:
             self._captured_ids[key] = self.input(f"c{len(self.captured) - 1}", array)
         return self._captured_ids[key]
 
-    def input(self, name, leaf):
+    def constant(self, array):
+        """An array the function creates while tracing (np.zeros(...)): private to
+        the plan, passed in by reference, never written back."""
+        self.captured.append(array)
+        return self.input(f"k{len(self.captured) - 1}", array, private=True)
+
+    def input(self, name, leaf, private=False):
         if isinstance(leaf, torch.Tensor):
             dtype = str(leaf.dtype).removeprefix("torch.")
             dtype = {"bool": "bool", "half": "float16", "float": "float32", "double": "float64", "int": "int32", "long": "int64"}.get(dtype, dtype)
@@ -94,7 +102,7 @@ class Tracer:
         proxy = Proxy(vid, dt, shp, scalar)
         if not scalar:
             writeable = leaf.flags.writeable if isinstance(leaf, np.ndarray) else True
-            Buffer(self, proxy, source=self.n_inputs, writeable=writeable)
+            Buffer(self, proxy, source=None if private else self.n_inputs, writeable=writeable)
         self.n_inputs += 1
         return proxy
 
@@ -410,7 +418,7 @@ def trace(fn, args, kwargs, fullgraph):
             rngs = _random_states(fn, args, kwargs)
             snapshot = _snapshot(fn)
             try:
-                result = fn(*pargs, **pkwargs)
+                result = _with_tracing_numpy(fn)(*pargs, **pkwargs)
             finally:
                 _check_random_unused(rngs)
             guards = _guards(snapshot)
@@ -530,6 +538,48 @@ def _guards(snapshot):
         what = f"the global {ref[2]!r}" if ref[0] == "global" else "a closure variable"
         raise GraphBreak(f"it assigns {what}, a side effect the compiled plan would skip")
     return [ref + (before,) for ref, before in snapshot if before is not _EMPTY]
+
+
+class _TracingNumpy(types.ModuleType):
+    """What `np` means inside a traced function: NumPy, with the functions that
+    make arrays from nothing (np.zeros, np.arange, ...) returning traced arrays."""
+
+    def __getattr__(self, name):
+        surface = _np()
+        return surface.CREATION.get(name) or getattr(np, name)
+
+
+_TRACING_NP = _TracingNumpy("numpy")
+_STORES_GLOBALS = {}
+
+
+def _stores_globals(code):
+    if code not in _STORES_GLOBALS:
+        stores = any(i.opname in ("STORE_GLOBAL", "DELETE_GLOBAL") for i in dis.get_instructions(code))
+        nested = any(_stores_globals(c) for c in code.co_consts if isinstance(c, types.CodeType))
+        _STORES_GLOBALS[code] = stores or nested
+    return _STORES_GLOBALS[code]
+
+
+def _with_tracing_numpy(fn):
+    """A copy of `fn` over a copy of its globals in which the names bound to NumPy
+    (`np`, `numpy`, `from numpy import zeros`) mean the tracing namespace. Nothing
+    global is patched, so other threads and later calls see NumPy itself."""
+    if not isinstance(fn, types.FunctionType) or _stores_globals(fn.__code__):
+        return fn
+    creation = _np().CREATION
+    rebind = {}
+    for name in fn.__code__.co_names:
+        value = fn.__globals__.get(name)
+        if value is np:
+            rebind[name] = _TRACING_NP
+        elif callable(value) and getattr(value, "__name__", None) in creation and getattr(np, value.__name__, None) is value:
+            rebind[name] = creation[value.__name__]
+    if not rebind:
+        return fn
+    copy = types.FunctionType(fn.__code__, {**fn.__globals__, **rebind}, fn.__name__, fn.__defaults__, fn.__closure__)
+    copy.__kwdefaults__ = fn.__kwdefaults__
+    return copy
 
 
 def _check_static(args):

@@ -772,3 +772,107 @@ def copyto(dst, src, casting="same_kind", where=True):
 
 def method_copy(a, order="C"):
     return copy(a)
+
+
+# ---- creation -----------------------------------------------------------
+# Reached through the tracing namespace (`np` inside a traced function). Arrays
+# made from static arguments are made by NumPy at trace time and enter the plan
+# as private constants; they are values like any other (writes are functional).
+
+CREATION = {}
+
+
+def _constant(array):
+    return current_tracer().constant(np.ascontiguousarray(array))
+
+
+def _static(name, *args, **kwargs):
+    if any(isinstance(a, Proxy) for a in list(args) + list(kwargs.values())):
+        raise GraphBreak(f"np.{name} with a traced argument is not compiled yet")
+
+
+def _maker(name):
+    real = getattr(np, name)
+
+    def make(*args, **kwargs):
+        _static(name, *args, **kwargs)
+        if kwargs.get("like") is not None:
+            raise GraphBreak(f"np.{name} with like= is not compiled yet")
+        return _constant(real(*args, **kwargs))
+
+    make.__name__ = name
+    return make
+
+
+for _name in ("zeros", "ones", "empty", "arange", "linspace", "eye", "identity"):
+    CREATION[_name] = _maker(_name)
+
+
+def _like(name, fill):
+    def make(a, dtype=None, order="K", subok=True, shape=None, **kwargs):
+        if kwargs.get("device") not in (None, "cpu"):
+            raise GraphBreak(f"np.{name} with device= is not compiled yet")
+        if not isinstance(a, Proxy):
+            return _constant(getattr(np, name)(a, dtype=dtype, order=order, subok=subok, shape=shape))
+        out = _constant(np.zeros(a.shape if shape is None else shape, dtype=a.dtype if dtype is None else dtype))
+        if fill is not None:
+            write(out, (), operand(fill) if not callable(fill) else fill(kwargs))
+        return out
+
+    make.__name__ = name
+    return make
+
+
+CREATION["zeros_like"] = _like("zeros_like", None)
+CREATION["empty_like"] = _like("empty_like", None)
+CREATION["ones_like"] = _like("ones_like", 1)
+
+
+def full(shape, fill_value, dtype=None, order="C", **kwargs):
+    _static("full", shape)
+    if not isinstance(fill_value, Proxy):
+        return _constant(np.full(shape, fill_value, dtype=dtype, order=order, **kwargs))
+    out = _constant(np.zeros(shape, dtype=fill_value.dtype if dtype is None else dtype))
+    write(out, (), fill_value)
+    return out
+
+
+def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, **kwargs):
+    if not isinstance(a, Proxy) and not isinstance(fill_value, Proxy):
+        return _constant(np.full_like(a, fill_value, dtype=dtype, order=order, subok=subok, shape=shape))
+    a = operand(a)
+    out = _constant(np.zeros(a.shape if shape is None else shape, dtype=a.dtype if dtype is None else dtype))
+    write(out, (), _assigned(out, fill_value, out.shape))
+    return out
+
+
+CREATION["full"] = full
+CREATION["full_like"] = full_like
+
+
+def array(obj, dtype=None, *, copy=True, order="K", subok=False, ndmin=0, like=None):
+    if isinstance(obj, Proxy):
+        if ndmin > obj.ndim:
+            raise GraphBreak("np.array with ndmin= is not compiled yet")
+        if dtype is not None and np.dtype(dtype) != obj.dtype:
+            return astype(obj, dtype)
+        return _copy_of(obj) if copy else obj
+    if isinstance(obj, (list, tuple)) and any(isinstance(i, Proxy) for i in _flatten(obj)):
+        raise GraphBreak("np.array of a list holding traced arrays is not compiled yet")
+    return _constant(np.array(obj, dtype=dtype, copy=copy, order=order, subok=subok, ndmin=ndmin))
+
+
+def asarray(obj, dtype=None, order=None, **kwargs):
+    if isinstance(obj, Proxy):
+        return obj if dtype is None or np.dtype(dtype) == obj.dtype else astype(obj, dtype)
+    return array(obj, dtype=dtype, copy=None)
+
+
+def _copy_of(a):
+    return _record(f"reshape[shape={_tuple(a.shape)}]", a)
+
+
+CREATION["array"] = array
+CREATION["asarray"] = asarray
+for _name in ("zeros_like", "ones_like", "empty_like", "full_like"):
+    FUNCTIONS[_name] = CREATION[_name]
