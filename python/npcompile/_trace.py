@@ -568,6 +568,7 @@ def _with_tracing_numpy(fn):
     if not isinstance(fn, types.FunctionType) or _stores_globals(fn.__code__):
         return fn
     creation = _np().CREATION
+    tracer = current_tracer()
     rebind = {}
     for name in fn.__code__.co_names:
         value = fn.__globals__.get(name)
@@ -575,11 +576,30 @@ def _with_tracing_numpy(fn):
             rebind[name] = _TRACING_NP
         elif callable(value) and getattr(value, "__name__", None) in creation and getattr(np, value.__name__, None) is value:
             rebind[name] = creation[value.__name__]
-    if not rebind:
+        elif _is_capturable(value):
+            # A global array: traced by reference, so writes into it are written back.
+            rebind[name] = tracer.capture(value)
+    closure = fn.__closure__
+    if closure and not any(i.opname in ("STORE_DEREF", "DELETE_DEREF") for i in dis.get_instructions(fn.__code__)):
+        cells = [types.CellType(tracer.capture(c.cell_contents)) if _cell_is_capturable(c) else c for c in closure]
+        if any(a is not b for a, b in zip(cells, closure)):
+            closure = tuple(cells)
+    if not rebind and closure is fn.__closure__:
         return fn
-    copy = types.FunctionType(fn.__code__, {**fn.__globals__, **rebind}, fn.__name__, fn.__defaults__, fn.__closure__)
+    copy = types.FunctionType(fn.__code__, {**fn.__globals__, **rebind}, fn.__name__, fn.__defaults__, closure)
     copy.__kwdefaults__ = fn.__kwdefaults__
     return copy
+
+
+def _is_capturable(value):
+    return type(value) is np.ndarray and value.dtype.kind in "biuf"
+
+
+def _cell_is_capturable(cell):
+    try:
+        return _is_capturable(cell.cell_contents)
+    except ValueError:  # an empty cell
+        return False
 
 
 def _check_static(args):
