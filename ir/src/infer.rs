@@ -39,6 +39,37 @@ pub fn infer(op: &Op, args: &[Arg]) -> Result<TensorType> {
             let shapes: Vec<&[i64]> = args.iter().map(|a| a.ty.shape.as_slice()).collect();
             TensorType { dtype: result, shape: broadcast_shapes(&shapes)? }
         }
+        Op::Concat { axis, .. } => {
+            let first = args[0].ty;
+            let ax = *axis as usize;
+            if first.ndim() == 0 {
+                return Err(IrError::value("zero-dimensional arrays cannot be concatenated"));
+            }
+            if ax >= first.ndim() {
+                return Err(IrError::internal(format!("concat axis {ax} out of range")));
+            }
+            let mut shape = first.shape.clone();
+            for (i, a) in args.iter().enumerate().skip(1) {
+                if a.ty.ndim() != first.ndim() {
+                    return Err(IrError::value(format!(
+                        "all the input array dimensions except for the concatenation axis must match exactly, but along dimension 0, the array at index 0 has {} dimension(s) and the array at index {i} has {} dimension(s)",
+                        first.ndim(),
+                        a.ty.ndim()
+                    )));
+                }
+                for d in 0..first.ndim() {
+                    if d != ax && a.ty.shape[d] != first.shape[d] {
+                        return Err(IrError::value(format!(
+                            "all the input array dimensions except for the concatenation axis must match exactly, but along dimension {d}, the array at index 0 has size {} and the array at index {i} has size {}",
+                            first.shape[d], a.ty.shape[d]
+                        )));
+                    }
+                }
+                shape[ax] += a.ty.shape[ax];
+            }
+            let operands: Vec<Operand> = args.iter().map(|a| Operand::Strong(a.ty.dtype)).collect();
+            TensorType { dtype: result_type(&operands), shape }
+        }
         Op::AddCMul => {
             let dtype = args[0].ty.dtype;
             if args.iter().any(|a| a.ty.dtype != dtype) {
@@ -375,6 +406,7 @@ pub fn operand_dtypes(op: &Op, args: &[Arg], result: &TensorType) -> Result<Smal
         }
         Op::Where => smallvec![DType::Bool, result.dtype, result.dtype],
         Op::AddCMul => smallvec![result.dtype; 3],
+        Op::Concat { .. } => smallvec![result.dtype; args.len()],
         Op::MatMul => smallvec![result.dtype, result.dtype],
         // NumPy casts what is assigned to the array's dtype (unsafe casting).
         Op::SliceScatter { .. } => smallvec![result.dtype, result.dtype],

@@ -364,6 +364,8 @@ pub enum Op {
     /// `slice_scatter(base, src)`: `base` with the region `slice[dims]` selects
     /// replaced by `src` broadcast to it (the functional form of `a[...] = v`).
     SliceScatter { dims: SmallVec<[SliceDim; 4]> },
+    /// `np.concatenate` of `n` operands along `axis` (normalized).
+    Concat { axis: i64, n: u32 },
     /// Fused `a + b * c`.
     AddCMul,
 }
@@ -386,6 +388,7 @@ impl Op {
             Op::Permute { .. } => "permute",
             Op::Slice { .. } => "slice",
             Op::SliceScatter { .. } => "slice_scatter",
+            Op::Concat { .. } => "concat",
             Op::AddCMul => "addcmul",
         }
     }
@@ -396,6 +399,7 @@ impl Op {
             Op::Input { .. } | Op::Const { .. } => 0,
             Op::Binary(_) | Op::Compare(_) | Op::MatMul | Op::SliceScatter { .. } => 2,
             Op::Where | Op::AddCMul => 3,
+            Op::Concat { n, .. } => *n as usize,
             _ => 1,
         }
     }
@@ -425,6 +429,7 @@ impl Op {
                 ("keepdims", keepdims.to_string()),
             ],
             Op::Reshape { shape } => vec![("shape", tuple(shape))],
+            Op::Concat { axis, n } => vec![("axis", axis.to_string()), ("n", n.to_string())],
             Op::Permute { perm } => vec![("perm", tuple(perm))],
             Op::Slice { dims } | Op::SliceScatter { dims } => vec![
                 ("starts", tuple(&dims.iter().map(|d| d.start).collect::<Vec<_>>())),
@@ -571,6 +576,10 @@ impl FromStr for Op {
             "cast" => Op::Cast { to: get("to")?.parse()? },
             "matmul" => Op::MatMul,
             "addcmul" => Op::AddCMul,
+            "concat" => Op::Concat {
+                axis: get("axis")?.parse().map_err(|_| "bad axis".to_string())?,
+                n: get("n")?.parse().map_err(|_| "bad operand count".to_string())?,
+            },
             "reshape" => Op::Reshape { shape: parse_tuple(get("shape")?)? },
             "permute" => Op::Permute { perm: parse_tuple(get("perm")?)? },
             "slice" | "slice_scatter" => {
@@ -615,6 +624,7 @@ mod tests {
             "const[value=True:b8]",
             "input[index=2]",
             "addcmul",
+            "concat[axis=1,n=3]",
         ];
         for t in texts {
             let op: Op = t.parse().unwrap();

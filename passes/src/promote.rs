@@ -22,6 +22,13 @@ pub fn rules() -> Vec<Rewrite<ENode, TypeAnalysis>> {
         ),
         NodeRule::rewrite("reduce-promote", |g, n| matches!(n.op, Op::Reduce { .. }) && needs_casts(g, n), insert_casts),
         NodeRule::rewrite("matmul-promote", |g, n| n.op == Op::MatMul && needs_casts(g, n), insert_casts),
+        // A Python scalar given to a shape op is np.asarray(value): its default dtype.
+        NodeRule::rewrite(
+            "shape-promote",
+            |g, n| matches!(n.op, Op::Reshape { .. } | Op::Permute { .. } | Op::Slice { .. } | Op::ArgReduce { .. }) && needs_casts(g, n),
+            insert_casts,
+        ),
+        NodeRule::rewrite("concat-promote", |g, n| matches!(n.op, Op::Concat { .. }) && needs_casts(g, n), insert_casts),
         NodeRule::rewrite("scatter-promote", |g, n| matches!(n.op, Op::SliceScatter { .. }) && needs_casts(g, n), insert_casts),
         NodeRule::rewrite("cast-const-fold", is_cast_of_const, fold_cast_of_const),
         NodeRule::rewrite("cast-identity", is_identity_cast, |g, n| Some(n.args[0]).filter(|_| is_identity_cast(g, n))),

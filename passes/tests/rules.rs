@@ -73,6 +73,23 @@ fn matmul_promote() {
 }
 
 #[test]
+fn shape_promote() {
+    let g = build(&[], &[("const[value=2.5:weak_float]", &[]), ("reshape[shape=(1,)]", &[0])]);
+    assert_eq!(body(&run(&g, &["shape-promote", "cast-const-fold"])), ["reshape[shape=(1,)] 2.5:f64", "return %0"]);
+    let g = build(&[(DType::F32, &[2])], &[("permute[perm=(0,)]", &[0])]);
+    assert_eq!(body(&run(&g, &["shape-promote"])), ["permute[perm=(0,)] %x0", "return %0"]);
+}
+
+#[test]
+fn concat_promote() {
+    let g = build(&[(DType::I32, &[2]), (DType::F32, &[3]), (DType::F32, &[1])], &[("concat[axis=0,n=3]", &[0, 1, 2])]);
+    assert_eq!(
+        body(&run(&g, &["concat-promote"])),
+        ["cast[to=f64] %x0", "cast[to=f64] %x1", "cast[to=f64] %x2", "concat[axis=0,n=3] %0, %1, %2", "return %3"]
+    );
+}
+
+#[test]
 fn scatter_promote() {
     // Assigning int64 values into a float32 array casts them to float32 (NumPy's setitem).
     let g = build(&[(DType::F32, &[4]), (DType::I64, &[2])], &[("slice_scatter[starts=(1,),lens=(2,),steps=(1,)]", &[0, 1])]);

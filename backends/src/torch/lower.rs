@@ -217,6 +217,7 @@ fn op_for(graph: &Graph, v: ir::Value) -> Result<TorchOp, IrError> {
         Op::SliceScatter { dims } => T::SliceScatter(
             dims.iter().enumerate().map(|(axis, d)| (axis as i64, d.start, d.len, d.step)).collect(),
         ),
+        Op::Concat { axis, .. } => T::Concat(*axis),
         Op::AddCMul => T::AddCMul,
         Op::Input { .. } | Op::Const { .. } => return Err(IrError::internal("leaves are not instructions")),
     })

@@ -132,6 +132,7 @@ pub enum TorchOp {
     Permute(Vec<i64>),
     /// (dim, start, len, step), step may be negative.
     Slice(Vec<(i64, i64, i64, i64)>),
+    Concat(i64),
     /// A copy of the base with a slice region replaced: (dim, start, len, step).
     SliceScatter(Vec<(i64, i64, i64, i64)>),
     AddCMul,
@@ -398,6 +399,7 @@ fn exec(op: &TorchOp, a: &[&Tensor]) -> Result<Tensor, PlanError> {
             region.f_copy_(&src)?;
             out
         }
+        Concat(axis) => Tensor::f_cat(a, *axis)?,
         AddCMul => a[0].f_addcmul(a[1], a[2])?,
         Copy => a[0].f_to_dtype(a[0].kind(), false, true)?,
     })

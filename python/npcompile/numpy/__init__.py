@@ -858,7 +858,10 @@ def array(obj, dtype=None, *, copy=True, order="K", subok=False, ndmin=0, like=N
             return astype(obj, dtype)
         return _copy_of(obj) if copy else obj
     if isinstance(obj, (list, tuple)) and any(isinstance(i, Proxy) for i in _flatten(obj)):
-        raise GraphBreak("np.array of a list holding traced arrays is not compiled yet")
+        if ndmin:
+            raise GraphBreak("np.array with ndmin= is not compiled yet")
+        r = _stack_nested(obj)
+        return r if dtype is None or np.dtype(dtype) == r.dtype else astype(r, dtype)
     return _constant(np.array(obj, dtype=dtype, copy=copy, order=order, subok=subok, ndmin=ndmin))
 
 
@@ -876,3 +879,41 @@ CREATION["array"] = array
 CREATION["asarray"] = asarray
 for _name in ("zeros_like", "ones_like", "empty_like", "full_like"):
     FUNCTIONS[_name] = CREATION[_name]
+
+
+# ---- joining ------------------------------------------------------------
+
+@_register(FUNCTIONS, "concatenate")
+def concatenate(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
+    _no({"out": out, "dtype": dtype}, "np.concatenate")
+    arrays = [operand(a) for a in arrays]
+    if not arrays:
+        raise ValueError("need at least one array to concatenate")
+    if axis is None:
+        arrays = [ravel(a) for a in arrays]
+        axis = 0
+    if arrays[0].ndim == 0:
+        raise ValueError("zero-dimensional arrays cannot be concatenated")
+    axis = normalize_axis_index(axis, arrays[0].ndim)
+    return current_tracer().record(f"concat[axis={axis},n={len(arrays)}]", arrays)
+
+
+@_register(FUNCTIONS, "stack")
+def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
+    _no({"out": out, "dtype": dtype}, "np.stack")
+    arrays = [operand(a) for a in arrays]
+    if not arrays:
+        raise ValueError("need at least one array to stack")
+    if any(a.shape != arrays[0].shape for a in arrays):
+        raise ValueError("all input arrays must have the same shape")
+    axis = normalize_axis_index(axis, arrays[0].ndim + 1)
+    return concatenate([_copy_of(expand_dims(a, axis)) for a in arrays], axis=axis)
+
+
+def _stack_nested(obj):
+    """np.array of (nested) lists holding traced arrays: NumPy stacks them."""
+    if isinstance(obj, (list, tuple)):
+        if not obj:
+            raise GraphBreak("np.array of an empty list holding traced arrays")
+        return stack([_stack_nested(o) for o in obj])
+    return operand(obj)
