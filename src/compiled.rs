@@ -144,6 +144,7 @@ struct Stats {
     fallbacks: u64,
     compile_seconds: f64,
     limit_warned: bool,
+    alias_warned: bool,
 }
 
 /// What one trace produced, before caching.
@@ -205,6 +206,11 @@ impl CompiledFunction {
             .getattr("compile_failed")?
             .call1((self.func.bind(py), e.to_string(), self.fullgraph))?;
         Ok(())
+    }
+
+    fn inputs_alias(&self, py: Python<'_>, c: &Compiled, flat: &Flat<'_>) -> bool {
+        let leaves = flat.leaves.iter().map(|(_, o)| o.clone());
+        crate::convert::any_overlap(leaves.chain(c.captured.iter().map(|o| o.bind(py).clone())))
     }
 
     fn run(&self, py: Python<'_>, c: &Compiled, flat: &Flat<'_>) -> Result<Py<PyAny>, RunError> {
@@ -345,6 +351,20 @@ impl CompiledFunction {
         };
         match &*entry {
             Entry::Fallback => Ok(self.func.bind(py).call(args, Some(kwargs))?.unbind()),
+            Entry::Compiled(c) if !c.writebacks.is_empty() && self.inputs_alias(py, c, &flat) => {
+                // The plan writes its inputs as if they were distinct memory.
+                let first = !std::mem::replace(&mut self.stats.lock().expect("stats lock").alias_warned, true);
+                if first {
+                    self.compile_failed(
+                        py,
+                        &pyo3::exceptions::PyValueError::new_err(
+                            "arrays it writes share memory with other arguments in this call (this call runs under NumPy)",
+                        ),
+                    )?;
+                }
+                self.stats.lock().expect("stats lock").fallbacks += 1;
+                Ok(self.func.bind(py).call(args, Some(kwargs))?.unbind())
+            }
             Entry::Compiled(c) => match self.run(py, c, &flat) {
                 Err(RunError::Plan(PlanError::Torch(m))) => {
                     // A libtorch failure is our bug, not the user's: nothing was

@@ -314,3 +314,41 @@ pub fn tensor_out<'py>(py: Python<'py>, t: Tensor, as_torch: bool, scalar: bool)
     }
     Ok(arr)
 }
+
+/// The byte range an array or tensor's elements span, where it has elements.
+fn extent(obj: &Bound<'_, PyAny>) -> Option<(usize, usize)> {
+    let (start, shape, strides, item): (isize, Vec<isize>, Vec<isize>, isize) = if let Ok(arr) = obj.cast::<PyUntypedArray>() {
+        // SAFETY: reading the data pointer of a live array.
+        let data = unsafe { (*arr.as_array_ptr()).fields.data } as isize;
+        let shape = arr.shape().iter().map(|&d| d as isize).collect();
+        (data, shape, arr.strides().to_vec(), arr.dtype().itemsize() as isize)
+    } else {
+        let t = torch_tensor(obj)?;
+        if t.device() != Device::Cpu {
+            return None;
+        }
+        let item = t.kind().elt_size_in_bytes() as isize;
+        let strides = t.stride().iter().map(|&s| s as isize * item).collect();
+        (t.data_ptr() as isize, t.size().iter().map(|&d| d as isize).collect(), strides, item)
+    };
+    if shape.contains(&0) {
+        return None;
+    }
+    let (mut lo, mut hi) = (start, start + item);
+    for (&d, &s) in shape.iter().zip(&strides) {
+        let reach = (d - 1) * s;
+        if reach < 0 {
+            lo += reach;
+        } else {
+            hi += reach;
+        }
+    }
+    Some((lo as usize, hi as usize))
+}
+
+/// Whether two of these arrays may share memory (NumPy's `may_share_memory`).
+pub fn any_overlap<'py>(objs: impl Iterator<Item = Bound<'py, PyAny>>) -> bool {
+    let mut ranges: Vec<(usize, usize)> = objs.filter_map(|o| extent(&o)).collect();
+    ranges.sort_unstable();
+    ranges.windows(2).any(|w| w[1].0 < w[0].1)
+}

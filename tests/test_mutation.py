@@ -246,3 +246,29 @@ def test_creation_functions_inside_the_trace():
         return a, b, c, d, e, f_, np.asarray(x) is x
 
     check_mutating(f, np.array([1.0, 2.0, 3.0]))
+
+
+@pytest.mark.allow_fallback
+def test_arguments_sharing_memory_with_a_written_one_run_under_numpy():
+    def f(a, b):
+        a += 1
+        return b * 2
+
+    cf = np_compile(f)
+    x, y = np.arange(4.0), np.arange(4.0)
+    expected = f(x.copy(), y.copy())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", npcompile.NpCompileWarning)
+        assert_same(cf(x, y), expected)  # distinct arrays: compiled
+    z = np.arange(4.0)
+    ref = np.arange(4.0)
+    want = f(ref, ref)  # under NumPy b sees the write through a
+    with pytest.warns(npcompile.NpCompileWarning, match="share memory"):
+        got = cf(z, z)
+    assert_same(got, want)
+    assert_same(z, ref)
+    w = np.arange(6.0)
+    ref = np.arange(6.0)
+    want = f(ref[1:5], ref[:4])
+    assert_same(cf(w[1:5], w[:4]), want)  # overlapping views
+    assert_same(w, ref)

@@ -46,6 +46,8 @@ LOG = frozenset(k.strip() for k in os.environ.get("NPCOMPILE_LOG", "").split(","
 def log(kind, text):
     if kind in LOG:
         print(f"[npcompile {kind}] {text}", file=sys.stderr, flush=True)
+
+
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -162,6 +164,8 @@ class Proxy:
     itemsize = property(lambda self: self.dtype.itemsize)
     nbytes = property(lambda self: self.size * self.dtype.itemsize)
     T = property(lambda self: _np().scalar_method_result(self, _np().transpose(self)))
+    real = property(lambda self: _np().real(self))
+    imag = property(lambda self: _np().imag(self))
 
     def __repr__(self):
         return f"<traced {self.dtype.name}{list(self.shape)} %{self._id}>"
@@ -346,7 +350,8 @@ for _dunder, _ufunc in {"eq": "equal", "ne": "not_equal", "lt": "less", "le": "l
 for _dunder, _ufunc in {"neg": "negative", "pos": "positive", "abs": "absolute", "invert": "invert"}.items():
     setattr(Proxy, f"__{_dunder}__", (lambda u: lambda self: _np().UFUNCS[u](self))(_ufunc))
 for _method in ("sum", "mean", "max", "min", "prod", "argmax", "argmin", "any", "all", "reshape", "transpose",
-                "astype", "squeeze", "clip", "dot", "ravel", "flatten", "copy", "fill"):
+                "astype", "squeeze", "clip", "dot", "ravel", "flatten", "copy", "fill",
+                "cumsum", "cumprod", "round", "conj", "conjugate"):
     setattr(Proxy, _method, (lambda m: lambda self, *a, **k: _np().scalar_method_result(
         self, _np().call(getattr(_np(), "method_" + m), f"ndarray.{m}", (self,) + a, k)))(_method))
 
