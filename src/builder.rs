@@ -7,7 +7,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyFloat, PyInt};
 
-#[pyclass(module = "npcompile._core", unsendable)]
+#[pyclass(module = "npcompile._core")]
 pub struct GraphBuilder {
     pub graph: Graph,
 }
