@@ -51,6 +51,7 @@ pub enum Class {
 }
 
 static NP_GENERIC: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static NP_NDARRAY: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 pub fn dtype_of_char(c: u8) -> Option<DType> {
     Some(match c {
@@ -117,6 +118,11 @@ pub fn classify(obj: &Bound<'_, PyAny>) -> PyResult<Class> {
         return Ok(Class::Dict);
     }
     if let Ok(arr) = obj.cast::<PyUntypedArray>() {
+        if !obj.get_type().is(NP_NDARRAY.import(py, "numpy", "ndarray")?) {
+            // np.matrix, masked arrays, ...: their operators mean other things.
+            let name = obj.get_type().name()?.to_string();
+            return Ok(Class::Static(KeyPart::Unsupported(format!("an ndarray subclass ({name})"))));
+        }
         let shape: Vec<i64> = arr.shape().iter().map(|&d| d as i64).collect();
         let layout = if arr.is_c_contiguous() {
             0

@@ -105,10 +105,10 @@ def test_a_compiled_function_called_inside_another_is_traced_through():
 @pytest.mark.allow_fallback
 def test_numpy_attributes_the_tracer_lacks_fall_back_instead_of_raising():
     def f(x):
-        return x.cumsum()
+        return x.searchsorted(1.5)
 
     cf = np_compile(f)
-    with pytest.warns(npcompile.NpCompileWarning, match="cumsum"):
+    with pytest.warns(npcompile.NpCompileWarning, match="searchsorted"):
         assert_same(cf(np.arange(4.0)), f(np.arange(4.0)))
 
 
@@ -119,3 +119,19 @@ def test_numpy_arguments_the_surface_does_not_take_fall_back():
 
     with pytest.warns(npcompile.NpCompileWarning):
         assert_same(np_compile(f)(np.arange(4.0)), f(np.arange(4.0)))
+
+
+@pytest.mark.allow_fallback
+def test_ndarray_subclasses_run_under_numpy():
+    def f(a, b):
+        return a * b  # for np.matrix, * is a matrix product
+
+    m = np.matrix([[1.0, 2.0], [3.0, 4.0]])
+    with pytest.warns(npcompile.NpCompileWarning, match="matrix"):
+        out = np_compile(f)(m, m)
+    assert type(out) is np.matrix
+    assert np.array_equal(out, m * m)
+    G = np.ma.masked_array([1.0, 2.0], mask=[False, True])
+    with pytest.warns(npcompile.NpCompileWarning, match="subclass"):
+        out = np_compile(lambda x: x + G)(np.ones(2))
+    assert np.ma.isMaskedArray(out)

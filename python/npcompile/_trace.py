@@ -609,6 +609,8 @@ def _cell_is_capturable(cell):
 
 def _check_static(args):
     for a in args:
+        if type(a) is not np.ndarray and isinstance(a, np.ndarray):
+            raise GraphBreak(f"an argument of type {type(a).__name__} (an ndarray subclass) is not compiled")
         if isinstance(a, np.ndarray):
             raise GraphBreak(f"an argument of dtype {a.dtype} is not compiled")
 

@@ -43,6 +43,8 @@ def operand(x) -> Proxy:
             raise GraphBreak("np.array of a list holding traced arrays is not compiled yet")
         x = np.asarray(x)
     if isinstance(x, (np.ndarray, torch.Tensor)):
+        if isinstance(x, np.ndarray) and type(x) is not np.ndarray:
+            raise GraphBreak(f"an operand of type {type(x).__name__} (an ndarray subclass)")
         if isinstance(x, np.ndarray) and x.dtype.kind not in "biufc":
             raise GraphBreak(f"an array of dtype {x.dtype}")
         return tracer.capture(x)
