@@ -135,3 +135,16 @@ def test_ndarray_subclasses_run_under_numpy():
     with pytest.warns(npcompile.NpCompileWarning, match="subclass"):
         out = np_compile(lambda x: x + G)(np.ones(2))
     assert np.ma.isMaskedArray(out)
+
+
+def test_isinstance_checks_in_user_code_take_numpys_branch():
+    def f(x):
+        s = x.sum()
+        if isinstance(x, np.ndarray) and not isinstance(s, np.ndarray) and isinstance(s, np.floating):
+            return x * 2
+        return x - 1
+
+    x = np.arange(3.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", npcompile.NpCompileWarning)
+        assert_same(np_compile(f)(x), f(x))

@@ -164,6 +164,9 @@ class Proxy:
     itemsize = property(lambda self: self.dtype.itemsize)
     nbytes = property(lambda self: self.size * self.dtype.itemsize)
     T = property(lambda self: _np().scalar_method_result(self, _np().transpose(self)))
+    # `isinstance(x, np.ndarray)` in the user's code must take the branch NumPy
+    # takes (NumPy scalars stay scalars). C code checks the real type.
+    __class__ = property(lambda self: self.dtype.type if self._scalar else np.ndarray)
     real = property(lambda self: _np().real(self))
     imag = property(lambda self: _np().imag(self))
 
@@ -609,6 +612,8 @@ def _cell_is_capturable(cell):
 
 def _check_static(args):
     for a in args:
+        if isinstance(a, Proxy):
+            continue
         if type(a) is not np.ndarray and isinstance(a, np.ndarray):
             raise GraphBreak(f"an argument of type {type(a).__name__} (an ndarray subclass) is not compiled")
         if isinstance(a, np.ndarray):
