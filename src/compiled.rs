@@ -402,6 +402,13 @@ impl CompiledFunction {
             let _ = writeln!(s, "== after {} ({}) ==\n{}\n", r.name, r.detail, r.graph);
         }
         let _ = writeln!(s, "== plan ({:?}) ==\n{}", plan.device, plan);
+        if !t.writebacks.is_empty() {
+            let _ = writeln!(s, "== write-back (after the plan has run) ==");
+            for (input, output) in &t.writebacks {
+                let name = t.graph.input_names.get(*input).map_or("?", String::as_str);
+                let _ = writeln!(s, "  %{name} <- output {output}");
+            }
+        }
         let n = self.cache.lock().expect("cache lock").len();
         let _ = writeln!(s, "== cache ==\n{n} entries");
         Ok(s)

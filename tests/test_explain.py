@@ -101,3 +101,14 @@ def test_explain_raises_numpy_errors():
     f = np_compile(lambda x, y: x + y)
     with pytest.raises(ValueError):
         f.explain(np.ones(3), np.ones(4))
+
+
+def test_explain_lists_write_backs():
+    def step(a, b):
+        b[1:-1] = 0.5 * (a[:-2] + a[2:])
+        a += b
+
+    text = np_compile(step).explain(np.ones(6), np.zeros(6))
+    assert "== write-back (after the plan has run) ==" in text
+    assert "%a <- output" in text and "%b <- output" in text
+    assert "slice_scatter[starts=(1,),lens=(4,),steps=(1,)] %b" in text
