@@ -140,7 +140,7 @@ pub fn classify(obj: &Bound<'_, PyAny>) -> PyResult<Class> {
         return Ok(Class::Static(KeyPart::Bool(obj.extract()?)));
     }
     let generic = NP_GENERIC.import(py, "numpy", "generic")?;
-    if obj.is_instance(generic)? {
+    if obj.get_type().is_subclass(generic)? {
         let dtype = obj.getattr("dtype")?;
         let c: String = dtype.getattr("char")?.extract()?;
         return Ok(match dtype_of_char(c.as_bytes()[0]) {

@@ -148,3 +148,15 @@ def test_isinstance_checks_in_user_code_take_numpys_branch():
     with warnings.catch_warnings():
         warnings.simplefilter("error", npcompile.NpCompileWarning)
         assert_same(np_compile(f)(x), f(x))
+
+
+def test_a_compiled_helper_called_on_a_traced_numpy_scalar_is_traced_through():
+    inner = np_compile(lambda s, v: v * s)
+
+    def outer(x):
+        return inner(x.sum(), x) + 1
+
+    x = np.arange(3.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", npcompile.NpCompileWarning)
+        assert_same(np_compile(outer)(x), outer(x))
