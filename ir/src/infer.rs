@@ -3,7 +3,7 @@
 
 use crate::dtype::{promote_types, result_type, DType, Kind, Operand};
 use crate::error::{ErrorKind, IrError, Result};
-use crate::op::{ArgReduceOp, BinaryOp, Op, ReduceOp, Scalar, UnaryOp};
+use crate::op::{ArgReduceOp, BinaryOp, CumOp, Op, ReduceOp, Scalar, UnaryOp};
 use crate::types::{broadcast_shapes, PyTuple, Shape, TensorType};
 use smallvec::{smallvec, SmallVec};
 
@@ -81,6 +81,13 @@ pub fn infer(op: &Op, args: &[Arg]) -> Result<TensorType> {
         Op::Cast { to } => args[0].ty.with_dtype(*to),
         Op::Reduce { op: r, axes, keepdims } => reduce_type(*r, args[0].ty, axes, *keepdims)?,
         Op::ArgReduce { op: r, axis, keepdims } => arg_reduce_type(*r, args[0].ty, *axis, *keepdims)?,
+        Op::Cumulative { op: c, axis } => {
+            let ty = args[0].ty;
+            if *axis < 0 || *axis as usize >= ty.ndim() {
+                return Err(IrError::internal(format!("{} axis {axis} out of range for ndim {}", c.name(), ty.ndim())));
+            }
+            TensorType { dtype: cumulative_dtype(*c, ty.dtype)?, shape: ty.shape.clone() }
+        }
         Op::MatMul => matmul_type(args[0].ty, args[1].ty)?,
         Op::Reshape { shape } => {
             let ty = args[0].ty;
@@ -178,7 +185,10 @@ pub fn unary_dtypes(op: UnaryOp, d: DType) -> Result<(DType, DType)> {
         {
             Err(IrError::unsupported(format!("np.{} of complex is not compiled yet", op.name())))
         }
-        Neg | Abs | Invert => same(d),
+        Conj if d.is_complex() => Err(IrError::unsupported("np.conjugate of complex is not compiled yet")),
+        // No bool loop: NumPy picks int8's.
+        Conj if d.is_bool() => same(DType::I8),
+        Neg | Abs | Invert | Conj => same(d),
         _ if op.is_float_only() => same(d.to_inexact()),
         // No bool loop: NumPy picks int8's.
         Square | Reciprocal if d.is_bool() => same(DType::I8),
@@ -214,6 +224,8 @@ pub fn elementwise_dtypes(op: &Op, args: &[Arg]) -> Result<(DType, DType)> {
                     return Err(no_loop(b.name(), &dtypes))
                 }
                 LeftShift | RightShift if common.is_bool() => DType::I8,
+                // Integer loops only: no bool, float or complex loop.
+                Gcd | Lcm if !common.is_int() => return Err(no_loop(b.name(), &dtypes)),
                 _ if b.is_float_only() => {
                     let compute = float_loop_dtype(values);
                     if compute.is_complex() {
@@ -317,6 +329,15 @@ pub fn reduce_dtype(op: ReduceOp, d: DType) -> DType {
     }
 }
 
+/// The dtype `np.cumsum`/`np.cumprod` accumulate and return in: as `sum`/`prod`
+/// (bool and ints narrower than 64 bits in int64, unsigned ones in uint64).
+pub fn cumulative_dtype(op: CumOp, d: DType) -> Result<DType> {
+    if d.is_complex() {
+        return Err(IrError::unsupported(format!("np.{} of complex is not compiled yet", op.name())));
+    }
+    Ok(reduce_dtype(if op == CumOp::CumSum { ReduceOp::Sum } else { ReduceOp::Prod }, d))
+}
+
 fn reduced_shape(shape: &[i64], axes: &[i64], keepdims: bool) -> Shape {
     shape
         .iter()
@@ -410,6 +431,7 @@ pub fn operand_dtypes(op: &Op, args: &[Arg], result: &TensorType) -> Result<Smal
         Op::MatMul => smallvec![result.dtype, result.dtype],
         // NumPy casts what is assigned to the array's dtype (unsafe casting).
         Op::SliceScatter { .. } => smallvec![result.dtype, result.dtype],
+        Op::Cumulative { .. } => smallvec![result.dtype],
         Op::Reduce { op: r, .. } => smallvec![match r {
             ReduceOp::Any | ReduceOp::All => DType::Bool,
             _ => result.dtype,
@@ -530,6 +552,39 @@ mod tests {
         assert_eq!(infer(&max, &[strong(&empty)]).unwrap_err().kind, ErrorKind::ValueError);
         let argmax: Op = "argmax[axis=None,keepdims=false]".parse().unwrap();
         assert!(infer(&argmax, &[strong(&empty)]).is_err());
+    }
+
+    #[test]
+    fn cumulative_ops_accumulate_like_numpy() {
+        let t = TensorType::new(I8, [2, 3]);
+        let cs: Op = "cumsum[axis=1]".parse().unwrap();
+        assert_eq!(infer(&cs, &[strong(&t)]).unwrap(), TensorType::new(I64, [2, 3]));
+        let res = infer(&cs, &[strong(&t)]).unwrap();
+        assert_eq!(operand_dtypes(&cs, &[strong(&t)], &res).unwrap().as_slice(), &[I64]);
+        let cp: Op = "cumprod[axis=0]".parse().unwrap();
+        assert_eq!(infer(&cp, &[strong(&TensorType::new(U8, [4]))]).unwrap().dtype, U64);
+        assert_eq!(infer(&cp, &[strong(&TensorType::new(Bool, [4]))]).unwrap().dtype, I64);
+        assert_eq!(infer(&cp, &[strong(&TensorType::new(F16, [4]))]).unwrap().dtype, F16);
+        assert_eq!(infer(&cs, &[strong(&TensorType::new(F32, [4]))]).unwrap_err().kind, ErrorKind::Internal);
+        assert_eq!(infer(&cp, &[strong(&TensorType::new(C64, [4]))]).unwrap_err().kind, ErrorKind::Unsupported);
+    }
+
+    #[test]
+    fn gcd_lcm_nextafter_conj_follow_numpy() {
+        let (i8_, u8_, b, f16) =
+            (TensorType::new(I8, [2]), TensorType::new(U8, [2]), TensorType::new(Bool, [2]), TensorType::new(F16, [2]));
+        let gcd: Op = "gcd".parse().unwrap();
+        assert_eq!(infer(&gcd, &[strong(&i8_), strong(&u8_)]).unwrap().dtype, I16);
+        assert_eq!(infer(&gcd, &[strong(&b), strong(&i8_)]).unwrap().dtype, I8);
+        assert_eq!(infer(&gcd, &[strong(&b), strong(&b)]).unwrap_err().kind, ErrorKind::TypeError);
+        let lcm: Op = "lcm".parse().unwrap();
+        assert_eq!(infer(&lcm, &[strong(&f16), strong(&i8_)]).unwrap_err().kind, ErrorKind::TypeError);
+        let na: Op = "nextafter".parse().unwrap();
+        assert_eq!(infer(&na, &[strong(&b), strong(&b)]).unwrap().dtype, F16);
+        assert_eq!(infer(&na, &[strong(&i8_), strong(&u8_)]).unwrap().dtype, F16);
+        assert_eq!(unary_dtypes(UnaryOp::Conj, Bool).unwrap(), (I8, I8));
+        assert_eq!(unary_dtypes(UnaryOp::Conj, U8).unwrap(), (U8, U8));
+        assert_eq!(unary_dtypes(UnaryOp::Conj, C64).unwrap_err().kind, ErrorKind::Unsupported);
     }
 
     #[test]

@@ -12,5 +12,5 @@ pub use dtype::{promote_types, result_type, DType, Kind, Operand};
 pub use error::{ErrorKind, IrError, Result};
 pub use graph::{Graph, Node, Value};
 pub use infer::{infer, operand_dtypes, Arg};
-pub use op::{ArgReduceOp, Axes, BinaryOp, CompareOp, Op, ReduceOp, Scalar, SliceDim, UnaryOp, F64};
+pub use op::{ArgReduceOp, Axes, BinaryOp, CompareOp, CumOp, Op, ReduceOp, Scalar, SliceDim, UnaryOp, F64};
 pub use types::{broadcast_shapes, Shape, TensorType};

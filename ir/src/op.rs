@@ -234,6 +234,7 @@ name_enum!(
         IsFinite = "isfinite",
         SignBit = "signbit",
         LogicalNot = "logical_not",
+        Conj = "conjugate",
     }
 );
 
@@ -266,6 +267,9 @@ name_enum!(
         LeftShift = "left_shift",
         RightShift = "right_shift",
         FloatPower = "float_power",
+        Gcd = "gcd",
+        Lcm = "lcm",
+        NextAfter = "nextafter",
     }
 );
 
@@ -290,6 +294,14 @@ name_enum!(
         Min = "min",
         Any = "any",
         All = "all",
+    }
+);
+
+name_enum!(
+    /// Running reductions along one axis (`np.cumsum`, `np.cumprod`).
+    CumOp {
+        CumSum = "cumsum",
+        CumProd = "cumprod",
     }
 );
 
@@ -322,7 +334,7 @@ impl BinaryOp {
     /// Float-only ufuncs: ints and bools compute in NumPy's float for them.
     pub fn is_float_only(self) -> bool {
         use BinaryOp::*;
-        matches!(self, ArcTan2 | Hypot | CopySign | LogAddExp | LogAddExp2 | Heaviside)
+        matches!(self, ArcTan2 | Hypot | CopySign | LogAddExp | LogAddExp2 | Heaviside | NextAfter)
     }
 
     pub fn is_logical(self) -> bool {
@@ -353,6 +365,8 @@ pub enum Op {
     Cast { to: DType },
     /// `axes` are normalized (non-negative, sorted, unique).
     Reduce { op: ReduceOp, axes: Axes, keepdims: bool },
+    /// A running sum or product along `axis` (normalized); same shape as the operand.
+    Cumulative { op: CumOp, axis: i64 },
     /// `axis: None` reduces the flattened array.
     ArgReduce { op: ArgReduceOp, axis: Option<i64>, keepdims: bool },
     /// `np.matmul` with NumPy's 1-D promotion and batch broadcasting.
@@ -383,6 +397,7 @@ impl Op {
             Op::Cast { .. } => "cast",
             Op::Reduce { op, .. } => op.name(),
             Op::ArgReduce { op, .. } => op.name(),
+            Op::Cumulative { op, .. } => op.name(),
             Op::MatMul => "matmul",
             Op::Reshape { .. } => "reshape",
             Op::Permute { .. } => "permute",
@@ -428,6 +443,7 @@ impl Op {
                 ("axis", axis.map_or("None".to_string(), |a| a.to_string())),
                 ("keepdims", keepdims.to_string()),
             ],
+            Op::Cumulative { axis, .. } => vec![("axis", axis.to_string())],
             Op::Reshape { shape } => vec![("shape", tuple(shape))],
             Op::Concat { axis, n } => vec![("axis", axis.to_string()), ("n", n.to_string())],
             Op::Permute { perm } => vec![("perm", tuple(perm))],
@@ -551,6 +567,10 @@ impl FromStr for Op {
         if let Some(r) = ReduceOp::from_name(name) {
             return Ok(Op::Reduce { op: r, axes: parse_tuple(get("axes")?)?, keepdims: keepdims()? });
         }
+        if let Some(c) = CumOp::from_name(name) {
+            let v = get("axis")?;
+            return Ok(Op::Cumulative { op: c, axis: v.parse().map_err(|_| format!("bad axis '{v}'"))? });
+        }
         if let Some(a) = ArgReduceOp::from_name(name) {
             let axis = match get("axis")? {
                 "None" => None,
@@ -625,6 +645,12 @@ mod tests {
             "input[index=2]",
             "addcmul",
             "concat[axis=1,n=3]",
+            "cumsum[axis=1]",
+            "cumprod[axis=0]",
+            "gcd",
+            "lcm",
+            "nextafter",
+            "conjugate",
         ];
         for t in texts {
             let op: Op = t.parse().unwrap();

@@ -21,6 +21,11 @@ pub fn rules() -> Vec<Rewrite<ENode, TypeAnalysis>> {
             insert_casts,
         ),
         NodeRule::rewrite("reduce-promote", |g, n| matches!(n.op, Op::Reduce { .. }) && needs_casts(g, n), insert_casts),
+        NodeRule::rewrite(
+            "cumulative-promote",
+            |g, n| matches!(n.op, Op::Cumulative { .. }) && needs_casts(g, n),
+            insert_casts,
+        ),
         NodeRule::rewrite("matmul-promote", |g, n| n.op == Op::MatMul && needs_casts(g, n), insert_casts),
         // A Python scalar given to a shape op is np.asarray(value): its default dtype.
         NodeRule::rewrite(

@@ -67,6 +67,18 @@ fn reduce_promote() {
 }
 
 #[test]
+fn cumulative_promote() {
+    let g = build(&[(DType::I8, &[2, 3])], &[("cumsum[axis=1]", &[0])]);
+    assert_eq!(body(&run(&g, &["cumulative-promote"])), ["cast[to=i64] %x0", "cumsum[axis=1] %0", "return %1"]);
+    let g = build(&[(DType::Bool, &[4])], &[("cumprod[axis=0]", &[0])]);
+    assert_eq!(body(&run(&g, &["cumulative-promote"])), ["cast[to=i64] %x0", "cumprod[axis=0] %0", "return %1"]);
+    let g = build(&[(DType::U8, &[4])], &[("cumsum[axis=0]", &[0])]);
+    assert_eq!(body(&run(&g, &["cumulative-promote"])), ["cast[to=u64] %x0", "cumsum[axis=0] %0", "return %1"]);
+    let g = build(&[(DType::F16, &[4])], &[("cumsum[axis=0]", &[0])]);
+    assert_eq!(body(&run(&g, &["cumulative-promote"])), ["cumsum[axis=0] %x0", "return %0"]);
+}
+
+#[test]
 fn matmul_promote() {
     let g = build(&[(DType::I32, &[2, 3]), (DType::F32, &[3])], &[("matmul", &[0, 1])]);
     assert_eq!(body(&run(&g, &["matmul-promote"])), ["cast[to=f64] %x0", "cast[to=f64] %x1", "matmul %0, %1", "return %2"]);

@@ -1,5 +1,5 @@
 use super::plan::{Instr, Plan, TorchOp};
-use ir::{ArgReduceOp, BinaryOp, CompareOp, DType, Graph, IrError, Op, ReduceOp, Scalar, UnaryOp};
+use ir::{ArgReduceOp, BinaryOp, CompareOp, CumOp, DType, Graph, IrError, Op, ReduceOp, Scalar, UnaryOp};
 use smallvec::SmallVec;
 use tch::{Device, Kind, Tensor};
 
@@ -122,6 +122,8 @@ fn op_for(graph: &Graph, v: ir::Value) -> Result<TorchOp, IrError> {
                 UnaryOp::IsFinite => T::IsFinite,
                 UnaryOp::SignBit => T::SignBit,
                 UnaryOp::LogicalNot => T::LogicalNot,
+                // Real operands only (complex is a graph break): a copy.
+                UnaryOp::Conj => T::Copy,
             };
             // NumPy computes float16 math in float32 and rounds once.
             if u.is_float_only() && d == DType::F16 {
@@ -163,8 +165,12 @@ fn op_for(graph: &Graph, v: ir::Value) -> Result<TorchOp, IrError> {
                 BinaryOp::LogicalXor => T::LogicalXor,
                 BinaryOp::LeftShift => T::LeftShift,
                 BinaryOp::RightShift => T::RightShift,
+                BinaryOp::Gcd => T::Gcd,
+                BinaryOp::Lcm => T::Lcm,
+                BinaryOp::NextAfter => T::NextAfter,
             };
-            if b.is_float_only() && d == DType::F16 {
+            // nextafter steps in the operand's own dtype: never widened.
+            if b.is_float_only() && d == DType::F16 && *b != BinaryOp::NextAfter {
                 T::Widened { op: Box::new(base), via: Kind::Float, back: Kind::Half }
             } else {
                 base
@@ -201,6 +207,18 @@ fn op_for(graph: &Graph, v: ir::Value) -> Result<TorchOp, IrError> {
             match op {
                 ArgReduceOp::ArgMax => T::ArgMax { dim, keepdim, out_shape, via },
                 ArgReduceOp::ArgMin => T::ArgMin { dim, keepdim, out_shape, via },
+            }
+        }
+        // The operand is already in the accumulation dtype (cumulative-promote):
+        // pass it as libtorch's dtype so libtorch's own promotion never decides.
+        Op::Cumulative { op, axis } => {
+            let kind = kind_of(out.dtype)?;
+            let seq = matches!(out.dtype, DType::F16 | DType::F32);
+            match op {
+                CumOp::CumSum if seq => T::SeqCumSum(*axis),
+                CumOp::CumProd if seq => T::SeqCumProd(*axis),
+                CumOp::CumSum => T::CumSum { dim: *axis, kind },
+                CumOp::CumProd => T::CumProd { dim: *axis, kind },
             }
         }
         Op::MatMul if out.dtype.is_bool() => T::BoolMatMul,

@@ -107,6 +107,10 @@ pub enum TorchOp {
     LogicalXor,
     LeftShift,
     RightShift,
+    /// NumPy's gcd/lcm (non-negative, lcm 0 where either is 0).
+    Gcd,
+    Lcm,
+    NextAfter,
     Eq,
     Ne,
     Lt,
@@ -122,6 +126,12 @@ pub enum TorchOp {
     Amin { dims: Vec<i64>, keepdim: bool },
     Any { dims: Vec<i64>, keepdim: bool },
     All { dims: Vec<i64>, keepdim: bool },
+    /// Running sum/product along `dim`, accumulated in `kind`.
+    CumSum { dim: i64, kind: Kind },
+    CumProd { dim: i64, kind: Kind },
+    /// The same, one rounded step at a time (float16, float32).
+    SeqCumSum(i64),
+    SeqCumProd(i64),
     /// `dim: None` reduces the flattened tensor; `out_shape` restores keepdims there.
     ArgMax { dim: Option<i64>, keepdim: bool, out_shape: Vec<i64>, via: Option<Kind> },
     ArgMin { dim: Option<i64>, keepdim: bool, out_shape: Vec<i64>, via: Option<Kind> },
@@ -311,6 +321,9 @@ fn exec(op: &TorchOp, a: &[&Tensor]) -> Result<Tensor, PlanError> {
         LogicalXor => a[0].f_logical_xor(a[1])?,
         LeftShift => a[0].f_bitwise_left_shift(a[1])?,
         RightShift => a[0].f_bitwise_right_shift(a[1])?,
+        Gcd => gcd(a[0], a[1])?,
+        Lcm => lcm(a[0], a[1])?,
+        NextAfter => a[0].f_nextafter(a[1])?,
         Eq => a[0].f_eq_tensor(a[1])?,
         Ne => a[0].f_ne_tensor(a[1])?,
         Lt => a[0].f_lt_tensor(a[1])?,
@@ -333,6 +346,10 @@ fn exec(op: &TorchOp, a: &[&Tensor]) -> Result<Tensor, PlanError> {
             }
             Ok(acc)
         })?,
+        CumSum { dim, kind } => a[0].f_cumsum(*dim, *kind)?,
+        CumProd { dim, kind } => a[0].f_cumprod(*dim, *kind)?,
+        SeqCumSum(dim) => sequential_cum(a[0], *dim, false)?,
+        SeqCumProd(dim) => sequential_cum(a[0], *dim, true)?,
         ArgMax { dim, keepdim, out_shape, via } | ArgMin { dim, keepdim, out_shape, via } => {
             let src = match via {
                 Some(k) => a[0].f_to_kind(*k)?,
@@ -403,6 +420,72 @@ fn exec(op: &TorchOp, a: &[&Tensor]) -> Result<Tensor, PlanError> {
         AddCMul => a[0].f_addcmul(a[1], a[2])?,
         Copy => a[0].f_to_dtype(a[0].kind(), false, true)?,
     })
+}
+
+fn int_min(kind: Kind) -> Result<i64, PlanError> {
+    Ok(match kind {
+        Kind::Int8 => i8::MIN as i64,
+        Kind::Int16 => i16::MIN as i64,
+        Kind::Int => i32::MIN as i64,
+        Kind::Int64 => i64::MIN,
+        k => return Err(PlanError::Torch(format!("gcd/lcm of {k:?}"))),
+    })
+}
+
+/// NumPy's gcd: gcd(|a|, |b|) taken exactly, then wrapped into the dtype
+/// (`gcd(int8 -128, 0)` is -128). libtorch's Euclid goes wrong (and its lcm
+/// divides by -1, a SIGFPE) where an operand is the dtype's minimum, so those
+/// lanes take the lowest set bit of the other operand (gcd(2^(n-1), x)).
+fn gcd(a: &Tensor, b: &Tensor) -> Result<Tensor, PlanError> {
+    let kind = a.kind();
+    if kind == Kind::Uint8 {
+        return Ok(a.f_gcd(b)?);
+    }
+    let min = int_min(kind)?;
+    let (amin, bmin) = (a.f_eq(min)?, b.f_eq(min)?);
+    let either = amin.f_logical_or(&bmin)?;
+    let g = a.f_abs()?.f_masked_fill(&either, 1)?.f_gcd(&b.f_abs()?.f_masked_fill(&either, 1)?)?;
+    let lowbit = |x: &Tensor| -> Result<Tensor, tch::TchError> {
+        x.f_bitwise_and_tensor(&x.f_neg()?)?.f_masked_fill(&x.f_eq(0)?, min)
+    };
+    let at_min = lowbit(b)?.f_where_self(&amin, &lowbit(a)?)?;
+    Ok(at_min.f_where_self(&either, &g)?)
+}
+
+/// NumPy's lcm: `|a / gcd| * |b|` (0 where gcd is 0), wrapped into the dtype
+/// (`lcm(int8 127, 2)` is -2). Narrower ints compute exactly in int64; int64
+/// wraps its product as NumPy does.
+fn lcm(a: &Tensor, b: &Tensor) -> Result<Tensor, PlanError> {
+    let kind = a.kind();
+    let (a, b) = if kind == Kind::Int64 {
+        (a.shallow_clone(), b.shallow_clone())
+    } else {
+        (a.f_to_kind(Kind::Int64)?, b.f_to_kind(Kind::Int64)?)
+    };
+    let g = gcd(&a, &b)?;
+    let zero = g.f_eq(0)?;
+    let q = a.f_div_tensor_mode(&g.f_masked_fill(&zero, 1)?, "trunc")?;
+    let r = q.f_abs()?.f_mul(&b.f_abs()?)?.f_masked_fill(&zero, 0)?;
+    Ok(if kind == Kind::Int64 { r } else { r.f_to_kind(kind)? })
+}
+
+/// A running sum/product one step at a time, rounding each step in the
+/// tensor's dtype, as NumPy's `add.accumulate` does (libtorch's CPU kernels
+/// carry float16 and float32 in a wider accumulator: no overflow to inf).
+fn sequential_cum(x: &Tensor, dim: i64, prod: bool) -> Result<Tensor, PlanError> {
+    let n = x.size()[dim as usize];
+    if n == 0 {
+        return Ok(x.f_to_dtype(x.kind(), false, true)?);
+    }
+    let mut acc = x.f_select(dim, 0)?;
+    let mut steps = Vec::with_capacity(n as usize);
+    steps.push(acc.shallow_clone());
+    for i in 1..n {
+        let xi = x.f_select(dim, i)?;
+        acc = if prod { acc.f_mul(&xi)? } else { acc.f_add(&xi)? };
+        steps.push(acc.shallow_clone());
+    }
+    Ok(Tensor::f_stack(&steps, dim)?)
 }
 
 /// NumPy's `axis=()` reduces nothing; libtorch's empty dim list reduces everything.

@@ -136,15 +136,17 @@ for _name in ("add", "subtract", "multiply", "true_divide", "floor_divide", "rem
               "maximum", "minimum", "bitwise_and", "bitwise_or", "bitwise_xor",
               "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
               "arctan2", "hypot", "copysign", "logaddexp", "logaddexp2", "heaviside", "fmax", "fmin",
-              "logical_and", "logical_or", "logical_xor", "left_shift", "right_shift", "float_power"):
+              "logical_and", "logical_or", "logical_xor", "left_shift", "right_shift", "float_power",
+              "gcd", "lcm", "nextafter"):
     UFUNCS[_name] = _binary_ufunc(_name)
 UFUNCS["divide"] = UFUNCS["true_divide"]
 UFUNCS["mod"] = UFUNCS["remainder"]
 for _name in ("negative", "absolute", "invert", "sin", "cos", "tan", "exp", "log", "sqrt", "tanh",
               "arcsin", "arccos", "arctan", "sinh", "cosh", "arcsinh", "arccosh", "arctanh", "exp2", "expm1",
               "log2", "log10", "log1p", "cbrt", "rint", "deg2rad", "rad2deg", "square", "reciprocal", "sign",
-              "floor", "ceil", "trunc", "isnan", "isinf", "isfinite", "signbit", "logical_not"):
+              "floor", "ceil", "trunc", "isnan", "isinf", "isfinite", "signbit", "logical_not", "conjugate"):
     UFUNCS[_name] = _unary_ufunc(_name)
+UFUNCS["conj"] = UFUNCS["conjugate"]
 UFUNCS["bitwise_not"] = UFUNCS["invert"]
 UFUNCS["radians"] = UFUNCS["deg2rad"]
 UFUNCS["degrees"] = UFUNCS["rad2deg"]
@@ -198,7 +200,7 @@ def dispatch_ufunc(ufunc, method, inputs, kwargs):
 
 # NumPy implements these by calling the array method (`_wrapfunc`): a NumPy scalar
 # in gives a NumPy scalar out where the result is 0-d, as the scalar's method does.
-_WRAPFUNCS = {"reshape", "transpose", "squeeze", "argmax", "argmin", "clip"}
+_WRAPFUNCS = {"reshape", "transpose", "squeeze", "argmax", "argmin", "clip", "round", "around"}
 
 
 def dispatch_function(func, args, kwargs):
@@ -244,6 +246,96 @@ def fix(x, out=None):
     """np.fix is np.trunc (NumPy 2): ints and bools unchanged, floats toward zero."""
     _no({"out": out}, "np.fix")
     return UFUNCS["trunc"](x)
+
+
+def _real_only(a, name):
+    a = operand(a)
+    if a.dtype.kind == "c":
+        raise GraphBreak(f"np.{name} of complex is not compiled yet")
+    return a
+
+
+def _power_of_ten(n):
+    """NumPy's power_of_ten (multiarray/calculation.c): a table to 1e8, then times 10."""
+    if n < 9:
+        return float(10**n)
+    r = 1e9
+    for _ in range(n - 9):
+        r *= 10.0
+    return r
+
+
+@_register(FUNCTIONS, "round", "around")
+def round_(a, decimals=0, out=None):
+    """NumPy's PyArray_Round: ints with decimals >= 0 are copied; decimals == 0 is
+    rint; otherwise multiply (divide for negative decimals) by 10**|decimals|, rint,
+    divide back (in float64 for ints, cast back to the int dtype, wrapping)."""
+    _no({"out": out}, "np.round")
+    a = _real_only(a, "round")
+    decimals = operator.index(decimals)
+    if a.dtype.kind in "iu" and decimals >= 0:
+        r = _copy_of(a)
+    elif decimals == 0:
+        r = UFUNCS["rint"](a)
+    elif a.dtype.kind == "b":
+        # NumPy raises a casting error (float64 into bool): let NumPy say it.
+        raise GraphBreak("np.round of bool with decimals != 0")
+    else:
+        f = _power_of_ten(abs(decimals))
+        mul, div = UFUNCS["multiply"], UFUNCS["true_divide"]
+        scale, unscale = (mul, div) if decimals > 0 else (div, mul)
+        r = unscale(UFUNCS["rint"](scale(a, f)), f)
+        if a.dtype.kind in "iu":
+            r = astype(r, a.dtype)
+    r._scalar = r.ndim == 0  # ndarray.round of a 0-d array gives a NumPy scalar
+    return r
+
+
+@_register(FUNCTIONS, "real")
+def real(val):
+    """np.real of a real array is the array itself."""
+    return _real_only(val, "real")
+
+
+@_register(FUNCTIONS, "imag")
+def imag(val):
+    """np.imag of a real array: read-only zeros of its dtype."""
+    a = _real_only(val, "imag")
+    r = _constant(np.zeros(a.shape, a.dtype))
+    if r._buf is not None:
+        r._buf.writeable = False
+    r._scalar = a._scalar
+    return r
+
+
+@_register(FUNCTIONS, "angle")
+def angle(z, deg=False):
+    """np.angle of a real array: arctan2(0, z) (pi for negatives and -0.0)."""
+    z = _real_only(z, "angle")
+    r = UFUNCS["arctan2"](0, z)
+    if deg:
+        r = UFUNCS["multiply"](r, 180 / np.pi)
+    return r
+
+
+# ---- cumulative reductions ----------------------------------------------
+
+def _cumulative(kind):
+    def f(a, axis=None, dtype=None, out=None):
+        _no({"dtype": dtype, "out": out}, f"np.{kind}")
+        a = operand(a)
+        if axis is None or a.ndim == 0:  # NumPy flattens (a 0-d array becomes 1-d)
+            axis = 0 if axis is None else normalize_axis_index(axis, 1)
+            a = ravel(a)
+        axis = normalize_axis_index(axis, a.ndim)
+        return _record(f"{kind}[axis={axis}]", a)
+
+    f.__name__ = kind
+    return f
+
+
+FUNCTIONS["cumsum"] = _cumulative("cumsum")
+FUNCTIONS["cumprod"] = _cumulative("cumprod")
 
 
 # ---- reductions ---------------------------------------------------------
@@ -711,6 +803,27 @@ def method_all(a, axis=None, out=None, keepdims=False, **kw):
     return FUNCTIONS["all"](a, axis, out, keepdims, **kw)
 
 
+def method_cumsum(a, axis=None, dtype=None, out=None):
+    return FUNCTIONS["cumsum"](a, axis, dtype, out)
+
+
+def method_cumprod(a, axis=None, dtype=None, out=None):
+    return FUNCTIONS["cumprod"](a, axis, dtype, out)
+
+
+def method_round(a, decimals=0, out=None):
+    return round_(a, decimals, out)
+
+
+def method_conj(a):
+    """ndarray.conj() of a real array is the array itself (bool stays bool,
+    unlike np.conjugate's int8)."""
+    return _real_only(a, "conjugate")
+
+
+method_conjugate = method_conj
+
+
 def method_argmax(a, axis=None, out=None, *, keepdims=False):
     return FUNCTIONS["argmax"](a, axis, out, keepdims=keepdims)
 
@@ -785,7 +898,8 @@ CREATION = {}
 
 
 def _constant(array):
-    return current_tracer().constant(np.ascontiguousarray(array))
+    # ascontiguousarray makes a 0-d array 1-d: keep the shape.
+    return current_tracer().constant(np.ascontiguousarray(array).reshape(np.shape(array)))
 
 
 def _static(name, *args, **kwargs):
