@@ -471,21 +471,29 @@ fn lcm(a: &Tensor, b: &Tensor) -> Result<Tensor, PlanError> {
 
 /// A running sum/product one step at a time, rounding each step in the
 /// tensor's dtype, as NumPy's `add.accumulate` does (libtorch's CPU kernels
-/// carry float16 and float32 in a wider accumulator: no overflow to inf).
+/// carry float16 and float32 in a wider accumulator, so an overflow to inf
+/// could come back to finite values). float16 steps compute in float32 and
+/// round to half, as NumPy's half loops do. Runs on the host, one row at a time.
 fn sequential_cum(x: &Tensor, dim: i64, prod: bool) -> Result<Tensor, PlanError> {
-    let n = x.size()[dim as usize];
-    if n == 0 {
-        return Ok(x.f_to_dtype(x.kind(), false, true)?);
+    let (kind, device, last) = (x.kind(), x.device(), x.dim() as i64 - 1);
+    let moved = x.f_movedim([dim], [last])?;
+    let shape = moved.size();
+    let n = shape[last as usize];
+    let flat = moved.f_to_device(tch::Device::Cpu)?.f_to_kind(Kind::Float)?.f_contiguous()?.f_reshape([-1i64])?;
+    let mut v = Vec::<f32>::try_from(&flat)?;
+    let half = kind == Kind::Half;
+    if n > 0 {
+        for row in v.chunks_mut(n as usize) {
+            let mut acc = row[0];
+            for e in row.iter_mut().skip(1) {
+                let r = if prod { acc * *e } else { acc + *e };
+                acc = if half { half::f16::from_f32(r).to_f32() } else { r };
+                *e = acc;
+            }
+        }
     }
-    let mut acc = x.f_select(dim, 0)?;
-    let mut steps = Vec::with_capacity(n as usize);
-    steps.push(acc.shallow_clone());
-    for i in 1..n {
-        let xi = x.f_select(dim, i)?;
-        acc = if prod { acc.f_mul(&xi)? } else { acc.f_add(&xi)? };
-        steps.push(acc.shallow_clone());
-    }
-    Ok(Tensor::f_stack(&steps, dim)?)
+    let out = Tensor::f_from_slice(&v)?.f_reshape(shape.as_slice())?.f_to_kind(kind)?;
+    Ok(out.f_movedim([last], [dim])?.f_contiguous()?.f_to_device(device)?)
 }
 
 /// NumPy's `axis=()` reduces nothing; libtorch's empty dim list reduces everything.
