@@ -280,6 +280,19 @@ def test_imag_of_real_is_read_only():
 
     check(g, np.array([1, 2], np.int16))
 
+    def h(a, v):
+        a.real = v  # a[...] = v, cast unsafely
+        return a
+
+    check(h, np.array([1, 2], np.int16), np.array([3.7, -4.2]))
+    check(h, np.array([1.5, 2.5], np.float32), 7)
+
+    def k(a):
+        a.imag = 0  # TypeError: no imaginary part to set
+        return a
+
+    check(k, np.array([1.0, 2.0]))
+
 
 @pytest.mark.allow_fallback
 @pytest.mark.parametrize(
@@ -364,3 +377,16 @@ def test_parts_random(name, data):
     dtype = data.draw(dtypes, label="dtype")
     x = data.draw(arrays(dtype, data.draw(shapes, label="shape")), label="x")
     check(PARTS[name], x)
+
+
+@pytest.mark.allow_fallback
+def test_real_assignment_of_out_of_range_int_falls_back():
+    """`a.real = 300` on int8 wraps in NumPy (where `a[...] = 300` raises): left to NumPy."""
+
+    def f(a):
+        a.real = 300
+        return a
+
+    with pytest.warns(npcompile.NpCompileWarning, match="out of the dtype's range"):
+        r = np_compile(f)(np.array([1, 2], np.int8))
+    np.testing.assert_array_equal(r, f(np.array([1, 2], np.int8)), strict=True)

@@ -167,8 +167,8 @@ class Proxy:
     # `isinstance(x, np.ndarray)` in the user's code must take the branch NumPy
     # takes (NumPy scalars stay scalars). C code checks the real type.
     __class__ = property(lambda self: self.dtype.type if self._scalar else np.ndarray)
-    real = property(lambda self: _np().real(self))
-    imag = property(lambda self: _np().imag(self))
+    real = property(lambda self: _np().real(self), lambda self, v: _np().set_real(self, v))
+    imag = property(lambda self: _np().imag(self), lambda self, v: _np().set_imag(self, v))
 
     def __repr__(self):
         return f"<traced {self.dtype.name}{list(self.shape)} %{self._id}>"

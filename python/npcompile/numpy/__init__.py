@@ -308,6 +308,22 @@ def imag(val):
     return r
 
 
+def set_real(a, value):
+    """`a.real = v` of a real array is `a[...] = v` (but NumPy wraps a Python int
+    out of the dtype's range there instead of raising: left to NumPy)."""
+    _real_only(a, "real assignment")
+    if type(value) is int and a.dtype.kind in "iu":
+        info = np.iinfo(a.dtype)
+        if not info.min <= value <= info.max:
+            raise GraphBreak("a.real = a Python int out of the dtype's range")
+    setitem(a, Ellipsis, value)
+
+
+def set_imag(a, value):
+    _real_only(a, "imag assignment")
+    raise TypeError("array does not have imaginary part to set")
+
+
 @_register(FUNCTIONS, "angle")
 def angle(z, deg=False):
     """np.angle of a real array: arctan2(0, z) (pi for negatives and -0.0)."""
