@@ -160,3 +160,11 @@ def test_a_compiled_helper_called_on_a_traced_numpy_scalar_is_traced_through():
     with warnings.catch_warnings():
         warnings.simplefilter("error", npcompile.NpCompileWarning)
         assert_same(np_compile(outer)(x), outer(x))
+
+
+@pytest.mark.allow_fallback
+def test_compiling_a_numpy_function_itself_works_or_falls_back():
+    x = np.arange(6.0).reshape(2, 3)
+    assert_same(np_compile(np.sum)(x), np.sum(x))
+    with pytest.warns(npcompile.NpCompileWarning):
+        assert_same(np_compile(np.median)(x), np.median(x))

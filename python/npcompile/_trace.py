@@ -621,7 +621,8 @@ def _check_static(args):
 
 
 def _graph_break(fn, reason, tb, fullgraph):
-    where = _user_frame(tb) or (fn.__code__.co_filename, fn.__code__.co_firstlineno)
+    code = getattr(fn, "__code__", None)
+    where = _user_frame(tb) or ((code.co_filename, code.co_firstlineno) if code else ("<unknown>", 0))
     name = getattr(fn, "__qualname__", "function")
     message = f"{name} runs under NumPy for this signature: {reason} ({where[0]}:{where[1]})"
     log("breaks", message)
