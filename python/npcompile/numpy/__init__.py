@@ -7,9 +7,8 @@ from outside the arguments captured inputs."""
 
 from __future__ import annotations
 
-import operator
-
 import inspect
+import operator
 
 import numpy as np
 import torch
@@ -506,11 +505,8 @@ def _clamp_python_int(bound, dtype):
     # NumPy clips an integer array at a Python int outside its range without overflow.
     if type(bound) is int and dtype.kind in "iu":
         info = np.iinfo(dtype)
-        return min(info.max, bound) if bound > 0 else builtins_max(info.min, bound)
+        return min(info.max, bound) if bound > 0 else max(info.min, bound)
     return bound
-
-
-builtins_max = max
 
 
 # ---- linear algebra -----------------------------------------------------
