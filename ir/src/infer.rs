@@ -39,6 +39,26 @@ pub fn infer(op: &Op, args: &[Arg]) -> Result<TensorType> {
             let shapes: Vec<&[i64]> = args.iter().map(|a| a.ty.shape.as_slice()).collect();
             TensorType { dtype: result, shape: broadcast_shapes(&shapes)? }
         }
+        Op::Take { axis } => {
+            let (a, idx) = (args[0].ty, args[1].ty);
+            let ax = *axis as usize;
+            if ax >= a.ndim() {
+                return Err(IrError::internal(format!("take axis {ax} out of range")));
+            }
+            if !idx.dtype.is_exact() || idx.dtype.is_bool() {
+                return Err(IrError::new(
+                    ErrorKind::IndexError,
+                    "arrays used as indices must be of integer (or boolean) type",
+                ));
+            }
+            if a.shape[ax] == 0 && idx.numel() > 0 {
+                return Err(IrError::new(ErrorKind::IndexError, format!("cannot do a non-empty take from an empty axes.")));
+            }
+            let mut shape: Shape = a.shape[..ax].iter().copied().collect();
+            shape.extend(idx.shape.iter().copied());
+            shape.extend(a.shape[ax + 1..].iter().copied());
+            TensorType { dtype: a.dtype, shape }
+        }
         Op::Concat { axis, .. } => {
             let first = args[0].ty;
             let ax = *axis as usize;
@@ -428,6 +448,7 @@ pub fn operand_dtypes(op: &Op, args: &[Arg], result: &TensorType) -> Result<Smal
         Op::Where => smallvec![DType::Bool, result.dtype, result.dtype],
         Op::AddCMul => smallvec![result.dtype; 3],
         Op::Concat { .. } => smallvec![result.dtype; args.len()],
+        Op::Take { .. } => smallvec![result.dtype, DType::I64],
         Op::MatMul => smallvec![result.dtype, result.dtype],
         // NumPy casts what is assigned to the array's dtype (unsafe casting).
         Op::SliceScatter { .. } => smallvec![result.dtype, result.dtype],

@@ -380,6 +380,9 @@ pub enum Op {
     SliceScatter { dims: SmallVec<[SliceDim; 4]> },
     /// `np.concatenate` of `n` operands along `axis` (normalized).
     Concat { axis: i64, n: u32 },
+    /// `np.take(a, indices, axis)`: integer-array indexing along one axis
+    /// (indices may be negative; out of range raises IndexError when run).
+    Take { axis: i64 },
     /// Fused `a + b * c`.
     AddCMul,
 }
@@ -404,6 +407,7 @@ impl Op {
             Op::Slice { .. } => "slice",
             Op::SliceScatter { .. } => "slice_scatter",
             Op::Concat { .. } => "concat",
+            Op::Take { .. } => "take",
             Op::AddCMul => "addcmul",
         }
     }
@@ -415,6 +419,7 @@ impl Op {
             Op::Binary(_) | Op::Compare(_) | Op::MatMul | Op::SliceScatter { .. } => 2,
             Op::Where | Op::AddCMul => 3,
             Op::Concat { n, .. } => *n as usize,
+            Op::Take { .. } => 2,
             _ => 1,
         }
     }
@@ -446,6 +451,7 @@ impl Op {
             Op::Cumulative { axis, .. } => vec![("axis", axis.to_string())],
             Op::Reshape { shape } => vec![("shape", tuple(shape))],
             Op::Concat { axis, n } => vec![("axis", axis.to_string()), ("n", n.to_string())],
+            Op::Take { axis } => vec![("axis", axis.to_string())],
             Op::Permute { perm } => vec![("perm", tuple(perm))],
             Op::Slice { dims } | Op::SliceScatter { dims } => vec![
                 ("starts", tuple(&dims.iter().map(|d| d.start).collect::<Vec<_>>())),
@@ -596,6 +602,7 @@ impl FromStr for Op {
             "cast" => Op::Cast { to: get("to")?.parse()? },
             "matmul" => Op::MatMul,
             "addcmul" => Op::AddCMul,
+            "take" => Op::Take { axis: get("axis")?.parse().map_err(|_| "bad axis".to_string())? },
             "concat" => Op::Concat {
                 axis: get("axis")?.parse().map_err(|_| "bad axis".to_string())?,
                 n: get("n")?.parse().map_err(|_| "bad operand count".to_string())?,
@@ -645,6 +652,7 @@ mod tests {
             "input[index=2]",
             "addcmul",
             "concat[axis=1,n=3]",
+            "take[axis=0]",
             "cumsum[axis=1]",
             "cumprod[axis=0]",
             "gcd",

@@ -33,6 +33,7 @@ pub fn rules() -> Vec<Rewrite<ENode, TypeAnalysis>> {
             |g, n| matches!(n.op, Op::Reshape { .. } | Op::Permute { .. } | Op::Slice { .. } | Op::ArgReduce { .. }) && needs_casts(g, n),
             insert_casts,
         ),
+        NodeRule::rewrite("take-promote", |g, n| matches!(n.op, Op::Take { .. }) && needs_casts(g, n), insert_casts),
         NodeRule::rewrite("concat-promote", |g, n| matches!(n.op, Op::Concat { .. }) && needs_casts(g, n), insert_casts),
         NodeRule::rewrite("scatter-promote", |g, n| matches!(n.op, Op::SliceScatter { .. }) && needs_casts(g, n), insert_casts),
         NodeRule::rewrite("cast-const-fold", is_cast_of_const, fold_cast_of_const),

@@ -93,6 +93,13 @@ fn shape_promote() {
 }
 
 #[test]
+fn take_promote() {
+    // Indices are read as int64 (libtorch's index type); the array keeps its dtype.
+    let g = build(&[(DType::F32, &[5, 2]), (DType::I32, &[3])], &[("take[axis=0]", &[0, 1])]);
+    assert_eq!(body(&run(&g, &["take-promote"])), ["cast[to=i64] %x1", "take[axis=0] %x0, %0", "return %1"]);
+}
+
+#[test]
 fn concat_promote() {
     let g = build(&[(DType::I32, &[2]), (DType::F32, &[3]), (DType::F32, &[1])], &[("concat[axis=0,n=3]", &[0, 1, 2])]);
     assert_eq!(

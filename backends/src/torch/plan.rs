@@ -6,6 +6,8 @@ use tch::{Kind, Tensor};
 #[derive(Debug, Clone)]
 pub enum PlanError {
     Value(String),
+    /// NumPy's IndexError (an index array out of range).
+    Index(String),
     Torch(String),
     Input(String),
 }
@@ -13,7 +15,7 @@ pub enum PlanError {
 impl fmt::Display for PlanError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            PlanError::Value(m) | PlanError::Torch(m) | PlanError::Input(m) => f.write_str(m),
+            PlanError::Value(m) | PlanError::Index(m) | PlanError::Torch(m) | PlanError::Input(m) => f.write_str(m),
         }
     }
 }
@@ -143,6 +145,8 @@ pub enum TorchOp {
     /// (dim, start, len, step), step may be negative.
     Slice(Vec<(i64, i64, i64, i64)>),
     Concat(i64),
+    /// Integer-array indexing along `dim` of size `size`, checked as NumPy does.
+    Take { dim: i64, size: i64, out_shape: Vec<i64> },
     /// A copy of the base with a slice region replaced: (dim, start, len, step).
     SliceScatter(Vec<(i64, i64, i64, i64)>),
     AddCMul,
@@ -417,6 +421,16 @@ fn exec(op: &TorchOp, a: &[&Tensor]) -> Result<Tensor, PlanError> {
             out
         }
         Concat(axis) => Tensor::f_cat(a, *axis)?,
+        Take { dim, size, out_shape } => {
+            let idx = a[1].f_reshape([-1i64])?;
+            let bad = idx.f_ge(*size)?.f_logical_or(&idx.f_lt(-*size)?)?;
+            if bad.f_any()?.f_int64_value(&[])? != 0 {
+                let first = idx.f_masked_select(&bad)?.f_int64_value(&[0])?;
+                return Err(PlanError::Index(format!("index {first} is out of bounds for axis {dim} with size {size}")));
+            }
+            let idx = if *size > 0 { idx.f_remainder(*size)? } else { idx };
+            a[0].f_index_select(*dim, &idx)?.f_reshape(out_shape.as_slice())?
+        }
         AddCMul => a[0].f_addcmul(a[1], a[2])?,
         Copy => a[0].f_to_dtype(a[0].kind(), false, true)?,
     })

@@ -707,9 +707,58 @@ def _basic_index(a, index):
     return slice_op, reshape_op, tuple(out_shape), scalar, contiguous
 
 
+def _integer_array_index(a, index):
+    """(position, indices) where `index` is one integer array among slices and
+    `...` (NumPy puts the array's dimensions in its place); None otherwise."""
+    items = index if isinstance(index, tuple) else (index,)
+    arrays = [k for k, i in enumerate(items) if isinstance(i, (Proxy, np.ndarray, list))]
+    if len(arrays) != 1:
+        return None
+    k = arrays[0]
+    others = items[:k] + items[k + 1:]
+    if not all(isinstance(i, slice) or i is Ellipsis for i in others):
+        return None
+    idx = items[k]
+    if isinstance(idx, list):
+        idx = np.asarray(idx)
+        if idx.dtype.kind == "f" and idx.size == 0:
+            idx = idx.astype(np.intp)
+    if idx.dtype.kind == "b":
+        return None
+    if idx.dtype.kind not in "iu":
+        raise IndexError("arrays used as indices must be of integer (or boolean) type")
+    ellipsis_dims = a.ndim - sum(1 for i in items if i is not Ellipsis)
+    axis = sum(ellipsis_dims if i is Ellipsis else 1 for i in items[:k])
+    return axis, items[:k] + (slice(None),) + items[k + 1:], idx
+
+
+def take(a, indices, axis=None, out=None, mode="raise"):
+    _no({"out": out}, "np.take")
+    if mode != "raise":
+        raise GraphBreak(f"np.take with mode={mode!r} is not compiled yet")
+    a = operand(a)
+    if axis is None:
+        a, axis = ravel(a), 0
+    axis = normalize_axis_index(axis, a.ndim)
+    if isinstance(indices, (list, tuple)):
+        indices = np.asarray(indices)
+    if isinstance(indices, (int, np.integer)):
+        return getitem(a, (slice(None),) * axis + (int(indices),))
+    r = _record(f"take[axis={axis}]", a, operand(indices))
+    r._scalar = False
+    return r
+
+
+FUNCTIONS["take"] = take
+
+
 def getitem(a, index):
     if _is_mask(a, index):
         raise GraphBreak("reading a[mask] has a data-dependent shape")
+    advanced = _integer_array_index(a, index)
+    if advanced is not None:
+        axis, basic, idx = advanced
+        return take(getitem(a, basic), idx, axis=axis)
     slice_op, reshape_op, shape, scalar, contiguous = _basic_index(a, index)
     r = a
     for op in (slice_op, reshape_op):
