@@ -97,6 +97,18 @@ def scalars(dtype, **kw):
     return elements(dtype, **kw).map(dtype.type)
 
 
+@st.composite
+def operands(draw, dtype, shape):
+    """An array of `shape`, a 0-d array, a NumPy scalar or a Python scalar (weak)."""
+    kind = draw(st.sampled_from(("array", "0-d", "numpy scalar", "python scalar")), label="kind")
+    if kind == "array":
+        return draw(arrays(dtype, shape))
+    if kind == "0-d":
+        return draw(arrays(dtype, ()))
+    value = draw(scalars(dtype))
+    return value if kind == "numpy scalar" else value.item()
+
+
 # ---- the oracle ---------------------------------------------------------
 
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import npcompile
 from npcompile import np_compile
-from conftest import arrays, broadcast_shapes, check, elements, scalars, shapes
+from conftest import arrays, broadcast_shapes, check, operands, elements, scalars, shapes
 
 DTYPES = ("bool", "int8", "int16", "int32", "int64", "uint8", "float16", "float32", "float64")
 
@@ -80,18 +80,6 @@ def test_binary_special_values(name, dx):
 # ---- hypothesis: shapes, broadcasting, operand kinds --------------------
 
 dtypes = st.sampled_from(DTYPES)
-
-
-@st.composite
-def operands(draw, dtype, shape):
-    """An array of `shape`, a 0-d array, a NumPy scalar or a Python scalar (weak)."""
-    kind = draw(st.sampled_from(("array", "0-d", "numpy scalar", "python scalar")), label="kind")
-    if kind == "array":
-        return draw(arrays(dtype, shape))
-    if kind == "0-d":
-        return draw(arrays(dtype, ()))
-    value = draw(scalars(dtype))
-    return value if kind == "numpy scalar" else value.item()
 
 
 @settings(max_examples=15)
