@@ -39,6 +39,12 @@ pub fn infer(op: &Op, args: &[Arg]) -> Result<TensorType> {
             let shapes: Vec<&[i64]> = args.iter().map(|a| a.ty.shape.as_slice()).collect();
             TensorType { dtype: result, shape: broadcast_shapes(&shapes)? }
         }
+        Op::Sort { axis } => {
+            if *axis < 0 || *axis as usize >= args[0].ty.ndim().max(1) {
+                return Err(IrError::internal(format!("sort axis {axis} out of range")));
+            }
+            args[0].ty.clone()
+        }
         Op::Take { axis } => {
             let (a, idx) = (args[0].ty, args[1].ty);
             let ax = *axis as usize;

@@ -383,6 +383,8 @@ pub enum Op {
     /// `np.take(a, indices, axis)`: integer-array indexing along one axis
     /// (indices may be negative; out of range raises IndexError when run).
     Take { axis: i64 },
+    /// `np.sort` along `axis` (values only; NaN last, as NumPy).
+    Sort { axis: i64 },
     /// Fused `a + b * c`.
     AddCMul,
 }
@@ -408,6 +410,7 @@ impl Op {
             Op::SliceScatter { .. } => "slice_scatter",
             Op::Concat { .. } => "concat",
             Op::Take { .. } => "take",
+            Op::Sort { .. } => "sort",
             Op::AddCMul => "addcmul",
         }
     }
@@ -451,7 +454,7 @@ impl Op {
             Op::Cumulative { axis, .. } => vec![("axis", axis.to_string())],
             Op::Reshape { shape } => vec![("shape", tuple(shape))],
             Op::Concat { axis, n } => vec![("axis", axis.to_string()), ("n", n.to_string())],
-            Op::Take { axis } => vec![("axis", axis.to_string())],
+            Op::Take { axis } | Op::Sort { axis } => vec![("axis", axis.to_string())],
             Op::Permute { perm } => vec![("perm", tuple(perm))],
             Op::Slice { dims } | Op::SliceScatter { dims } => vec![
                 ("starts", tuple(&dims.iter().map(|d| d.start).collect::<Vec<_>>())),
@@ -603,6 +606,7 @@ impl FromStr for Op {
             "matmul" => Op::MatMul,
             "addcmul" => Op::AddCMul,
             "take" => Op::Take { axis: get("axis")?.parse().map_err(|_| "bad axis".to_string())? },
+            "sort" => Op::Sort { axis: get("axis")?.parse().map_err(|_| "bad axis".to_string())? },
             "concat" => Op::Concat {
                 axis: get("axis")?.parse().map_err(|_| "bad axis".to_string())?,
                 n: get("n")?.parse().map_err(|_| "bad operand count".to_string())?,
@@ -653,6 +657,7 @@ mod tests {
             "addcmul",
             "concat[axis=1,n=3]",
             "take[axis=0]",
+            "sort[axis=1]",
             "cumsum[axis=1]",
             "cumprod[axis=0]",
             "gcd",

@@ -236,6 +236,7 @@ fn op_for(graph: &Graph, v: ir::Value) -> Result<TorchOp, IrError> {
             dims.iter().enumerate().map(|(axis, d)| (axis as i64, d.start, d.len, d.step)).collect(),
         ),
         Op::Concat { axis, .. } => T::Concat(*axis),
+        Op::Sort { axis } => T::Sort { dim: *axis, via: arg_dtype(0).is_bool().then_some(Kind::Uint8) },
         Op::Take { axis } => T::Take { dim: *axis, size: graph.node(args[0]).ty.shape[*axis as usize], out_shape: out.shape.to_vec() },
         Op::AddCMul => T::AddCMul,
         Op::Input { .. } | Op::Const { .. } => return Err(IrError::internal("leaves are not instructions")),

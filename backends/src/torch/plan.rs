@@ -145,6 +145,8 @@ pub enum TorchOp {
     /// (dim, start, len, step), step may be negative.
     Slice(Vec<(i64, i64, i64, i64)>),
     Concat(i64),
+    /// Sorted values along `dim` (bool sorted as uint8).
+    Sort { dim: i64, via: Option<Kind> },
     /// Integer-array indexing along `dim` of size `size`, checked as NumPy does.
     Take { dim: i64, size: i64, out_shape: Vec<i64> },
     /// A copy of the base with a slice region replaced: (dim, start, len, step).
@@ -421,6 +423,11 @@ fn exec(op: &TorchOp, a: &[&Tensor]) -> Result<Tensor, PlanError> {
             out
         }
         Concat(axis) => Tensor::f_cat(a, *axis)?,
+        Sort { dim, via } => match via {
+            Some(k) => a[0].f_to_kind(*k)?.f_sort_stable(true, *dim, false)?.0.f_to_kind(a[0].kind())?,
+            None if a[0].dim() == 0 => a[0].f_to_dtype(a[0].kind(), false, true)?,
+            None => a[0].f_sort_stable(true, *dim, false)?.0,
+        },
         Take { dim, size, out_shape } => {
             let idx = a[1].f_reshape([-1i64])?;
             let bad = idx.f_ge(*size)?.f_logical_or(&idx.f_lt(-*size)?)?;

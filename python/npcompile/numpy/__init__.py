@@ -1094,3 +1094,24 @@ def _stack_nested(obj):
             raise GraphBreak("np.array of an empty list holding traced arrays")
         return stack([_stack_nested(o) for o in obj])
     return operand(obj)
+
+
+# ---- sorting ------------------------------------------------------------
+
+@_register(FUNCTIONS, "sort")
+def sort(a, axis=-1, kind=None, order=None, *, stable=None):
+    """Sorted values (NaN last); every sort kind gives the same values."""
+    if order is not None:
+        raise GraphBreak("np.sort with order= is not compiled yet")
+    a = operand(a)
+    if axis is None:
+        a, axis = ravel(a), 0
+    axis = normalize_axis_index(axis, a.ndim)
+    r = _record(f"sort[axis={axis}]", a)
+    r._scalar = False
+    return r
+
+
+def method_sort(a, axis=-1, kind=None, order=None, *, stable=None):
+    """In place, as NumPy's ndarray.sort."""
+    write(a, (), sort(a, axis=axis, kind=kind, order=order, stable=stable))
