@@ -272,3 +272,12 @@ def test_arguments_sharing_memory_with_a_written_one_run_under_numpy():
     want = f(ref[1:5], ref[:4])
     assert_same(cf(w[1:5], w[:4]), want)  # overlapping views
     assert_same(w, ref)
+
+
+def test_assigning_a_python_scalar_into_a_0d_array():
+    def f(a, b):
+        a[()] = 3
+        b[...] = 2.5
+        return a * 2, b
+
+    check_mutating(f, np.array(7), np.array(1.0))

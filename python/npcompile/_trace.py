@@ -285,7 +285,10 @@ def _write(tracer, base, shape, dtype, path, value):
     b = tracer.builder
     if not path:
         if tuple(value.shape) == tuple(shape):
-            return value._id if value.dtype == dtype else b.add(f"cast[to={dtype.name}]", [value._id])[0]
+            # A literal (a Python scalar) is cast even to its own dtype: the cast
+            # gives it the array's dtype for good (a weak literal has none).
+            same = value.dtype == dtype and not value._scalar
+            return value._id if same else b.add(f"cast[to={dtype.name}]", [value._id])[0]
         n = len(shape)
         full = f"starts={_shape_text([0] * n)},lens={_shape_text(shape)},steps={_shape_text([1] * n)}"
         return b.add(f"slice_scatter[{full}]", [base, value._id])[0]
