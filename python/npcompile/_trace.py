@@ -290,7 +290,7 @@ def _write(tracer, base, shape, dtype, path, value):
             same = value.dtype == dtype and not value._scalar
             return value._id if same else b.add(f"cast[to={dtype.name}]", [value._id])[0]
         n = len(shape)
-        full = f"starts={_shape_text([0] * n)},lens={_shape_text(shape)},steps={_shape_text([1] * n)}"
+        full = f"starts={tuple_text([0] * n)},lens={tuple_text(shape)},steps={tuple_text([1] * n)}"
         return b.add(f"slice_scatter[{full}]", [base, value._id])[0]
     op, rest = path[0], path[1:]
     if op.startswith("slice[") and not rest:
@@ -300,16 +300,17 @@ def _write(tracer, base, shape, dtype, path, value):
     if op.startswith("slice["):
         return b.add("slice_scatter" + op[len("slice"):], [base, new_inner])[0]
     if op.startswith("reshape["):
-        return b.add(f"reshape[shape={_shape_text(shape)}]", [new_inner])[0]
+        return b.add(f"reshape[shape={tuple_text(shape)}]", [new_inner])[0]
     if op.startswith("permute["):
         perm = [int(p) for p in op[len("permute[perm=("):-2].split(",") if p.strip()]
         inverse = [perm.index(i) for i in range(len(perm))]
-        return b.add(f"permute[perm={_shape_text(inverse)}]", [new_inner])[0]
+        return b.add(f"permute[perm={tuple_text(inverse)}]", [new_inner])[0]
     raise GraphBreak(f"writing through a {op} view is not compiled yet")
 
 
-def _shape_text(shape):
-    return "(" + ",".join(str(int(d)) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+def tuple_text(xs):
+    """A tuple of ints as op attributes spell it: `()`, `(3,)`, `(2,3)`."""
+    return "(" + ",".join(str(int(x)) for x in xs) + ("," if len(xs) == 1 else "") + ")"
 
 
 def _np():

@@ -15,6 +15,7 @@ import torch
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
 from .._trace import GraphBreak, Proxy, current_tracer, view, write
+from .._trace import tuple_text as _tuple  # op attribute spelling, shared with the tracer
 
 UFUNCS = {}
 FUNCTIONS = {}
@@ -60,10 +61,6 @@ def _flatten(xs):
 
 def _record(op, *args, scalar=False):
     return current_tracer().record(op, args, scalar)
-
-
-def _tuple(xs):
-    return "(" + ",".join(str(int(x)) for x in xs) + ("," if len(xs) == 1 else "") + ")"
 
 
 def _no(kwargs, what):
