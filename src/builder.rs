@@ -28,17 +28,23 @@ fn parse_dtype(name: &str) -> PyResult<DType> {
 impl GraphBuilder {
     #[new]
     fn new(name: &str) -> Self {
-        GraphBuilder { graph: Graph::new(name) }
+        GraphBuilder {
+            graph: Graph::new(name),
+        }
     }
 
     fn input(&mut self, name: &str, dtype: &str, shape: Vec<i64>) -> PyResult<Recorded> {
-        let v = self.graph.add_input(name, TensorType::new(parse_dtype(dtype)?, shape));
+        let v = self
+            .graph
+            .add_input(name, TensorType::new(parse_dtype(dtype)?, shape));
         Ok(recorded(&self.graph, v))
     }
 
     /// Record `op` (its text form, e.g. `sum[axes=(1,),keepdims=false]`) over values.
     fn add(&mut self, py: Python<'_>, op: &str, args: Vec<usize>) -> PyResult<Recorded> {
-        let op: Op = op.parse().map_err(|e: String| crate::errors::InternalError::new_err(e))?;
+        let op: Op = op
+            .parse()
+            .map_err(|e: String| crate::errors::InternalError::new_err(e))?;
         let args: Vec<ir::Value> = args.into_iter().map(ir::Value::new).collect();
         let v = self.graph.add(op, &args).map_err(|e| ir_err(py, e))?;
         Ok(recorded(&self.graph, v))
@@ -46,13 +52,22 @@ impl GraphBuilder {
 
     /// A 0-d literal: a weak Python scalar (`dtype=None`) or a strong one of `dtype`.
     #[pyo3(signature = (value, dtype=None))]
-    fn literal(&mut self, py: Python<'_>, value: &Bound<'_, PyAny>, dtype: Option<&str>) -> PyResult<Recorded> {
+    fn literal(
+        &mut self,
+        py: Python<'_>,
+        value: &Bound<'_, PyAny>,
+        dtype: Option<&str>,
+    ) -> PyResult<Recorded> {
         let scalar = if value.is_instance_of::<PyBool>() {
             Scalar::Bool(value.extract()?)
         } else if value.is_instance_of::<PyInt>() {
             match value.extract::<i128>() {
                 Ok(i) => Scalar::Int(i),
-                Err(_) => return Err(crate::errors::UnsupportedError::new_err("a Python int beyond 128 bits")),
+                Err(_) => {
+                    return Err(crate::errors::UnsupportedError::new_err(
+                        "a Python int beyond 128 bits",
+                    ))
+                }
             }
         } else if value.is_instance_of::<PyFloat>() {
             Scalar::Float(F64(value.extract()?))
@@ -63,10 +78,18 @@ impl GraphBuilder {
             )));
         };
         let op = match dtype {
-            None => Op::Const { value: scalar, dtype: DType::default_for(scalar.kind()), weak: true },
+            None => Op::Const {
+                value: scalar,
+                dtype: DType::default_for(scalar.kind()),
+                weak: true,
+            },
             Some(d) => {
                 let d = parse_dtype(d)?;
-                Op::Const { value: scalar.cast(d), dtype: d, weak: false }
+                Op::Const {
+                    value: scalar.cast(d),
+                    dtype: d,
+                    weak: false,
+                }
             }
         };
         let v = self.graph.add(op, &[]).map_err(|e| ir_err(py, e))?;

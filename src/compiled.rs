@@ -4,6 +4,7 @@ use crate::builder::GraphBuilder;
 use crate::convert::{leaf_tensor, tensor_out, Flat, KeyPart};
 use crate::errors::{ir_err, plan_err, InternalError};
 use backends::torch::{lower, Plan, PlanError};
+use ir::DType;
 use passes::{optimize, Limits, StageReport};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -29,34 +30,57 @@ impl OutSpec {
     fn parse(obj: &Bound<'_, PyAny>) -> PyResult<OutSpec> {
         let tag: String = obj.get_item(0)?.extract()?;
         let items = |i: usize| -> PyResult<Vec<OutSpec>> {
-            obj.get_item(i)?.try_iter()?.map(|x| OutSpec::parse(&x?)).collect()
+            obj.get_item(i)?
+                .try_iter()?
+                .map(|x| OutSpec::parse(&x?))
+                .collect()
         };
         Ok(match tag.as_str() {
-            "leaf" => OutSpec::Leaf { index: obj.get_item(1)?.extract()?, scalar: obj.get_item(2)?.extract()? },
+            "leaf" => OutSpec::Leaf {
+                index: obj.get_item(1)?.extract()?,
+                scalar: obj.get_item(2)?.extract()?,
+            },
             "const" => OutSpec::Const(obj.get_item(1)?.unbind()),
             "tuple" => OutSpec::Tuple(items(1)?),
             "list" => OutSpec::List(items(1)?),
             "dict" => {
-                let keys: Vec<Py<PyAny>> = obj.get_item(1)?.try_iter()?.map(|k| Ok(k?.unbind())).collect::<PyResult<_>>()?;
+                let keys: Vec<Py<PyAny>> = obj
+                    .get_item(1)?
+                    .try_iter()?
+                    .map(|k| Ok(k?.unbind()))
+                    .collect::<PyResult<_>>()?;
                 OutSpec::Dict(keys.into_iter().zip(items(2)?).collect())
             }
             _ => return Err(InternalError::new_err(format!("bad output spec tag {tag}"))),
         })
     }
 
-    fn build<'py>(&self, py: Python<'py>, outs: &mut Vec<Option<tch::Tensor>>, torch: bool) -> PyResult<Bound<'py, PyAny>> {
+    fn build<'py>(
+        &self,
+        py: Python<'py>,
+        outs: &mut Vec<Option<(tch::Tensor, DType)>>,
+        torch: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
         Ok(match self {
             OutSpec::Leaf { index, scalar } => {
-                let t = outs[*index].take().ok_or_else(|| InternalError::new_err("output used twice"))?;
-                tensor_out(py, t, torch, *scalar)?
+                let (t, dtype) = outs[*index]
+                    .take()
+                    .ok_or_else(|| InternalError::new_err("output used twice"))?;
+                tensor_out(py, t, dtype, torch, *scalar)?
             }
             OutSpec::Const(obj) => obj.bind(py).clone(),
             OutSpec::Tuple(xs) => {
-                let items: Vec<_> = xs.iter().map(|x| x.build(py, outs, torch)).collect::<PyResult<_>>()?;
+                let items: Vec<_> = xs
+                    .iter()
+                    .map(|x| x.build(py, outs, torch))
+                    .collect::<PyResult<_>>()?;
                 PyTuple::new(py, items)?.into_any()
             }
             OutSpec::List(xs) => {
-                let items: Vec<_> = xs.iter().map(|x| x.build(py, outs, torch)).collect::<PyResult<_>>()?;
+                let items: Vec<_> = xs
+                    .iter()
+                    .map(|x| x.build(py, outs, torch))
+                    .collect::<PyResult<_>>()?;
                 PyList::new(py, items)?.into_any()
             }
             OutSpec::Dict(kv) => {
@@ -95,8 +119,15 @@ struct Compiled {
 
 /// An identity guard: a global name or a closure cell still holds `expected`.
 enum Guard {
-    Global { globals: Py<PyDict>, name: Py<PyAny>, expected: Py<PyAny> },
-    Cell { cell: Py<PyAny>, expected: Py<PyAny> },
+    Global {
+        globals: Py<PyDict>,
+        name: Py<PyAny>,
+        expected: Py<PyAny>,
+    },
+    Cell {
+        cell: Py<PyAny>,
+        expected: Py<PyAny>,
+    },
 }
 
 impl Guard {
@@ -109,17 +140,28 @@ impl Guard {
                 name: obj.get_item(2)?.unbind(),
                 expected: obj.get_item(3)?.unbind(),
             },
-            "cell" => Guard::Cell { cell: obj.get_item(1)?.unbind(), expected: obj.get_item(2)?.unbind() },
+            "cell" => Guard::Cell {
+                cell: obj.get_item(1)?.unbind(),
+                expected: obj.get_item(2)?.unbind(),
+            },
             _ => return Err(InternalError::new_err(format!("bad guard tag {tag}"))),
         })
     }
 
     fn holds(&self, py: Python<'_>) -> PyResult<bool> {
         Ok(match self {
-            Guard::Global { globals, name, expected } => {
-                globals.bind(py).get_item(name.bind(py))?.is_some_and(|v| v.is(expected.bind(py)))
-            }
-            Guard::Cell { cell, expected } => cell.bind(py).getattr("cell_contents").is_ok_and(|v| v.is(expected.bind(py))),
+            Guard::Global {
+                globals,
+                name,
+                expected,
+            } => globals
+                .bind(py)
+                .get_item(name.bind(py))?
+                .is_some_and(|v| v.is(expected.bind(py))),
+            Guard::Cell { cell, expected } => cell
+                .bind(py)
+                .getattr("cell_contents")
+                .is_ok_and(|v| v.is(expected.bind(py))),
         })
     }
 }
@@ -170,9 +212,17 @@ pub struct CompiledFunction {
 
 impl CompiledFunction {
     /// Trace once; `None` where the tracer chose to fall back to NumPy.
-    fn trace(&self, py: Python<'_>, args: &Bound<'_, PyTuple>, kwargs: &Bound<'_, PyDict>) -> PyResult<Option<Traced>> {
+    fn trace(
+        &self,
+        py: Python<'_>,
+        args: &Bound<'_, PyTuple>,
+        kwargs: &Bound<'_, PyDict>,
+    ) -> PyResult<Option<Traced>> {
         self.stats.lock().expect("stats lock").traces += 1;
-        let res = self.tracer.bind(py).call1((self.func.bind(py), args, kwargs, self.fullgraph))?;
+        let res = self
+            .tracer
+            .bind(py)
+            .call1((self.func.bind(py), args, kwargs, self.fullgraph))?;
         let tag: String = res.get_item(0)?.extract()?;
         if tag == "fallback" {
             *self.last_break.lock().expect("break lock") = res.get_item(1)?.extract()?;
@@ -181,23 +231,46 @@ impl CompiledFunction {
         let builder = res.get_item(1)?;
         let graph = builder.cast::<GraphBuilder>()?.borrow().graph.clone();
         let out = OutSpec::parse(&res.get_item(2)?)?;
-        let captured = res.get_item(3)?.try_iter()?.map(|c| Ok(c?.unbind())).collect::<PyResult<_>>()?;
-        let guards = res.get_item(4)?.try_iter()?.map(|g| Guard::parse(&g?)).collect::<PyResult<_>>()?;
+        let captured = res
+            .get_item(3)?
+            .try_iter()?
+            .map(|c| Ok(c?.unbind()))
+            .collect::<PyResult<_>>()?;
+        let guards = res
+            .get_item(4)?
+            .try_iter()?
+            .map(|g| Guard::parse(&g?))
+            .collect::<PyResult<_>>()?;
         let writebacks = res.get_item(5)?.extract()?;
-        Ok(Some(Traced { graph, out, captured, guards, writebacks }))
+        Ok(Some(Traced {
+            graph,
+            out,
+            captured,
+            guards,
+            writebacks,
+        }))
     }
 
-    fn compile(py: Python<'_>, graph: &ir::Graph, device: Device) -> PyResult<(Plan, Vec<StageReport>)> {
+    fn compile(
+        py: Python<'_>,
+        graph: &ir::Graph,
+        device: Device,
+    ) -> PyResult<(Plan, Vec<StageReport>)> {
         let (optimized, reports) = optimize(graph, Limits::default()).map_err(|e| ir_err(py, e))?;
         let plan = lower(&optimized, device).map_err(|e| ir_err(py, e))?;
         if std::env::var("NPCOMPILE_LOG").is_ok_and(|v| v.split(',').any(|k| k.trim() == "plan")) {
-            py.import("npcompile._trace")?.getattr("log")?.call1(("plan", format!("{}\n{plan}", optimized.name)))?;
+            py.import("npcompile._trace")?
+                .getattr("log")?
+                .call1(("plan", format!("{}\n{plan}", optimized.name)))?;
         }
         Ok((plan, reports))
     }
 
     fn tracing(py: Python<'_>) -> PyResult<bool> {
-        py.import("npcompile._trace")?.getattr("tracing")?.call0()?.extract()
+        py.import("npcompile._trace")?
+            .getattr("tracing")?
+            .call0()?
+            .extract()
     }
 
     /// Warn (or raise, with fullgraph) that this signature runs under NumPy.
@@ -230,27 +303,40 @@ impl CompiledFunction {
             inputs.push(leaf_tensor(kind, obj, device, &mut keep)?);
         }
         let plan = c.plan.clone();
-        let outs = py.detach(move || plan.run(inputs)).map_err(RunError::Plan)?;
+        let outs = py
+            .detach(move || plan.run(inputs))
+            .map_err(RunError::Plan)?;
         drop(keep);
-        let mut outs: Vec<Option<tch::Tensor>> = outs.into_iter().map(Some).collect();
+        let mut outs: Vec<Option<(tch::Tensor, DType)>> = outs
+            .into_iter()
+            .zip(c.plan.output_dtypes.iter().copied())
+            .map(Some)
+            .collect();
         for &(input, output) in &c.writebacks {
-            let value = outs[output].take().ok_or_else(|| InternalError::new_err("write-back output used twice"))?;
+            let (value, dtype) = outs[output]
+                .take()
+                .ok_or_else(|| InternalError::new_err("write-back output used twice"))?;
             let target = match flat.leaves.get(input) {
                 Some((_, obj)) => obj.clone(),
                 None => c.captured[input - flat.leaves.len()].bind(py).clone(),
             };
-            write_back(py, &target, value)?;
+            write_back(py, &target, value, dtype)?;
         }
         Ok(c.out.build(py, &mut outs, flat.torch_out())?.unbind())
     }
 }
 
 /// Copy a plan's final value of an input into the caller's array, in place.
-fn write_back(py: Python<'_>, target: &Bound<'_, PyAny>, value: tch::Tensor) -> PyResult<()> {
+fn write_back(
+    py: Python<'_>,
+    target: &Bound<'_, PyAny>,
+    value: tch::Tensor,
+    dtype: DType,
+) -> PyResult<()> {
     if let Some(mut t) = crate::convert::torch_tensor(target) {
         return t.f_copy_(&value).map_err(crate::errors::tch_err);
     }
-    let src = tensor_out(py, value, false, false)?;
+    let src = tensor_out(py, value, dtype, false, false)?;
     py.import("numpy")?.call_method1("copyto", (target, src))?;
     Ok(())
 }
@@ -272,7 +358,12 @@ impl CompiledFunction {
     }
 
     #[pyo3(signature = (*args, **kwargs))]
-    fn __call__(&self, py: Python<'_>, args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Py<PyAny>> {
+    fn __call__(
+        &self,
+        py: Python<'_>,
+        args: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Py<PyAny>> {
         let empty = PyDict::new(py);
         let kwargs = kwargs.unwrap_or(&empty);
         let mut flat = Flat::default();
@@ -283,7 +374,12 @@ impl CompiledFunction {
             // arrays: trace through this function as plain Python.
             return Ok(self.func.bind(py).call(args, Some(kwargs))?.unbind());
         }
-        let mut hit = self.cache.lock().expect("cache lock").get(&flat.key).map(|e| e.entry.clone());
+        let mut hit = self
+            .cache
+            .lock()
+            .expect("cache lock")
+            .get(&flat.key)
+            .map(|e| e.entry.clone());
         if let Some(Entry::Compiled(c)) = hit.as_deref() {
             for g in &c.guards {
                 if !g.holds(py)? {
@@ -319,15 +415,13 @@ impl CompiledFunction {
                 let entry = match self.trace(py, args, kwargs)? {
                     None => Entry::Fallback,
                     Some(t) => match Self::compile(py, &t.graph, flat.device()) {
-                        Ok((plan, _)) => {
-                            Entry::Compiled(Compiled {
-                                plan: Arc::new(plan),
-                                out: t.out,
-                                captured: t.captured,
-                                guards: t.guards,
-                                writebacks: t.writebacks,
-                            })
-                        }
+                        Ok((plan, _)) => Entry::Compiled(Compiled {
+                            plan: Arc::new(plan),
+                            out: t.out,
+                            captured: t.captured,
+                            guards: t.guards,
+                            writebacks: t.writebacks,
+                        }),
                         Err(e) => {
                             self.compile_failed(py, &e)?;
                             Entry::Fallback
@@ -342,10 +436,13 @@ impl CompiledFunction {
                 }
                 drop(stats);
                 let objects = flat.objects.iter().map(|o| o.clone().unbind()).collect();
-                self.cache
-                    .lock()
-                    .expect("cache lock")
-                    .insert(flat.key.clone(), CacheEntry { entry: entry.clone(), _objects: objects });
+                self.cache.lock().expect("cache lock").insert(
+                    flat.key.clone(),
+                    CacheEntry {
+                        entry: entry.clone(),
+                        _objects: objects,
+                    },
+                );
                 entry
             }
         };
@@ -353,7 +450,10 @@ impl CompiledFunction {
             Entry::Fallback => Ok(self.func.bind(py).call(args, Some(kwargs))?.unbind()),
             Entry::Compiled(c) if !c.writebacks.is_empty() && self.inputs_alias(py, c, &flat) => {
                 // The plan writes its inputs as if they were distinct memory.
-                let first = !std::mem::replace(&mut self.stats.lock().expect("stats lock").alias_warned, true);
+                let first = !std::mem::replace(
+                    &mut self.stats.lock().expect("stats lock").alias_warned,
+                    true,
+                );
                 if first {
                     self.compile_failed(
                         py,
@@ -371,10 +471,13 @@ impl CompiledFunction {
                     // written back, so NumPy can still give the answer.
                     self.compile_failed(py, &InternalError::new_err(m))?;
                     let objects = flat.objects.iter().map(|o| o.clone().unbind()).collect();
-                    self.cache
-                        .lock()
-                        .expect("cache lock")
-                        .insert(flat.key.clone(), CacheEntry { entry: Arc::new(Entry::Fallback), _objects: objects });
+                    self.cache.lock().expect("cache lock").insert(
+                        flat.key.clone(),
+                        CacheEntry {
+                            entry: Arc::new(Entry::Fallback),
+                            _objects: objects,
+                        },
+                    );
                     Ok(self.func.bind(py).call(args, Some(kwargs))?.unbind())
                 }
                 Err(RunError::Plan(e)) => Err(plan_err(e)),
@@ -386,7 +489,12 @@ impl CompiledFunction {
 
     /// The traced graph, the graph after each stage, and the plan, as text.
     #[pyo3(signature = (*args, **kwargs))]
-    fn explain(&self, py: Python<'_>, args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<String> {
+    fn explain(
+        &self,
+        py: Python<'_>,
+        args: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<String> {
         let empty = PyDict::new(py);
         let kwargs = kwargs.unwrap_or(&empty);
         let mut flat = Flat::default();
@@ -394,7 +502,10 @@ impl CompiledFunction {
         flat.walk(kwargs.as_any())?;
         let mut s = String::new();
         let Some(t) = self.trace(py, args, kwargs)? else {
-            return Ok(format!("== graph break ==\n{}\n", self.last_break.lock().expect("break lock")));
+            return Ok(format!(
+                "== graph break ==\n{}\n",
+                self.last_break.lock().expect("break lock")
+            ));
         };
         let (plan, reports) = Self::compile(py, &t.graph, flat.device())?;
         let _ = writeln!(s, "== traced ==\n{}\n", t.graph);
@@ -438,7 +549,11 @@ impl CompiledFunction {
         self.func.clone_ref(py)
     }
 
-    fn __get__(slf: Py<Self>, obj: Option<&Bound<'_, PyAny>>, _ty: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+    fn __get__(
+        slf: Py<Self>,
+        obj: Option<&Bound<'_, PyAny>>,
+        _ty: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
         match obj {
             None => Ok(slf.into_any()),
             Some(o) => Err(PyTypeError::new_err(format!(

@@ -100,7 +100,11 @@ fn array_dtype(arr: &Bound<'_, PyUntypedArray>) -> Result<DType, String> {
 
 pub fn torch_tensor(obj: &Bound<'_, PyAny>) -> Option<Tensor> {
     // SAFETY: obj is a live Python object; the check rejects non-tensors.
-    unsafe { Tensor::pyobject_unpack(obj.as_ptr() as *mut _).ok().flatten() }
+    unsafe {
+        Tensor::pyobject_unpack(obj.as_ptr() as *mut _)
+            .ok()
+            .flatten()
+    }
 }
 
 pub fn classify(obj: &Bound<'_, PyAny>) -> PyResult<Class> {
@@ -118,10 +122,15 @@ pub fn classify(obj: &Bound<'_, PyAny>) -> PyResult<Class> {
         return Ok(Class::Dict);
     }
     if let Ok(arr) = obj.cast::<PyUntypedArray>() {
-        if !obj.get_type().is(NP_NDARRAY.import(py, "numpy", "ndarray")?) {
+        if !obj
+            .get_type()
+            .is(NP_NDARRAY.import(py, "numpy", "ndarray")?)
+        {
             // np.matrix, masked arrays, ...: their operators mean other things.
             let name = obj.get_type().name()?.to_string();
-            return Ok(Class::Static(KeyPart::Unsupported(format!("an ndarray subclass ({name})"))));
+            return Ok(Class::Static(KeyPart::Unsupported(format!(
+                "an ndarray subclass ({name})"
+            ))));
         }
         let shape: Vec<i64> = arr.shape().iter().map(|&d| d as i64).collect();
         let layout = if arr.is_c_contiguous() {
@@ -145,7 +154,9 @@ pub fn classify(obj: &Bound<'_, PyAny>) -> PyResult<Class> {
         let c: String = dtype.getattr("char")?.extract()?;
         return Ok(match dtype_of_char(c.as_bytes()[0]) {
             Some(d) => Class::Leaf(LeafKind::NpScalar, KeyPart::NpScalar(d)),
-            None => Class::Static(KeyPart::Unsupported(format!("a NumPy scalar of dtype {dtype}"))),
+            None => Class::Static(KeyPart::Unsupported(format!(
+                "a NumPy scalar of dtype {dtype}"
+            ))),
         });
     }
     if obj.is_instance_of::<PyInt>() {
@@ -155,10 +166,15 @@ pub fn classify(obj: &Bound<'_, PyAny>) -> PyResult<Class> {
         }));
     }
     if obj.is_instance_of::<PyFloat>() {
-        return Ok(Class::Static(KeyPart::Float(obj.extract::<f64>()?.to_bits())));
+        return Ok(Class::Static(KeyPart::Float(
+            obj.extract::<f64>()?.to_bits(),
+        )));
     }
     if let Ok(c) = obj.cast::<PyComplex>() {
-        return Ok(Class::Static(KeyPart::Complex(c.real().to_bits(), c.imag().to_bits())));
+        return Ok(Class::Static(KeyPart::Complex(
+            c.real().to_bits(),
+            c.imag().to_bits(),
+        )));
     }
     if let Ok(s) = obj.cast::<PyString>() {
         return Ok(Class::Static(KeyPart::Str(s.to_string())));
@@ -166,8 +182,14 @@ pub fn classify(obj: &Bound<'_, PyAny>) -> PyResult<Class> {
     if let Some(t) = torch_tensor(obj) {
         let shape = t.size();
         return Ok(match dtype_of_kind(t.kind()) {
-            Some(d) => Class::Leaf(LeafKind::Torch, KeyPart::Tensor(d, shape, format!("{:?}", t.device()), t.requires_grad())),
-            None => Class::Static(KeyPart::Unsupported(format!("a tensor of dtype {:?}", t.kind()))),
+            Some(d) => Class::Leaf(
+                LeafKind::Torch,
+                KeyPart::Tensor(d, shape, format!("{:?}", t.device()), t.requires_grad()),
+            ),
+            None => Class::Static(KeyPart::Unsupported(format!(
+                "a tensor of dtype {:?}",
+                t.kind()
+            ))),
         });
     }
     Ok(Class::Static(KeyPart::Object(obj.as_ptr() as usize)))
@@ -224,7 +246,13 @@ impl<'py> Flat<'py> {
     pub fn device(&self) -> Device {
         self.leaves
             .iter()
-            .find_map(|(k, o)| if *k == LeafKind::Torch { torch_tensor(o).map(|t| t.device()) } else { None })
+            .find_map(|(k, o)| {
+                if *k == LeafKind::Torch {
+                    torch_tensor(o).map(|t| t.device())
+                } else {
+                    None
+                }
+            })
             .unwrap_or(Device::Cpu)
     }
 
@@ -234,15 +262,26 @@ impl<'py> Flat<'py> {
 }
 
 /// Rebuild `obj` with each array leaf replaced by `f(leaf)`, in the walk's order.
-pub fn map_leaves<'py>(obj: &Bound<'py, PyAny>, f: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+pub fn map_leaves<'py>(
+    obj: &Bound<'py, PyAny>,
+    f: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
     let py = obj.py();
     Ok(match classify(obj)? {
         Class::Tuple => {
-            let items: Vec<_> = obj.cast::<PyTuple>()?.iter().map(|i| map_leaves(&i, f)).collect::<PyResult<_>>()?;
+            let items: Vec<_> = obj
+                .cast::<PyTuple>()?
+                .iter()
+                .map(|i| map_leaves(&i, f))
+                .collect::<PyResult<_>>()?;
             PyTuple::new(py, items)?.into_any()
         }
         Class::List => {
-            let items: Vec<_> = obj.cast::<PyList>()?.iter().map(|i| map_leaves(&i, f)).collect::<PyResult<_>>()?;
+            let items: Vec<_> = obj
+                .cast::<PyList>()?
+                .iter()
+                .map(|i| map_leaves(&i, f))
+                .collect::<PyResult<_>>()?;
             PyList::new(py, items)?.into_any()
         }
         Class::Dict => {
@@ -259,10 +298,16 @@ pub fn map_leaves<'py>(obj: &Bound<'py, PyAny>, f: &Bound<'py, PyAny>) -> PyResu
 
 /// Wrap an array leaf as a tensor without copying where its layout allows; `keep`
 /// holds any copy made so it outlives the run.
-pub fn leaf_tensor<'py>(kind: LeafKind, obj: &Bound<'py, PyAny>, device: Device, keep: &mut Vec<Bound<'py, PyAny>>) -> PyResult<Tensor> {
+pub fn leaf_tensor<'py>(
+    kind: LeafKind,
+    obj: &Bound<'py, PyAny>,
+    device: Device,
+    keep: &mut Vec<Bound<'py, PyAny>>,
+) -> PyResult<Tensor> {
     let py = obj.py();
     let t = match kind {
-        LeafKind::Torch => torch_tensor(obj).ok_or_else(|| crate::errors::InternalError::new_err("expected a tensor"))?,
+        LeafKind::Torch => torch_tensor(obj)
+            .ok_or_else(|| crate::errors::InternalError::new_err("expected a tensor"))?,
         LeafKind::NpScalar => {
             let arr = py.import("numpy")?.call_method1("asarray", (obj,))?;
             let t = numpy_tensor(&arr, keep)?;
@@ -277,16 +322,26 @@ pub fn leaf_tensor<'py>(kind: LeafKind, obj: &Bound<'py, PyAny>, device: Device,
     Ok(t)
 }
 
-fn numpy_tensor<'py>(obj: &Bound<'py, PyAny>, keep: &mut Vec<Bound<'py, PyAny>>) -> PyResult<Tensor> {
+fn numpy_tensor<'py>(
+    obj: &Bound<'py, PyAny>,
+    keep: &mut Vec<Bound<'py, PyAny>>,
+) -> PyResult<Tensor> {
     let arr = obj.cast::<PyUntypedArray>()?;
     let dtype = array_dtype(arr).map_err(crate::errors::UnsupportedError::new_err)?;
     let kind = backends::torch::kind_of(dtype).map_err(|e| crate::errors::ir_err(obj.py(), e))?;
     let item = dtype.itemsize() as isize;
     let shape: Vec<i64> = arr.shape().iter().map(|&d| d as i64).collect();
     // libtorch aborts on negative or unaligned strides: copy such arrays first.
-    let ok = arr.strides().iter().zip(arr.shape()).all(|(&s, &d)| d <= 1 || (s >= 0 && s % item == 0));
+    let ok = arr
+        .strides()
+        .iter()
+        .zip(arr.shape())
+        .all(|(&s, &d)| d <= 1 || (s >= 0 && s % item == 0));
     if !ok {
-        let copy = obj.py().import("numpy")?.call_method1("ascontiguousarray", (obj,))?;
+        let copy = obj
+            .py()
+            .import("numpy")?
+            .call_method1("ascontiguousarray", (obj,))?;
         let t = numpy_tensor(&copy, keep)?;
         keep.push(copy);
         return Ok(t);
@@ -307,14 +362,28 @@ fn numpy_tensor<'py>(obj: &Bound<'py, PyAny>, keep: &mut Vec<Bound<'py, PyAny>>)
 }
 
 /// A tensor handed to Python: a torch.Tensor, or a numpy array viewing its memory.
-pub fn tensor_out<'py>(py: Python<'py>, t: Tensor, as_torch: bool, scalar: bool) -> PyResult<Bound<'py, PyAny>> {
+/// uint16/32/64 results come from their signed storage as a view of the same bits.
+pub fn tensor_out<'py>(
+    py: Python<'py>,
+    t: Tensor,
+    dtype: DType,
+    as_torch: bool,
+    scalar: bool,
+) -> PyResult<Bound<'py, PyAny>> {
     let ptr = t.pyobject_wrap().map_err(tch_err)?;
     // SAFETY: pyobject_wrap returns a new reference to a torch.Tensor.
     let obj = unsafe { Bound::from_owned_ptr(py, ptr as *mut pyo3::ffi::PyObject) };
+    let unsigned = ir::native::storage_only(dtype);
     if as_torch {
+        if unsigned {
+            return obj.call_method1("view", (py.import("torch")?.getattr(dtype.numpy_name())?,));
+        }
         return Ok(obj);
     }
-    let arr = obj.call_method0("numpy")?;
+    let mut arr = obj.call_method0("numpy")?;
+    if unsigned {
+        arr = arr.call_method1("view", (dtype.numpy_name(),))?;
+    }
     if scalar {
         return arr.get_item(PyTuple::empty(py));
     }
@@ -323,20 +392,31 @@ pub fn tensor_out<'py>(py: Python<'py>, t: Tensor, as_torch: bool, scalar: bool)
 
 /// The byte range an array or tensor's elements span, where it has elements.
 fn extent(obj: &Bound<'_, PyAny>) -> Option<(usize, usize)> {
-    let (start, shape, strides, item): (isize, Vec<isize>, Vec<isize>, isize) = if let Ok(arr) = obj.cast::<PyUntypedArray>() {
-        // SAFETY: reading the data pointer of a live array.
-        let data = unsafe { (*arr.as_array_ptr()).fields.data } as isize;
-        let shape = arr.shape().iter().map(|&d| d as isize).collect();
-        (data, shape, arr.strides().to_vec(), arr.dtype().itemsize() as isize)
-    } else {
-        let t = torch_tensor(obj)?;
-        if t.device() != Device::Cpu {
-            return None;
-        }
-        let item = t.kind().elt_size_in_bytes() as isize;
-        let strides = t.stride().iter().map(|&s| s as isize * item).collect();
-        (t.data_ptr() as isize, t.size().iter().map(|&d| d as isize).collect(), strides, item)
-    };
+    let (start, shape, strides, item): (isize, Vec<isize>, Vec<isize>, isize) =
+        if let Ok(arr) = obj.cast::<PyUntypedArray>() {
+            // SAFETY: reading the data pointer of a live array.
+            let data = unsafe { (*arr.as_array_ptr()).fields.data } as isize;
+            let shape = arr.shape().iter().map(|&d| d as isize).collect();
+            (
+                data,
+                shape,
+                arr.strides().to_vec(),
+                arr.dtype().itemsize() as isize,
+            )
+        } else {
+            let t = torch_tensor(obj)?;
+            if t.device() != Device::Cpu {
+                return None;
+            }
+            let item = t.kind().elt_size_in_bytes() as isize;
+            let strides = t.stride().iter().map(|&s| s as isize * item).collect();
+            (
+                t.data_ptr() as isize,
+                t.size().iter().map(|&d| d as isize).collect(),
+                strides,
+                item,
+            )
+        };
     if shape.contains(&0) {
         return None;
     }

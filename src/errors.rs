@@ -5,7 +5,12 @@ use ir::{ErrorKind, IrError};
 use pyo3::exceptions::{PyIndexError, PyOverflowError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
-pyo3::create_exception!(_core, UnsupportedError, pyo3::exceptions::PyException, "NumPy code npcompile does not compile (a graph break).");
+pyo3::create_exception!(
+    _core,
+    UnsupportedError,
+    pyo3::exceptions::PyException,
+    "NumPy code npcompile does not compile (a graph break)."
+);
 pyo3::create_exception!(_core, InternalError, PyRuntimeError, "A bug in npcompile.");
 
 pub fn ir_err(py: Python<'_>, e: IrError) -> PyErr {
@@ -14,7 +19,10 @@ pub fn ir_err(py: Python<'_>, e: IrError) -> PyErr {
         ErrorKind::TypeError => PyTypeError::new_err(e.message),
         ErrorKind::IndexError => PyIndexError::new_err(e.message),
         ErrorKind::OverflowError => PyOverflowError::new_err(e.message),
-        ErrorKind::AxisError => match py.import("numpy.exceptions").and_then(|m| m.getattr("AxisError")) {
+        ErrorKind::AxisError => match py
+            .import("numpy.exceptions")
+            .and_then(|m| m.getattr("AxisError"))
+        {
             Ok(cls) => match cls.call1((e.message.clone(),)) {
                 Ok(inst) => PyErr::from_value(inst),
                 Err(err) => err,
@@ -31,7 +39,9 @@ pub fn plan_err(e: PlanError) -> PyErr {
         PlanError::Value(m) => PyValueError::new_err(m),
         PlanError::Index(m) => PyIndexError::new_err(m),
         PlanError::Input(m) => PyTypeError::new_err(m),
-        PlanError::Torch(m) => InternalError::new_err(format!("libtorch failed while running a plan: {m}")),
+        PlanError::Torch(m) => {
+            InternalError::new_err(format!("libtorch failed while running a plan: {m}"))
+        }
     }
 }
 

@@ -11,7 +11,10 @@ use pyo3::prelude::*;
 /// NumPy's promotion of two dtype names (for tests against np.promote_types).
 #[pyfunction]
 fn promote_types(a: &str, b: &str) -> PyResult<&'static str> {
-    let parse = |s: &str| s.parse::<ir::DType>().map_err(pyo3::exceptions::PyTypeError::new_err);
+    let parse = |s: &str| {
+        s.parse::<ir::DType>()
+            .map_err(pyo3::exceptions::PyTypeError::new_err)
+    };
     Ok(ir::promote_types(parse(a)?, parse(b)?).numpy_name())
 }
 
@@ -26,7 +29,10 @@ fn _core(py: Python<'_>, m: &Bound<'_, PyModule>) -> PyResult<()> {
     py.import("torch")?;
     m.add_class::<builder::GraphBuilder>()?;
     m.add_class::<compiled::CompiledFunction>()?;
-    m.add("UnsupportedError", py.get_type::<errors::UnsupportedError>())?;
+    m.add(
+        "UnsupportedError",
+        py.get_type::<errors::UnsupportedError>(),
+    )?;
     m.add("InternalError", py.get_type::<errors::InternalError>())?;
     m.add_function(wrap_pyfunction!(promote_types, m)?)?;
     m.add_function(wrap_pyfunction!(map_leaves, m)?)?;

@@ -48,8 +48,11 @@ TOLERANCE = {
     np.dtype("float16"): (1e-3, 1e-3),
     np.dtype("float32"): (1e-5, 1e-6),
     np.dtype("float64"): (1e-12, 1e-12),
+    np.dtype("complex64"): (1e-5, 1e-6),
+    np.dtype("complex128"): (1e-12, 1e-12),
 }
-EPS = {np.dtype("float16"): 2.0**-10, np.dtype("float32"): 2.0**-23, np.dtype("float64"): 2.0**-52}
+EPS = {np.dtype("float16"): 2.0**-10, np.dtype("float32"): 2.0**-23, np.dtype("float64"): 2.0**-52,
+       np.dtype("complex64"): 2.0**-23, np.dtype("complex128"): 2.0**-52}
 
 SPECIAL_FLOATS = (math.nan, math.inf, -math.inf, 0.0, -0.0)
 
@@ -145,25 +148,27 @@ def to_numpy(x):
     return x
 
 
-def assert_same(actual, expected, *, scale=None, tol=None, path="result"):
+def assert_same(actual, expected, *, scale=None, tol=None, signed_zeros=False, path="result"):
     """Same structure, same type (ndarray vs NumPy scalar), same dtype, same shape,
     values exact for bools/ints and within TOLERANCE for floats.
 
     `scale`, where given, widens the absolute tolerance to `eps * scale` (rounding
     of a reduction or matmul over terms whose magnitudes add up to `scale`); `tol`,
     a float dtype, sets the precision where a result went through a lower one
-    (float32 intermediates of a float64 result)."""
+    (float32 intermediates of a float64 result). `signed_zeros` also compares the
+    sign of zero results, where NumPy defines it (IEEE arithmetic; not max/min,
+    whose choice between equal zeros follows NumPy's SIMD code, nor reductions)."""
     if isinstance(expected, (tuple, list)):
         assert type(actual) is type(expected), f"{path}: type mismatch: got {type(actual).__name__}, NumPy gives {type(expected).__name__}"
         assert len(actual) == len(expected), f"{path}: length mismatch: got {len(actual)}, NumPy gives {len(expected)}"
         for i, (a, e) in enumerate(zip(actual, expected)):
-            assert_same(a, e, scale=scale, tol=tol, path=f"{path}[{i}]")
+            assert_same(a, e, scale=scale, tol=tol, signed_zeros=signed_zeros, path=f"{path}[{i}]")
         return
     if isinstance(expected, dict):
         assert type(actual) is dict, f"{path}: type mismatch: got {type(actual).__name__}, NumPy gives dict"
         assert list(actual) == list(expected), f"{path}: keys mismatch: got {list(actual)}, NumPy gives {list(expected)}"
         for k in expected:
-            assert_same(actual[k], expected[k], scale=scale, tol=tol, path=f"{path}[{k!r}]")
+            assert_same(actual[k], expected[k], scale=scale, tol=tol, signed_zeros=signed_zeros, path=f"{path}[{k!r}]")
         return
     if not isinstance(expected, (np.ndarray, np.generic)):
         # A Python constant (or None) the function returns as is.
@@ -180,10 +185,10 @@ def assert_same(actual, expected, *, scale=None, tol=None, path="result"):
         assert type(actual) is np.ndarray, f"{path}: type mismatch: NumPy gives an ndarray, got {type(actual).__name__}"
     assert actual.dtype == expected.dtype, f"{path}: dtype mismatch: got {actual.dtype}, NumPy gives {expected.dtype}"
     assert actual.shape == expected.shape, f"{path}: shape mismatch: got {actual.shape}, NumPy gives {expected.shape}"
-    assert_values(actual, expected, scale=scale, tol=tol, path=path)
+    assert_values(actual, expected, scale=scale, tol=tol, signed_zeros=signed_zeros, path=path)
 
 
-def assert_values(actual, expected, *, scale=None, tol=None, path="result"):
+def assert_values(actual, expected, *, scale=None, tol=None, signed_zeros=False, path="result"):
     actual, expected = np.asarray(actual), np.asarray(expected)
     msg = f"{path}: value mismatch ({expected.dtype}{list(expected.shape)})"
     if expected.dtype.kind in "fc":
@@ -192,6 +197,14 @@ def assert_values(actual, expected, *, scale=None, tol=None, path="result"):
         if scale is not None and np.isfinite(scale):
             atol = max(atol, 8 * EPS[precision] * float(scale))
         np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol, equal_nan=True, err_msg=msg)
+        if not signed_zeros:
+            return
+        # Zeros keep NumPy's sign (-0.0), part by part for complex.
+        parts = (np.real, np.imag) if expected.dtype.kind == "c" else (np.real,)
+        for part in parts:
+            e, a = part(expected), part(actual)
+            zero = (e == 0) & (a == 0)
+            np.testing.assert_array_equal(np.signbit(a[zero]), np.signbit(e[zero]), err_msg=msg + " (sign of zero)")
     else:
         np.testing.assert_array_equal(actual, expected, err_msg=msg, strict=True)
 
@@ -206,7 +219,7 @@ def public_type(exc):
     return type(exc)
 
 
-def check(fn, *args, cfn=None, scale=None, tol=None, **kwargs):
+def check(fn, *args, cfn=None, scale=None, tol=None, signed_zeros=False, **kwargs):
     """Run `fn` under NumPy and compiled (`cfn`, default `np_compile(fn)`), and
     compare. Returns NumPy's result (or its `Raised`)."""
     cfn = np_compile(fn) if cfn is None else cfn
@@ -218,7 +231,7 @@ def check(fn, *args, cfn=None, scale=None, tol=None, **kwargs):
         assert public_type(info.value) is cls, f"exception mismatch: got {info.type.__name__}: {info.value}, NumPy raises {cls.__name__}: {expected.exc}"
         return expected
     actual = run_compiled(cfn, *args, **kwargs)
-    assert_same(actual, expected, scale=scale, tol=tol)
+    assert_same(actual, expected, scale=scale, tol=tol, signed_zeros=signed_zeros)
     return expected
 
 

@@ -35,7 +35,7 @@ def test_explain_has_every_stage():
         assert header in text, f"{header!r} missing from:\n{text}"
     s = sections(text)
     headers = re.findall(r"^== (\w+(?: \w+)?)", text, flags=re.M)
-    assert headers == ["traced", "after dce", "after promote", "after fuse", "after dce", "plan", "cache"], headers
+    assert headers == ["traced", "after dce", "after promote", "after normalize", "after fuse", "after dce", "plan", "cache"], headers
     # the header line names inputs with types, and the pipeline says how egg stopped
     assert "graph sin_mul_add(%x: f64[3,4], %y: f64[4]) -> (f64[3,4])" in s["traced"]
     assert re.search(r"== after promote \(stopped: \w+", text)

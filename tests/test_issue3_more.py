@@ -20,8 +20,7 @@ from conftest import arrays, broadcast_shapes, check, operands, scalars, shapes
 
 DTYPES = ("bool", "int8", "int16", "int32", "int64", "uint8", "float16", "float32", "float64")
 INTS = ("int8", "int16", "int32", "int64", "uint8")
-# NumPy accumulates uint8 in uint64, which tch 0.24 cannot hold (falls back).
-CUM_DTYPES = tuple(d for d in DTYPES if d != "uint8")
+CUM_DTYPES = DTYPES
 
 
 def special_values(dtype):
@@ -116,18 +115,12 @@ def test_float_cumsum_rounds_each_step():
             np.testing.assert_array_equal(np_compile(fn)(x), fn(x), strict=True)
 
 
-@pytest.mark.allow_fallback
 @pytest.mark.parametrize("name", ["cumsum", "cumprod"])
-def test_uint8_cumulative_falls_back(name):
-    """np.cumsum(uint8) is uint64: not compiled yet, so the call runs under NumPy
-    and warns (never a different dtype)."""
-    x = np.array([200, 100, 255], np.uint8)
-    f = np_compile(lambda a: getattr(np, name)(a))
-    with pytest.warns(npcompile.NpCompileWarning, match="uint64"):
-        r = f(x)
-    expected = getattr(np, name)(x)
-    assert r.dtype == expected.dtype == np.uint64
-    np.testing.assert_array_equal(r, expected)
+def test_uint8_cumulative_accumulates_in_uint64(name):
+    """np.cumsum(uint8) is uint64, wrapping as NumPy's does (uint64 is computed on
+    its int64 bits)."""
+    check(lambda a: getattr(np, name)(a), np.array([200, 100, 255, 0, 7], np.uint8))
+    check(lambda a: getattr(np, name)(a), np.array([2**64 - 1, 2**63, 3, 2**40], np.uint64))
 
 
 @pytest.mark.allow_fallback

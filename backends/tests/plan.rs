@@ -27,7 +27,12 @@ fn f64s(v: &[f64], shape: &[i64]) -> Tensor {
 }
 
 fn i32s(v: &[i64], shape: &[i64]) -> Tensor {
-    Tensor::f_from_slice(v).unwrap().f_reshape(shape).unwrap().f_to_kind(Kind::Int).unwrap()
+    Tensor::f_from_slice(v)
+        .unwrap()
+        .f_reshape(shape)
+        .unwrap()
+        .f_to_kind(Kind::Int)
+        .unwrap()
 }
 
 fn as_f64(t: &Tensor) -> Vec<f64> {
@@ -53,8 +58,16 @@ fn f64_mul_add_with_weak_int_fuses_to_addcmul() {
     assert!(text.contains("addcmul"), "{text}");
     assert!(!text.contains("multiply"), "{text}");
     let plan = lower(&opt, Device::Cpu).unwrap();
-    assert!(plan.instrs.iter().any(|Instr::Torch { op, .. }| matches!(op, TorchOp::AddCMul)));
-    let out = plan.run(vec![f64s(&[1.0, 2.0, 3.0], &[3]), f64s(&[0.5, -1.0, 10.0], &[3])]).unwrap();
+    assert!(plan
+        .instrs
+        .iter()
+        .any(|Instr::Torch { op, .. }| matches!(op, TorchOp::AddCMul)));
+    let out = plan
+        .run(vec![
+            f64s(&[1.0, 2.0, 3.0], &[3]),
+            f64s(&[0.5, -1.0, 10.0], &[3]),
+        ])
+        .unwrap();
     assert_eq!(out[0].kind(), Kind::Double);
     assert_eq!(as_f64(&out[0]), vec![2.5, 3.0, 16.0]);
 }
@@ -65,7 +78,9 @@ fn int32_plus_float32_is_float64() {
     let x = input(&mut g, "x", DType::I32, &[3]);
     let y = input(&mut g, "y", DType::F32, &[3]);
     g.outputs = vec![g.add(op("add"), &[x, y]).unwrap()];
-    let y_t = f64s(&[0.5, 0.25, -1.0], &[3]).f_to_kind(Kind::Float).unwrap();
+    let y_t = f64s(&[0.5, 0.25, -1.0], &[3])
+        .f_to_kind(Kind::Float)
+        .unwrap();
     let out = run(&g, vec![i32s(&[1, 2, 3], &[3]), y_t]).unwrap();
     assert_eq!(out[0].kind(), Kind::Double);
     assert_eq!(out[0].size(), vec![3]);
@@ -78,7 +93,11 @@ fn int32_true_divide_is_exact_float64() {
     let x = input(&mut g, "x", DType::I32, &[4]);
     let y = input(&mut g, "y", DType::I32, &[4]);
     g.outputs = vec![g.add(op("true_divide"), &[x, y]).unwrap()];
-    let out = run(&g, vec![i32s(&[7, -7, 1, 2], &[4]), i32s(&[2, 2, 3, 7], &[4])]).unwrap();
+    let out = run(
+        &g,
+        vec![i32s(&[7, -7, 1, 2], &[4]), i32s(&[2, 2, 3, 7], &[4])],
+    )
+    .unwrap();
     assert_eq!(out[0].kind(), Kind::Double);
     assert_eq!(as_f64(&out[0]), vec![3.5, -3.5, 1.0 / 3.0, 2.0 / 7.0]);
 }
@@ -91,7 +110,14 @@ fn int_floor_divide_and_remainder_floor_and_give_zero_for_zero_divisor() {
     let q = g.add(op("floor_divide"), &[x, y]).unwrap();
     let r = g.add(op("remainder"), &[x, y]).unwrap();
     g.outputs = vec![q, r];
-    let out = run(&g, vec![i32s(&[-7, 7, 5, -7, 7], &[5]), i32s(&[2, 0, 0, -2, -2], &[5])]).unwrap();
+    let out = run(
+        &g,
+        vec![
+            i32s(&[-7, 7, 5, -7, 7], &[5]),
+            i32s(&[2, 0, 0, -2, -2], &[5]),
+        ],
+    )
+    .unwrap();
     assert_eq!(out[0].kind(), Kind::Int);
     assert_eq!(out[1].kind(), Kind::Int);
     // -7 // 2 == -4, 7 // 0 == 0, 5 // 0 == 0, -7 // -2 == 3, 7 // -2 == -4
@@ -107,10 +133,14 @@ fn int_power_rejects_negative_exponents() {
     let y = input(&mut g, "y", DType::I32, &[3]);
     g.outputs = vec![g.add(op("power"), &[x, y]).unwrap()];
     let plan = lower(&optimize(&g), Device::Cpu).unwrap();
-    let out = plan.run(vec![i32s(&[3, 5, -2], &[3]), i32s(&[2, 0, 3], &[3])]).unwrap();
+    let out = plan
+        .run(vec![i32s(&[3, 5, -2], &[3]), i32s(&[2, 0, 3], &[3])])
+        .unwrap();
     assert_eq!(out[0].kind(), Kind::Int);
     assert_eq!(as_i64(&out[0]), vec![9, 1, -8]);
-    let err = plan.run(vec![i32s(&[3, 5, -2], &[3]), i32s(&[2, -1, 0], &[3])]).unwrap_err();
+    let err = plan
+        .run(vec![i32s(&[3, 5, -2], &[3]), i32s(&[2, -1, 0], &[3])])
+        .unwrap_err();
     assert!(matches!(err, PlanError::Value(_)), "{err:?}");
 }
 
@@ -166,9 +196,15 @@ fn slices_with_negative_steps() {
     let mut g = Graph::new("f");
     let x = input(&mut g, "x", DType::F64, &[6]);
     // x[4:0:-2], x[5::-2], x[::-1]
-    let a = g.add(op("slice[starts=(4,),lens=(2,),steps=(-2,)]"), &[x]).unwrap();
-    let b = g.add(op("slice[starts=(5,),lens=(3,),steps=(-2,)]"), &[x]).unwrap();
-    let c = g.add(op("slice[starts=(5,),lens=(6,),steps=(-1,)]"), &[x]).unwrap();
+    let a = g
+        .add(op("slice[starts=(4,),lens=(2,),steps=(-2,)]"), &[x])
+        .unwrap();
+    let b = g
+        .add(op("slice[starts=(5,),lens=(3,),steps=(-2,)]"), &[x])
+        .unwrap();
+    let c = g
+        .add(op("slice[starts=(5,),lens=(6,),steps=(-1,)]"), &[x])
+        .unwrap();
     g.outputs = vec![a, b, c];
     let out = run(&g, vec![f64s(&[0.0, 1.0, 2.0, 3.0, 4.0, 5.0], &[6])]).unwrap();
     assert_eq!(as_f64(&out[0]), vec![4.0, 2.0]);
@@ -182,7 +218,14 @@ fn matmul_matrix_by_vector() {
     let a = input(&mut g, "a", DType::F64, &[2, 3]);
     let v = input(&mut g, "v", DType::F64, &[3]);
     g.outputs = vec![g.add(op("matmul"), &[a, v]).unwrap()];
-    let out = run(&g, vec![f64s(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3]), f64s(&[1.0, 0.5, -1.0], &[3])]).unwrap();
+    let out = run(
+        &g,
+        vec![
+            f64s(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3]),
+            f64s(&[1.0, 0.5, -1.0], &[3]),
+        ],
+    )
+    .unwrap();
     assert_eq!(out[0].kind(), Kind::Double);
     assert_eq!(out[0].size(), vec![2]);
     assert_eq!(as_f64(&out[0]), vec![-1.0, 0.5]);
@@ -226,13 +269,26 @@ fn slice_scatter_writes_a_strided_region_of_a_copy() {
     let mut g = ir::Graph::new("f");
     let x = g.add_input("x", ir::TensorType::new(ir::DType::F64, [6]));
     let v = g.add_input("v", ir::TensorType::new(ir::DType::I64, [2]));
-    let w = g.add("slice_scatter[starts=(4,),lens=(2,),steps=(-2,)]".parse().unwrap(), &[x, v]).unwrap();
+    let w = g
+        .add(
+            "slice_scatter[starts=(4,),lens=(2,),steps=(-2,)]"
+                .parse()
+                .unwrap(),
+            &[x, v],
+        )
+        .unwrap();
     g.outputs = vec![w];
     let (opt, _) = passes::optimize(&g, passes::Limits::default()).unwrap();
     let plan = backends::torch::lower(&opt, tch::Device::Cpu).unwrap();
     let xs = tch::Tensor::f_from_slice(&[0.0f64, 1., 2., 3., 4., 5.]).unwrap();
     let vs = tch::Tensor::f_from_slice(&[10i64, 20]).unwrap();
     let out = plan.run(vec![xs.shallow_clone(), vs]).unwrap().remove(0);
-    assert_eq!(Vec::<f64>::try_from(&out).unwrap(), vec![0., 1., 20., 3., 10., 5.]);
-    assert_eq!(Vec::<f64>::try_from(&xs).unwrap(), vec![0., 1., 2., 3., 4., 5.]);
+    assert_eq!(
+        Vec::<f64>::try_from(&out).unwrap(),
+        vec![0., 1., 20., 3., 10., 5.]
+    );
+    assert_eq!(
+        Vec::<f64>::try_from(&xs).unwrap(),
+        vec![0., 1., 2., 3., 4., 5.]
+    );
 }

@@ -23,7 +23,10 @@ pub struct IrError {
 
 impl IrError {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        IrError { kind, message: message.into() }
+        IrError {
+            kind,
+            message: message.into(),
+        }
     }
     pub fn value(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::ValueError, message)

@@ -33,13 +33,19 @@ pub struct Graph {
 
 impl Graph {
     pub fn new(name: impl Into<String>) -> Self {
-        Graph { name: name.into(), ..Default::default() }
+        Graph {
+            name: name.into(),
+            ..Default::default()
+        }
     }
 
     pub fn add_input(&mut self, name: impl Into<String>, ty: TensorType) -> Value {
         let index = self.input_names.len() as u32;
         self.input_names.push(name.into());
-        self.dag.add_node(Node { op: Op::Input { index }, ty })
+        self.dag.add_node(Node {
+            op: Op::Input { index },
+            ty,
+        })
     }
 
     /// Record `op(args)`, inferring its type (NumPy's error where NumPy would raise).
@@ -65,13 +71,20 @@ impl Graph {
     }
 
     pub fn arg_infos(&self, args: &[Value]) -> Vec<Arg<'_>> {
-        args.iter().map(|&a| Arg { ty: &self.dag[a].ty, weak: self.weak_value(a) }).collect()
+        args.iter()
+            .map(|&a| Arg {
+                ty: &self.dag[a].ty,
+                weak: self.weak_value(a),
+            })
+            .collect()
     }
 
     /// The value of a weak Python-scalar literal.
     pub fn weak_value(&self, v: Value) -> Option<Scalar> {
         match self.dag[v].op {
-            Op::Const { value, weak: true, .. } => Some(value),
+            Op::Const {
+                value, weak: true, ..
+            } => Some(value),
             _ => None,
         }
     }
@@ -94,8 +107,11 @@ impl Graph {
     }
 
     pub fn args(&self, v: Value) -> SmallVec<[Value; 3]> {
-        let mut edges: SmallVec<[(u8, Value); 3]> =
-            self.dag.edges_directed(v, Direction::Incoming).map(|e| (*e.weight(), e.source())).collect();
+        let mut edges: SmallVec<[(u8, Value); 3]> = self
+            .dag
+            .edges_directed(v, Direction::Incoming)
+            .map(|e| (*e.weight(), e.source()))
+            .collect();
         edges.sort_unstable();
         edges.into_iter().map(|(_, s)| s).collect()
     }
@@ -111,11 +127,14 @@ impl Graph {
                 tys[index as usize] = Some(self.dag[v].ty.clone());
             }
         }
-        tys.into_iter().map(|t| t.expect("every input has a node")).collect()
+        tys.into_iter()
+            .map(|t| t.expect("every input has a node"))
+            .collect()
     }
 
     pub fn input_value(&self, index: u32) -> Option<Value> {
-        self.values().find(|&v| self.dag[v].op == Op::Input { index })
+        self.values()
+            .find(|&v| self.dag[v].op == Op::Input { index })
     }
 
     /// Dead-code elimination: a copy holding the inputs and what the outputs use.
@@ -132,7 +151,8 @@ impl Graph {
         let mut map = vec![NodeIndex::end(); self.len()];
         for v in self.values() {
             if live[v.index()] || matches!(self.dag[v].op, Op::Input { .. }) {
-                let args: SmallVec<[Value; 3]> = self.args(v).iter().map(|a| map[a.index()]).collect();
+                let args: SmallVec<[Value; 3]> =
+                    self.args(v).iter().map(|a| map[a.index()]).collect();
                 map[v.index()] = out.push_unchecked(self.dag[v].clone(), &args);
             }
         }
@@ -155,21 +175,35 @@ impl Graph {
             let node = &self.dag[v];
             if let Op::Input { index } = node.op {
                 if index as usize >= self.input_names.len() {
-                    return Err(IrError::internal(format!("input index {index} out of range")));
+                    return Err(IrError::internal(format!(
+                        "input index {index} out of range"
+                    )));
                 }
                 continue;
             }
             let args = self.args(v);
             if args.iter().any(|a| a.index() >= v.index()) {
-                return Err(IrError::internal(format!("%{} uses a later value", v.index())));
+                return Err(IrError::internal(format!(
+                    "%{} uses a later value",
+                    v.index()
+                )));
             }
             let ty = self.infer(&node.op, &args)?;
             if ty != node.ty {
-                return Err(IrError::internal(format!("%{}: {} recorded as {}, infers {}", v.index(), node.op, node.ty, ty)));
+                return Err(IrError::internal(format!(
+                    "%{}: {} recorded as {}, infers {}",
+                    v.index(),
+                    node.op,
+                    node.ty,
+                    ty
+                )));
             }
         }
         if let Some(o) = self.outputs.iter().find(|o| o.index() >= self.len()) {
-            return Err(IrError::internal(format!("output %{} does not exist", o.index())));
+            return Err(IrError::internal(format!(
+                "output %{} does not exist",
+                o.index()
+            )));
         }
         Ok(())
     }
@@ -218,14 +252,20 @@ impl fmt::Display for Graph {
         for v in self.values() {
             let node = &self.dag[v];
             match &node.op {
-                Op::Input { index } => names[v.index()] = format!("%{}", self.input_names[*index as usize]),
+                Op::Input { index } => {
+                    names[v.index()] = format!("%{}", self.input_names[*index as usize])
+                }
                 Op::Const { value, dtype, weak } if !self.outputs.contains(&v) => {
                     names[v.index()] = crate::op::literal_text(value, *dtype, *weak);
                 }
                 op => {
                     let name = format!("%{counter}");
                     counter += 1;
-                    let args: Vec<String> = self.args(v).iter().map(|a| names[a.index()].clone()).collect();
+                    let args: Vec<String> = self
+                        .args(v)
+                        .iter()
+                        .map(|a| names[a.index()].clone())
+                        .collect();
                     let mut rhs = op.to_string();
                     if !args.is_empty() {
                         write!(rhs, " {}", args.join(", "))?;
@@ -242,14 +282,32 @@ impl fmt::Display for Graph {
                 _ => None,
             })
             .collect();
-        let outs: Vec<String> = self.outputs.iter().map(|o| self.dag[*o].ty.to_string()).collect();
-        writeln!(f, "graph {}({}) -> ({}) {{", self.name, sig.join(", "), outs.join(", "))?;
-        let wn = lines.iter().map(|l| l.0.len() + 2 + l.1.len()).max().unwrap_or(0);
+        let outs: Vec<String> = self
+            .outputs
+            .iter()
+            .map(|o| self.dag[*o].ty.to_string())
+            .collect();
+        writeln!(
+            f,
+            "graph {}({}) -> ({}) {{",
+            self.name,
+            sig.join(", "),
+            outs.join(", ")
+        )?;
+        let wn = lines
+            .iter()
+            .map(|l| l.0.len() + 2 + l.1.len())
+            .max()
+            .unwrap_or(0);
         for (n, t, rhs) in &lines {
             let head = format!("{n}: {t}");
             writeln!(f, "  {head:<wn$} = {rhs}")?;
         }
-        let rets: Vec<&str> = self.outputs.iter().map(|o| names[o.index()].as_str()).collect();
+        let rets: Vec<&str> = self
+            .outputs
+            .iter()
+            .map(|o| names[o.index()].as_str())
+            .collect();
         writeln!(f, "  return {}", rets.join(", "))?;
         f.write_str("}")
     }
@@ -265,9 +323,13 @@ mod tests {
         let x = g.add_input("x", TensorType::new(DType::F64, [3, 4]));
         let y = g.add_input("y", TensorType::new(DType::F64, [4]));
         let s = g.add(Op::Add_(), &[x, y]).unwrap();
-        let two = g.add("const[value=2:weak_int]".parse().unwrap(), &[]).unwrap();
+        let two = g
+            .add("const[value=2:weak_int]".parse().unwrap(), &[])
+            .unwrap();
         let m = g.add("multiply".parse().unwrap(), &[s, two]).unwrap();
-        let r = g.add("sum[axes=(1,),keepdims=false]".parse().unwrap(), &[m]).unwrap();
+        let r = g
+            .add("sum[axes=(1,),keepdims=false]".parse().unwrap(), &[m])
+            .unwrap();
         let _dead = g.add("sin".parse().unwrap(), &[x]).unwrap();
         g.outputs = vec![m, r];
         g

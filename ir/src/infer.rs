@@ -27,17 +27,30 @@ impl Arg<'_> {
 pub fn infer(op: &Op, args: &[Arg]) -> Result<TensorType> {
     check_arity(op, args)?;
     Ok(match op {
-        Op::Input { .. } => return Err(IrError::internal("input types come from the graph signature")),
+        Op::Input { .. } => {
+            return Err(IrError::internal(
+                "input types come from the graph signature",
+            ))
+        }
         Op::Const { dtype, .. } => TensorType::scalar(*dtype),
-        Op::Unary(u) => TensorType { dtype: unary_dtype(*u, args[0].ty.dtype)?, shape: args[0].ty.shape.clone() },
+        Op::Unary(u) => TensorType {
+            dtype: unary_dtype(*u, args[0].ty.dtype)?,
+            shape: args[0].ty.shape.clone(),
+        },
         Op::Binary(_) | Op::Compare(_) => {
             let (result, _) = elementwise_dtypes(op, args)?;
-            TensorType { dtype: result, shape: broadcast_shapes(&[&args[0].ty.shape, &args[1].ty.shape])? }
+            TensorType {
+                dtype: result,
+                shape: broadcast_shapes(&[&args[0].ty.shape, &args[1].ty.shape])?,
+            }
         }
         Op::Where => {
             let (result, _) = elementwise_dtypes(op, args)?;
             let shapes: Vec<&[i64]> = args.iter().map(|a| a.ty.shape.as_slice()).collect();
-            TensorType { dtype: result, shape: broadcast_shapes(&shapes)? }
+            TensorType {
+                dtype: result,
+                shape: broadcast_shapes(&shapes)?,
+            }
         }
         Op::Sort { axis } => {
             if *axis < 0 || *axis as usize >= args[0].ty.ndim().max(1) {
@@ -58,18 +71,26 @@ pub fn infer(op: &Op, args: &[Arg]) -> Result<TensorType> {
                 ));
             }
             if a.shape[ax] == 0 && idx.numel() > 0 {
-                return Err(IrError::new(ErrorKind::IndexError, format!("cannot do a non-empty take from an empty axes.")));
+                return Err(IrError::new(
+                    ErrorKind::IndexError,
+                    format!("cannot do a non-empty take from an empty axes."),
+                ));
             }
             let mut shape: Shape = a.shape[..ax].iter().copied().collect();
             shape.extend(idx.shape.iter().copied());
             shape.extend(a.shape[ax + 1..].iter().copied());
-            TensorType { dtype: a.dtype, shape }
+            TensorType {
+                dtype: a.dtype,
+                shape,
+            }
         }
         Op::Concat { axis, .. } => {
             let first = args[0].ty;
             let ax = *axis as usize;
             if first.ndim() == 0 {
-                return Err(IrError::value("zero-dimensional arrays cannot be concatenated"));
+                return Err(IrError::value(
+                    "zero-dimensional arrays cannot be concatenated",
+                ));
             }
             if ax >= first.ndim() {
                 return Err(IrError::internal(format!("concat axis {ax} out of range")));
@@ -94,7 +115,10 @@ pub fn infer(op: &Op, args: &[Arg]) -> Result<TensorType> {
                 shape[ax] += a.ty.shape[ax];
             }
             let operands: Vec<Operand> = args.iter().map(|a| Operand::Strong(a.ty.dtype)).collect();
-            TensorType { dtype: result_type(&operands), shape }
+            TensorType {
+                dtype: result_type(&operands),
+                shape,
+            }
         }
         Op::AddCMul => {
             let dtype = args[0].ty.dtype;
@@ -102,17 +126,35 @@ pub fn infer(op: &Op, args: &[Arg]) -> Result<TensorType> {
                 return Err(IrError::internal("addcmul operands must share one dtype"));
             }
             let shapes: Vec<&[i64]> = args.iter().map(|a| a.ty.shape.as_slice()).collect();
-            TensorType { dtype, shape: broadcast_shapes(&shapes)? }
+            TensorType {
+                dtype,
+                shape: broadcast_shapes(&shapes)?,
+            }
         }
         Op::Cast { to } => args[0].ty.with_dtype(*to),
-        Op::Reduce { op: r, axes, keepdims } => reduce_type(*r, args[0].ty, axes, *keepdims)?,
-        Op::ArgReduce { op: r, axis, keepdims } => arg_reduce_type(*r, args[0].ty, *axis, *keepdims)?,
+        Op::Reduce {
+            op: r,
+            axes,
+            keepdims,
+        } => reduce_type(*r, args[0].ty, axes, *keepdims)?,
+        Op::ArgReduce {
+            op: r,
+            axis,
+            keepdims,
+        } => arg_reduce_type(*r, args[0].ty, *axis, *keepdims)?,
         Op::Cumulative { op: c, axis } => {
             let ty = args[0].ty;
             if *axis < 0 || *axis as usize >= ty.ndim() {
-                return Err(IrError::internal(format!("{} axis {axis} out of range for ndim {}", c.name(), ty.ndim())));
+                return Err(IrError::internal(format!(
+                    "{} axis {axis} out of range for ndim {}",
+                    c.name(),
+                    ty.ndim()
+                )));
             }
-            TensorType { dtype: cumulative_dtype(*c, ty.dtype)?, shape: ty.shape.clone() }
+            TensorType {
+                dtype: cumulative_dtype(*c, ty.dtype)?,
+                shape: ty.shape.clone(),
+            }
         }
         Op::MatMul => matmul_type(args[0].ty, args[1].ty)?,
         Op::Reshape { shape } => {
@@ -125,7 +167,10 @@ pub fn infer(op: &Op, args: &[Arg]) -> Result<TensorType> {
                     PyTuple(shape)
                 )));
             }
-            TensorType { dtype: ty.dtype, shape: shape.clone() }
+            TensorType {
+                dtype: ty.dtype,
+                shape: shape.clone(),
+            }
         }
         Op::Permute { perm } => {
             let ty = args[0].ty;
@@ -139,7 +184,10 @@ pub fn infer(op: &Op, args: &[Arg]) -> Result<TensorType> {
             if perm.len() != ty.ndim() {
                 return Err(IrError::value("axes don't match array"));
             }
-            TensorType { dtype: ty.dtype, shape: perm.iter().map(|&p| ty.shape[p as usize]).collect() }
+            TensorType {
+                dtype: ty.dtype,
+                shape: perm.iter().map(|&p| ty.shape[p as usize]).collect(),
+            }
         }
         Op::Slice { dims } => slice_type(args[0].ty, dims)?,
         Op::SliceScatter { dims } => {
@@ -159,30 +207,48 @@ pub fn infer(op: &Op, args: &[Arg]) -> Result<TensorType> {
 
 fn slice_type(ty: &TensorType, dims: &[crate::op::SliceDim]) -> Result<TensorType> {
     if dims.len() > ty.ndim() {
-        return Err(IrError::new(ErrorKind::IndexError, "too many indices for array"));
+        return Err(IrError::new(
+            ErrorKind::IndexError,
+            "too many indices for array",
+        ));
     }
     let mut shape = ty.shape.clone();
     for (axis, d) in dims.iter().enumerate() {
         let n = ty.shape[axis];
         let last = d.start + (d.len - 1).max(0) * d.step;
-        let ok = d.step != 0 && d.len >= 0 && (d.len == 0 || (0..n).contains(&d.start) && (0..n).contains(&last));
+        let ok = d.step != 0
+            && d.len >= 0
+            && (d.len == 0 || (0..n).contains(&d.start) && (0..n).contains(&last));
         if !ok {
-            return Err(IrError::internal(format!("slice {d:?} out of range for axis {axis} of size {n}")));
+            return Err(IrError::internal(format!(
+                "slice {d:?} out of range for axis {axis} of size {n}"
+            )));
         }
         shape[axis] = d.len;
     }
-    Ok(TensorType { dtype: ty.dtype, shape })
+    Ok(TensorType {
+        dtype: ty.dtype,
+        shape,
+    })
 }
 
 fn check_arity(op: &Op, args: &[Arg]) -> Result<()> {
     if args.len() != op.arity() {
-        return Err(IrError::internal(format!("{} takes {} operands, got {}", op.name(), op.arity(), args.len())));
+        return Err(IrError::internal(format!(
+            "{} takes {} operands, got {}",
+            op.name(),
+            op.arity(),
+            args.len()
+        )));
     }
     Ok(())
 }
 
 fn no_loop(name: &str, dtypes: &[DType]) -> IrError {
-    let names: Vec<String> = dtypes.iter().map(|d| format!("dtype('{}')", d.numpy_name())).collect();
+    let names: Vec<String> = dtypes
+        .iter()
+        .map(|d| format!("dtype('{}')", d.numpy_name()))
+        .collect();
     IrError::type_(format!(
         "ufunc '{name}' not supported for the input types, and the inputs could not be safely coerced to any supported types according to the casting rule ''safe'' (got {})",
         names.join(", ")
@@ -244,8 +310,8 @@ pub fn elementwise_dtypes(op: &Op, args: &[Arg]) -> Result<(DType, DType)> {
                     ))
                 }
                 TrueDiv if common.is_exact() => DType::F64,
-                FloorDiv | Rem | Pow if common.is_bool() => DType::I8,
-                FloorDiv | Rem if common.is_complex() => return Err(no_loop(b.name(), &dtypes)),
+                FloorDiv | Rem | FMod | Pow if common.is_bool() => DType::I8,
+                FloorDiv | Rem | FMod if common.is_complex() => return Err(no_loop(b.name(), &dtypes)),
                 BitAnd | BitOr | BitXor | LeftShift | RightShift if !common.is_exact() => {
                     return Err(no_loop(b.name(), &dtypes))
                 }
@@ -276,7 +342,12 @@ pub fn elementwise_dtypes(op: &Op, args: &[Arg]) -> Result<(DType, DType)> {
         }
         Op::Compare(_) => (DType::Bool, comparison_dtype(common, values)?),
         Op::Where => (common, common),
-        _ => return Err(IrError::internal(format!("{} is not elementwise", op.name()))),
+        _ => {
+            return Err(IrError::internal(format!(
+                "{} is not elementwise",
+                op.name()
+            )))
+        }
     };
     if !matches!(op, Op::Compare(_)) {
         for a in values {
@@ -290,7 +361,11 @@ pub fn elementwise_dtypes(op: &Op, args: &[Arg]) -> Result<(DType, DType)> {
 /// float (a weak Python scalar takes the dtype NEP 50 gives it beside the others),
 /// promoted: `arctan2(int8, uint8)` is float16, not `int16`'s float32.
 fn float_loop_dtype(values: &[Arg]) -> DType {
-    let strong: Vec<Operand> = values.iter().filter(|a| a.weak.is_none()).map(Arg::operand).collect();
+    let strong: Vec<Operand> = values
+        .iter()
+        .filter(|a| a.weak.is_none())
+        .map(Arg::operand)
+        .collect();
     values
         .iter()
         .map(|a| match a.weak {
@@ -331,7 +406,10 @@ fn check_weak_fits(a: &Arg, dtype: DType) -> Result<()> {
         if v < lo || v > hi {
             return Err(IrError::new(
                 ErrorKind::OverflowError,
-                format!("Python integer {v} out of bounds for {}", dtype.numpy_name()),
+                format!(
+                    "Python integer {v} out of bounds for {}",
+                    dtype.numpy_name()
+                ),
             ));
         }
     }
@@ -359,9 +437,19 @@ pub fn reduce_dtype(op: ReduceOp, d: DType) -> DType {
 /// (bool and ints narrower than 64 bits in int64, unsigned ones in uint64).
 pub fn cumulative_dtype(op: CumOp, d: DType) -> Result<DType> {
     if d.is_complex() {
-        return Err(IrError::unsupported(format!("np.{} of complex is not compiled yet", op.name())));
+        return Err(IrError::unsupported(format!(
+            "np.{} of complex is not compiled yet",
+            op.name()
+        )));
     }
-    Ok(reduce_dtype(if op == CumOp::CumSum { ReduceOp::Sum } else { ReduceOp::Prod }, d))
+    Ok(reduce_dtype(
+        if op == CumOp::CumSum {
+            ReduceOp::Sum
+        } else {
+            ReduceOp::Prod
+        },
+        d,
+    ))
 }
 
 fn reduced_shape(shape: &[i64], axes: &[i64], keepdims: bool) -> Shape {
@@ -380,8 +468,13 @@ fn check_axes(axes: &[i64], ndim: usize) -> Result<()> {
     let mut sorted = axes.to_vec();
     sorted.sort_unstable();
     sorted.dedup();
-    if sorted.len() != axes.len() || axes.iter().any(|&a| a < 0 || a as usize >= ndim) || sorted != axes {
-        return Err(IrError::internal(format!("axes {axes:?} are not normalized for ndim {ndim}")));
+    if sorted.len() != axes.len()
+        || axes.iter().any(|&a| a < 0 || a as usize >= ndim)
+        || sorted != axes
+    {
+        return Err(IrError::internal(format!(
+            "axes {axes:?} are not normalized for ndim {ndim}"
+        )));
     }
     Ok(())
 }
@@ -392,15 +485,36 @@ fn reduce_type(op: ReduceOp, ty: &TensorType, axes: &[i64], keepdims: bool) -> R
     // NumPy raises for any reduced axis of length 0, even where the result is empty.
     let empty_axis = axes.iter().any(|&a| ty.shape[a as usize] == 0);
     if matches!(op, ReduceOp::Max | ReduceOp::Min) && empty_axis {
-        let name = if op == ReduceOp::Max { "maximum" } else { "minimum" };
-        return Err(IrError::value(format!("zero-size array to reduction operation {name} which has no identity")));
+        let name = if op == ReduceOp::Max {
+            "maximum"
+        } else {
+            "minimum"
+        };
+        return Err(IrError::value(format!(
+            "zero-size array to reduction operation {name} which has no identity"
+        )));
     }
-    Ok(TensorType { dtype: reduce_dtype(op, ty.dtype), shape })
+    Ok(TensorType {
+        dtype: reduce_dtype(op, ty.dtype),
+        shape,
+    })
 }
 
-fn arg_reduce_type(op: ArgReduceOp, ty: &TensorType, axis: Option<i64>, keepdims: bool) -> Result<TensorType> {
+fn arg_reduce_type(
+    op: ArgReduceOp,
+    ty: &TensorType,
+    axis: Option<i64>,
+    keepdims: bool,
+) -> Result<TensorType> {
     let (empty, shape): (bool, Shape) = match axis {
-        None => (ty.numel() == 0, if keepdims { smallvec![1; ty.ndim()] } else { Shape::new() }),
+        None => (
+            ty.numel() == 0,
+            if keepdims {
+                smallvec![1; ty.ndim()]
+            } else {
+                Shape::new()
+            },
+        ),
         Some(a) => {
             check_axes(&[a], ty.ndim())?;
             let shape = reduced_shape(&ty.shape, &[a], keepdims);
@@ -408,9 +522,15 @@ fn arg_reduce_type(op: ArgReduceOp, ty: &TensorType, axis: Option<i64>, keepdims
         }
     };
     if empty {
-        return Err(IrError::value(format!("attempt to get {} of an empty sequence", op.name())));
+        return Err(IrError::value(format!(
+            "attempt to get {} of an empty sequence",
+            op.name()
+        )));
     }
-    Ok(TensorType { dtype: DType::I64, shape })
+    Ok(TensorType {
+        dtype: DType::I64,
+        shape,
+    })
 }
 
 fn matmul_type(a: &TensorType, b: &TensorType) -> Result<TensorType> {
@@ -424,14 +544,29 @@ fn matmul_type(a: &TensorType, b: &TensorType) -> Result<TensorType> {
     }
     let operands = [Operand::Strong(a.dtype), Operand::Strong(b.dtype)];
     let dtype = result_type(&operands);
-    let (ka, kb) = (a.shape[a.ndim() - 1], if b.ndim() == 1 { b.shape[0] } else { b.shape[b.ndim() - 2] });
+    let (ka, kb) = (
+        a.shape[a.ndim() - 1],
+        if b.ndim() == 1 {
+            b.shape[0]
+        } else {
+            b.shape[b.ndim() - 2]
+        },
+    );
     if ka != kb {
         return Err(IrError::value(format!(
             "matmul: Input operand 1 has a mismatch in its core dimension 0, with gufunc signature {SIG} (size {kb} is different from {ka})"
         )));
     }
-    let batch_a: &[i64] = if a.ndim() > 2 { &a.shape[..a.ndim() - 2] } else { &[] };
-    let batch_b: &[i64] = if b.ndim() > 2 { &b.shape[..b.ndim() - 2] } else { &[] };
+    let batch_a: &[i64] = if a.ndim() > 2 {
+        &a.shape[..a.ndim() - 2]
+    } else {
+        &[]
+    };
+    let batch_b: &[i64] = if b.ndim() > 2 {
+        &b.shape[..b.ndim() - 2]
+    } else {
+        &[]
+    };
     let mut shape = broadcast_shapes(&[batch_a, batch_b])?;
     if a.ndim() >= 2 {
         shape.push(a.shape[a.ndim() - 2]);
@@ -484,7 +619,11 @@ mod tests {
 
     #[test]
     fn binary_rules_follow_numpy() {
-        let (i4, f4, b) = (TensorType::new(I32, [3]), TensorType::new(F32, [3]), TensorType::new(Bool, [3]));
+        let (i4, f4, b) = (
+            TensorType::new(I32, [3]),
+            TensorType::new(F32, [3]),
+            TensorType::new(Bool, [3]),
+        );
         let add: Op = "add".parse().unwrap();
         assert_eq!(infer(&add, &[strong(&i4), strong(&f4)]).unwrap().dtype, F64);
         let div: Op = "true_divide".parse().unwrap();
@@ -492,13 +631,24 @@ mod tests {
         let fdiv: Op = "floor_divide".parse().unwrap();
         assert_eq!(infer(&fdiv, &[strong(&b), strong(&b)]).unwrap().dtype, I8);
         let sub: Op = "subtract".parse().unwrap();
-        assert_eq!(infer(&sub, &[strong(&b), strong(&b)]).unwrap_err().kind, ErrorKind::TypeError);
+        assert_eq!(
+            infer(&sub, &[strong(&b), strong(&b)]).unwrap_err().kind,
+            ErrorKind::TypeError
+        );
         let and: Op = "bitwise_and".parse().unwrap();
-        assert_eq!(infer(&and, &[strong(&f4), strong(&i4)]).unwrap_err().kind, ErrorKind::TypeError);
+        assert_eq!(
+            infer(&and, &[strong(&f4), strong(&i4)]).unwrap_err().kind,
+            ErrorKind::TypeError
+        );
         let lt: Op = "less".parse().unwrap();
         let t = infer(&lt, &[strong(&i4), strong(&f4)]).unwrap();
         assert_eq!(t.dtype, Bool);
-        assert_eq!(operand_dtypes(&lt, &[strong(&i4), strong(&f4)], &t).unwrap().as_slice(), &[F64, F64]);
+        assert_eq!(
+            operand_dtypes(&lt, &[strong(&i4), strong(&f4)], &t)
+                .unwrap()
+                .as_slice(),
+            &[F64, F64]
+        );
     }
 
     #[test]
@@ -506,14 +656,26 @@ mod tests {
         let i4 = TensorType::new(I32, [2]);
         let c = TensorType::scalar(I64);
         let add: Op = "add".parse().unwrap();
-        let big = Arg { ty: &c, weak: Some(Scalar::Int(1 << 40)) };
+        let big = Arg {
+            ty: &c,
+            weak: Some(Scalar::Int(1 << 40)),
+        };
         let e = infer(&add, &[strong(&i4), big.clone()]).unwrap_err();
         assert_eq!(e.kind, ErrorKind::OverflowError);
-        assert_eq!(e.message, "Python integer 1099511627776 out of bounds for int32");
+        assert_eq!(
+            e.message,
+            "Python integer 1099511627776 out of bounds for int32"
+        );
         let lt: Op = "less".parse().unwrap();
         let t = infer(&lt, &[strong(&i4), big.clone()]).unwrap();
-        assert_eq!(operand_dtypes(&lt, &[strong(&i4), big], &t).unwrap()[0], I64);
-        let half = Arg { ty: &c, weak: Some(Scalar::Float(Bits(0.5))) };
+        assert_eq!(
+            operand_dtypes(&lt, &[strong(&i4), big], &t).unwrap()[0],
+            I64
+        );
+        let half = Arg {
+            ty: &c,
+            weak: Some(Scalar::Float(Bits(0.5))),
+        };
         assert_eq!(infer(&add, &[strong(&i4), half]).unwrap().dtype, F64);
     }
 
@@ -538,14 +700,24 @@ mod tests {
         assert_eq!(unary_dtypes(Cbrt, U8).unwrap(), (F16, F16));
         assert_eq!(unary_dtypes(IsNan, F16).unwrap(), (Bool, F16));
         assert_eq!(unary_dtypes(LogicalNot, F32).unwrap(), (Bool, Bool));
-        assert_eq!(unary_dtypes(Sign, Bool).unwrap_err().kind, ErrorKind::TypeError);
-        assert_eq!(unary_dtypes(Floor, C128).unwrap_err().kind, ErrorKind::TypeError);
+        assert_eq!(
+            unary_dtypes(Sign, Bool).unwrap_err().kind,
+            ErrorKind::TypeError
+        );
+        assert_eq!(
+            unary_dtypes(Floor, C128).unwrap_err().kind,
+            ErrorKind::TypeError
+        );
     }
 
     #[test]
     fn float_only_binary_ufuncs_pick_numpys_loop() {
-        let (i8_, u8_, b, f16) =
-            (TensorType::new(I8, [2]), TensorType::new(U8, [2]), TensorType::new(Bool, [2]), TensorType::new(F16, [2]));
+        let (i8_, u8_, b, f16) = (
+            TensorType::new(I8, [2]),
+            TensorType::new(U8, [2]),
+            TensorType::new(Bool, [2]),
+            TensorType::new(F16, [2]),
+        );
         let c = TensorType::scalar(I64);
         let atan2: Op = "arctan2".parse().unwrap();
         let dtype = |x: Arg, y: Arg| infer(&atan2, &[x, y]).map(|t| t.dtype);
@@ -553,30 +725,83 @@ mod tests {
         assert_eq!(dtype(strong(&i8_), strong(&u8_)).unwrap(), F16);
         assert_eq!(dtype(strong(&f16), strong(&u8_)).unwrap(), F16);
         // A Python int takes int8 beside int8 (no overflow check: it becomes float16) and int64 beside bool.
-        assert_eq!(dtype(strong(&i8_), Arg { ty: &c, weak: Some(Scalar::Int(300)) }).unwrap(), F16);
-        assert_eq!(dtype(strong(&b), Arg { ty: &c, weak: Some(Scalar::Int(2)) }).unwrap(), F64);
+        assert_eq!(
+            dtype(
+                strong(&i8_),
+                Arg {
+                    ty: &c,
+                    weak: Some(Scalar::Int(300))
+                }
+            )
+            .unwrap(),
+            F16
+        );
+        assert_eq!(
+            dtype(
+                strong(&b),
+                Arg {
+                    ty: &c,
+                    weak: Some(Scalar::Int(2))
+                }
+            )
+            .unwrap(),
+            F64
+        );
         let shift: Op = "left_shift".parse().unwrap();
         assert_eq!(infer(&shift, &[strong(&b), strong(&b)]).unwrap().dtype, I8);
-        assert_eq!(infer(&shift, &[strong(&f16), strong(&i8_)]).unwrap_err().kind, ErrorKind::TypeError);
+        assert_eq!(
+            infer(&shift, &[strong(&f16), strong(&i8_)])
+                .unwrap_err()
+                .kind,
+            ErrorKind::TypeError
+        );
         let and: Op = "logical_and".parse().unwrap();
-        let t = infer(&and, &[strong(&i8_), Arg { ty: &c, weak: Some(Scalar::Int(300)) }]).unwrap();
+        let t = infer(
+            &and,
+            &[
+                strong(&i8_),
+                Arg {
+                    ty: &c,
+                    weak: Some(Scalar::Int(300)),
+                },
+            ],
+        )
+        .unwrap();
         assert_eq!(t.dtype, Bool);
-        let huge = Arg { ty: &c, weak: Some(Scalar::Int(1 << 70)) };
-        assert_eq!(infer(&and, &[strong(&i8_), huge]).unwrap_err().kind, ErrorKind::OverflowError);
+        let huge = Arg {
+            ty: &c,
+            weak: Some(Scalar::Int(1 << 70)),
+        };
+        assert_eq!(
+            infer(&and, &[strong(&i8_), huge]).unwrap_err().kind,
+            ErrorKind::OverflowError
+        );
         let fp: Op = "float_power".parse().unwrap();
-        assert_eq!(infer(&fp, &[strong(&i8_), strong(&f16)]).unwrap().dtype, F64);
+        assert_eq!(
+            infer(&fp, &[strong(&i8_), strong(&f16)]).unwrap().dtype,
+            F64
+        );
     }
 
     #[test]
     fn reductions_accumulate_like_numpy() {
         let t = TensorType::new(I32, [2, 3]);
         let sum: Op = "sum[axes=(1,),keepdims=true]".parse().unwrap();
-        assert_eq!(infer(&sum, &[strong(&t)]).unwrap(), TensorType::new(I64, [2, 1]));
+        assert_eq!(
+            infer(&sum, &[strong(&t)]).unwrap(),
+            TensorType::new(I64, [2, 1])
+        );
         let mean: Op = "mean[axes=(0,1),keepdims=false]".parse().unwrap();
-        assert_eq!(infer(&mean, &[strong(&t)]).unwrap(), TensorType::scalar(F64));
+        assert_eq!(
+            infer(&mean, &[strong(&t)]).unwrap(),
+            TensorType::scalar(F64)
+        );
         let empty = TensorType::new(F64, [3, 0]);
         let max: Op = "max[axes=(1,),keepdims=false]".parse().unwrap();
-        assert_eq!(infer(&max, &[strong(&empty)]).unwrap_err().kind, ErrorKind::ValueError);
+        assert_eq!(
+            infer(&max, &[strong(&empty)]).unwrap_err().kind,
+            ErrorKind::ValueError
+        );
         let argmax: Op = "argmax[axis=None,keepdims=false]".parse().unwrap();
         assert!(infer(&argmax, &[strong(&empty)]).is_err());
     }
@@ -585,49 +810,118 @@ mod tests {
     fn cumulative_ops_accumulate_like_numpy() {
         let t = TensorType::new(I8, [2, 3]);
         let cs: Op = "cumsum[axis=1]".parse().unwrap();
-        assert_eq!(infer(&cs, &[strong(&t)]).unwrap(), TensorType::new(I64, [2, 3]));
+        assert_eq!(
+            infer(&cs, &[strong(&t)]).unwrap(),
+            TensorType::new(I64, [2, 3])
+        );
         let res = infer(&cs, &[strong(&t)]).unwrap();
-        assert_eq!(operand_dtypes(&cs, &[strong(&t)], &res).unwrap().as_slice(), &[I64]);
+        assert_eq!(
+            operand_dtypes(&cs, &[strong(&t)], &res).unwrap().as_slice(),
+            &[I64]
+        );
         let cp: Op = "cumprod[axis=0]".parse().unwrap();
-        assert_eq!(infer(&cp, &[strong(&TensorType::new(U8, [4]))]).unwrap().dtype, U64);
-        assert_eq!(infer(&cp, &[strong(&TensorType::new(Bool, [4]))]).unwrap().dtype, I64);
-        assert_eq!(infer(&cp, &[strong(&TensorType::new(F16, [4]))]).unwrap().dtype, F16);
-        assert_eq!(infer(&cs, &[strong(&TensorType::new(F32, [4]))]).unwrap_err().kind, ErrorKind::Internal);
-        assert_eq!(infer(&cp, &[strong(&TensorType::new(C64, [4]))]).unwrap_err().kind, ErrorKind::Unsupported);
+        assert_eq!(
+            infer(&cp, &[strong(&TensorType::new(U8, [4]))])
+                .unwrap()
+                .dtype,
+            U64
+        );
+        assert_eq!(
+            infer(&cp, &[strong(&TensorType::new(Bool, [4]))])
+                .unwrap()
+                .dtype,
+            I64
+        );
+        assert_eq!(
+            infer(&cp, &[strong(&TensorType::new(F16, [4]))])
+                .unwrap()
+                .dtype,
+            F16
+        );
+        assert_eq!(
+            infer(&cs, &[strong(&TensorType::new(F32, [4]))])
+                .unwrap_err()
+                .kind,
+            ErrorKind::Internal
+        );
+        assert_eq!(
+            infer(&cp, &[strong(&TensorType::new(C64, [4]))])
+                .unwrap_err()
+                .kind,
+            ErrorKind::Unsupported
+        );
     }
 
     #[test]
     fn gcd_lcm_nextafter_conj_follow_numpy() {
-        let (i8_, u8_, b, f16) =
-            (TensorType::new(I8, [2]), TensorType::new(U8, [2]), TensorType::new(Bool, [2]), TensorType::new(F16, [2]));
+        let (i8_, u8_, b, f16) = (
+            TensorType::new(I8, [2]),
+            TensorType::new(U8, [2]),
+            TensorType::new(Bool, [2]),
+            TensorType::new(F16, [2]),
+        );
         let gcd: Op = "gcd".parse().unwrap();
-        assert_eq!(infer(&gcd, &[strong(&i8_), strong(&u8_)]).unwrap().dtype, I16);
+        assert_eq!(
+            infer(&gcd, &[strong(&i8_), strong(&u8_)]).unwrap().dtype,
+            I16
+        );
         assert_eq!(infer(&gcd, &[strong(&b), strong(&i8_)]).unwrap().dtype, I8);
-        assert_eq!(infer(&gcd, &[strong(&b), strong(&b)]).unwrap_err().kind, ErrorKind::TypeError);
+        assert_eq!(
+            infer(&gcd, &[strong(&b), strong(&b)]).unwrap_err().kind,
+            ErrorKind::TypeError
+        );
         let lcm: Op = "lcm".parse().unwrap();
-        assert_eq!(infer(&lcm, &[strong(&f16), strong(&i8_)]).unwrap_err().kind, ErrorKind::TypeError);
+        assert_eq!(
+            infer(&lcm, &[strong(&f16), strong(&i8_)]).unwrap_err().kind,
+            ErrorKind::TypeError
+        );
         let na: Op = "nextafter".parse().unwrap();
         assert_eq!(infer(&na, &[strong(&b), strong(&b)]).unwrap().dtype, F16);
-        assert_eq!(infer(&na, &[strong(&i8_), strong(&u8_)]).unwrap().dtype, F16);
+        assert_eq!(
+            infer(&na, &[strong(&i8_), strong(&u8_)]).unwrap().dtype,
+            F16
+        );
         assert_eq!(unary_dtypes(UnaryOp::Conj, Bool).unwrap(), (I8, I8));
         assert_eq!(unary_dtypes(UnaryOp::Conj, U8).unwrap(), (U8, U8));
-        assert_eq!(unary_dtypes(UnaryOp::Conj, C64).unwrap_err().kind, ErrorKind::Unsupported);
+        assert_eq!(
+            unary_dtypes(UnaryOp::Conj, C64).unwrap_err().kind,
+            ErrorKind::Unsupported
+        );
     }
 
     #[test]
     fn matmul_shapes_follow_numpy() {
         let mm: Op = "matmul".parse().unwrap();
-        let (a, b, v) = (TensorType::new(F64, [2, 3]), TensorType::new(F32, [3, 4]), TensorType::new(I32, [3]));
-        assert_eq!(infer(&mm, &[strong(&a), strong(&b)]).unwrap(), TensorType::new(F64, [2, 4]));
-        assert_eq!(infer(&mm, &[strong(&a), strong(&v)]).unwrap(), TensorType::new(F64, [2]));
-        assert_eq!(infer(&mm, &[strong(&v), strong(&v)]).unwrap(), TensorType::scalar(I32));
-        assert_eq!(infer(&mm, &[strong(&b), strong(&a)]).unwrap_err().kind, ErrorKind::ValueError);
+        let (a, b, v) = (
+            TensorType::new(F64, [2, 3]),
+            TensorType::new(F32, [3, 4]),
+            TensorType::new(I32, [3]),
+        );
+        assert_eq!(
+            infer(&mm, &[strong(&a), strong(&b)]).unwrap(),
+            TensorType::new(F64, [2, 4])
+        );
+        assert_eq!(
+            infer(&mm, &[strong(&a), strong(&v)]).unwrap(),
+            TensorType::new(F64, [2])
+        );
+        assert_eq!(
+            infer(&mm, &[strong(&v), strong(&v)]).unwrap(),
+            TensorType::scalar(I32)
+        );
+        assert_eq!(
+            infer(&mm, &[strong(&b), strong(&a)]).unwrap_err().kind,
+            ErrorKind::ValueError
+        );
     }
 
     #[test]
     fn reshape_checks_size() {
         let t = TensorType::new(F64, [2, 3]);
         let r: Op = "reshape[shape=(4,)]".parse().unwrap();
-        assert_eq!(infer(&r, &[strong(&t)]).unwrap_err().message, "cannot reshape array of size 6 into shape (4,)");
+        assert_eq!(
+            infer(&r, &[strong(&t)]).unwrap_err().message,
+            "cannot reshape array of size 6 into shape (4,)"
+        );
     }
 }

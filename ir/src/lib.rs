@@ -5,6 +5,7 @@ pub mod dtype;
 pub mod error;
 pub mod graph;
 pub mod infer;
+pub mod native;
 pub mod op;
 pub mod types;
 
@@ -12,5 +13,7 @@ pub use dtype::{promote_types, result_type, DType, Kind, Operand};
 pub use error::{ErrorKind, IrError, Result};
 pub use graph::{Graph, Node, Value};
 pub use infer::{infer, operand_dtypes, Arg};
-pub use op::{ArgReduceOp, Axes, BinaryOp, CompareOp, CumOp, Op, ReduceOp, Scalar, SliceDim, UnaryOp, F64};
+pub use op::{
+    ArgReduceOp, Axes, BinaryOp, CompareOp, CumOp, Op, ReduceOp, Scalar, SliceDim, UnaryOp, F64,
+};
 pub use types::{broadcast_shapes, Shape, TensorType};

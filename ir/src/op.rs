@@ -78,7 +78,11 @@ impl Scalar {
                 };
                 let bits = dtype.itemsize() * 8;
                 let m = wide & ((1i128 << bits) - 1);
-                let v = if !dtype.is_unsigned() && m >= (1i128 << (bits - 1)) { m - (1i128 << bits) } else { m };
+                let v = if !dtype.is_unsigned() && m >= (1i128 << (bits - 1)) {
+                    m - (1i128 << bits)
+                } else {
+                    m
+                };
                 Scalar::Int(v)
             }
             Kind::Float => {
@@ -114,7 +118,11 @@ fn round_f16(x: f64) -> f64 {
     let ulp = (e - 10.0).exp2();
     let q = a / ulp;
     let r = q.round();
-    let r = if (q - q.floor() - 0.5).abs() < f64::EPSILON { 2.0 * (q / 2.0).round() } else { r };
+    let r = if (q - q.floor() - 0.5).abs() < f64::EPSILON {
+        2.0 * (q / 2.0).round()
+    } else {
+        r
+    };
     (r * ulp).copysign(x)
 }
 
@@ -127,7 +135,11 @@ impl fmt::Display for Scalar {
             Scalar::Complex(F64(r), F64(i)) => {
                 f.write_str("(")?;
                 fmt_float(f, *r)?;
-                f.write_str(if *i < 0.0 || (*i == 0.0 && i.is_sign_negative()) { "-" } else { "+" })?;
+                f.write_str(if *i < 0.0 || (*i == 0.0 && i.is_sign_negative()) {
+                    "-"
+                } else {
+                    "+"
+                })?;
                 fmt_float(f, i.abs())?;
                 f.write_str("j)")
             }
@@ -159,7 +171,10 @@ impl FromStr for Scalar {
             _ => {}
         }
         if let Some(body) = s.strip_prefix('(').and_then(|b| b.strip_suffix("j)")) {
-            let split = body[1..].rfind(['+', '-']).map(|i| i + 1).ok_or("bad complex")?;
+            let split = body[1..]
+                .rfind(['+', '-'])
+                .map(|i| i + 1)
+                .ok_or("bad complex")?;
             let re: Scalar = body[..split].parse()?;
             let im: Scalar = body[split..].trim_start_matches('+').parse()?;
             let as_f = |x: Scalar| match x {
@@ -172,7 +187,9 @@ impl FromStr for Scalar {
         if let Ok(i) = s.parse::<i128>() {
             return Ok(Scalar::Int(i));
         }
-        s.parse::<f64>().map(|x| Scalar::Float(F64(x))).map_err(|_| format!("bad scalar '{s}'"))
+        s.parse::<f64>()
+            .map(|x| Scalar::Float(F64(x)))
+            .map_err(|_| format!("bad scalar '{s}'"))
     }
 }
 
@@ -247,6 +264,7 @@ name_enum!(
         TrueDiv = "true_divide",
         FloorDiv = "floor_divide",
         Rem = "remainder",
+        FMod = "fmod",
         Pow = "power",
         Maximum = "maximum",
         Minimum = "minimum",
@@ -318,15 +336,39 @@ impl UnaryOp {
         use UnaryOp::*;
         matches!(
             self,
-            Sin | Cos | Tan | Exp | Log | Sqrt | Tanh | ArcSin | ArcCos | ArcTan | Sinh | Cosh | ArcSinh | ArcCosh | ArcTanh
-                | Exp2 | Expm1 | Log2 | Log10 | Log1p | Cbrt | Rint | Deg2Rad | Rad2Deg
+            Sin | Cos
+                | Tan
+                | Exp
+                | Log
+                | Sqrt
+                | Tanh
+                | ArcSin
+                | ArcCos
+                | ArcTan
+                | Sinh
+                | Cosh
+                | ArcSinh
+                | ArcCosh
+                | ArcTanh
+                | Exp2
+                | Expm1
+                | Log2
+                | Log10
+                | Log1p
+                | Cbrt
+                | Rint
+                | Deg2Rad
+                | Rad2Deg
         )
     }
 
     /// NumPy has no complex loop for these.
     pub fn is_real_only(self) -> bool {
         use UnaryOp::*;
-        matches!(self, Cbrt | Deg2Rad | Rad2Deg | Floor | Ceil | Trunc | SignBit)
+        matches!(
+            self,
+            Cbrt | Deg2Rad | Rad2Deg | Floor | Ceil | Trunc | SignBit
+        )
     }
 }
 
@@ -334,7 +376,10 @@ impl BinaryOp {
     /// Float-only ufuncs: ints and bools compute in NumPy's float for them.
     pub fn is_float_only(self) -> bool {
         use BinaryOp::*;
-        matches!(self, ArcTan2 | Hypot | CopySign | LogAddExp | LogAddExp2 | Heaviside | NextAfter)
+        matches!(
+            self,
+            ArcTan2 | Hypot | CopySign | LogAddExp | LogAddExp2 | Heaviside | NextAfter
+        )
     }
 
     pub fn is_logical(self) -> bool {
@@ -354,37 +399,71 @@ pub struct SliceDim {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Op {
     /// The `index`-th input of the graph.
-    Input { index: u32 },
+    Input {
+        index: u32,
+    },
     /// A 0-d literal; `weak` marks a Python scalar (NEP 50).
-    Const { value: Scalar, dtype: DType, weak: bool },
+    Const {
+        value: Scalar,
+        dtype: DType,
+        weak: bool,
+    },
     Unary(UnaryOp),
     Binary(BinaryOp),
     Compare(CompareOp),
     /// `where(cond, x, y)`.
     Where,
-    Cast { to: DType },
+    Cast {
+        to: DType,
+    },
     /// `axes` are normalized (non-negative, sorted, unique).
-    Reduce { op: ReduceOp, axes: Axes, keepdims: bool },
+    Reduce {
+        op: ReduceOp,
+        axes: Axes,
+        keepdims: bool,
+    },
     /// A running sum or product along `axis` (normalized); same shape as the operand.
-    Cumulative { op: CumOp, axis: i64 },
+    Cumulative {
+        op: CumOp,
+        axis: i64,
+    },
     /// `axis: None` reduces the flattened array.
-    ArgReduce { op: ArgReduceOp, axis: Option<i64>, keepdims: bool },
+    ArgReduce {
+        op: ArgReduceOp,
+        axis: Option<i64>,
+        keepdims: bool,
+    },
     /// `np.matmul` with NumPy's 1-D promotion and batch broadcasting.
     MatMul,
-    Reshape { shape: Shape },
-    Permute { perm: Axes },
+    Reshape {
+        shape: Shape,
+    },
+    Permute {
+        perm: Axes,
+    },
     /// One `SliceDim` per leading axis.
-    Slice { dims: SmallVec<[SliceDim; 4]> },
+    Slice {
+        dims: SmallVec<[SliceDim; 4]>,
+    },
     /// `slice_scatter(base, src)`: `base` with the region `slice[dims]` selects
     /// replaced by `src` broadcast to it (the functional form of `a[...] = v`).
-    SliceScatter { dims: SmallVec<[SliceDim; 4]> },
+    SliceScatter {
+        dims: SmallVec<[SliceDim; 4]>,
+    },
     /// `np.concatenate` of `n` operands along `axis` (normalized).
-    Concat { axis: i64, n: u32 },
+    Concat {
+        axis: i64,
+        n: u32,
+    },
     /// `np.take(a, indices, axis)`: integer-array indexing along one axis
     /// (indices may be negative; out of range raises IndexError when run).
-    Take { axis: i64 },
+    Take {
+        axis: i64,
+    },
     /// `np.sort` along `axis` (values only; NaN last, as NumPy).
-    Sort { axis: i64 },
+    Sort {
+        axis: i64,
+    },
     /// Fused `a + b * c`.
     AddCMul,
 }
@@ -428,7 +507,15 @@ impl Op {
     }
 
     pub fn is_elementwise(&self) -> bool {
-        matches!(self, Op::Unary(_) | Op::Binary(_) | Op::Compare(_) | Op::Where | Op::Cast { .. } | Op::AddCMul)
+        matches!(
+            self,
+            Op::Unary(_)
+                | Op::Binary(_)
+                | Op::Compare(_)
+                | Op::Where
+                | Op::Cast { .. }
+                | Op::AddCMul
+        )
     }
 
     pub fn is_leaf(&self) -> bool {
@@ -440,7 +527,11 @@ impl Op {
         match self {
             Op::Input { index } => vec![("index", index.to_string())],
             Op::Const { value, dtype, weak } => {
-                let ty = if *weak { format!("weak_{}", kind_name(value.kind())) } else { dtype.to_string() };
+                let ty = if *weak {
+                    format!("weak_{}", kind_name(value.kind()))
+                } else {
+                    dtype.to_string()
+                };
                 vec![("value", format!("{value}:{ty}"))]
             }
             Op::Cast { to } => vec![("to", to.to_string())],
@@ -457,9 +548,18 @@ impl Op {
             Op::Take { axis } | Op::Sort { axis } => vec![("axis", axis.to_string())],
             Op::Permute { perm } => vec![("perm", tuple(perm))],
             Op::Slice { dims } | Op::SliceScatter { dims } => vec![
-                ("starts", tuple(&dims.iter().map(|d| d.start).collect::<Vec<_>>())),
-                ("lens", tuple(&dims.iter().map(|d| d.len).collect::<Vec<_>>())),
-                ("steps", tuple(&dims.iter().map(|d| d.step).collect::<Vec<_>>())),
+                (
+                    "starts",
+                    tuple(&dims.iter().map(|d| d.start).collect::<Vec<_>>()),
+                ),
+                (
+                    "lens",
+                    tuple(&dims.iter().map(|d| d.len).collect::<Vec<_>>()),
+                ),
+                (
+                    "steps",
+                    tuple(&dims.iter().map(|d| d.step).collect::<Vec<_>>()),
+                ),
             ],
             _ => vec![],
         }
@@ -574,51 +674,94 @@ impl FromStr for Op {
             return Ok(Op::Compare(c));
         }
         if let Some(r) = ReduceOp::from_name(name) {
-            return Ok(Op::Reduce { op: r, axes: parse_tuple(get("axes")?)?, keepdims: keepdims()? });
+            return Ok(Op::Reduce {
+                op: r,
+                axes: parse_tuple(get("axes")?)?,
+                keepdims: keepdims()?,
+            });
         }
         if let Some(c) = CumOp::from_name(name) {
             let v = get("axis")?;
-            return Ok(Op::Cumulative { op: c, axis: v.parse().map_err(|_| format!("bad axis '{v}'"))? });
+            return Ok(Op::Cumulative {
+                op: c,
+                axis: v.parse().map_err(|_| format!("bad axis '{v}'"))?,
+            });
         }
         if let Some(a) = ArgReduceOp::from_name(name) {
             let axis = match get("axis")? {
                 "None" => None,
                 v => Some(v.parse::<i64>().map_err(|_| format!("bad axis '{v}'"))?),
             };
-            return Ok(Op::ArgReduce { op: a, axis, keepdims: keepdims()? });
+            return Ok(Op::ArgReduce {
+                op: a,
+                axis,
+                keepdims: keepdims()?,
+            });
         }
         Ok(match name {
-            "input" => Op::Input { index: get("index")?.parse().map_err(|_| "bad index".to_string())? },
+            "input" => Op::Input {
+                index: get("index")?.parse().map_err(|_| "bad index".to_string())?,
+            },
             "const" => {
                 let v = get("value")?;
                 let (lit, ty) = v.rsplit_once(':').ok_or("const value needs ':dtype'")?;
                 let value: Scalar = lit.parse()?;
                 match ty.strip_prefix("weak_") {
-                    Some(_) => Op::Const { value, dtype: DType::default_for(value.kind()), weak: true },
+                    Some(_) => Op::Const {
+                        value,
+                        dtype: DType::default_for(value.kind()),
+                        weak: true,
+                    },
                     None => {
                         let dtype: DType = ty.parse()?;
-                        Op::Const { value: value.cast(dtype), dtype, weak: false }
+                        Op::Const {
+                            value: value.cast(dtype),
+                            dtype,
+                            weak: false,
+                        }
                     }
                 }
             }
             "where" => Op::Where,
-            "cast" => Op::Cast { to: get("to")?.parse()? },
+            "cast" => Op::Cast {
+                to: get("to")?.parse()?,
+            },
             "matmul" => Op::MatMul,
             "addcmul" => Op::AddCMul,
-            "take" => Op::Take { axis: get("axis")?.parse().map_err(|_| "bad axis".to_string())? },
-            "sort" => Op::Sort { axis: get("axis")?.parse().map_err(|_| "bad axis".to_string())? },
+            "take" => Op::Take {
+                axis: get("axis")?.parse().map_err(|_| "bad axis".to_string())?,
+            },
+            "sort" => Op::Sort {
+                axis: get("axis")?.parse().map_err(|_| "bad axis".to_string())?,
+            },
             "concat" => Op::Concat {
                 axis: get("axis")?.parse().map_err(|_| "bad axis".to_string())?,
-                n: get("n")?.parse().map_err(|_| "bad operand count".to_string())?,
+                n: get("n")?
+                    .parse()
+                    .map_err(|_| "bad operand count".to_string())?,
             },
-            "reshape" => Op::Reshape { shape: parse_tuple(get("shape")?)? },
-            "permute" => Op::Permute { perm: parse_tuple(get("perm")?)? },
+            "reshape" => Op::Reshape {
+                shape: parse_tuple(get("shape")?)?,
+            },
+            "permute" => Op::Permute {
+                perm: parse_tuple(get("perm")?)?,
+            },
             "slice" | "slice_scatter" => {
-                let (s, l, st) = (parse_tuple(get("starts")?)?, parse_tuple(get("lens")?)?, parse_tuple(get("steps")?)?);
+                let (s, l, st) = (
+                    parse_tuple(get("starts")?)?,
+                    parse_tuple(get("lens")?)?,
+                    parse_tuple(get("steps")?)?,
+                );
                 if s.len() != l.len() || s.len() != st.len() {
                     return Err("slice attributes differ in length".into());
                 }
-                let dims = (0..s.len()).map(|i| SliceDim { start: s[i], len: l[i], step: st[i] }).collect();
+                let dims = (0..s.len())
+                    .map(|i| SliceDim {
+                        start: s[i],
+                        len: l[i],
+                        step: st[i],
+                    })
+                    .collect();
                 if name == "slice" {
                     Op::Slice { dims }
                 } else {
@@ -683,7 +826,13 @@ mod tests {
         assert_eq!(Scalar::Int(-1).cast(DType::U16), Scalar::Int(65535));
         assert_eq!(Scalar::Int(128).cast(DType::I8), Scalar::Int(-128));
         assert_eq!(Scalar::Float(F64(-2.7)).cast(DType::I32), Scalar::Int(-2));
-        assert_eq!(Scalar::Float(F64(0.1)).cast(DType::F32), Scalar::Float(F64(0.1f32 as f64)));
-        assert_eq!(Scalar::Float(F64(0.0)).cast(DType::Bool), Scalar::Bool(false));
+        assert_eq!(
+            Scalar::Float(F64(0.1)).cast(DType::F32),
+            Scalar::Float(F64(0.1f32 as f64))
+        );
+        assert_eq!(
+            Scalar::Float(F64(0.0)).cast(DType::Bool),
+            Scalar::Bool(false)
+        );
     }
 }

@@ -15,10 +15,16 @@ pub struct TensorType {
 
 impl TensorType {
     pub fn new(dtype: DType, shape: impl AsRef<[i64]>) -> Self {
-        TensorType { dtype, shape: Shape::from_slice(shape.as_ref()) }
+        TensorType {
+            dtype,
+            shape: Shape::from_slice(shape.as_ref()),
+        }
     }
     pub fn scalar(dtype: DType) -> Self {
-        TensorType { dtype, shape: Shape::new() }
+        TensorType {
+            dtype,
+            shape: Shape::new(),
+        }
     }
     pub fn ndim(&self) -> usize {
         self.shape.len()
@@ -27,7 +33,10 @@ impl TensorType {
         self.shape.iter().product()
     }
     pub fn with_dtype(&self, dtype: DType) -> Self {
-        TensorType { dtype, shape: self.shape.clone() }
+        TensorType {
+            dtype,
+            shape: self.shape.clone(),
+        }
     }
 }
 
@@ -94,10 +103,19 @@ mod tests {
 
     #[test]
     fn broadcasting_follows_numpy() {
-        assert_eq!(broadcast_shapes(&[&[3, 1], &[4]]).unwrap().as_slice(), &[3, 4]);
-        assert_eq!(broadcast_shapes(&[&[], &[2, 0]]).unwrap().as_slice(), &[2, 0]);
+        assert_eq!(
+            broadcast_shapes(&[&[3, 1], &[4]]).unwrap().as_slice(),
+            &[3, 4]
+        );
+        assert_eq!(
+            broadcast_shapes(&[&[], &[2, 0]]).unwrap().as_slice(),
+            &[2, 0]
+        );
         let e = broadcast_shapes(&[&[3], &[4]]).unwrap_err();
-        assert_eq!(e.message, "operands could not be broadcast together with shapes (3,) (4,) ");
+        assert_eq!(
+            e.message,
+            "operands could not be broadcast together with shapes (3,) (4,) "
+        );
     }
 
     #[test]

@@ -15,13 +15,18 @@ pub struct TypeInfo {
 #[derive(Default, Clone, Debug)]
 pub struct TypeAnalysis {
     pub inputs: Vec<TensorType>,
+    /// Extraction keeps only ops the backend computes as written (`ir::native`).
+    pub native_only: bool,
 }
 
 pub type NpEGraph = EGraph<ENode, TypeAnalysis>;
 
 impl TypeAnalysis {
     pub fn new(inputs: Vec<TensorType>) -> Self {
-        TypeAnalysis { inputs }
+        TypeAnalysis {
+            inputs,
+            native_only: true,
+        }
     }
 }
 
@@ -30,9 +35,19 @@ pub fn infer_enode(egraph: &NpEGraph, enode: &ENode) -> Option<TensorType> {
     if let Op::Input { index } = enode.op {
         return egraph.analysis.inputs.get(index as usize).cloned();
     }
-    let infos: Option<Vec<&TypeInfo>> = enode.args.iter().map(|&a| egraph[a].data.as_ref()).collect();
+    let infos: Option<Vec<&TypeInfo>> = enode
+        .args
+        .iter()
+        .map(|&a| egraph[a].data.as_ref())
+        .collect();
     let infos = infos?;
-    let args: Vec<Arg> = infos.iter().map(|t| Arg { ty: &t.ty, weak: t.weak }).collect();
+    let args: Vec<Arg> = infos
+        .iter()
+        .map(|t| Arg {
+            ty: &t.ty,
+            weak: t.weak,
+        })
+        .collect();
     infer(&enode.op, &args).ok()
 }
 
@@ -40,7 +55,12 @@ pub fn arg_infos<'a>(egraph: &'a NpEGraph, enode: &ENode) -> Option<Vec<Arg<'a>>
     enode
         .args
         .iter()
-        .map(|&a| egraph[a].data.as_ref().map(|t| Arg { ty: &t.ty, weak: t.weak }))
+        .map(|&a| {
+            egraph[a].data.as_ref().map(|t| Arg {
+                ty: &t.ty,
+                weak: t.weak,
+            })
+        })
         .collect()
 }
 
@@ -50,7 +70,9 @@ impl egg::Analysis<ENode> for TypeAnalysis {
     fn make(egraph: &mut NpEGraph, enode: &ENode, _id: Id) -> Self::Data {
         let ty = infer_enode(egraph, enode)?;
         let weak = match enode.op {
-            Op::Const { value, weak: true, .. } => Some(value),
+            Op::Const {
+                value, weak: true, ..
+            } => Some(value),
             _ => None,
         };
         Some(TypeInfo { ty, weak })

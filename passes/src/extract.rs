@@ -1,5 +1,6 @@
 //! Graph ⇄ e-graph, and extraction with a cost model of bytes moved and kernels
-//! launched. An e-node whose operands are not in its compute dtype cannot be
+//! launched. An e-node whose operands are not in its compute dtype, or that the
+//! backend cannot compute as written (`ir::native`), cannot be
 //! lowered: it costs infinity, so extraction always picks the promoted form.
 
 use crate::analysis::{arg_infos, infer_enode, NpEGraph, TypeAnalysis};
@@ -18,11 +19,18 @@ pub fn own_cost(egraph: &NpEGraph, enode: &ENode) -> f64 {
         Op::Const { weak: true, .. } => f64::INFINITY,
         Op::Const { .. } => 1.0,
         op => {
-            let (Some(ty), Some(args)) = (infer_enode(egraph, enode), arg_infos(egraph, enode)) else {
+            let (Some(ty), Some(args)) = (infer_enode(egraph, enode), arg_infos(egraph, enode))
+            else {
                 return f64::INFINITY;
             };
             let lowerable = match operand_dtypes(op, &args, &ty) {
-                Ok(want) => args.iter().zip(want).all(|(a, w)| a.ty.dtype == w && a.weak.is_none()),
+                Ok(want) => {
+                    args.iter()
+                        .zip(&want)
+                        .all(|(a, w)| a.ty.dtype == *w && a.weak.is_none())
+                        && (!egraph.analysis.native_only
+                            || ir::native::is_native(op, &want, ty.dtype))
+                }
                 Err(_) => false,
             };
             if lowerable {
@@ -40,7 +48,12 @@ pub fn own_cost(egraph: &NpEGraph, enode: &ENode) -> f64 {
 /// Computed by a worklist over parents, so a deep graph settles in one sweep.
 pub fn best_nodes(egraph: &NpEGraph) -> HashMap<Id, (f64, ENode)> {
     let mut best: HashMap<Id, (f64, ENode)> = HashMap::with_capacity(egraph.number_of_classes());
-    let mut queue: VecDeque<Id> = egraph.classes().map(|c| c.id).collect::<Vec<_>>().into_iter().collect();
+    let mut queue: VecDeque<Id> = egraph
+        .classes()
+        .map(|c| c.id)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .collect();
     queue.make_contiguous().sort_unstable();
     let mut queued: HashSet<Id> = queue.iter().copied().collect();
     while let Some(id) = queue.pop_front() {
@@ -49,7 +62,10 @@ pub fn best_nodes(egraph: &NpEGraph) -> HashMap<Id, (f64, ENode)> {
         for node in &egraph[id].nodes {
             let mut dearest = 0.0f64;
             for a in &node.args {
-                dearest = dearest.max(best.get(&egraph.find(*a)).map_or(f64::INFINITY, |(c, _)| *c));
+                dearest = dearest.max(
+                    best.get(&egraph.find(*a))
+                        .map_or(f64::INFINITY, |(c, _)| *c),
+                );
             }
             let cost = own_cost(egraph, node) + dearest;
             if cost.is_finite() && best.get(&id).is_none_or(|(c, _)| cost < *c) {
@@ -89,7 +105,12 @@ pub fn extract(egraph: &NpEGraph, roots: &[Id], like: &Graph) -> Result<Graph> {
     let mut done: HashMap<Id, Value> = HashMap::new();
     for (index, ty) in like.input_types().into_iter().enumerate() {
         let v = out.add_input(like.input_names[index].clone(), ty);
-        if let Some(id) = egraph.lookup(ENode::new(Op::Input { index: index as u32 }, [])) {
+        if let Some(id) = egraph.lookup(ENode::new(
+            Op::Input {
+                index: index as u32,
+            },
+            [],
+        )) {
             done.insert(egraph.find(id), v);
         }
     }
@@ -101,11 +122,16 @@ pub fn extract(egraph: &NpEGraph, roots: &[Id], like: &Graph) -> Result<Graph> {
                 continue;
             }
             let Some((_, best)) = best.get(&id) else {
-                return Err(IrError::internal(format!("no lowerable form for e-class {id}: {:?}", egraph[id].nodes)));
+                return Err(IrError::internal(format!(
+                    "no lowerable form for e-class {id}: {:?}",
+                    egraph[id].nodes
+                )));
             };
             if expanded {
                 let args: Vec<Value> = best.args.iter().map(|a| done[&egraph.find(*a)]).collect();
-                let v = out.add(best.op.clone(), &args).map_err(|e| IrError::internal(format!("extraction built an ill-typed {}: {e}", best.op)))?;
+                let v = out.add(best.op.clone(), &args).map_err(|e| {
+                    IrError::internal(format!("extraction built an ill-typed {}: {e}", best.op))
+                })?;
                 done.insert(id, v);
             } else {
                 stack.push((id, true));

@@ -15,12 +15,20 @@ pub fn rules() -> Vec<Rewrite<ENode, TypeAnalysis>> {
 /// The bound classes share one non-bool dtype with the matched class (no cast hides
 /// between the ops, and torch's addcmul has no bool kernel).
 fn same_numeric_dtype(vars: [&str; 3]) -> impl Fn(&mut NpEGraph, Id, &Subst) -> bool {
-    let vars: Vec<Var> = vars.iter().map(|v| v.parse().expect("valid pattern variable")).collect();
+    let vars: Vec<Var> = vars
+        .iter()
+        .map(|v| v.parse().expect("valid pattern variable"))
+        .collect();
     move |egraph, eclass, subst| {
-        let Some(root) = egraph[eclass].data.as_ref().map(|t| t.ty.dtype) else { return false };
+        let Some(root) = egraph[eclass].data.as_ref().map(|t| t.ty.dtype) else {
+            return false;
+        };
         !root.is_bool()
             && vars.iter().all(|v| {
-                egraph[subst[*v]].data.as_ref().is_some_and(|t| t.ty.dtype == root && t.weak.is_none())
+                egraph[subst[*v]]
+                    .data
+                    .as_ref()
+                    .is_some_and(|t| t.ty.dtype == root && t.weak.is_none())
             })
     }
 }

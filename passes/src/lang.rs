@@ -14,7 +14,10 @@ pub struct ENode {
 
 impl ENode {
     pub fn new(op: Op, args: impl IntoIterator<Item = Id>) -> Self {
-        ENode { op, args: args.into_iter().collect() }
+        ENode {
+            op,
+            args: args.into_iter().collect(),
+        }
     }
 }
 
@@ -50,7 +53,12 @@ impl FromOp for ENode {
     fn from_op(op: &str, children: Vec<Id>) -> Result<Self, String> {
         let op: Op = op.parse()?;
         if children.len() != op.arity() {
-            return Err(format!("{} takes {} operands, got {}", op, op.arity(), children.len()));
+            return Err(format!(
+                "{} takes {} operands, got {}",
+                op,
+                op.arity(),
+                children.len()
+            ));
         }
         Ok(ENode::new(op, children))
     }

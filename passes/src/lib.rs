@@ -1,5 +1,5 @@
 //! Rewrite passes over the IR, built on egg: the language mirroring `ir::Op`, the
-//! type analysis, the rule sets `promote` and `fuse` (every rule named), extraction
+//! type analysis, the rule sets `promote`, `normalize` and `fuse` (every rule named), extraction
 //! with a cost model, and the pipeline of named stages.
 
 pub mod analysis;
@@ -7,6 +7,7 @@ pub mod extract;
 pub mod fuse;
 pub mod lang;
 pub mod node_rule;
+pub mod normalize;
 pub mod pipeline;
 pub mod promote;
 

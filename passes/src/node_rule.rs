@@ -18,14 +18,29 @@ pub struct NodeRule {
 
 impl NodeRule {
     pub fn rewrite(name: &str, check: Check, build: Build) -> Rewrite<ENode, TypeAnalysis> {
-        Rewrite::new(name, NodeRule { check, build }, NodeRule { check, build }).expect("node rules bind no variables")
+        Rewrite::new(name, NodeRule { check, build }, NodeRule { check, build })
+            .expect("node rules bind no variables")
     }
 }
 
 impl Searcher<ENode, TypeAnalysis> for NodeRule {
-    fn search_eclass_with_limit(&self, egraph: &NpEGraph, eclass: Id, limit: usize) -> Option<SearchMatches<'_, ENode>> {
-        let hits = egraph[eclass].nodes.iter().filter(|n| (self.check)(egraph, n)).count().min(limit);
-        (hits > 0).then(|| SearchMatches { eclass, substs: vec![Subst::default(); hits], ast: None })
+    fn search_eclass_with_limit(
+        &self,
+        egraph: &NpEGraph,
+        eclass: Id,
+        limit: usize,
+    ) -> Option<SearchMatches<'_, ENode>> {
+        let hits = egraph[eclass]
+            .nodes
+            .iter()
+            .filter(|n| (self.check)(egraph, n))
+            .count()
+            .min(limit);
+        (hits > 0).then(|| SearchMatches {
+            eclass,
+            substs: vec![Subst::default(); hits],
+            ast: None,
+        })
     }
 
     fn vars(&self) -> Vec<Var> {
@@ -34,8 +49,20 @@ impl Searcher<ENode, TypeAnalysis> for NodeRule {
 }
 
 impl Applier<ENode, TypeAnalysis> for NodeRule {
-    fn apply_one(&self, egraph: &mut NpEGraph, eclass: Id, _: &Subst, _: Option<&PatternAst<ENode>>, _: Symbol) -> Vec<Id> {
-        let nodes: Vec<ENode> = egraph[eclass].nodes.iter().filter(|n| (self.check)(egraph, n)).cloned().collect();
+    fn apply_one(
+        &self,
+        egraph: &mut NpEGraph,
+        eclass: Id,
+        _: &Subst,
+        _: Option<&PatternAst<ENode>>,
+        _: Symbol,
+    ) -> Vec<Id> {
+        let nodes: Vec<ENode> = egraph[eclass]
+            .nodes
+            .iter()
+            .filter(|n| (self.check)(egraph, n))
+            .cloned()
+            .collect();
         let mut changed = vec![];
         for n in nodes {
             if let Some(new) = (self.build)(egraph, &n) {

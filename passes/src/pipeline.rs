@@ -20,7 +20,12 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { iterations: 16, nodes: 200_000, time: Duration::from_secs(2), window: 4096 }
+        Limits {
+            iterations: 16,
+            nodes: 200_000,
+            time: Duration::from_secs(2),
+            window: 4096,
+        }
     }
 }
 
@@ -39,16 +44,34 @@ pub struct Stage {
 
 pub enum StageKind {
     Dce,
-    Rewrite(fn() -> Vec<Rewrite<ENode, TypeAnalysis>>),
+    /// Rules, and whether the extracted graph may hold only ops the backend
+    /// computes as written (`ir::native`): stages from `normalize` on.
+    Rewrite(fn() -> Vec<Rewrite<ENode, TypeAnalysis>>, bool),
 }
 
 /// The stages, in order.
 pub fn stages() -> Vec<Stage> {
     vec![
-        Stage { name: "dce", kind: StageKind::Dce },
-        Stage { name: "promote", kind: StageKind::Rewrite(crate::promote::rules) },
-        Stage { name: "fuse", kind: StageKind::Rewrite(crate::fuse::rules) },
-        Stage { name: "dce", kind: StageKind::Dce },
+        Stage {
+            name: "dce",
+            kind: StageKind::Dce,
+        },
+        Stage {
+            name: "promote",
+            kind: StageKind::Rewrite(crate::promote::rules, false),
+        },
+        Stage {
+            name: "normalize",
+            kind: StageKind::Rewrite(crate::normalize::rules, true),
+        },
+        Stage {
+            name: "fuse",
+            kind: StageKind::Rewrite(crate::fuse::rules, true),
+        },
+        Stage {
+            name: "dce",
+            kind: StageKind::Dce,
+        },
     ]
 }
 
@@ -56,10 +79,28 @@ pub fn stages() -> Vec<Stage> {
 /// than `limits.window` nodes are rewritten window by window, so the work (and the
 /// e-graph) stays bounded and grows linearly with the trace; rewrites do not cross
 /// window boundaries.
-pub fn rewrite(graph: &Graph, rules: &[Rewrite<ENode, TypeAnalysis>], limits: Limits) -> Result<(Graph, String)> {
-    let body: Vec<Value> = graph.values().filter(|&v| !matches!(graph.node(v).op, Op::Input { .. })).collect();
+pub fn rewrite(
+    graph: &Graph,
+    rules: &[Rewrite<ENode, TypeAnalysis>],
+    limits: Limits,
+) -> Result<(Graph, String)> {
+    rewrite_stage(graph, rules, limits, true)
+}
+
+/// `rewrite`, where `native` says whether extraction may keep ops the backend
+/// cannot compute as written.
+pub fn rewrite_stage(
+    graph: &Graph,
+    rules: &[Rewrite<ENode, TypeAnalysis>],
+    limits: Limits,
+    native: bool,
+) -> Result<(Graph, String)> {
+    let body: Vec<Value> = graph
+        .values()
+        .filter(|&v| !matches!(graph.node(v).op, Op::Input { .. }))
+        .collect();
     if body.len() <= limits.window {
-        return rewrite_whole(graph, rules, limits);
+        return rewrite_whole(graph, rules, limits, native);
     }
     let chunk_of = |pos: usize| pos / limits.window;
     // The last window that uses each value.
@@ -74,7 +115,12 @@ pub fn rewrite(graph: &Graph, rules: &[Rewrite<ENode, TypeAnalysis>], limits: Li
     let mut map: HashMap<Value, Value> = HashMap::new();
     for (index, ty) in graph.input_types().into_iter().enumerate() {
         let v = out.add_input(graph.input_names[index].clone(), ty);
-        map.insert(graph.input_value(index as u32).expect("every input has a node"), v);
+        map.insert(
+            graph
+                .input_value(index as u32)
+                .expect("every input has a node"),
+            v,
+        );
     }
     let mut details: Vec<String> = vec![];
     for (c, chunk) in body.chunks(limits.window).enumerate() {
@@ -105,12 +151,13 @@ pub fn rewrite(graph: &Graph, rules: &[Rewrite<ENode, TypeAnalysis>], limits: Li
             .copied()
             .filter(|&v| {
                 // Later windows copy literals in themselves.
-                let later = last_use.get(&v).is_some_and(|&l| l > c) && !matches!(graph.node(v).op, Op::Const { .. });
+                let later = last_use.get(&v).is_some_and(|&l| l > c)
+                    && !matches!(graph.node(v).op, Op::Const { .. });
                 graph.outputs.contains(&v) || later
             })
             .collect();
         sub.outputs = exported.iter().map(|v| sub_map[v]).collect();
-        let (done, detail) = rewrite_whole(&sub, rules, limits)?;
+        let (done, detail) = rewrite_whole(&sub, rules, limits, native)?;
         details.push(detail);
         // Splice the rewritten window in, its inputs bound to what they stand for.
         let mut splice: HashMap<Value, Value> = HashMap::new();
@@ -140,8 +187,14 @@ pub fn rewrite(graph: &Graph, rules: &[Rewrite<ENode, TypeAnalysis>], limits: Li
     Ok((out, detail))
 }
 
-fn rewrite_whole(graph: &Graph, rules: &[Rewrite<ENode, TypeAnalysis>], limits: Limits) -> Result<(Graph, String)> {
-    let (egraph, roots) = to_egraph(graph);
+fn rewrite_whole(
+    graph: &Graph,
+    rules: &[Rewrite<ENode, TypeAnalysis>],
+    limits: Limits,
+    native: bool,
+) -> Result<(Graph, String)> {
+    let (mut egraph, roots) = to_egraph(graph);
+    egraph.analysis.native_only = native;
     let runner = Runner::default()
         .with_egraph(egraph)
         // Every rule here fires at most once per e-node; a backoff ban would leave
@@ -173,10 +226,14 @@ pub fn optimize(graph: &Graph, limits: Limits) -> Result<(Graph, Vec<StageReport
                 let detail = format!("{} -> {} nodes", g.len(), next.len());
                 (next, detail)
             }
-            StageKind::Rewrite(rules) => rewrite(&g, &rules(), limits)?,
+            StageKind::Rewrite(rules, native) => rewrite_stage(&g, &rules(), limits, native)?,
         };
         next.verify()?;
-        reports.push(StageReport { name: stage.name, detail, graph: next.clone() });
+        reports.push(StageReport {
+            name: stage.name,
+            detail,
+            graph: next.clone(),
+        });
         g = next;
     }
     Ok((g, reports))

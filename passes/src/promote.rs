@@ -20,29 +20,62 @@ pub fn rules() -> Vec<Rewrite<ENode, TypeAnalysis>> {
             |g, n| n.op.is_elementwise() && !matches!(n.op, Op::Cast { .. }) && needs_casts(g, n),
             insert_casts,
         ),
-        NodeRule::rewrite("reduce-promote", |g, n| matches!(n.op, Op::Reduce { .. }) && needs_casts(g, n), insert_casts),
+        NodeRule::rewrite(
+            "reduce-promote",
+            |g, n| matches!(n.op, Op::Reduce { .. }) && needs_casts(g, n),
+            insert_casts,
+        ),
         NodeRule::rewrite(
             "cumulative-promote",
             |g, n| matches!(n.op, Op::Cumulative { .. }) && needs_casts(g, n),
             insert_casts,
         ),
-        NodeRule::rewrite("matmul-promote", |g, n| n.op == Op::MatMul && needs_casts(g, n), insert_casts),
+        NodeRule::rewrite(
+            "matmul-promote",
+            |g, n| n.op == Op::MatMul && needs_casts(g, n),
+            insert_casts,
+        ),
         // A Python scalar given to a shape op is np.asarray(value): its default dtype.
         NodeRule::rewrite(
             "shape-promote",
-            |g, n| matches!(n.op, Op::Reshape { .. } | Op::Permute { .. } | Op::Slice { .. } | Op::ArgReduce { .. }) && needs_casts(g, n),
+            |g, n| {
+                matches!(
+                    n.op,
+                    Op::Reshape { .. }
+                        | Op::Permute { .. }
+                        | Op::Slice { .. }
+                        | Op::ArgReduce { .. }
+                ) && needs_casts(g, n)
+            },
             insert_casts,
         ),
-        NodeRule::rewrite("take-promote", |g, n| matches!(n.op, Op::Take { .. }) && needs_casts(g, n), insert_casts),
-        NodeRule::rewrite("concat-promote", |g, n| matches!(n.op, Op::Concat { .. }) && needs_casts(g, n), insert_casts),
-        NodeRule::rewrite("scatter-promote", |g, n| matches!(n.op, Op::SliceScatter { .. }) && needs_casts(g, n), insert_casts),
+        NodeRule::rewrite(
+            "take-promote",
+            |g, n| matches!(n.op, Op::Take { .. }) && needs_casts(g, n),
+            insert_casts,
+        ),
+        NodeRule::rewrite(
+            "concat-promote",
+            |g, n| matches!(n.op, Op::Concat { .. }) && needs_casts(g, n),
+            insert_casts,
+        ),
+        NodeRule::rewrite(
+            "scatter-promote",
+            |g, n| matches!(n.op, Op::SliceScatter { .. }) && needs_casts(g, n),
+            insert_casts,
+        ),
         NodeRule::rewrite("cast-const-fold", is_cast_of_const, fold_cast_of_const),
-        NodeRule::rewrite("cast-identity", is_identity_cast, |g, n| Some(n.args[0]).filter(|_| is_identity_cast(g, n))),
+        NodeRule::rewrite("cast-identity", is_identity_cast, |g, n| {
+            Some(n.args[0]).filter(|_| is_identity_cast(g, n))
+        }),
     ]
 }
 
 /// The dtypes `enode`'s operands must have, and the ones they have.
-fn operand_plan(egraph: &NpEGraph, enode: &ENode) -> Option<(SmallVec<[DType; 3]>, SmallVec<[DType; 3]>)> {
+fn operand_plan(
+    egraph: &NpEGraph,
+    enode: &ENode,
+) -> Option<(SmallVec<[DType; 3]>, SmallVec<[DType; 3]>)> {
     let args = arg_infos(egraph, enode)?;
     let result = crate::analysis::infer_enode(egraph, enode)?;
     let want = operand_dtypes(&enode.op, &args, &result).ok()?;
@@ -52,7 +85,10 @@ fn operand_plan(egraph: &NpEGraph, enode: &ENode) -> Option<(SmallVec<[DType; 3]
 
 /// True where some operand is not in the op's compute dtype (or is a weak literal).
 pub fn needs_casts(egraph: &NpEGraph, enode: &ENode) -> bool {
-    let weak = enode.args.iter().any(|&a| egraph[a].data.as_ref().is_some_and(|t| t.weak.is_some()));
+    let weak = enode
+        .args
+        .iter()
+        .any(|&a| egraph[a].data.as_ref().is_some_and(|t| t.weak.is_some()));
     operand_plan(egraph, enode).is_some_and(|(want, have)| want != have) || weak
 }
 
@@ -63,7 +99,10 @@ fn insert_casts(egraph: &mut NpEGraph, enode: &ENode) -> Option<Id> {
         .iter()
         .zip(want)
         .map(|(&a, to)| {
-            let data = egraph[a].data.as_ref().expect("operand_plan checked the operands' types");
+            let data = egraph[a]
+                .data
+                .as_ref()
+                .expect("operand_plan checked the operands' types");
             if data.ty.dtype == to && data.weak.is_none() {
                 a
             } else {
@@ -71,7 +110,10 @@ fn insert_casts(egraph: &mut NpEGraph, enode: &ENode) -> Option<Id> {
             }
         })
         .collect();
-    Some(egraph.add(ENode { op: enode.op.clone(), args }))
+    Some(egraph.add(ENode {
+        op: enode.op.clone(),
+        args,
+    }))
 }
 
 fn const_in(egraph: &NpEGraph, id: Id) -> Option<Scalar> {
@@ -86,9 +128,18 @@ fn is_cast_of_const(egraph: &NpEGraph, enode: &ENode) -> bool {
 }
 
 fn fold_cast_of_const(egraph: &mut NpEGraph, enode: &ENode) -> Option<Id> {
-    let Op::Cast { to } = enode.op else { return None };
+    let Op::Cast { to } = enode.op else {
+        return None;
+    };
     let value = const_in(egraph, enode.args[0])?;
-    Some(egraph.add(ENode::new(Op::Const { value: value.cast(to), dtype: to, weak: false }, [])))
+    Some(egraph.add(ENode::new(
+        Op::Const {
+            value: value.cast(to),
+            dtype: to,
+            weak: false,
+        },
+        [],
+    )))
 }
 
 fn is_identity_cast(egraph: &NpEGraph, enode: &ENode) -> bool {

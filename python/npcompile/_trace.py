@@ -348,10 +348,13 @@ for _dunder, _ufunc in {
     "add": "add", "sub": "subtract", "mul": "multiply", "truediv": "true_divide",
     "floordiv": "floor_divide", "mod": "remainder", "pow": "power", "matmul": "matmul",
     "and": "bitwise_and", "or": "bitwise_or", "xor": "bitwise_xor",
+    "lshift": "left_shift", "rshift": "right_shift",
 }.items():
     setattr(Proxy, f"__{_dunder}__", _binary(_ufunc))
     setattr(Proxy, f"__r{_dunder}__", _binary(_ufunc, reflected=True))
     setattr(Proxy, f"__i{_dunder}__", _inplace(_ufunc))
+Proxy.__divmod__ = _binary("divmod")
+Proxy.__rdivmod__ = _binary("divmod", reflected=True)
 for _dunder, _ufunc in {"eq": "equal", "ne": "not_equal", "lt": "less", "le": "less_equal", "gt": "greater", "ge": "greater_equal"}.items():
     setattr(Proxy, f"__{_dunder}__", _binary(_ufunc))
 for _dunder, _ufunc in {"neg": "negative", "pos": "positive", "abs": "absolute", "invert": "invert"}.items():

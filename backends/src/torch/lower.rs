@@ -1,5 +1,7 @@
 use super::plan::{Instr, Plan, TorchOp};
-use ir::{ArgReduceOp, BinaryOp, CompareOp, CumOp, DType, Graph, IrError, Op, ReduceOp, Scalar, UnaryOp};
+use ir::{
+    ArgReduceOp, BinaryOp, CompareOp, CumOp, DType, Graph, IrError, Op, ReduceOp, Scalar, UnaryOp,
+};
 use smallvec::SmallVec;
 use tch::{Device, Kind, Tensor};
 
@@ -15,23 +17,10 @@ impl crate::Backend for TorchBackend {
     }
 }
 
-/// The libtorch dtype of a NumPy dtype. tch 0.24 has no kinds for uint16/32/64.
+/// The libtorch kind holding a NumPy dtype (uint16/32/64: their signed storage,
+/// see `ir::native`).
 pub fn kind_of(d: DType) -> Result<Kind, IrError> {
-    use DType::*;
-    Ok(match d {
-        Bool => Kind::Bool,
-        I8 => Kind::Int8,
-        I16 => Kind::Int16,
-        I32 => Kind::Int,
-        I64 => Kind::Int64,
-        U8 => Kind::Uint8,
-        F16 => Kind::Half,
-        F32 => Kind::Float,
-        F64 => Kind::Double,
-        C64 => Kind::ComplexFloat,
-        C128 => Kind::ComplexDouble,
-        U16 | U32 | U64 => return Err(IrError::unsupported(format!("dtype {} is not compiled yet", d.numpy_name()))),
-    })
+    Ok(super::plan::storage_kind(d))
 }
 
 fn torch_err(e: tch::TchError) -> IrError {
@@ -44,7 +33,11 @@ fn const_tensor(value: Scalar, dtype: DType, device: Device) -> Result<Tensor, I
         Scalar::Bool(b) => Tensor::f_from_slice(&[b]),
         Scalar::Int(i) => Tensor::f_from_slice(&[i as i64]),
         Scalar::Float(f) => Tensor::f_from_slice(&[f.0]),
-        Scalar::Complex(..) => return Err(IrError::unsupported("complex literals are not compiled yet")),
+        Scalar::Complex(..) => {
+            return Err(IrError::unsupported(
+                "complex literals are not compiled yet",
+            ))
+        }
     }
     .and_then(|t| t.f_to_kind(kind))
     .and_then(|t| t.f_reshape([0i64; 0]))
@@ -75,6 +68,13 @@ fn op_for(graph: &Graph, v: ir::Value) -> Result<TorchOp, IrError> {
             let d = out.dtype;
             let exact_in = arg_dtype(0).is_exact();
             let base = match u {
+                UnaryOp::Abs | UnaryOp::Floor | UnaryOp::Ceil | UnaryOp::Trunc | UnaryOp::Conj
+                    if d == DType::U64 =>
+                {
+                    T::Copy
+                }
+                UnaryOp::Sign if d == DType::U64 => T::U64Sign,
+                UnaryOp::Reciprocal if d == DType::U64 => T::U64Reciprocal,
                 UnaryOp::Neg => T::Neg,
                 UnaryOp::Abs if d.is_bool() => T::Copy,
                 UnaryOp::Abs => T::Abs,
@@ -102,14 +102,20 @@ fn op_for(graph: &Graph, v: ir::Value) -> Result<TorchOp, IrError> {
                 UnaryOp::Log1p => T::Log1p,
                 // Refined in float64 so float32 (and float16) round from an exact enough cube root.
                 UnaryOp::Cbrt if d != DType::F64 => {
-                    return Ok(T::Widened { op: Box::new(T::Cbrt), via: Kind::Double, back: kind_of(d)? })
+                    return Ok(T::Widened {
+                        op: Box::new(T::Cbrt),
+                        via: Kind::Double,
+                        back: kind_of(d)?,
+                    })
                 }
                 UnaryOp::Cbrt => T::Cbrt,
                 UnaryOp::Rint => T::Round,
                 UnaryOp::Deg2Rad => T::Deg2Rad,
                 UnaryOp::Rad2Deg => T::Rad2Deg,
                 UnaryOp::Square => T::Square,
-                UnaryOp::Reciprocal if exact_in => T::IntReciprocal { at_zero: int_reciprocal_of_zero(d) },
+                UnaryOp::Reciprocal if exact_in => T::IntReciprocal {
+                    at_zero: int_reciprocal_of_zero(d),
+                },
                 UnaryOp::Reciprocal => T::Reciprocal,
                 UnaryOp::Sign if exact_in => T::Sign,
                 UnaryOp::Sign => T::FloatSign,
@@ -127,7 +133,11 @@ fn op_for(graph: &Graph, v: ir::Value) -> Result<TorchOp, IrError> {
             };
             // NumPy computes float16 math in float32 and rounds once.
             if u.is_float_only() && d == DType::F16 {
-                T::Widened { op: Box::new(base), via: Kind::Float, back: Kind::Half }
+                T::Widened {
+                    op: Box::new(base),
+                    via: Kind::Float,
+                    back: Kind::Half,
+                }
             } else {
                 base
             }
@@ -135,6 +145,12 @@ fn op_for(graph: &Graph, v: ir::Value) -> Result<TorchOp, IrError> {
         Op::Binary(b) => {
             let d = arg_dtype(0);
             let base = match b {
+                BinaryOp::FloorDiv if d == DType::U64 => T::U64FloorDiv,
+                BinaryOp::Rem | BinaryOp::FMod if d == DType::U64 => T::U64Rem,
+                BinaryOp::RightShift if d == DType::U64 => T::U64RightShift,
+                BinaryOp::Gcd if d == DType::U64 => T::U64Gcd,
+                BinaryOp::Lcm if d == DType::U64 => T::U64Lcm,
+                BinaryOp::Pow if d == DType::U64 => T::U64Pow,
                 BinaryOp::Add | BinaryOp::Maximum | BinaryOp::FMax if d.is_bool() => T::LogicalOr,
                 BinaryOp::Mul | BinaryOp::Minimum | BinaryOp::FMin if d.is_bool() => T::LogicalAnd,
                 BinaryOp::Add => T::Add,
@@ -144,6 +160,8 @@ fn op_for(graph: &Graph, v: ir::Value) -> Result<TorchOp, IrError> {
                 BinaryOp::FloorDiv if d.is_exact() => T::IntFloorDiv,
                 BinaryOp::FloorDiv => T::FloorDiv,
                 BinaryOp::Rem if d.is_exact() => T::IntRem,
+                BinaryOp::FMod if d.is_exact() => T::IntFMod,
+                BinaryOp::FMod => T::FMod,
                 BinaryOp::Rem => T::Rem,
                 BinaryOp::Pow if d.is_exact() => T::IntPow,
                 BinaryOp::Pow | BinaryOp::FloatPower => T::Pow,
@@ -171,7 +189,11 @@ fn op_for(graph: &Graph, v: ir::Value) -> Result<TorchOp, IrError> {
             };
             // nextafter steps in the operand's own dtype: never widened.
             if b.is_float_only() && d == DType::F16 && *b != BinaryOp::NextAfter {
-                T::Widened { op: Box::new(base), via: Kind::Float, back: Kind::Half }
+                T::Widened {
+                    op: Box::new(base),
+                    via: Kind::Float,
+                    back: Kind::Half,
+                }
             } else {
                 base
             }
@@ -185,7 +207,10 @@ fn op_for(graph: &Graph, v: ir::Value) -> Result<TorchOp, IrError> {
             CompareOp::Ge => T::Ge,
         },
         Op::Where => T::Where,
-        Op::Cast { to } => T::Cast(kind_of(*to)?),
+        Op::Cast { to } => T::Cast {
+            from: arg_dtype(0),
+            to: *to,
+        },
         Op::Reduce { op, axes, keepdims } => {
             let (dims, keepdim) = (axes.to_vec(), *keepdims);
             let bool_in = arg_dtype(0).is_bool();
@@ -205,8 +230,18 @@ fn op_for(graph: &Graph, v: ir::Value) -> Result<TorchOp, IrError> {
             let via = arg_dtype(0).is_bool().then_some(Kind::Uint8);
             let (dim, keepdim, out_shape) = (*axis, *keepdims, out.shape.to_vec());
             match op {
-                ArgReduceOp::ArgMax => T::ArgMax { dim, keepdim, out_shape, via },
-                ArgReduceOp::ArgMin => T::ArgMin { dim, keepdim, out_shape, via },
+                ArgReduceOp::ArgMax => T::ArgMax {
+                    dim,
+                    keepdim,
+                    out_shape,
+                    via,
+                },
+                ArgReduceOp::ArgMin => T::ArgMin {
+                    dim,
+                    keepdim,
+                    out_shape,
+                    via,
+                },
             }
         }
         // The operand is already in the accumulation dtype (cumulative-promote):
@@ -228,24 +263,46 @@ fn op_for(graph: &Graph, v: ir::Value) -> Result<TorchOp, IrError> {
         Op::Slice { dims } => T::Slice(
             dims.iter()
                 .enumerate()
-                .filter(|(axis, d)| !(d.start == 0 && d.step == 1 && d.len == graph.node(args[0]).ty.shape[*axis]))
+                .filter(|(axis, d)| {
+                    !(d.start == 0 && d.step == 1 && d.len == graph.node(args[0]).ty.shape[*axis])
+                })
                 .map(|(axis, d)| (axis as i64, d.start, d.len, d.step))
                 .collect(),
         ),
         Op::SliceScatter { dims } => T::SliceScatter(
-            dims.iter().enumerate().map(|(axis, d)| (axis as i64, d.start, d.len, d.step)).collect(),
+            dims.iter()
+                .enumerate()
+                .map(|(axis, d)| (axis as i64, d.start, d.len, d.step))
+                .collect(),
         ),
         Op::Concat { axis, .. } => T::Concat(*axis),
-        Op::Sort { axis } => T::Sort { dim: *axis, via: arg_dtype(0).is_bool().then_some(Kind::Uint8) },
-        Op::Take { axis } => T::Take { dim: *axis, size: graph.node(args[0]).ty.shape[*axis as usize], out_shape: out.shape.to_vec() },
+        Op::Sort { .. } if arg_dtype(0).is_complex() => {
+            return Err(IrError::unsupported(
+                "np.sort of complex (libtorch has no complex sort) is not compiled yet",
+            ))
+        }
+        Op::Sort { axis } => T::Sort {
+            dim: *axis,
+            via: arg_dtype(0).is_bool().then_some(Kind::Uint8),
+        },
+        Op::Take { axis } => T::Take {
+            dim: *axis,
+            size: graph.node(args[0]).ty.shape[*axis as usize],
+            out_shape: out.shape.to_vec(),
+        },
         Op::AddCMul => T::AddCMul,
-        Op::Input { .. } | Op::Const { .. } => return Err(IrError::internal("leaves are not instructions")),
+        Op::Input { .. } | Op::Const { .. } => {
+            return Err(IrError::internal("leaves are not instructions"))
+        }
     })
 }
 
 /// Ops whose libtorch result may share memory with their operand.
 fn is_view(op: &TorchOp) -> bool {
-    matches!(op, TorchOp::Reshape(_) | TorchOp::Permute(_) | TorchOp::Slice(_))
+    matches!(
+        op,
+        TorchOp::Reshape(_) | TorchOp::Permute(_) | TorchOp::Slice(_)
+    )
 }
 
 /// Lower an optimized graph. Every operand must already be in its op's compute
@@ -267,7 +324,9 @@ pub fn lower(graph: &Graph, device: Device) -> Result<Plan, IrError> {
             }
             Op::Const { value, dtype, weak } => {
                 if *weak {
-                    return Err(IrError::internal("a weak literal reached lowering unpromoted"));
+                    return Err(IrError::internal(
+                        "a weak literal reached lowering unpromoted",
+                    ));
                 }
                 slot_of[v.index()] = next;
                 consts.push((next, const_tensor(*value, *dtype, device)?));
@@ -280,16 +339,38 @@ pub fn lower(graph: &Graph, device: Device) -> Result<Plan, IrError> {
                 let infos = graph.arg_infos(&args);
                 let want = ir::operand_dtypes(&node.op, &infos, &node.ty)?;
                 if infos.iter().zip(&want).any(|(a, w)| a.ty.dtype != *w) {
-                    return Err(IrError::internal(format!("{} reached lowering with unpromoted operands", node.op)));
+                    return Err(IrError::internal(format!(
+                        "{} reached lowering with unpromoted operands",
+                        node.op
+                    )));
+                }
+                if !ir::native::is_native(&node.op, &want, node.ty.dtype) {
+                    return Err(IrError::unsupported(format!(
+                        "{} on {} is not normalized for libtorch",
+                        node.op,
+                        want.iter()
+                            .map(|d| d.numpy_name())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )));
                 }
                 let op = op_for(graph, v)?;
-                let arg_slots: SmallVec<[u32; 3]> = args.iter().map(|a| slot_of[a.index()]).collect();
+                let arg_slots: SmallVec<[u32; 3]> =
+                    args.iter().map(|a| slot_of[a.index()]).collect();
                 let out = next;
                 next += 1;
-                root.push(if is_view(&op) { root[arg_slots[0] as usize] } else { out });
+                root.push(if is_view(&op) {
+                    root[arg_slots[0] as usize]
+                } else {
+                    out
+                });
                 leaf_roots.push(false);
                 slot_of[v.index()] = out;
-                instrs.push(Instr::Torch { op, args: arg_slots, out });
+                instrs.push(Instr::Torch {
+                    op,
+                    args: arg_slots,
+                    out,
+                });
             }
         }
     }
@@ -322,5 +403,21 @@ pub fn lower(graph: &Graph, device: Device) -> Result<Plan, IrError> {
         .iter()
         .map(|t| Ok((kind_of(t.dtype)?, t.shape.to_vec())))
         .collect::<Result<_, IrError>>()?;
-    Ok(Plan { n_inputs, n_slots: next as usize, consts, instrs, frees, outputs, copy_out, input_kinds, device })
+    let output_dtypes = graph
+        .outputs
+        .iter()
+        .map(|o| graph.node(*o).ty.dtype)
+        .collect();
+    Ok(Plan {
+        n_inputs,
+        n_slots: next as usize,
+        consts,
+        instrs,
+        frees,
+        outputs,
+        copy_out,
+        input_kinds,
+        output_dtypes,
+        device,
+    })
 }

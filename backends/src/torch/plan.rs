@@ -1,3 +1,4 @@
+use ir::DType;
 use smallvec::SmallVec;
 use std::fmt;
 use tch::{Kind, Tensor};
@@ -15,7 +16,10 @@ pub enum PlanError {
 impl fmt::Display for PlanError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            PlanError::Value(m) | PlanError::Index(m) | PlanError::Torch(m) | PlanError::Input(m) => f.write_str(m),
+            PlanError::Value(m)
+            | PlanError::Index(m)
+            | PlanError::Torch(m)
+            | PlanError::Input(m) => f.write_str(m),
         }
     }
 }
@@ -62,7 +66,9 @@ pub enum TorchOp {
     Square,
     Reciprocal,
     /// NumPy's `1.0 / x` converted back: 0 except for +-1, `at_zero` for 0.
-    IntReciprocal { at_zero: i64 },
+    IntReciprocal {
+        at_zero: i64,
+    },
     Sign,
     /// NumPy's sign of NaN is NaN (libtorch's is 0).
     FloatSign,
@@ -74,7 +80,11 @@ pub enum TorchOp {
     IsFinite,
     SignBit,
     /// Compute an op in a wider float and round back (float16 as NumPy does).
-    Widened { op: Box<TorchOp>, via: Kind, back: Kind },
+    Widened {
+        op: Box<TorchOp>,
+        via: Kind,
+        back: Kind,
+    },
     Add,
     Sub,
     Mul,
@@ -82,6 +92,20 @@ pub enum TorchOp {
     /// Integer floor division and remainder: NumPy gives 0 where the divisor is 0.
     IntFloorDiv,
     IntRem,
+    /// C's remainder (the dividend's sign): 0 where an integer divisor is 0.
+    IntFMod,
+    FMod,
+    /// uint64 held in int64 storage: unsigned division, remainder (both 0 where
+    /// the divisor is 0), logical right shift, gcd, lcm, sign and reciprocal.
+    U64FloorDiv,
+    U64Rem,
+    U64RightShift,
+    U64Gcd,
+    U64Lcm,
+    U64Sign,
+    /// Square-and-multiply over all 64 exponent bits (wrapping, no sign check).
+    U64Pow,
+    U64Reciprocal,
     FloorDiv,
     Rem,
     /// Integer power: NumPy raises for negative exponents.
@@ -120,23 +144,65 @@ pub enum TorchOp {
     Gt,
     Ge,
     Where,
-    Cast(Kind),
-    Sum { dims: Vec<i64>, keepdim: bool },
-    Prod { dims: Vec<i64>, keepdim: bool },
-    Mean { dims: Vec<i64>, keepdim: bool },
-    Amax { dims: Vec<i64>, keepdim: bool },
-    Amin { dims: Vec<i64>, keepdim: bool },
-    Any { dims: Vec<i64>, keepdim: bool },
-    All { dims: Vec<i64>, keepdim: bool },
+    /// NumPy's cast between any two dtypes; uint16/32/64 are read from and
+    /// written to their signed storage.
+    Cast {
+        from: DType,
+        to: DType,
+    },
+    Sum {
+        dims: Vec<i64>,
+        keepdim: bool,
+    },
+    Prod {
+        dims: Vec<i64>,
+        keepdim: bool,
+    },
+    Mean {
+        dims: Vec<i64>,
+        keepdim: bool,
+    },
+    Amax {
+        dims: Vec<i64>,
+        keepdim: bool,
+    },
+    Amin {
+        dims: Vec<i64>,
+        keepdim: bool,
+    },
+    Any {
+        dims: Vec<i64>,
+        keepdim: bool,
+    },
+    All {
+        dims: Vec<i64>,
+        keepdim: bool,
+    },
     /// Running sum/product along `dim`, accumulated in `kind`.
-    CumSum { dim: i64, kind: Kind },
-    CumProd { dim: i64, kind: Kind },
+    CumSum {
+        dim: i64,
+        kind: Kind,
+    },
+    CumProd {
+        dim: i64,
+        kind: Kind,
+    },
     /// The same, one rounded step at a time (float16, float32).
     SeqCumSum(i64),
     SeqCumProd(i64),
     /// `dim: None` reduces the flattened tensor; `out_shape` restores keepdims there.
-    ArgMax { dim: Option<i64>, keepdim: bool, out_shape: Vec<i64>, via: Option<Kind> },
-    ArgMin { dim: Option<i64>, keepdim: bool, out_shape: Vec<i64>, via: Option<Kind> },
+    ArgMax {
+        dim: Option<i64>,
+        keepdim: bool,
+        out_shape: Vec<i64>,
+        via: Option<Kind>,
+    },
+    ArgMin {
+        dim: Option<i64>,
+        keepdim: bool,
+        out_shape: Vec<i64>,
+        via: Option<Kind>,
+    },
     MatMul,
     /// bool matmul: count in int64, then test nonzero.
     BoolMatMul,
@@ -146,9 +212,16 @@ pub enum TorchOp {
     Slice(Vec<(i64, i64, i64, i64)>),
     Concat(i64),
     /// Sorted values along `dim` (bool sorted as uint8).
-    Sort { dim: i64, via: Option<Kind> },
+    Sort {
+        dim: i64,
+        via: Option<Kind>,
+    },
     /// Integer-array indexing along `dim` of size `size`, checked as NumPy does.
-    Take { dim: i64, size: i64, out_shape: Vec<i64> },
+    Take {
+        dim: i64,
+        size: i64,
+        out_shape: Vec<i64>,
+    },
     /// A copy of the base with a slice region replaced: (dim, start, len, step).
     SliceScatter(Vec<(i64, i64, i64, i64)>),
     AddCMul,
@@ -158,7 +231,11 @@ pub enum TorchOp {
 
 #[derive(Debug)]
 pub enum Instr {
-    Torch { op: TorchOp, args: SmallVec<[u32; 3]>, out: u32 },
+    Torch {
+        op: TorchOp,
+        args: SmallVec<[u32; 3]>,
+        out: u32,
+    },
 }
 
 /// A compiled program. Slots `0..n_inputs` hold the inputs; constants sit in
@@ -175,6 +252,8 @@ pub struct Plan {
     /// constant or another output).
     pub copy_out: Vec<bool>,
     pub input_kinds: Vec<(Kind, Vec<i64>)>,
+    /// NumPy's dtype of each output (uint16/32/64 come out in their signed storage).
+    pub output_dtypes: Vec<DType>,
     pub device: tch::Device,
 }
 
@@ -184,7 +263,11 @@ unsafe impl Sync for Plan {}
 impl Plan {
     pub fn run(&self, inputs: Vec<Tensor>) -> Result<Vec<Tensor>, PlanError> {
         if inputs.len() != self.n_inputs {
-            return Err(PlanError::Input(format!("plan takes {} inputs, got {}", self.n_inputs, inputs.len())));
+            return Err(PlanError::Input(format!(
+                "plan takes {} inputs, got {}",
+                self.n_inputs,
+                inputs.len()
+            )));
         }
         let mut slots: Vec<Option<Tensor>> = Vec::with_capacity(self.n_slots);
         slots.extend(inputs.into_iter().map(Some));
@@ -196,7 +279,11 @@ impl Plan {
             let Instr::Torch { op, args, out } = instr;
             let argv: SmallVec<[&Tensor; 3]> = args
                 .iter()
-                .map(|&a| slots[a as usize].as_ref().ok_or_else(|| PlanError::Torch(format!("slot {a} is empty"))))
+                .map(|&a| {
+                    slots[a as usize]
+                        .as_ref()
+                        .ok_or_else(|| PlanError::Torch(format!("slot {a} is empty")))
+                })
                 .collect::<Result<_, _>>()?;
             let result = exec(op, &argv)?;
             drop(argv);
@@ -209,8 +296,14 @@ impl Plan {
             .iter()
             .zip(&self.copy_out)
             .map(|(&o, &copy)| {
-                let t = slots[o as usize].as_ref().ok_or_else(|| PlanError::Torch(format!("output slot {o} is empty")))?;
-                Ok(if copy { t.f_to_dtype(t.kind(), false, true)? } else { t.f_contiguous()? })
+                let t = slots[o as usize]
+                    .as_ref()
+                    .ok_or_else(|| PlanError::Torch(format!("output slot {o} is empty")))?;
+                Ok(if copy {
+                    t.f_to_dtype(t.kind(), false, true)?
+                } else {
+                    t.f_contiguous()?
+                })
             })
             .collect()
     }
@@ -262,7 +355,8 @@ fn exec(op: &TorchOp, a: &[&Tensor]) -> Result<Tensor, PlanError> {
         Reciprocal => a[0].f_reciprocal()?,
         IntReciprocal { at_zero } => {
             let unit = a[0].f_abs()?.f_eq(1)?;
-            a[0].f_where_scalarother(&unit, 0)?.f_masked_fill(&a[0].f_eq(0)?, *at_zero)?
+            a[0].f_where_scalarother(&unit, 0)?
+                .f_masked_fill(&a[0].f_eq(0)?, *at_zero)?
         }
         Sign => a[0].f_sign()?,
         FloatSign => a[0].f_where_self(&a[0].f_isnan()?, &a[0].f_sign()?)?,
@@ -274,7 +368,10 @@ fn exec(op: &TorchOp, a: &[&Tensor]) -> Result<Tensor, PlanError> {
         IsFinite => a[0].f_isfinite()?,
         SignBit => a[0].f_signbit()?,
         Widened { op, via, back } => {
-            let wide = a.iter().map(|t| t.f_to_kind(*via)).collect::<Result<SmallVec<[Tensor; 3]>, _>>()?;
+            let wide = a
+                .iter()
+                .map(|t| t.f_to_kind(*via))
+                .collect::<Result<SmallVec<[Tensor; 3]>, _>>()?;
             let refs: SmallVec<[&Tensor; 3]> = wide.iter().collect();
             exec(op, &refs)?.f_to_kind(*back)?
         }
@@ -283,7 +380,11 @@ fn exec(op: &TorchOp, a: &[&Tensor]) -> Result<Tensor, PlanError> {
         Mul => a[0].f_mul(a[1])?,
         Div => a[0].f_div(a[1])?,
         FloorDiv => a[0].f_div_tensor_mode(a[1], "floor")?,
-        Rem => a[0].f_remainder_tensor(a[1])?,
+        // NumPy's zero remainder takes the divisor's sign.
+        Rem => {
+            let r = a[0].f_remainder_tensor(a[1])?;
+            r.f_copysign(a[1])?.f_where_self(&r.f_eq(0)?, &r)?
+        }
         IntFloorDiv | IntRem => {
             let zero = a[1].f_eq(0)?;
             let one = a[1].f_ones_like()?;
@@ -295,11 +396,32 @@ fn exec(op: &TorchOp, a: &[&Tensor]) -> Result<Tensor, PlanError> {
             };
             zero_like(&r)?.f_where_self(&zero, &r)?
         }
+        IntFMod => {
+            let zero = a[1].f_eq(0)?;
+            let safe = a[1].f_masked_fill(&zero, 1)?;
+            a[0].f_fmod_tensor(&safe)?.f_masked_fill(&zero, 0)?
+        }
+        FMod => a[0].f_fmod_tensor(a[1])?,
+        U64FloorDiv => u64_divrem(a[0], a[1])?.0,
+        U64Rem => u64_divrem(a[0], a[1])?.1,
+        U64RightShift => u64_right_shift(a[0], a[1])?,
+        U64Gcd => u64_gcd(a[0], a[1])?,
+        U64Lcm => {
+            let g = u64_gcd(a[0], a[1])?;
+            let zero = g.f_eq(0)?;
+            let q = u64_divrem(a[0], &g.f_masked_fill(&zero, 1)?)?.0;
+            q.f_mul(a[1])?.f_masked_fill(&zero, 0)?
+        }
+        U64Pow => u64_pow(a[0], a[1])?,
+        U64Sign => a[0].f_ne(0)?.f_to_kind(a[0].kind())?,
+        U64Reciprocal => a[0].f_eq(1)?.f_to_kind(a[0].kind())?,
         IntPow => {
             // NumPy checks each element it computes: none where the result is empty.
             let empty = a[0].numel() == 0 || a[1].numel() == 0;
             if !empty && a[1].f_lt(0)?.f_any()?.f_int64_value(&[])? != 0 {
-                return Err(PlanError::Value("Integers to negative integer powers are not allowed.".into()));
+                return Err(PlanError::Value(
+                    "Integers to negative integer powers are not allowed.".into(),
+                ));
             }
             a[0].f_pow(a[1])?
         }
@@ -316,7 +438,9 @@ fn exec(op: &TorchOp, a: &[&Tensor]) -> Result<Tensor, PlanError> {
         CopySign => a[0].f_copysign(a[1])?,
         LogAddExp => a[0].f_logaddexp(a[1])?,
         // NumPy's is exact where x == y (x + 1); libtorch's rounds there.
-        LogAddExp2 => a[0].f_add_scalar(1)?.f_where_self(&a[0].f_eq_tensor(a[1])?, &a[0].f_logaddexp2(a[1])?)?,
+        LogAddExp2 => a[0]
+            .f_add_scalar(1)?
+            .f_where_self(&a[0].f_eq_tensor(a[1])?, &a[0].f_logaddexp2(a[1])?)?,
         Heaviside => {
             let step = a[0].f_gt(0)?.f_to_kind(a[0].kind())?;
             let r = a[1].f_where_self(&a[0].f_eq(0)?, &step)?;
@@ -337,9 +461,13 @@ fn exec(op: &TorchOp, a: &[&Tensor]) -> Result<Tensor, PlanError> {
         Gt => a[0].f_gt_tensor(a[1])?,
         Ge => a[0].f_ge_tensor(a[1])?,
         Where => a[1].f_where_self(a[0], a[2])?,
-        Cast(k) => a[0].f_to_kind(*k)?,
-        Sum { dims, keepdim } => reduce(a[0], dims, |t| t.f_sum_dim_intlist(dims.as_slice(), *keepdim, None::<Kind>))?,
-        Mean { dims, keepdim } => reduce(a[0], dims, |t| t.f_mean_dim(dims.as_slice(), *keepdim, None::<Kind>))?,
+        Cast { from, to } => cast(a[0], *from, *to)?,
+        Sum { dims, keepdim } => reduce(a[0], dims, |t| {
+            t.f_sum_dim_intlist(dims.as_slice(), *keepdim, None::<Kind>)
+        })?,
+        Mean { dims, keepdim } => reduce(a[0], dims, |t| {
+            t.f_mean_dim(dims.as_slice(), *keepdim, None::<Kind>)
+        })?,
         Amax { dims, keepdim } => reduce(a[0], dims, |t| t.f_amax(dims.as_slice(), *keepdim))?,
         Amin { dims, keepdim } => reduce(a[0], dims, |t| t.f_amin(dims.as_slice(), *keepdim))?,
         Any { dims, keepdim } => reduce(a[0], dims, |t| t.f_any_dims(dims.as_slice(), *keepdim))?,
@@ -352,11 +480,33 @@ fn exec(op: &TorchOp, a: &[&Tensor]) -> Result<Tensor, PlanError> {
             }
             Ok(acc)
         })?,
+        // NumPy's running sum starts from the first element: -0.0 stays -0.0
+        // while every element so far is -0.0 (libtorch's starts from +0.0).
+        CumSum { dim, kind } if *kind == Kind::Double => {
+            let r = a[0].f_cumsum(*dim, *kind)?;
+            let negative_zero = a[0].f_eq(0)?.f_logical_and(&a[0].f_signbit()?)?;
+            let all_so_far = negative_zero
+                .f_to_kind(Kind::Int64)?
+                .f_cumprod(*dim, Kind::Int64)?
+                .f_ne(0)?;
+            r.f_neg()?.f_where_self(&all_so_far, &r)?
+        }
         CumSum { dim, kind } => a[0].f_cumsum(*dim, *kind)?,
         CumProd { dim, kind } => a[0].f_cumprod(*dim, *kind)?,
         SeqCumSum(dim) => sequential_cum(a[0], *dim, false)?,
         SeqCumProd(dim) => sequential_cum(a[0], *dim, true)?,
-        ArgMax { dim, keepdim, out_shape, via } | ArgMin { dim, keepdim, out_shape, via } => {
+        ArgMax {
+            dim,
+            keepdim,
+            out_shape,
+            via,
+        }
+        | ArgMin {
+            dim,
+            keepdim,
+            out_shape,
+            via,
+        } => {
             let src = match via {
                 Some(k) => a[0].f_to_kind(*k)?,
                 None => a[0].shallow_clone(),
@@ -374,7 +524,10 @@ fn exec(op: &TorchOp, a: &[&Tensor]) -> Result<Tensor, PlanError> {
             }
         }
         MatMul => a[0].f_matmul(a[1])?,
-        BoolMatMul => a[0].f_to_kind(Kind::Int64)?.f_matmul(&a[1].f_to_kind(Kind::Int64)?)?.f_ne(0)?,
+        BoolMatMul => a[0]
+            .f_to_kind(Kind::Int64)?
+            .f_matmul(&a[1].f_to_kind(Kind::Int64)?)?
+            .f_ne(0)?,
         Reshape(shape) => a[0].f_reshape(shape.as_slice())?,
         Permute(perm) => a[0].f_permute(perm.as_slice())?,
         Slice(dims) => {
@@ -389,7 +542,12 @@ fn exec(op: &TorchOp, a: &[&Tensor]) -> Result<Tensor, PlanError> {
                 } else {
                     // libtorch has no negative steps: flip, then step forward.
                     let s = n - 1 - start;
-                    t = t.f_flip([dim])?.f_slice(dim, s, s + (len - 1).max(0) * -step + 1, -step)?;
+                    t = t.f_flip([dim])?.f_slice(
+                        dim,
+                        s,
+                        s + (len - 1).max(0) * -step + 1,
+                        -step,
+                    )?;
                     if len == 0 {
                         t = t.f_narrow(dim, 0, 0)?;
                     }
@@ -424,23 +582,230 @@ fn exec(op: &TorchOp, a: &[&Tensor]) -> Result<Tensor, PlanError> {
         }
         Concat(axis) => Tensor::f_cat(a, *axis)?,
         Sort { dim, via } => match via {
-            Some(k) => a[0].f_to_kind(*k)?.f_sort_stable(true, *dim, false)?.0.f_to_kind(a[0].kind())?,
+            Some(k) => a[0]
+                .f_to_kind(*k)?
+                .f_sort_stable(true, *dim, false)?
+                .0
+                .f_to_kind(a[0].kind())?,
             None if a[0].dim() == 0 => a[0].f_to_dtype(a[0].kind(), false, true)?,
             None => a[0].f_sort_stable(true, *dim, false)?.0,
         },
-        Take { dim, size, out_shape } => {
+        Take {
+            dim,
+            size,
+            out_shape,
+        } => {
             let idx = a[1].f_reshape([-1i64])?;
             let bad = idx.f_ge(*size)?.f_logical_or(&idx.f_lt(-*size)?)?;
             if bad.f_any()?.f_int64_value(&[])? != 0 {
                 let first = idx.f_masked_select(&bad)?.f_int64_value(&[0])?;
-                return Err(PlanError::Index(format!("index {first} is out of bounds for axis {dim} with size {size}")));
+                return Err(PlanError::Index(format!(
+                    "index {first} is out of bounds for axis {dim} with size {size}"
+                )));
             }
-            let idx = if *size > 0 { idx.f_remainder(*size)? } else { idx };
-            a[0].f_index_select(*dim, &idx)?.f_reshape(out_shape.as_slice())?
+            let idx = if *size > 0 {
+                idx.f_remainder(*size)?
+            } else {
+                idx
+            };
+            a[0].f_index_select(*dim, &idx)?
+                .f_reshape(out_shape.as_slice())?
         }
         AddCMul => a[0].f_addcmul(a[1], a[2])?,
         Copy => a[0].f_to_dtype(a[0].kind(), false, true)?,
     })
+}
+
+/// The libtorch kind holding a dtype's elements (uint16/32/64: their signed storage).
+pub fn storage_kind(d: DType) -> Kind {
+    use DType::*;
+    match d {
+        Bool => Kind::Bool,
+        I8 => Kind::Int8,
+        I16 | U16 => Kind::Int16,
+        I32 | U32 => Kind::Int,
+        I64 | U64 => Kind::Int64,
+        U8 => Kind::Uint8,
+        F16 => Kind::Half,
+        F32 => Kind::Float,
+        F64 => Kind::Double,
+        C64 => Kind::ComplexFloat,
+        C128 => Kind::ComplexDouble,
+    }
+}
+
+/// NumPy's `astype(to)` of a tensor holding `from`. Unsigned values are widened
+/// to their exact value first; casts into unsigned dtypes wrap through int64 the
+/// way NumPy's C casts do on x86-64 (out-of-range floats are undefined in C; NaN
+/// and +-inf follow the int64 conversion).
+fn cast(t: &Tensor, from: DType, to: DType) -> Result<Tensor, PlanError> {
+    use DType::*;
+    let kind = storage_kind(to);
+    if from == to
+        || (storage_kind(from) == kind
+            && from.is_exact()
+            && to.is_exact()
+            && from != Bool
+            && to != Bool)
+    {
+        // Same storage bits: int64 <-> uint64, int32 <-> uint32 (NumPy wraps).
+        return Ok(t.f_to_kind(kind)?);
+    }
+    if to == Bool {
+        return Ok(t.f_ne(0)?);
+    }
+    let exact = match from {
+        U16 => t.f_to_kind(Kind::Int)?.f_bitwise_and(0xFFFF)?,
+        U32 => t.f_to_kind(Kind::Int64)?.f_bitwise_and(0xFFFF_FFFF)?,
+        U64 if !to.is_exact() => return u64_to_float(t, to),
+        _ => t.shallow_clone(),
+    };
+    let exact_from = if from.is_unsigned() && from != U8 {
+        I64
+    } else {
+        from
+    };
+    if to.is_unsigned() && to != U8 {
+        let wide = if to == U64 && !exact_from.is_exact() {
+            float_to_u64_bits(&exact)?
+        } else if exact_from.is_complex() {
+            exact.f_real()?.f_to_kind(Kind::Int64)?
+        } else if to == U16 && !exact_from.is_exact() {
+            // As x86-64's C conversion: through int32 (out of its range: 0x80000000).
+            exact.f_to_kind(Kind::Int)?
+        } else {
+            exact.f_to_kind(Kind::Int64)?
+        };
+        return Ok(wide.f_to_kind(kind)?);
+    }
+    if exact_from.is_complex() && !to.is_complex() {
+        return Ok(exact.f_real()?.f_to_kind(kind)?);
+    }
+    Ok(exact.f_to_kind(kind)?)
+}
+
+/// uint64 bits to a float, rounded once: a value of 2^63 or more is halved
+/// keeping its lowest bit sticky, converted, and doubled (exact).
+fn u64_to_float(t: &Tensor, to: DType) -> Result<Tensor, PlanError> {
+    let real = if to.is_complex() { to.real_of() } else { to };
+    let kind = storage_kind(real);
+    let big = t.f_lt(0)?;
+    let halved = t
+        .f_bitwise_right_shift_tensor_scalar(1)?
+        .f_bitwise_and(i64::MAX)?
+        .f_bitwise_or_tensor(&t.f_bitwise_and(1)?)?;
+    let f = t.f_to_kind(kind)?.f_where_self(
+        &big.f_logical_not()?,
+        &halved.f_to_kind(kind)?.f_mul_scalar(2)?,
+    )?;
+    Ok(if to.is_complex() {
+        f.f_to_kind(storage_kind(to))?
+    } else {
+        f
+    })
+}
+
+/// A float to uint64 bits as x86-64's conversion does: values from 2^63 up go
+/// through `x - 2^63` with the top bit set back.
+fn float_to_u64_bits(x: &Tensor) -> Result<Tensor, PlanError> {
+    let x = if x.kind() == Kind::Double {
+        x.shallow_clone()
+    } else {
+        x.f_to_kind(Kind::Double)?
+    };
+    let two63 = 9_223_372_036_854_775_808.0f64;
+    let high = x.f_ge(two63)?;
+    let low_part = x.f_to_kind(Kind::Int64)?;
+    let high_part = x
+        .f_sub_scalar(two63)?
+        .f_to_kind(Kind::Int64)?
+        .f_bitwise_xor(i64::MIN)?;
+    Ok(high_part.f_where_self(&high, &low_part)?)
+}
+
+/// uint64 bits whose signed order is the unsigned one.
+fn u64_key(t: &Tensor) -> Result<Tensor, PlanError> {
+    Ok(t.f_bitwise_xor(i64::MIN)?)
+}
+
+fn u64_ge(a: &Tensor, b: &Tensor) -> Result<Tensor, PlanError> {
+    Ok(u64_key(a)?.f_ge_tensor(&u64_key(b)?)?)
+}
+
+/// Unsigned quotient and remainder of uint64 bits, both 0 where the divisor is
+/// 0 (NumPy's result there): the dividend is halved so signed division is exact,
+/// and one correction step fixes the quotient (Hacker's Delight 9-3).
+fn u64_divrem(n: &Tensor, d: &Tensor) -> Result<(Tensor, Tensor), PlanError> {
+    let zero = d.f_eq(0)?;
+    let big = d.f_lt(0)?;
+    let safe = d.f_masked_fill(&zero.f_logical_or(&big)?, 1)?;
+    let half = n
+        .f_bitwise_right_shift_tensor_scalar(1)?
+        .f_bitwise_and(i64::MAX)?;
+    let q = half
+        .f_div_tensor_mode(&safe, "trunc")?
+        .f_bitwise_left_shift_tensor_scalar(1)?;
+    let r = n.f_sub(&q.f_mul(&safe)?)?;
+    let fix = u64_ge(&r, &safe)?;
+    let q = q.f_add(&fix.f_to_kind(Kind::Int64)?)?;
+    let r = r.f_sub(&safe)?.f_where_self(&fix, &r)?;
+    // Divisors of 2^63 or more go at most once.
+    let qb = u64_ge(n, d)?.f_to_kind(Kind::Int64)?;
+    let rb = n.f_sub(&qb.f_mul(d)?)?;
+    let q = qb.f_where_self(&big, &q)?.f_masked_fill(&zero, 0)?;
+    let r = rb.f_where_self(&big, &r)?.f_masked_fill(&zero, 0)?;
+    Ok((q, r))
+}
+
+/// Logical right shift of uint64 bits; shifts of 64 or more give 0.
+fn u64_right_shift(n: &Tensor, s: &Tensor) -> Result<Tensor, PlanError> {
+    let in_range = s.f_ge(0)?.f_logical_and(&s.f_lt(64)?)?;
+    let s1 = s.f_clamp(1, 63)?;
+    let half = n
+        .f_bitwise_right_shift_tensor_scalar(1)?
+        .f_bitwise_and(i64::MAX)?;
+    let shifted = half.f_bitwise_right_shift(&s1.f_sub_scalar(1)?)?;
+    let r = n
+        .f_expand_as(&shifted)?
+        .f_where_self(&s.f_eq(0)?, &shifted)?;
+    Ok(r.f_masked_fill(&in_range.f_logical_not()?, 0)?)
+}
+
+/// `base ** exp` on uint64 bits, wrapping as NumPy's uint64 power does.
+fn u64_pow(base: &Tensor, exp: &Tensor) -> Result<Tensor, PlanError> {
+    let shape = Tensor::f_broadcast_tensors(&[base, exp])?;
+    let (mut b, e) = (shape[0].f_contiguous()?, shape[1].f_contiguous()?);
+    let mut r = b.f_ones_like()?;
+    for bit in 0..64 {
+        let set = e
+            .f_bitwise_right_shift_tensor_scalar(bit)?
+            .f_bitwise_and(1)?
+            .f_ne(0)?;
+        r = r.f_mul(&b)?.f_where_self(&set, &r)?;
+        if bit < 63 {
+            b = b.f_mul(&b)?;
+        }
+    }
+    Ok(r)
+}
+
+/// Euclid's algorithm on uint64 bits, all lanes at once.
+fn u64_gcd(a: &Tensor, b: &Tensor) -> Result<Tensor, PlanError> {
+    let shape = tch::Tensor::f_broadcast_tensors(&[a, b])?;
+    let (mut x, mut y) = (shape[0].f_contiguous()?, shape[1].f_contiguous()?);
+    // At most ~93 steps for 64-bit operands (Fibonacci worst case).
+    for _ in 0..100 {
+        if y.f_ne(0)?.f_any()?.f_int64_value(&[])? == 0 {
+            break;
+        }
+        let nz = y.f_ne(0)?;
+        let r = u64_divrem(&x, &y.f_masked_fill(&nz.f_logical_not()?, 1)?)?.1;
+        let nx = y.f_where_self(&nz, &x)?;
+        let ny = r.f_masked_fill(&nz.f_logical_not()?, 0)?;
+        x = nx;
+        y = ny;
+    }
+    Ok(x)
 }
 
 fn int_min(kind: Kind) -> Result<i64, PlanError> {
@@ -465,9 +830,13 @@ fn gcd(a: &Tensor, b: &Tensor) -> Result<Tensor, PlanError> {
     let min = int_min(kind)?;
     let (amin, bmin) = (a.f_eq(min)?, b.f_eq(min)?);
     let either = amin.f_logical_or(&bmin)?;
-    let g = a.f_abs()?.f_masked_fill(&either, 1)?.f_gcd(&b.f_abs()?.f_masked_fill(&either, 1)?)?;
+    let g = a
+        .f_abs()?
+        .f_masked_fill(&either, 1)?
+        .f_gcd(&b.f_abs()?.f_masked_fill(&either, 1)?)?;
     let lowbit = |x: &Tensor| -> Result<Tensor, tch::TchError> {
-        x.f_bitwise_and_tensor(&x.f_neg()?)?.f_masked_fill(&x.f_eq(0)?, min)
+        x.f_bitwise_and_tensor(&x.f_neg()?)?
+            .f_masked_fill(&x.f_eq(0)?, min)
     };
     let at_min = lowbit(b)?.f_where_self(&amin, &lowbit(a)?)?;
     Ok(at_min.f_where_self(&either, &g)?)
@@ -487,7 +856,11 @@ fn lcm(a: &Tensor, b: &Tensor) -> Result<Tensor, PlanError> {
     let zero = g.f_eq(0)?;
     let q = a.f_div_tensor_mode(&g.f_masked_fill(&zero, 1)?, "trunc")?;
     let r = q.f_abs()?.f_mul(&b.f_abs()?)?.f_masked_fill(&zero, 0)?;
-    Ok(if kind == Kind::Int64 { r } else { r.f_to_kind(kind)? })
+    Ok(if kind == Kind::Int64 {
+        r
+    } else {
+        r.f_to_kind(kind)?
+    })
 }
 
 /// A running sum/product one step at a time, rounding each step in the
@@ -500,7 +873,11 @@ fn sequential_cum(x: &Tensor, dim: i64, prod: bool) -> Result<Tensor, PlanError>
     let moved = x.f_movedim([dim], [last])?;
     let shape = moved.size();
     let n = shape[last as usize];
-    let flat = moved.f_to_device(tch::Device::Cpu)?.f_to_kind(Kind::Float)?.f_contiguous()?.f_reshape([-1i64])?;
+    let flat = moved
+        .f_to_device(tch::Device::Cpu)?
+        .f_to_kind(Kind::Float)?
+        .f_contiguous()?
+        .f_reshape([-1i64])?;
     let mut v = Vec::<f32>::try_from(&flat)?;
     let half = kind == Kind::Half;
     if n > 0 {
@@ -508,17 +885,30 @@ fn sequential_cum(x: &Tensor, dim: i64, prod: bool) -> Result<Tensor, PlanError>
             let mut acc = row[0];
             for e in row.iter_mut().skip(1) {
                 let r = if prod { acc * *e } else { acc + *e };
-                acc = if half { half::f16::from_f32(r).to_f32() } else { r };
+                acc = if half {
+                    half::f16::from_f32(r).to_f32()
+                } else {
+                    r
+                };
                 *e = acc;
             }
         }
     }
-    let out = Tensor::f_from_slice(&v)?.f_reshape(shape.as_slice())?.f_to_kind(kind)?;
-    Ok(out.f_movedim([last], [dim])?.f_contiguous()?.f_to_device(device)?)
+    let out = Tensor::f_from_slice(&v)?
+        .f_reshape(shape.as_slice())?
+        .f_to_kind(kind)?;
+    Ok(out
+        .f_movedim([last], [dim])?
+        .f_contiguous()?
+        .f_to_device(device)?)
 }
 
 /// NumPy's `axis=()` reduces nothing; libtorch's empty dim list reduces everything.
-fn reduce(t: &Tensor, dims: &[i64], f: impl FnOnce(&Tensor) -> Result<Tensor, tch::TchError>) -> Result<Tensor, PlanError> {
+fn reduce(
+    t: &Tensor,
+    dims: &[i64],
+    f: impl FnOnce(&Tensor) -> Result<Tensor, tch::TchError>,
+) -> Result<Tensor, PlanError> {
     if dims.is_empty() {
         return Ok(t.f_to_dtype(t.kind(), false, true)?);
     }
@@ -528,7 +918,14 @@ fn reduce(t: &Tensor, dims: &[i64], f: impl FnOnce(&Tensor) -> Result<Tensor, tc
 impl fmt::Display for Plan {
     /// One instruction a line: `s3 = Add(s0, s2)`; `free` lists slots released after it.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "inputs: {}", (0..self.n_inputs).map(|i| format!("s{i}")).collect::<Vec<_>>().join(", "))?;
+        writeln!(
+            f,
+            "inputs: {}",
+            (0..self.n_inputs)
+                .map(|i| format!("s{i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )?;
         for (slot, t) in &self.consts {
             writeln!(f, "  s{slot} = const {:?}[]", t.kind())?;
         }
@@ -536,7 +933,15 @@ impl fmt::Display for Plan {
             let args: Vec<String> = args.iter().map(|a| format!("s{a}")).collect();
             write!(f, "  s{out} = {op:?}({})", args.join(", "))?;
             if !frees.is_empty() {
-                write!(f, "  free {}", frees.iter().map(|s| format!("s{s}")).collect::<Vec<_>>().join(","))?;
+                write!(
+                    f,
+                    "  free {}",
+                    frees
+                        .iter()
+                        .map(|s| format!("s{s}"))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                )?;
             }
             writeln!(f)?;
         }
@@ -544,7 +949,13 @@ impl fmt::Display for Plan {
             .outputs
             .iter()
             .zip(&self.copy_out)
-            .map(|(o, c)| if *c { format!("copy(s{o})") } else { format!("s{o}") })
+            .map(|(o, c)| {
+                if *c {
+                    format!("copy(s{o})")
+                } else {
+                    format!("s{o}")
+                }
+            })
             .collect();
         write!(f, "outputs: {}", outs.join(", "))
     }

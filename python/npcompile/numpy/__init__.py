@@ -87,17 +87,19 @@ _COMPARISONS = {
 
 
 def _compare_huge_int(name, x, y):
-    """NumPy compares an integer array with a Python int beyond int64 exactly (the
-    result is the same everywhere), and raises OverflowError for a bool array."""
+    """NumPy compares an integer array with a Python int outside its dtype's range
+    exactly (the result is the same everywhere), and raises OverflowError for a
+    bool array and an int beyond int64."""
     for big, other, big_first in ((y, x, False), (x, y, True)):
-        if type(big) is int and not -(2**63) <= big < 2**63:
-            o = operand(other)
-            if o.dtype.kind == "b":
-                raise OverflowError("Python int too large to convert to C long")
-            if o.dtype.kind in "iu":
-                cmp = _COMPARISONS[name]
-                always = cmp(big, 0) if big_first else cmp(0, big)
-                return UFUNCS["equal" if always else "not_equal"](o, o)
+        if type(big) is not int or not is_operand(other):
+            continue
+        o = operand(other)
+        if o.dtype.kind == "b" and not -(2**63) <= big < 2**63:
+            raise OverflowError("Python int too large to convert to C long")
+        if o.dtype.kind in "iu" and not np.iinfo(o.dtype).min <= big <= np.iinfo(o.dtype).max:
+            cmp = _COMPARISONS[name]
+            always = cmp(big, 0) if big_first else cmp(0, big)
+            return UFUNCS["equal" if always else "not_equal"](o, o)
     return None
 
 
@@ -128,7 +130,7 @@ def _unary_ufunc(name):
     return f
 
 
-for _name in ("add", "subtract", "multiply", "true_divide", "floor_divide", "remainder", "power",
+for _name in ("add", "subtract", "multiply", "true_divide", "floor_divide", "remainder", "fmod", "power",
               "maximum", "minimum", "bitwise_and", "bitwise_or", "bitwise_xor",
               "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
               "arctan2", "hypot", "copysign", "logaddexp", "logaddexp2", "heaviside", "fmax", "fmin",
@@ -136,6 +138,41 @@ for _name in ("add", "subtract", "multiply", "true_divide", "floor_divide", "rem
               "gcd", "lcm", "nextafter"):
     UFUNCS[_name] = _binary_ufunc(_name)
 UFUNCS["divide"] = UFUNCS["true_divide"]
+_pow = UFUNCS["power"]
+
+
+def power(x, y, **kwargs):
+    """np.power. NumPy's float32/float64 loop takes an exponent that does not move
+    along the loop (a scalar, or broadcast from one element) equal to 0.5 as
+    np.sqrt: sqrt(-inf) is nan and sqrt(-0.0) is -0.0 where pow gives inf and 0.0."""
+    r = _pow(x, y, **kwargs)
+    if r.dtype not in (np.float32, np.float64):
+        return r
+    if type(y) in (int, float):
+        if y != 0.5:
+            return r
+        root = UFUNCS["sqrt"](astype(operand(x), r.dtype))
+        root._scalar = r._scalar
+        return root
+    e = operand(y)
+    if e.size != 1 or (e.ndim > 0 and r.size <= 1):
+        return r
+    root = UFUNCS["sqrt"](astype(operand(x), r.dtype))
+    out = where(UFUNCS["equal"](e, 0.5), root, r)
+    out._scalar = r._scalar
+    return out
+
+
+UFUNCS["power"] = power
+
+
+def divmod_(x, y, **kwargs):
+    """np.divmod: NumPy's floor_divide and remainder of the same operands."""
+    _no(kwargs, "np.divmod")
+    return UFUNCS["floor_divide"](x, y), UFUNCS["remainder"](x, y)
+
+
+UFUNCS["divmod"] = divmod_
 UFUNCS["mod"] = UFUNCS["remainder"]
 for _name in ("negative", "absolute", "invert", "sin", "cos", "tan", "exp", "log", "sqrt", "tanh",
               "arcsin", "arccos", "arctan", "sinh", "cosh", "arcsinh", "arccosh", "arctanh", "exp2", "expm1",
@@ -168,6 +205,9 @@ def array_power(x, y):
         r = astype(x, np.int8)  # b * b == b
         r._scalar = r.ndim == 0
         return r
+    if x._scalar:
+        # NumPy scalars' own power is C's pow, without the ufunc's sqrt path.
+        return _pow(x, y)
     return UFUNCS["power"](x, y)
 
 
@@ -184,6 +224,8 @@ _REDUCE_UFUNCS = {"add": "sum", "multiply": "prod", "maximum": "max", "minimum":
 
 def dispatch_ufunc(ufunc, method, inputs, kwargs):
     name = ufunc.__name__
+    if method == "__call__" and name == "divmod":
+        return call(UFUNCS[name], "np.divmod", inputs, kwargs)
     if method == "__call__" and name in UFUNCS:
         out = _single_out(kwargs.pop("out", None), name)
         result = call(UFUNCS[name], f"np.{name}", inputs, kwargs)
