@@ -71,6 +71,9 @@ impl GraphBuilder {
             }
         } else if value.is_instance_of::<PyFloat>() {
             Scalar::Float(F64(value.extract()?))
+        } else if let Ok(c) = value.cast::<pyo3::types::PyComplex>() {
+            use pyo3::types::PyComplexMethods;
+            Scalar::Complex(F64(c.real()), F64(c.imag()))
         } else {
             return Err(crate::errors::UnsupportedError::new_err(format!(
                 "a literal of type {}",

@@ -115,6 +115,9 @@ struct Compiled {
     /// (input, output): the output is the input's new contents, copied into the
     /// caller's memory once the whole plan has run.
     writebacks: Vec<(usize, usize)>,
+    /// Warnings NumPy gives on every call of this signature (a complex array
+    /// cast to real), re-emitted after each run; `None` where there are none.
+    warnings: Option<Py<PyAny>>,
 }
 
 /// An identity guard: a global name or a closure cell still holds `expected`.
@@ -196,6 +199,7 @@ struct Traced {
     captured: Vec<Py<PyAny>>,
     guards: Vec<Guard>,
     writebacks: Vec<(usize, usize)>,
+    warnings: Option<Py<PyAny>>,
 }
 
 #[pyclass(module = "npcompile._core")]
@@ -242,12 +246,15 @@ impl CompiledFunction {
             .map(|g| Guard::parse(&g?))
             .collect::<PyResult<_>>()?;
         let writebacks = res.get_item(5)?.extract()?;
+        let warnings = res.get_item(6)?;
+        let warnings = (warnings.len()? > 0).then(|| warnings.unbind());
         Ok(Some(Traced {
             graph,
             out,
             captured,
             guards,
             writebacks,
+            warnings,
         }))
     }
 
@@ -321,6 +328,11 @@ impl CompiledFunction {
                 None => c.captured[input - flat.leaves.len()].bind(py).clone(),
             };
             write_back(py, &target, value, dtype)?;
+        }
+        if let Some(w) = &c.warnings {
+            py.import("npcompile._trace")?
+                .getattr("replay_warnings")?
+                .call1((w.bind(py),))?;
         }
         Ok(c.out.build(py, &mut outs, flat.torch_out())?.unbind())
     }
@@ -421,6 +433,7 @@ impl CompiledFunction {
                             captured: t.captured,
                             guards: t.guards,
                             writebacks: t.writebacks,
+                            warnings: t.warnings,
                         }),
                         Err(e) => {
                             self.compile_failed(py, &e)?;

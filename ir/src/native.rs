@@ -2,10 +2,12 @@
 //! for uint16, uint32 and uint64: their arrays are stored with the signed kind of
 //! the same width, bits unchanged. On that storage only data movement, casts and
 //! uint64's unsigned division family run as they are; the `normalize` rules
-//! rewrite every other op into signed compute whose bits equal NumPy's.
+//! rewrite every other op into signed compute whose bits equal NumPy's. libtorch
+//! has no order on complex numbers: NumPy's lexicographic comparisons and
+//! max/min of complex are rewritten over the real and imaginary parts.
 
 use crate::dtype::DType;
-use crate::op::{BinaryOp, Op, UnaryOp};
+use crate::op::{BinaryOp, CompareOp, Op, UnaryOp};
 
 /// A NumPy dtype without a libtorch kind of its own.
 pub fn storage_only(d: DType) -> bool {
@@ -25,6 +27,9 @@ pub fn storage_dtype(d: DType) -> DType {
 /// True where a backend computes `op` on operands of `operands` dtypes giving
 /// `result` as they are.
 pub fn is_native(op: &Op, operands: &[DType], result: DType) -> bool {
+    if operands.iter().any(|d| d.is_complex()) && orders_complex(op) {
+        return false;
+    }
     if !operands.iter().chain([&result]).any(|&d| storage_only(d)) {
         return true;
     }
@@ -61,4 +66,13 @@ pub fn is_native(op: &Op, operands: &[DType], result: DType) -> bool {
         ) => all_u64,
         _ => false,
     }
+}
+
+/// Ops that order their operands (NumPy orders complex numbers lexicographically).
+pub fn orders_complex(op: &Op) -> bool {
+    matches!(
+        op,
+        Op::Compare(CompareOp::Lt | CompareOp::Le | CompareOp::Gt | CompareOp::Ge)
+            | Op::Binary(BinaryOp::Maximum | BinaryOp::Minimum | BinaryOp::FMax | BinaryOp::FMin)
+    )
 }

@@ -252,6 +252,8 @@ name_enum!(
         SignBit = "signbit",
         LogicalNot = "logical_not",
         Conj = "conjugate",
+        Real = "real",
+        Imag = "imag",
     }
 );
 

@@ -20,7 +20,11 @@ pub fn rules() -> Vec<Rewrite<ENode, TypeAnalysis>> {
     vec![
         NodeRule::rewrite(
             "unsigned-widen",
-            |g, n| unnative(g, n).is_some_and(|d| !d.contains(&DType::U64)),
+            |g, n| {
+                unnative(g, n).is_some_and(|d| {
+                    d.iter().any(|d| matches!(d, DType::U16 | DType::U32)) && !d.contains(&DType::U64)
+                })
+            },
             widen,
         ),
         NodeRule::rewrite(
@@ -33,6 +37,8 @@ pub fn rules() -> Vec<Rewrite<ENode, TypeAnalysis>> {
             |g, n| is_u64(g, n) && is_ordered(&n.op),
             |g, n| on_bits(g, n, true),
         ),
+        NodeRule::rewrite("complex-order", |g, n| is_complex(g, n) && matches!(n.op, Op::Compare(_)), complex_compare),
+        NodeRule::rewrite("complex-select", |g, n| is_complex(g, n) && matches!(n.op, Op::Binary(_)), complex_select),
     ]
 }
 
@@ -47,6 +53,10 @@ fn unnative(egraph: &NpEGraph, enode: &ENode) -> Option<SmallVec<[DType; 3]>> {
     let have: SmallVec<[DType; 3]> = args.iter().map(|a| a.ty.dtype).collect();
     let promoted = want == have && args.iter().all(|a| a.weak.is_none());
     (promoted && !is_native(&enode.op, &have, result.dtype)).then_some(have)
+}
+
+fn is_complex(egraph: &NpEGraph, enode: &ENode) -> bool {
+    ir::native::orders_complex(&enode.op) && unnative(egraph, enode).is_some_and(|d| d.iter().all(|d| d.is_complex()))
 }
 
 fn is_u64(egraph: &NpEGraph, enode: &ENode) -> bool {
@@ -173,4 +183,53 @@ fn on_bits(egraph: &mut NpEGraph, enode: &ENode, flip: bool) -> Option<Id> {
     });
     let bits = egraph.add(ENode::new(xor, [flipped, min]));
     Some(cast(egraph, bits, result))
+}
+
+fn add(egraph: &mut NpEGraph, op: Op, args: impl IntoIterator<Item = Id>) -> Id {
+    egraph.add(ENode::new(op, args))
+}
+
+/// NumPy's lexicographic order of complex numbers (`CLT`, `CLE`, ... in its
+/// loops): `x < y` is `xr < yr` (neither imaginary part NaN) or `xr == yr and
+/// xi < yi`.
+fn lexicographic(egraph: &mut NpEGraph, c: CompareOp, x: Id, y: Id) -> Id {
+    let part = |g: &mut NpEGraph, u: UnaryOp, v: Id| add(g, Op::Unary(u), [v]);
+    let (xr, xi) = (part(egraph, UnaryOp::Real, x), part(egraph, UnaryOp::Imag, x));
+    let (yr, yi) = (part(egraph, UnaryOp::Real, y), part(egraph, UnaryOp::Imag, y));
+    let strict = match c {
+        CompareOp::Lt | CompareOp::Le => CompareOp::Lt,
+        _ => CompareOp::Gt,
+    };
+    let real_wins = add(egraph, Op::Compare(strict), [xr, yr]);
+    let (nx, ny) = (part(egraph, UnaryOp::IsNan, xi), part(egraph, UnaryOp::IsNan, yi));
+    let any_nan = add(egraph, Op::Binary(BinaryOp::LogicalOr), [nx, ny]);
+    let no_nan = add(egraph, Op::Unary(UnaryOp::LogicalNot), [any_nan]);
+    let first = add(egraph, Op::Binary(BinaryOp::LogicalAnd), [real_wins, no_nan]);
+    let real_eq = add(egraph, Op::Compare(CompareOp::Eq), [xr, yr]);
+    let imag = add(egraph, Op::Compare(c), [xi, yi]);
+    let second = add(egraph, Op::Binary(BinaryOp::LogicalAnd), [real_eq, imag]);
+    add(egraph, Op::Binary(BinaryOp::LogicalOr), [first, second])
+}
+
+fn complex_compare(egraph: &mut NpEGraph, enode: &ENode) -> Option<Id> {
+    let Op::Compare(c) = enode.op else { return None };
+    Some(lexicographic(egraph, c, enode.args[0], enode.args[1]))
+}
+
+/// NumPy's complex maximum/minimum keep `x` where `x >= y` (`<=`) or `x` has a
+/// NaN part; fmax/fmin keep `x` where `x >= y` (`<=`) or `y` has a NaN part.
+fn complex_select(egraph: &mut NpEGraph, enode: &ENode) -> Option<Id> {
+    let Op::Binary(b) = enode.op else { return None };
+    let (x, y) = (enode.args[0], enode.args[1]);
+    let (order, nan_side) = match b {
+        BinaryOp::Maximum => (CompareOp::Ge, x),
+        BinaryOp::Minimum => (CompareOp::Le, x),
+        BinaryOp::FMax => (CompareOp::Ge, y),
+        BinaryOp::FMin => (CompareOp::Le, y),
+        _ => return None,
+    };
+    let keep = lexicographic(egraph, order, x, y);
+    let nan = add(egraph, Op::Unary(UnaryOp::IsNan), [nan_side]);
+    let cond = add(egraph, Op::Binary(BinaryOp::LogicalOr), [keep, nan]);
+    Some(add(egraph, Op::Where, [cond, x, y]))
 }

@@ -69,6 +69,7 @@ class Tracer:
         self._captured_ids = {}
         self.buffers = []
         self.n_inputs = 0
+        self.warnings = []
 
     def record(self, op, args, scalar=False):
         vid, dtype, shape = self.builder.add(op, [a._id for a in args])
@@ -446,7 +447,23 @@ def trace(fn, args, kwargs, fullgraph):
     except _core.UnsupportedError as e:
         return _graph_break(fn, str(e), e.__traceback__, fullgraph)
     log("graph", tracer.builder.dump())
-    return ("graph", tracer.builder, spec, tracer.captured, guards, writebacks)
+    return ("graph", tracer.builder, spec, tracer.captured, guards, writebacks, tracer.warnings)
+
+
+def warn_every_call(category, message):
+    """A warning NumPy gives on every call (it depends only on dtypes and shapes):
+    recorded at the user's line while tracing, given again after each run."""
+    tracer = current_tracer()
+    frame = sys._getframe(1)
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+    where = (frame.f_code.co_filename, frame.f_lineno) if frame is not None else ("<unknown>", 0)
+    tracer.warnings.append((category, message, *where))
+
+
+def replay_warnings(recorded):
+    for category, message, filename, lineno in recorded:
+        warnings.warn_explicit(message, category, filename, lineno)
 
 
 _RNGS = (np.random.Generator, np.random.RandomState)
@@ -607,7 +624,7 @@ def _with_tracing_numpy(fn):
 
 
 def _is_capturable(value):
-    return type(value) is np.ndarray and value.dtype.kind in "biuf"
+    return type(value) is np.ndarray and value.dtype.kind in "biufc"
 
 
 def _cell_is_capturable(cell):

@@ -33,11 +33,7 @@ fn const_tensor(value: Scalar, dtype: DType, device: Device) -> Result<Tensor, I
         Scalar::Bool(b) => Tensor::f_from_slice(&[b]),
         Scalar::Int(i) => Tensor::f_from_slice(&[i as i64]),
         Scalar::Float(f) => Tensor::f_from_slice(&[f.0]),
-        Scalar::Complex(..) => {
-            return Err(IrError::unsupported(
-                "complex literals are not compiled yet",
-            ))
-        }
+        Scalar::Complex(re, im) => Tensor::f_from_slice(&[re.0, im.0]).and_then(|t| t.f_view_as_complex()),
     }
     .and_then(|t| t.f_to_kind(kind))
     .and_then(|t| t.f_reshape([0i64; 0]))
@@ -75,6 +71,10 @@ fn op_for(graph: &Graph, v: ir::Value) -> Result<TorchOp, IrError> {
                 }
                 UnaryOp::Sign if d == DType::U64 => T::U64Sign,
                 UnaryOp::Reciprocal if d == DType::U64 => T::U64Reciprocal,
+                UnaryOp::Conj if d.is_complex() => T::ConjPhysical,
+                UnaryOp::Sign if d.is_complex() => T::Sgn,
+                UnaryOp::Real => T::Real,
+                UnaryOp::Imag => T::Imag,
                 UnaryOp::Neg => T::Neg,
                 UnaryOp::Abs if d.is_bool() => T::Copy,
                 UnaryOp::Abs => T::Abs,
@@ -145,6 +145,11 @@ fn op_for(graph: &Graph, v: ir::Value) -> Result<TorchOp, IrError> {
         Op::Binary(b) => {
             let d = arg_dtype(0);
             let base = match b {
+                BinaryOp::Pow | BinaryOp::FloatPower if d.is_complex() => T::ComplexPow,
+                BinaryOp::Add if d.is_complex() => T::ComplexAdd,
+                BinaryOp::Sub if d.is_complex() => T::ComplexSub,
+                BinaryOp::Mul if d.is_complex() => T::ComplexMul,
+                BinaryOp::TrueDiv if d.is_complex() => T::ComplexDiv,
                 BinaryOp::FloorDiv if d == DType::U64 => T::U64FloorDiv,
                 BinaryOp::Rem | BinaryOp::FMod if d == DType::U64 => T::U64Rem,
                 BinaryOp::RightShift if d == DType::U64 => T::U64RightShift,
@@ -299,10 +304,7 @@ fn op_for(graph: &Graph, v: ir::Value) -> Result<TorchOp, IrError> {
 
 /// Ops whose libtorch result may share memory with their operand.
 fn is_view(op: &TorchOp) -> bool {
-    matches!(
-        op,
-        TorchOp::Reshape(_) | TorchOp::Permute(_) | TorchOp::Slice(_)
-    )
+    matches!(op, TorchOp::Reshape(_) | TorchOp::Permute(_) | TorchOp::Slice(_) | TorchOp::Real | TorchOp::Imag)
 }
 
 /// Lower an optimized graph. Every operand must already be in its op's compute

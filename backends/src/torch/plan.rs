@@ -103,6 +103,19 @@ pub enum TorchOp {
     U64Gcd,
     U64Lcm,
     U64Sign,
+    /// Complex conjugate, materialized (libtorch's `conj` only sets a flag).
+    ConjPhysical,
+    /// z / |z| (0 at 0): NumPy 2's sign of complex.
+    Sgn,
+    /// The parts of a complex tensor (views).
+    Real,
+    Imag,
+    /// Complex arithmetic with NumPy's formulas (see `complex.rs`).
+    ComplexPow,
+    ComplexAdd,
+    ComplexSub,
+    ComplexMul,
+    ComplexDiv,
     /// Square-and-multiply over all 64 exponent bits (wrapping, no sign check).
     U64Pow,
     U64Reciprocal,
@@ -413,6 +426,15 @@ fn exec(op: &TorchOp, a: &[&Tensor]) -> Result<Tensor, PlanError> {
             q.f_mul(a[1])?.f_masked_fill(&zero, 0)?
         }
         U64Pow => u64_pow(a[0], a[1])?,
+        ConjPhysical => a[0].f_conj_physical()?,
+        Sgn => a[0].f_sgn()?,
+        Real => a[0].f_real()?,
+        Imag => a[0].f_imag()?,
+        ComplexPow => super::complex::pow(a[0], a[1])?,
+        ComplexAdd => super::complex::add(a[0], a[1])?,
+        ComplexSub => super::complex::sub(a[0], a[1])?,
+        ComplexMul => super::complex::mul(a[0], a[1])?,
+        ComplexDiv => super::complex::div(a[0], a[1])?,
         U64Sign => a[0].f_ne(0)?.f_to_kind(a[0].kind())?,
         U64Reciprocal => a[0].f_eq(1)?.f_to_kind(a[0].kind())?,
         IntPow => {

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
-from .._trace import GraphBreak, Proxy, current_tracer, view, write
+from .._trace import GraphBreak, Proxy, current_tracer, view, warn_every_call, write
 from .._trace import tuple_text as _tuple  # op attribute spelling, shared with the tracer
 
 UFUNCS = {}
@@ -22,7 +22,7 @@ FUNCTIONS = {}
 
 
 def is_operand(x):
-    return isinstance(x, (Proxy, bool, int, float, np.ndarray, np.generic, list, tuple, torch.Tensor))
+    return isinstance(x, (Proxy, bool, int, float, complex, np.ndarray, np.generic, list, tuple, torch.Tensor))
 
 
 def operand(x) -> Proxy:
@@ -31,13 +31,11 @@ def operand(x) -> Proxy:
     tracer = current_tracer()
     # Before Python scalars: np.float64 is a float subclass, but strong (NEP 50).
     if isinstance(x, np.generic):
-        if x.dtype.kind not in "biuf":
+        if x.dtype.kind not in "biufc":
             raise GraphBreak(f"a NumPy scalar of dtype {x.dtype}")
         return tracer.literal(x.item(), x.dtype.name)
-    if isinstance(x, (bool, int, float)):
+    if isinstance(x, (bool, int, float, complex)):
         return tracer.literal(x)
-    if isinstance(x, complex):
-        raise GraphBreak("complex numbers are not compiled yet")
     if isinstance(x, (list, tuple)):
         if any(isinstance(i, Proxy) for i in _flatten(x)):
             raise GraphBreak("np.array of a list holding traced arrays is not compiled yet")
@@ -331,14 +329,21 @@ def round_(a, decimals=0, out=None):
 
 @_register(FUNCTIONS, "real")
 def real(val):
-    """np.real of a real array is the array itself."""
-    return _real_only(val, "real")
+    """np.real: of a complex array a view of its real parts (writing through it
+    is a graph break); of a real array the array itself."""
+    a = operand(val)
+    if a.dtype.kind == "c":
+        return _part(a, "real")
+    return a
 
 
 @_register(FUNCTIONS, "imag")
 def imag(val):
-    """np.imag of a real array: read-only zeros of its dtype."""
-    a = _real_only(val, "imag")
+    """np.imag: of a complex array a view of its imaginary parts; of a real array
+    read-only zeros of its dtype."""
+    a = operand(val)
+    if a.dtype.kind == "c":
+        return _part(a, "imag")
     r = _constant(np.zeros(a.shape, a.dtype))
     if r._buf is not None:
         r._buf.writeable = False
@@ -346,10 +351,16 @@ def imag(val):
     return r
 
 
+def _part(a, name):
+    r = _record(name, a)
+    r._scalar = a._scalar
+    return view(a, name, r, contiguous=False)
+
+
 def set_real(a, value):
     """`a.real = v` of a real array is `a[...] = v` (but NumPy wraps a Python int
     out of the dtype's range there instead of raising: left to NumPy)."""
-    _real_only(a, "real assignment")
+    _real_only(a, "assignment to .real")
     if type(value) is int and a.dtype.kind in "iu":
         info = np.iinfo(a.dtype)
         if not info.min <= value <= info.max:
@@ -358,15 +369,16 @@ def set_real(a, value):
 
 
 def set_imag(a, value):
-    _real_only(a, "imag assignment")
+    _real_only(a, "assignment to .imag")
     raise TypeError("array does not have imaginary part to set")
 
 
 @_register(FUNCTIONS, "angle")
 def angle(z, deg=False):
-    """np.angle of a real array: arctan2(0, z) (pi for negatives and -0.0)."""
-    z = _real_only(z, "angle")
-    r = UFUNCS["arctan2"](0, z)
+    """np.angle: arctan2(imag, real); of a real array arctan2(0, z) (pi for
+    negatives and -0.0)."""
+    z = operand(z)
+    r = UFUNCS["arctan2"](imag(z), real(z)) if z.dtype.kind == "c" else UFUNCS["arctan2"](0, z)
     if deg:
         r = UFUNCS["multiply"](r, 180 / np.pi)
     return r
@@ -374,15 +386,31 @@ def angle(z, deg=False):
 
 # ---- cumulative reductions ----------------------------------------------
 
+def _accumulator(dtype):
+    dtype = np.dtype(dtype)
+    if dtype.kind not in "biufc":
+        raise GraphBreak(f"a reduction with dtype={dtype} is not compiled yet")
+    return dtype
+
+
+def _in_dtype(r, dtype):
+    """NumPy's reduction in `dtype`: integers wrap there, so summing in int64 and
+    casting back gives the same bits; a bool sum is a logical or (nonzero)."""
+    return r if r.dtype == dtype else astype(r, dtype)
+
+
 def _cumulative(kind):
     def f(a, axis=None, dtype=None, out=None):
-        _no({"dtype": dtype, "out": out}, f"np.{kind}")
+        _no({"out": out}, f"np.{kind}")
         a = operand(a)
         if axis is None or a.ndim == 0:  # NumPy flattens (a 0-d array becomes 1-d)
             axis = 0 if axis is None else normalize_axis_index(axis, 1)
             a = ravel(a)
         axis = normalize_axis_index(axis, a.ndim)
-        return _record(f"{kind}[axis={axis}]", a)
+        if dtype is None:
+            return _record(f"{kind}[axis={axis}]", a)
+        dtype = _accumulator(dtype)
+        return _in_dtype(_record(f"{kind}[axis={axis}]", astype(a, dtype)), dtype)
 
     f.__name__ = kind
     return f
@@ -401,18 +429,39 @@ def _axes(axis, ndim):
 
 
 def _reduce(kind, a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
-    _no({"dtype": dtype, "initial": initial, "where": None if where is True else where}, f"np.{kind}")
+    _no({"initial": initial, "where": None if where is True else where}, f"np.{kind}")
     out = _single_out(out, kind)
     a = operand(a)
     if kind != "mean" and a.ndim == 0 and _is_int(axis) and axis in (0, -1):
         axis = ()  # NumPy's ufunc reductions let axis 0 and -1 slip through for 0-d arrays
-    r = _record(f"{kind}[axes={_tuple(_axes(axis, a.ndim))},keepdims={str(bool(keepdims)).lower()}]", a)
+    axes = _axes(axis, a.ndim)
+    if dtype is None:
+        r = _reduce_op(kind, a, axes, keepdims)
+    else:
+        r = _reduce_in(kind, a, axes, keepdims, _accumulator(dtype))
     r._scalar = r.ndim == 0
     if out is not None:
         if out.shape != r.shape:
             raise ValueError(f"output parameter for reduction operation {kind} has the wrong number of dimensions")
         return _store(kind, out, r)
     return r
+
+
+def _reduce_op(kind, a, axes, keepdims):
+    return _record(f"{kind}[axes={_tuple(axes)},keepdims={str(bool(keepdims)).lower()}]", a)
+
+
+def _reduce_in(kind, a, axes, keepdims, dtype):
+    """sum, prod or mean with `dtype=`: the operand cast to `dtype` and reduced
+    there. NumPy's mean divides the sum in `dtype` by the count (true_divide,
+    cast back unsafely: an integer mean truncates)."""
+    if dtype.kind == "b" and kind in ("sum", "prod"):
+        return _reduce_op("any" if kind == "sum" else "all", astype(a, dtype), axes, keepdims)
+    if kind in ("sum", "prod"):
+        return _in_dtype(_reduce_op(kind, astype(a, dtype), axes, keepdims), dtype)
+    total = _reduce_in("sum", a, axes, keepdims, dtype)
+    count = int(np.prod([a.shape[i] for i in axes], dtype=np.int64))
+    return _in_dtype(UFUNCS["true_divide"](total, count), dtype)
 
 
 def _single_out(out, name):
@@ -665,8 +714,10 @@ def copy(a, order="K", subok=False):
 def astype(a, dtype, /, *, copy=True, device=None):
     a = operand(a)
     dtype = np.dtype(dtype)
-    if dtype.kind not in "biuf":
+    if dtype.kind not in "biufc":
         raise GraphBreak(f"astype to {dtype} is not compiled yet")
+    if a.dtype.kind == "c" and dtype.kind != "c":
+        warn_every_call(np.exceptions.ComplexWarning, "Casting complex values to real discards the imaginary part")
     return _record(f"cast[to={dtype.name}]", a)
 
 
@@ -916,9 +967,10 @@ def method_round(a, decimals=0, out=None):
 
 
 def method_conj(a):
-    """ndarray.conj() of a real array is the array itself (bool stays bool,
-    unlike np.conjugate's int8)."""
-    return _real_only(a, "conjugate")
+    """ndarray.conj(): np.conjugate of a complex array; of a real array the array
+    itself (bool stays bool, unlike np.conjugate's int8)."""
+    a = operand(a)
+    return UFUNCS["conjugate"](a) if a.dtype.kind == "c" else a
 
 
 method_conjugate = method_conj

@@ -1,0 +1,122 @@
+//! Complex arithmetic with NumPy's formulas, over the real and imaginary parts.
+//! libtorch's kernels differ where parts are inf or nan: its `add` computes
+//! `a + 1 * b` as a complex product (`0 + (nan+0j)` is `nan+nanj`), and its
+//! products, quotients and powers use other formulas than NumPy's loops.
+
+use super::plan::PlanError;
+use tch::Tensor;
+
+type Parts = (Tensor, Tensor);
+
+fn parts(z: &Tensor) -> Result<Parts, PlanError> {
+    Ok((z.f_real()?, z.f_imag()?))
+}
+
+fn pack((re, im): Parts) -> Result<Tensor, PlanError> {
+    Ok(Tensor::f_complex(&re, &im)?)
+}
+
+pub fn add(a: &Tensor, b: &Tensor) -> Result<Tensor, PlanError> {
+    let ((ar, ai), (br, bi)) = (parts(a)?, parts(b)?);
+    pack((ar.f_add(&br)?, ai.f_add(&bi)?))
+}
+
+pub fn sub(a: &Tensor, b: &Tensor) -> Result<Tensor, PlanError> {
+    let ((ar, ai), (br, bi)) = (parts(a)?, parts(b)?);
+    pack((ar.f_sub(&br)?, ai.f_sub(&bi)?))
+}
+
+/// `(ar*br - ai*bi) + (ar*bi + ai*br)j`, NumPy's `multiply` loop.
+fn cmul((ar, ai): &Parts, (br, bi): &Parts) -> Result<Parts, PlanError> {
+    let re = ar.f_mul(br)?.f_sub(&ai.f_mul(bi)?)?;
+    let im = ar.f_mul(bi)?.f_add(&ai.f_mul(br)?)?;
+    Ok((re, im))
+}
+
+pub fn mul(a: &Tensor, b: &Tensor) -> Result<Tensor, PlanError> {
+    pack(cmul(&parts(a)?, &parts(b)?)?)
+}
+
+/// Smith's algorithm, as NumPy's `divide` loop: scale by the larger part of the
+/// divisor; a zero divisor divides each part by |0| (inf or nan).
+fn cdiv((ar, ai): &Parts, (br, bi): &Parts) -> Result<Parts, PlanError> {
+    let (abs_r, abs_i) = (br.f_abs()?, bi.f_abs()?);
+    let real_big = abs_r.f_ge_tensor(&abs_i)?;
+    let zero = abs_r.f_eq(0)?.f_logical_and(&abs_i.f_eq(0)?)?;
+    // |br| >= |bi|: rat = bi/br, scl = 1/(br + bi*rat)
+    let rat1 = bi.f_div(br)?;
+    let scl1 = br.f_add(&bi.f_mul(&rat1)?)?.f_reciprocal()?;
+    let re1 = ar.f_add(&ai.f_mul(&rat1)?)?.f_mul(&scl1)?;
+    let im1 = ai.f_sub(&ar.f_mul(&rat1)?)?.f_mul(&scl1)?;
+    // |br| < |bi|: rat = br/bi, scl = 1/(bi + br*rat)
+    let rat2 = br.f_div(bi)?;
+    let scl2 = bi.f_add(&br.f_mul(&rat2)?)?.f_reciprocal()?;
+    let re2 = ar.f_mul(&rat2)?.f_add(ai)?.f_mul(&scl2)?;
+    let im2 = ai.f_mul(&rat2)?.f_sub(ar)?.f_mul(&scl2)?;
+    let (re0, im0) = (ar.f_div(&abs_r)?, ai.f_div(&abs_r)?);
+    let re = re0.f_where_self(&zero, &re1.f_where_self(&real_big, &re2)?)?;
+    let im = im0.f_where_self(&zero, &im1.f_where_self(&real_big, &im2)?)?;
+    Ok((re, im))
+}
+
+pub fn div(a: &Tensor, b: &Tensor) -> Result<Tensor, PlanError> {
+    pack(cdiv(&parts(a)?, &parts(b)?)?)
+}
+
+fn select(mask: &Tensor, (xr, xi): &Parts, (yr, yi): &Parts) -> Result<Parts, PlanError> {
+    Ok((xr.f_where_self(mask, yr)?, xi.f_where_self(mask, yi)?))
+}
+
+/// NumPy's complex `power` (`nc_pow`): z**0 is 1; 0**w is 0 where Re w > 0,
+/// else nan; integer exponents below 100 in magnitude multiply (z, z*z and
+/// z*z*z exactly so, others by squaring from 1, negative ones inverted);
+/// other exponents go through libtorch's exp(w log z).
+pub fn pow(z: &Tensor, w: &Tensor) -> Result<Tensor, PlanError> {
+    let general = z.f_pow(w)?;
+    let shape = general.size();
+    let zb = z.f_broadcast_to(shape.as_slice())?;
+    let wb = w.f_broadcast_to(shape.as_slice())?;
+    let (a, (br, bi)) = (parts(&zb)?, parts(&wb)?);
+    let mut out = parts(&general)?;
+    let integral = bi.f_eq(0)?.f_logical_and(&br.f_eq_tensor(&br.f_trunc()?)?)?.f_logical_and(&br.f_abs()?.f_lt(100)?)?;
+    let any_integral = integral.f_any()?.f_int64_value(&[])? != 0;
+    if any_integral {
+        let n = br.f_where_self(&integral, &br.f_zeros_like()?)?.f_to_kind(tch::Kind::Int64)?;
+        let m = n.f_abs()?;
+        let one = (a.0.f_ones_like()?, a.0.f_zeros_like()?);
+        let mut acc = one.clone_parts()?;
+        let mut p = a.clone_parts()?;
+        for bit in 0..7 {
+            let set = m.f_bitwise_right_shift_tensor_scalar(bit)?.f_bitwise_and(1)?.f_ne(0)?;
+            acc = select(&set, &cmul(&acc, &p)?, &acc)?;
+            p = cmul(&p, &p)?;
+        }
+        let square = cmul(&a, &a)?;
+        let cube = cmul(&square, &a)?;
+        for (k, v) in [(1i64, &a), (2, &square), (3, &cube)] {
+            acc = select(&n.f_eq(k)?, v, &acc)?;
+        }
+        let inverted = cdiv(&one, &acc)?;
+        acc = select(&n.f_lt(0)?, &inverted, &acc)?;
+        out = select(&integral, &acc, &out)?;
+    }
+    // 0 ** w, then w == 0 (which wins).
+    let z_zero = a.0.f_eq(0)?.f_logical_and(&a.1.f_eq(0)?)?;
+    let zeros = out.0.f_zeros_like()?;
+    let nans = zeros.f_add_scalar(f64::NAN)?;
+    let at_zero = zeros.f_where_self(&br.f_gt(0)?, &nans)?;
+    out = select(&z_zero, &(at_zero.shallow_clone(), at_zero), &out)?;
+    let w_zero = br.f_eq(0)?.f_logical_and(&bi.f_eq(0)?)?;
+    out = select(&w_zero, &(zeros.f_add_scalar(1.0)?, zeros.shallow_clone()), &out)?;
+    pack(out)
+}
+
+trait CloneParts {
+    fn clone_parts(&self) -> Result<Parts, PlanError>;
+}
+
+impl CloneParts for Parts {
+    fn clone_parts(&self) -> Result<Parts, PlanError> {
+        Ok((self.0.shallow_clone(), self.1.shallow_clone()))
+    }
+}
