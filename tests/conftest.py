@@ -249,9 +249,8 @@ def abs_scale(*arrays):
 
 def remainder_quotient_overflows(x, y):
     """True where a float `x % y` has |x / y| beyond the dtype's range for some
-    element: libtorch's vectorized fmod/remainder gives nan there, NumPy the exact
-    remainder (a known npcompile bug: see test_float_remainder_with_huge_quotient,
-    xfail). The hypothesis tests of `%` skip such examples."""
+    element: libtorch's vectorized fmod gives nan there, and the backend must
+    recompute those lanes (test_float_remainder_with_huge_quotient)."""
     try:
         dtype = np.result_type(x, y)
         if dtype.kind != "f":

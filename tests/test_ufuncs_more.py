@@ -290,13 +290,9 @@ def test_complex_logical(fn):
     check(fn, c.astype(np.complex64), np.array([0.0, 1.0, np.nan, 0.0, -0.0, 3.0, 0.0], np.float16))
 
 
-@pytest.mark.allow_fallback
 @pytest.mark.parametrize("fn", [np.sign, np.square, np.arcsin, np.reciprocal, np.fmax])
-def test_complex_loops_fall_back(fn):
-    """NumPy has complex loops for these; they are not compiled yet, so the call
-    runs under NumPy and says so."""
-    x = np.array([1 + 2j, -3j])
-    args = (x,) * fn.nin
-    with pytest.warns(npcompile.NpCompileWarning, match="complex"):
-        r = np_compile(lambda *a: fn(*a))(*args)
-    np.testing.assert_array_equal(r, fn(*args))
+def test_complex_loops(fn):
+    x = np.array([1 + 2j, -3j, 0j, complex(np.inf, 1), complex(np.nan, 0)])
+    args = (x,) if fn.nin == 1 else (x[:, None], x[None, :])
+    check(lambda *a: fn(*a), *args)
+

@@ -156,7 +156,15 @@ pub fn infer(op: &Op, args: &[Arg]) -> Result<TensorType> {
                 shape: ty.shape.clone(),
             }
         }
-        Op::MatMul => matmul_type(args[0].ty, args[1].ty)?,
+        Op::MatMul => {
+            // A Python int must fit the other operand's dtype before any shape check.
+            let operands: Vec<Operand> = args.iter().map(Arg::operand).collect();
+            let common = result_type(&operands);
+            for a in args {
+                check_weak_fits(a, common)?;
+            }
+            matmul_type(args[0].ty, args[1].ty)?
+        }
         Op::Reshape { shape } => {
             let ty = args[0].ty;
             let numel: i64 = shape.iter().product();
@@ -270,7 +278,6 @@ pub fn unary_dtypes(op: UnaryOp, d: DType) -> Result<(DType, DType)> {
         Invert if !d.is_exact() => Err(no_loop(op.name(), &[d])),
         Sign if d.is_bool() => Err(no_loop(op.name(), &[d])),
         _ if op.is_real_only() && d.is_complex() => Err(no_loop(op.name(), &[d])),
-        Rint if d.is_complex() => Err(IrError::unsupported("np.rint of complex is not compiled yet")),
         Real | Imag if d.is_complex() => Ok((d.real_of(), d)),
         // The surface takes the parts of real arrays itself.
         Real | Imag => Err(IrError::internal(format!("np.{} of a real array is not an op", op.name()))),
@@ -281,6 +288,8 @@ pub fn unary_dtypes(op: UnaryOp, d: DType) -> Result<(DType, DType)> {
         _ if op.is_float_only() => same(d.to_inexact()),
         // No bool loop: NumPy picks int8's.
         Square | Reciprocal if d.is_bool() => same(DType::I8),
+        // signbit has float loops only: ints compute in NumPy's float for them.
+        SignBit if d.is_exact() => Ok((DType::Bool, d.to_inexact())),
         IsNan | IsInf | IsFinite | SignBit => Ok((DType::Bool, d)),
         LogicalNot => Ok((DType::Bool, DType::Bool)),
         _ => same(d),
@@ -331,9 +340,19 @@ pub fn elementwise_dtypes(op: &Op, args: &[Arg]) -> Result<(DType, DType)> {
                     }
                     DType::Bool
                 }
+                // Not a ufunc: a complex array from its parts (float operands).
+                Complex if !common.is_float() => {
+                    return Err(IrError::internal(format!("complex of {}", common.numpy_name())))
+                }
+                Complex => common.complex_of().real_of(),
                 _ => common,
             };
-            (if b.is_logical() { DType::Bool } else { compute }, compute)
+            let result = match b {
+                _ if b.is_logical() => DType::Bool,
+                Complex => compute.complex_of(),
+                _ => compute,
+            };
+            (result, compute)
         }
         Op::Compare(_) => (DType::Bool, comparison_dtype(common, values)?),
         Op::Where => (common, common),
@@ -473,9 +492,6 @@ fn reduce_type(op: ReduceOp, ty: &TensorType, axes: &[i64], keepdims: bool) -> R
     let shape = reduced_shape(&ty.shape, axes, keepdims);
     // NumPy raises for any reduced axis of length 0, even where the result is empty.
     let empty_axis = axes.iter().any(|&a| ty.shape[a as usize] == 0);
-    if matches!(op, ReduceOp::Max | ReduceOp::Min) && ty.dtype.is_complex() {
-        return Err(IrError::unsupported(format!("np.{} of complex is not compiled yet", op.name())));
-    }
     if matches!(op, ReduceOp::Max | ReduceOp::Min) && empty_axis {
         let name = if op == ReduceOp::Max {
             "maximum"
@@ -498,9 +514,6 @@ fn arg_reduce_type(
     axis: Option<i64>,
     keepdims: bool,
 ) -> Result<TensorType> {
-    if ty.dtype.is_complex() {
-        return Err(IrError::unsupported(format!("np.{} of complex is not compiled yet", op.name())));
-    }
     let (empty, shape): (bool, Shape) = match axis {
         None => (
             ty.numel() == 0,
@@ -839,7 +852,12 @@ mod tests {
                 .kind,
             ErrorKind::Internal
         );
-        assert_eq!(infer(&cp, &[strong(&TensorType::new(C64, [4]))]).unwrap().dtype, C64);
+        assert_eq!(
+            infer(&cp, &[strong(&TensorType::new(C64, [4]))])
+                .unwrap()
+                .dtype,
+            C64
+        );
     }
 
     #[test]

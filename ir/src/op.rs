@@ -290,6 +290,7 @@ name_enum!(
         Gcd = "gcd",
         Lcm = "lcm",
         NextAfter = "nextafter",
+        Complex = "complex",
     }
 );
 

@@ -22,7 +22,8 @@ pub fn rules() -> Vec<Rewrite<ENode, TypeAnalysis>> {
             "unsigned-widen",
             |g, n| {
                 unnative(g, n).is_some_and(|d| {
-                    d.iter().any(|d| matches!(d, DType::U16 | DType::U32)) && !d.contains(&DType::U64)
+                    d.iter().any(|d| matches!(d, DType::U16 | DType::U32))
+                        && !d.contains(&DType::U64)
                 })
             },
             widen,
@@ -37,8 +38,16 @@ pub fn rules() -> Vec<Rewrite<ENode, TypeAnalysis>> {
             |g, n| is_u64(g, n) && is_ordered(&n.op),
             |g, n| on_bits(g, n, true),
         ),
-        NodeRule::rewrite("complex-order", |g, n| is_complex(g, n) && matches!(n.op, Op::Compare(_)), complex_compare),
-        NodeRule::rewrite("complex-select", |g, n| is_complex(g, n) && matches!(n.op, Op::Binary(_)), complex_select),
+        NodeRule::rewrite(
+            "complex-order",
+            |g, n| is_complex(g, n) && matches!(n.op, Op::Compare(_)),
+            complex_compare,
+        ),
+        NodeRule::rewrite(
+            "complex-select",
+            |g, n| is_complex(g, n) && matches!(n.op, Op::Binary(_)),
+            complex_select,
+        ),
     ]
 }
 
@@ -56,7 +65,8 @@ fn unnative(egraph: &NpEGraph, enode: &ENode) -> Option<SmallVec<[DType; 3]>> {
 }
 
 fn is_complex(egraph: &NpEGraph, enode: &ENode) -> bool {
-    ir::native::orders_complex(&enode.op) && unnative(egraph, enode).is_some_and(|d| d.iter().all(|d| d.is_complex()))
+    ir::native::orders_complex(&enode.op)
+        && unnative(egraph, enode).is_some_and(|d| d.iter().all(|d| d.is_complex()))
 }
 
 fn is_u64(egraph: &NpEGraph, enode: &ENode) -> bool {
@@ -194,17 +204,30 @@ fn add(egraph: &mut NpEGraph, op: Op, args: impl IntoIterator<Item = Id>) -> Id 
 /// xi < yi`.
 fn lexicographic(egraph: &mut NpEGraph, c: CompareOp, x: Id, y: Id) -> Id {
     let part = |g: &mut NpEGraph, u: UnaryOp, v: Id| add(g, Op::Unary(u), [v]);
-    let (xr, xi) = (part(egraph, UnaryOp::Real, x), part(egraph, UnaryOp::Imag, x));
-    let (yr, yi) = (part(egraph, UnaryOp::Real, y), part(egraph, UnaryOp::Imag, y));
+    let (xr, xi) = (
+        part(egraph, UnaryOp::Real, x),
+        part(egraph, UnaryOp::Imag, x),
+    );
+    let (yr, yi) = (
+        part(egraph, UnaryOp::Real, y),
+        part(egraph, UnaryOp::Imag, y),
+    );
     let strict = match c {
         CompareOp::Lt | CompareOp::Le => CompareOp::Lt,
         _ => CompareOp::Gt,
     };
     let real_wins = add(egraph, Op::Compare(strict), [xr, yr]);
-    let (nx, ny) = (part(egraph, UnaryOp::IsNan, xi), part(egraph, UnaryOp::IsNan, yi));
+    let (nx, ny) = (
+        part(egraph, UnaryOp::IsNan, xi),
+        part(egraph, UnaryOp::IsNan, yi),
+    );
     let any_nan = add(egraph, Op::Binary(BinaryOp::LogicalOr), [nx, ny]);
     let no_nan = add(egraph, Op::Unary(UnaryOp::LogicalNot), [any_nan]);
-    let first = add(egraph, Op::Binary(BinaryOp::LogicalAnd), [real_wins, no_nan]);
+    let first = add(
+        egraph,
+        Op::Binary(BinaryOp::LogicalAnd),
+        [real_wins, no_nan],
+    );
     let real_eq = add(egraph, Op::Compare(CompareOp::Eq), [xr, yr]);
     let imag = add(egraph, Op::Compare(c), [xi, yi]);
     let second = add(egraph, Op::Binary(BinaryOp::LogicalAnd), [real_eq, imag]);
@@ -212,7 +235,9 @@ fn lexicographic(egraph: &mut NpEGraph, c: CompareOp, x: Id, y: Id) -> Id {
 }
 
 fn complex_compare(egraph: &mut NpEGraph, enode: &ENode) -> Option<Id> {
-    let Op::Compare(c) = enode.op else { return None };
+    let Op::Compare(c) = enode.op else {
+        return None;
+    };
     Some(lexicographic(egraph, c, enode.args[0], enode.args[1]))
 }
 

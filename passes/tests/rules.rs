@@ -562,3 +562,55 @@ fn u64_order() {
         ["floor_divide %x0, %x1", "return %0"]
     );
 }
+
+#[test]
+fn complex_order() {
+    let g = build(
+        &[(DType::C128, &[3]), (DType::C128, &[3])],
+        &[("less", &[0, 1])],
+    );
+    let out = body(&run_native(&g, &["complex-order"]));
+    // Real parts first, the imaginary parts where they tie; no complex `less` left.
+    assert!(
+        out.contains(&"real %x0".to_string()) && out.contains(&"imag %x1".to_string()),
+        "{out:?}"
+    );
+    assert!(
+        out.iter()
+            .filter(|l| l.starts_with("less "))
+            .all(|l| !l.contains("%x")),
+        "{out:?}"
+    );
+    // Equality is native on complex: not this rule's.
+    let g = build(
+        &[(DType::C64, &[3]), (DType::C64, &[3])],
+        &[("equal", &[0, 1])],
+    );
+    assert_eq!(
+        body(&run_native(&g, &["complex-order"])),
+        ["equal %x0, %x1", "return %0"]
+    );
+}
+
+#[test]
+fn complex_select() {
+    let g = build(
+        &[(DType::C64, &[3]), (DType::C64, &[3])],
+        &[("maximum", &[0, 1])],
+    );
+    let out = body(&run_native(&g, &["complex-order", "complex-select"]));
+    assert!(
+        out[out.len() - 2].starts_with("where ") && out[out.len() - 2].ends_with("%x0, %x1"),
+        "{out:?}"
+    );
+    assert!(!out.iter().any(|l| l.starts_with("maximum")), "{out:?}");
+    // Real maximum stays as it is.
+    let g = build(
+        &[(DType::F32, &[3]), (DType::F32, &[3])],
+        &[("maximum", &[0, 1])],
+    );
+    assert_eq!(
+        body(&run_native(&g, &["complex-select"])),
+        ["maximum %x0, %x1", "return %0"]
+    );
+}

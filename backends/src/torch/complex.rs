@@ -26,15 +26,73 @@ pub fn sub(a: &Tensor, b: &Tensor) -> Result<Tensor, PlanError> {
     pack((ar.f_sub(&br)?, ai.f_sub(&bi)?))
 }
 
-/// `(ar*br - ai*bi) + (ar*bi + ai*br)j`, NumPy's `multiply` loop.
+/// `(ar*br - ai*bi) + (ar*bi + ai*br)j`, unfused: NumPy's scalar `cmul` (its
+/// complex power multiplies with it).
 fn cmul((ar, ai): &Parts, (br, bi): &Parts) -> Result<Parts, PlanError> {
     let re = ar.f_mul(br)?.f_sub(&ai.f_mul(bi)?)?;
     let im = ar.f_mul(bi)?.f_add(&ai.f_mul(br)?)?;
     Ok((re, im))
 }
 
+/// `fma(ar, br, -(ai*bi)) + fma(ar, bi, ai*br)j`: NumPy's SIMD `multiply` loop
+/// fuses one product of each part (a cancelling real part keeps the rounding
+/// error of `ai*bi`; an overflowing `ar*br` does not become nan against inf).
+fn cmul_fused((ar, ai): &Parts, (br, bi): &Parts) -> Result<Parts, PlanError> {
+    let re = fma(ar, br, &ai.f_mul(bi)?.f_neg()?)?;
+    let im = fma(ar, bi, &ai.f_mul(br)?)?;
+    Ok((re, im))
+}
+
+/// `a * c + x` rounded once (libtorch has no fma). float32 parts: the product
+/// is exact in float64. float64 parts: Dekker's exact product `p + e`, where
+/// finite; an overflowing product of finite factors stays infinite unless `x`
+/// is infinite (as the fused operation, which never overflows inside).
+fn fma(a: &Tensor, c: &Tensor, x: &Tensor) -> Result<Tensor, PlanError> {
+    if a.kind() == tch::Kind::Float {
+        let d = |t: &Tensor| t.f_to_kind(tch::Kind::Double);
+        return Ok(d(a)?
+            .f_mul(&d(c)?)?
+            .f_add(&d(x)?)?
+            .f_to_kind(tch::Kind::Float)?);
+    }
+    let p = a.f_mul(c)?;
+    let split = |v: &Tensor| -> Result<Parts, PlanError> {
+        let t = v.f_mul_scalar(134_217_729.0)?;
+        let hi = t.f_sub(&t.f_sub(v)?)?;
+        let lo = v.f_sub(&hi)?;
+        Ok((hi, lo))
+    };
+    let ((ah, al), (ch, cl)) = (split(a)?, split(c)?);
+    let e = ah
+        .f_mul(&ch)?
+        .f_sub(&p)?
+        .f_add(&ah.f_mul(&cl)?)?
+        .f_add(&al.f_mul(&ch)?)?
+        .f_add(&al.f_mul(&cl)?)?;
+    let fused = p.f_add(x)?.f_add(&e)?;
+    let overflow = p
+        .f_isinf()?
+        .f_logical_and(&a.f_isfinite()?)?
+        .f_logical_and(&c.f_isfinite()?)?;
+    let plain = x
+        .f_where_self(&x.f_isinf()?, &p)?
+        .f_where_self(&overflow, &p.f_add(x)?)?;
+    let exact = e.f_isfinite()?.f_logical_and(&p.f_isfinite()?)?;
+    Ok(fused.f_where_self(&exact, &plain)?)
+}
+
 pub fn mul(a: &Tensor, b: &Tensor) -> Result<Tensor, PlanError> {
-    pack(cmul(&parts(a)?, &parts(b)?)?)
+    pack(cmul_fused(&parts(a)?, &parts(b)?)?)
+}
+
+/// Complex matmul over real matmuls of the parts, so each term is a plain
+/// complex product (libtorch's complex gemm scales by alpha = 1+0j, turning
+/// `nan+infj` terms into `nan+nanj`).
+pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor, PlanError> {
+    let ((ar, ai), (br, bi)) = (parts(a)?, parts(b)?);
+    let re = ar.f_matmul(&br)?.f_sub(&ai.f_matmul(&bi)?)?;
+    let im = ar.f_matmul(&bi)?.f_add(&ai.f_matmul(&br)?)?;
+    pack((re, im))
 }
 
 /// Smith's algorithm, as NumPy's `divide` loop: scale by the larger part of the
@@ -78,16 +136,24 @@ pub fn pow(z: &Tensor, w: &Tensor) -> Result<Tensor, PlanError> {
     let wb = w.f_broadcast_to(shape.as_slice())?;
     let (a, (br, bi)) = (parts(&zb)?, parts(&wb)?);
     let mut out = parts(&general)?;
-    let integral = bi.f_eq(0)?.f_logical_and(&br.f_eq_tensor(&br.f_trunc()?)?)?.f_logical_and(&br.f_abs()?.f_lt(100)?)?;
+    let integral = bi
+        .f_eq(0)?
+        .f_logical_and(&br.f_eq_tensor(&br.f_trunc()?)?)?
+        .f_logical_and(&br.f_abs()?.f_lt(100)?)?;
     let any_integral = integral.f_any()?.f_int64_value(&[])? != 0;
     if any_integral {
-        let n = br.f_where_self(&integral, &br.f_zeros_like()?)?.f_to_kind(tch::Kind::Int64)?;
+        let n = br
+            .f_where_self(&integral, &br.f_zeros_like()?)?
+            .f_to_kind(tch::Kind::Int64)?;
         let m = n.f_abs()?;
         let one = (a.0.f_ones_like()?, a.0.f_zeros_like()?);
         let mut acc = one.clone_parts()?;
         let mut p = a.clone_parts()?;
         for bit in 0..7 {
-            let set = m.f_bitwise_right_shift_tensor_scalar(bit)?.f_bitwise_and(1)?.f_ne(0)?;
+            let set = m
+                .f_bitwise_right_shift_tensor_scalar(bit)?
+                .f_bitwise_and(1)?
+                .f_ne(0)?;
             acc = select(&set, &cmul(&acc, &p)?, &acc)?;
             p = cmul(&p, &p)?;
         }
@@ -107,7 +173,11 @@ pub fn pow(z: &Tensor, w: &Tensor) -> Result<Tensor, PlanError> {
     let at_zero = zeros.f_where_self(&br.f_gt(0)?, &nans)?;
     out = select(&z_zero, &(at_zero.shallow_clone(), at_zero), &out)?;
     let w_zero = br.f_eq(0)?.f_logical_and(&bi.f_eq(0)?)?;
-    out = select(&w_zero, &(zeros.f_add_scalar(1.0)?, zeros.shallow_clone()), &out)?;
+    out = select(
+        &w_zero,
+        &(zeros.f_add_scalar(1.0)?, zeros.shallow_clone()),
+        &out,
+    )?;
     pack(out)
 }
 
@@ -119,4 +189,43 @@ impl CloneParts for Parts {
     fn clone_parts(&self) -> Result<Parts, PlanError> {
         Ok((self.0.shallow_clone(), self.1.shallow_clone()))
     }
+}
+
+/// NumPy's complex reciprocal: Smith's scaling by the larger part.
+pub fn reciprocal(z: &Tensor) -> Result<Tensor, PlanError> {
+    let (re, im) = parts(z)?;
+    let small_imag = im.f_abs()?.f_le_tensor(&re.f_abs()?)?;
+    let r1 = im.f_div(&re)?;
+    let d1 = re.f_add(&im.f_mul(&r1)?)?;
+    let (re1, im1) = (d1.f_reciprocal()?, r1.f_neg()?.f_div(&d1)?);
+    let r2 = re.f_div(&im)?;
+    let d2 = re.f_mul(&r2)?.f_add(&im)?;
+    let (re2, im2) = (r2.f_div(&d2)?, d2.f_reciprocal()?.f_neg()?);
+    pack(select(&small_imag, &(re1, im1), &(re2, im2))?)
+}
+
+/// NumPy 2's sign of complex: z / |z|; 0 at 0; nan where a part is nan or both
+/// are infinite; along one infinite part, the unit in its direction.
+pub fn sign(z: &Tensor) -> Result<Tensor, PlanError> {
+    let (re, im) = parts(z)?;
+    let abs = z.f_abs()?;
+    let (inf_re, inf_im) = (re.f_isinf()?, im.f_isinf()?);
+    let unit = |p: &Tensor, inf: &Tensor| -> Result<Tensor, PlanError> {
+        let one = p.f_ones_like()?.f_copysign(p)?;
+        let zero = p.f_zeros_like()?.f_copysign(p)?;
+        Ok(one.f_where_self(inf, &zero)?)
+    };
+    let one_inf = inf_re.f_logical_xor(&inf_im)?;
+    let general = (re.f_div(&abs)?, im.f_div(&abs)?);
+    let at_inf = (unit(&re, &inf_re)?, unit(&im, &inf_im)?);
+    let out = select(&one_inf, &at_inf, &general)?;
+    let zero = abs.f_eq(0)?;
+    let zeros = re.f_zeros_like()?;
+    pack(select(&zero, &(zeros.shallow_clone(), zeros), &out)?)
+}
+
+/// log(z) scaled part by part (NumPy's log2 and log10 of complex).
+pub fn log_scaled(z: &Tensor, scale: f64) -> Result<Tensor, PlanError> {
+    let (re, im) = parts(&z.f_log()?)?;
+    pack((re.f_mul_scalar(scale)?, im.f_mul_scalar(scale)?))
 }

@@ -33,7 +33,9 @@ fn const_tensor(value: Scalar, dtype: DType, device: Device) -> Result<Tensor, I
         Scalar::Bool(b) => Tensor::f_from_slice(&[b]),
         Scalar::Int(i) => Tensor::f_from_slice(&[i as i64]),
         Scalar::Float(f) => Tensor::f_from_slice(&[f.0]),
-        Scalar::Complex(re, im) => Tensor::f_from_slice(&[re.0, im.0]).and_then(|t| t.f_view_as_complex()),
+        Scalar::Complex(re, im) => {
+            Tensor::f_from_slice(&[re.0, im.0]).and_then(|t| t.f_view_as_complex())
+        }
     }
     .and_then(|t| t.f_to_kind(kind))
     .and_then(|t| t.f_reshape([0i64; 0]))
@@ -72,7 +74,11 @@ fn op_for(graph: &Graph, v: ir::Value) -> Result<TorchOp, IrError> {
                 UnaryOp::Sign if d == DType::U64 => T::U64Sign,
                 UnaryOp::Reciprocal if d == DType::U64 => T::U64Reciprocal,
                 UnaryOp::Conj if d.is_complex() => T::ConjPhysical,
-                UnaryOp::Sign if d.is_complex() => T::Sgn,
+                UnaryOp::Sign if d.is_complex() => T::ComplexSign,
+                UnaryOp::Square if d.is_complex() => T::ComplexSquare,
+                UnaryOp::Reciprocal if d.is_complex() => T::ComplexReciprocal,
+                UnaryOp::Log2 if d.is_complex() => T::ComplexLogScaled(std::f64::consts::LOG2_E),
+                UnaryOp::Log10 if d.is_complex() => T::ComplexLogScaled(std::f64::consts::LOG10_E),
                 UnaryOp::Real => T::Real,
                 UnaryOp::Imag => T::Imag,
                 UnaryOp::Neg => T::Neg,
@@ -109,6 +115,7 @@ fn op_for(graph: &Graph, v: ir::Value) -> Result<TorchOp, IrError> {
                     })
                 }
                 UnaryOp::Cbrt => T::Cbrt,
+                UnaryOp::Rint if d.is_complex() => T::ComplexRint,
                 UnaryOp::Rint => T::Round,
                 UnaryOp::Deg2Rad => T::Deg2Rad,
                 UnaryOp::Rad2Deg => T::Rad2Deg,
@@ -191,6 +198,7 @@ fn op_for(graph: &Graph, v: ir::Value) -> Result<TorchOp, IrError> {
                 BinaryOp::Gcd => T::Gcd,
                 BinaryOp::Lcm => T::Lcm,
                 BinaryOp::NextAfter => T::NextAfter,
+                BinaryOp::Complex => T::MakeComplex,
             };
             // nextafter steps in the operand's own dtype: never widened.
             if b.is_float_only() && d == DType::F16 && *b != BinaryOp::NextAfter {
@@ -221,16 +229,27 @@ fn op_for(graph: &Graph, v: ir::Value) -> Result<TorchOp, IrError> {
             let bool_in = arg_dtype(0).is_bool();
             match op {
                 ReduceOp::Sum => T::Sum { dims, keepdim },
+                ReduceOp::Prod if out.dtype.is_complex() => T::ComplexProd { dims, keepdim },
                 ReduceOp::Prod => T::Prod { dims, keepdim },
                 ReduceOp::Mean => T::Mean { dims, keepdim },
                 ReduceOp::Max if bool_in => T::Any { dims, keepdim },
                 ReduceOp::Min if bool_in => T::All { dims, keepdim },
+                ReduceOp::Max | ReduceOp::Min if arg_dtype(0).is_complex() => T::ComplexMaxMin {
+                    dims,
+                    keepdim,
+                    max: *op == ReduceOp::Max,
+                },
                 ReduceOp::Max => T::Amax { dims, keepdim },
                 ReduceOp::Min => T::Amin { dims, keepdim },
                 ReduceOp::Any => T::Any { dims, keepdim },
                 ReduceOp::All => T::All { dims, keepdim },
             }
         }
+        Op::ArgReduce { op, axis, keepdims } if arg_dtype(0).is_complex() => T::ComplexArg {
+            dim: *axis,
+            out_shape: out.shape.to_vec(),
+            max: *op == ArgReduceOp::ArgMax,
+        },
         Op::ArgReduce { op, axis, keepdims } => {
             let via = arg_dtype(0).is_bool().then_some(Kind::Uint8);
             let (dim, keepdim, out_shape) = (*axis, *keepdims, out.shape.to_vec());
@@ -257,11 +276,13 @@ fn op_for(graph: &Graph, v: ir::Value) -> Result<TorchOp, IrError> {
             match op {
                 CumOp::CumSum if seq => T::SeqCumSum(*axis),
                 CumOp::CumProd if seq => T::SeqCumProd(*axis),
+                CumOp::CumProd if out.dtype.is_complex() => T::ComplexCumProd(*axis),
                 CumOp::CumSum => T::CumSum { dim: *axis, kind },
                 CumOp::CumProd => T::CumProd { dim: *axis, kind },
             }
         }
         Op::MatMul if out.dtype.is_bool() => T::BoolMatMul,
+        Op::MatMul if out.dtype.is_complex() => T::ComplexMatMul,
         Op::MatMul => T::MatMul,
         Op::Reshape { shape } => T::Reshape(shape.to_vec()),
         Op::Permute { perm } => T::Permute(perm.to_vec()),
@@ -304,7 +325,14 @@ fn op_for(graph: &Graph, v: ir::Value) -> Result<TorchOp, IrError> {
 
 /// Ops whose libtorch result may share memory with their operand.
 fn is_view(op: &TorchOp) -> bool {
-    matches!(op, TorchOp::Reshape(_) | TorchOp::Permute(_) | TorchOp::Slice(_) | TorchOp::Real | TorchOp::Imag)
+    matches!(
+        op,
+        TorchOp::Reshape(_)
+            | TorchOp::Permute(_)
+            | TorchOp::Slice(_)
+            | TorchOp::Real
+            | TorchOp::Imag
+    )
 }
 
 /// Lower an optimized graph. Every operand must already be in its op's compute

@@ -105,8 +105,12 @@ pub enum TorchOp {
     U64Sign,
     /// Complex conjugate, materialized (libtorch's `conj` only sets a flag).
     ConjPhysical,
-    /// z / |z| (0 at 0): NumPy 2's sign of complex.
-    Sgn,
+    /// NumPy 2's sign of complex: z / |z|, 0 at 0, a unit along an infinite part.
+    ComplexSign,
+    ComplexSquare,
+    ComplexReciprocal,
+    /// log(z) with both parts scaled (log2, log10 as NumPy computes them).
+    ComplexLogScaled(f64),
     /// The parts of a complex tensor (views).
     Real,
     Imag,
@@ -116,6 +120,7 @@ pub enum TorchOp {
     ComplexSub,
     ComplexMul,
     ComplexDiv,
+    ComplexMatMul,
     /// Square-and-multiply over all 64 exponent bits (wrapping, no sign check).
     U64Pow,
     U64Reciprocal,
@@ -203,6 +208,29 @@ pub enum TorchOp {
     /// The same, one rounded step at a time (float16, float32).
     SeqCumSum(i64),
     SeqCumProd(i64),
+    /// Complex running product and product, one unfused multiply at a time in
+    /// NumPy's order, on the host (libtorch's complex products differ at inf/nan).
+    ComplexCumProd(i64),
+    ComplexProd {
+        dims: Vec<i64>,
+        keepdim: bool,
+    },
+    /// NumPy's maximum/minimum.reduce of complex: lexicographic, the first NaN wins.
+    ComplexMaxMin {
+        dims: Vec<i64>,
+        keepdim: bool,
+        max: bool,
+    },
+    /// rint of each part.
+    ComplexRint,
+    /// A complex tensor from its (broadcast) parts.
+    MakeComplex,
+    /// NumPy's argmax/argmin of complex: lexicographic, the first NaN wins.
+    ComplexArg {
+        dim: Option<i64>,
+        out_shape: Vec<i64>,
+        max: bool,
+    },
     /// `dim: None` reduces the flattened tensor; `out_shape` restores keepdims there.
     ArgMax {
         dim: Option<i64>,
@@ -394,9 +422,18 @@ fn exec(op: &TorchOp, a: &[&Tensor]) -> Result<Tensor, PlanError> {
         Div => a[0].f_div(a[1])?,
         FloorDiv => a[0].f_div_tensor_mode(a[1], "floor")?,
         // NumPy's zero remainder takes the divisor's sign.
+        // NumPy's npy_divmod: fmod, moved into the divisor's sign; a zero
+        // remainder takes the divisor's sign.
         Rem => {
-            let r = a[0].f_remainder_tensor(a[1])?;
-            r.f_copysign(a[1])?.f_where_self(&r.f_eq(0)?, &r)?
+            let (x, y) = (a[0], a[1]);
+            let m = fmod_exact(x, y)?;
+            let moved = m
+                .f_ne(0)?
+                .f_logical_and(&y.f_lt(0)?.f_ne_tensor(&m.f_lt(0)?)?)?
+                .f_logical_and(&y.f_ne(0)?)?;
+            let m = m.f_add(y)?.f_where_self(&moved, &m)?;
+            let zero = m.f_eq(0)?.f_logical_and(&y.f_ne(0)?)?;
+            m.f_copysign(y)?.f_where_self(&zero, &m)?
         }
         IntFloorDiv | IntRem => {
             let zero = a[1].f_eq(0)?;
@@ -414,7 +451,7 @@ fn exec(op: &TorchOp, a: &[&Tensor]) -> Result<Tensor, PlanError> {
             let safe = a[1].f_masked_fill(&zero, 1)?;
             a[0].f_fmod_tensor(&safe)?.f_masked_fill(&zero, 0)?
         }
-        FMod => a[0].f_fmod_tensor(a[1])?,
+        FMod => fmod_exact(a[0], a[1])?,
         U64FloorDiv => u64_divrem(a[0], a[1])?.0,
         U64Rem => u64_divrem(a[0], a[1])?.1,
         U64RightShift => u64_right_shift(a[0], a[1])?,
@@ -427,7 +464,10 @@ fn exec(op: &TorchOp, a: &[&Tensor]) -> Result<Tensor, PlanError> {
         }
         U64Pow => u64_pow(a[0], a[1])?,
         ConjPhysical => a[0].f_conj_physical()?,
-        Sgn => a[0].f_sgn()?,
+        ComplexSign => super::complex::sign(a[0])?,
+        ComplexSquare => super::complex::mul(a[0], a[0])?,
+        ComplexReciprocal => super::complex::reciprocal(a[0])?,
+        ComplexLogScaled(c) => super::complex::log_scaled(a[0], *c)?,
         Real => a[0].f_real()?,
         Imag => a[0].f_imag()?,
         ComplexPow => super::complex::pow(a[0], a[1])?,
@@ -435,6 +475,7 @@ fn exec(op: &TorchOp, a: &[&Tensor]) -> Result<Tensor, PlanError> {
         ComplexSub => super::complex::sub(a[0], a[1])?,
         ComplexMul => super::complex::mul(a[0], a[1])?,
         ComplexDiv => super::complex::div(a[0], a[1])?,
+        ComplexMatMul => super::complex::matmul(a[0], a[1])?,
         U64Sign => a[0].f_ne(0)?.f_to_kind(a[0].kind())?,
         U64Reciprocal => a[0].f_eq(1)?.f_to_kind(a[0].kind())?,
         IntPow => {
@@ -502,21 +543,44 @@ fn exec(op: &TorchOp, a: &[&Tensor]) -> Result<Tensor, PlanError> {
             }
             Ok(acc)
         })?,
-        // NumPy's running sum starts from the first element: -0.0 stays -0.0
-        // while every element so far is -0.0 (libtorch's starts from +0.0).
-        CumSum { dim, kind } if *kind == Kind::Double => {
-            let r = a[0].f_cumsum(*dim, *kind)?;
-            let negative_zero = a[0].f_eq(0)?.f_logical_and(&a[0].f_signbit()?)?;
-            let all_so_far = negative_zero
-                .f_to_kind(Kind::Int64)?
-                .f_cumprod(*dim, Kind::Int64)?
-                .f_ne(0)?;
-            r.f_neg()?.f_where_self(&all_so_far, &r)?
+        CumSum { dim, kind } if *kind == Kind::Double => cumsum_f64(a[0], *dim)?,
+        // Complex sums add part by part: each part as NumPy's float loop.
+        CumSum { dim, kind } if matches!(kind, Kind::ComplexFloat | Kind::ComplexDouble) => {
+            let (re, im) = (a[0].f_real()?, a[0].f_imag()?);
+            let part = |t: &Tensor| {
+                if *kind == Kind::ComplexFloat {
+                    sequential_cum(t, *dim, false)
+                } else {
+                    cumsum_f64(t, *dim)
+                }
+            };
+            Tensor::f_complex(&part(&re)?, &part(&im)?)?
         }
         CumSum { dim, kind } => a[0].f_cumsum(*dim, *kind)?,
         CumProd { dim, kind } => a[0].f_cumprod(*dim, *kind)?,
         SeqCumSum(dim) => sequential_cum(a[0], *dim, false)?,
         SeqCumProd(dim) => sequential_cum(a[0], *dim, true)?,
+        ComplexCumProd(dim) => complex_cumprod(a[0], *dim)?,
+        ComplexArg {
+            dim,
+            out_shape,
+            max,
+        } => complex_arg(a[0], *dim, out_shape, *max)?,
+        MakeComplex => {
+            let parts = Tensor::f_broadcast_tensors(&[a[0], a[1]])?;
+            Tensor::f_complex(&parts[0], &parts[1])?
+        }
+        ComplexRint => Tensor::f_complex(&a[0].f_real()?.f_round()?, &a[0].f_imag()?.f_round()?)?,
+        ComplexMaxMin { dims, keepdim, max } => reduce(a[0], dims, |t| Ok(t.shallow_clone()))
+            .and_then(|t| {
+                if dims.is_empty() {
+                    Ok(t)
+                } else {
+                    complex_extreme(a[0], dims, *keepdim, *max)
+                }
+            })?,
+        ComplexProd { dims, .. } if dims.is_empty() => a[0].f_to_dtype(a[0].kind(), false, true)?,
+        ComplexProd { dims, keepdim } => complex_prod(a[0], dims, *keepdim)?,
         ArgMax {
             dim,
             keepdim,
@@ -704,6 +768,47 @@ fn cast(t: &Tensor, from: DType, to: DType) -> Result<Tensor, PlanError> {
         return Ok(exact.f_real()?.f_to_kind(kind)?);
     }
     Ok(exact.f_to_kind(kind)?)
+}
+
+/// NumPy's running sum starts from the first element: -0.0 stays -0.0 while
+/// every element so far is -0.0 (libtorch's starts from +0.0).
+fn cumsum_f64(x: &Tensor, dim: i64) -> Result<Tensor, PlanError> {
+    let r = x.f_cumsum(dim, Kind::Double)?;
+    let negative_zero = x.f_eq(0)?.f_logical_and(&x.f_signbit()?)?;
+    let all_so_far = negative_zero
+        .f_to_kind(Kind::Int64)?
+        .f_cumprod(dim, Kind::Int64)?
+        .f_ne(0)?;
+    Ok(r.f_neg()?.f_where_self(&all_so_far, &r)?)
+}
+
+/// C's fmod, exactly. libtorch's vectorized fmod gives nan where |x / y|
+/// overflows (a finite x far beyond a finite y): those lanes are recomputed on
+/// the host (Rust's `%` on floats is C's fmod).
+fn fmod_exact(x: &Tensor, y: &Tensor) -> Result<Tensor, PlanError> {
+    let r = x.f_fmod_tensor(y)?;
+    let bad = r
+        .f_isnan()?
+        .f_logical_and(&x.f_isfinite()?)?
+        .f_logical_and(&y.f_isfinite()?)?
+        .f_logical_and(&y.f_ne(0)?)?;
+    if bad.f_any()?.f_int64_value(&[])? == 0 {
+        return Ok(r);
+    }
+    let shape = r.size();
+    let host = |t: &Tensor| -> Result<Vec<f64>, PlanError> {
+        let lanes = t.f_broadcast_to(shape.as_slice())?.f_masked_select(&bad)?;
+        Ok(Vec::<f64>::try_from(
+            &lanes
+                .f_to_kind(Kind::Double)?
+                .f_to_device(tch::Device::Cpu)?,
+        )?)
+    };
+    let fixed: Vec<f64> = host(x)?.iter().zip(host(y)?).map(|(p, q)| p % q).collect();
+    let fixed = Tensor::f_from_slice(&fixed)?
+        .f_to_kind(r.kind())?
+        .f_to_device(r.device())?;
+    Ok(r.f_masked_scatter(&bad, &fixed)?)
 }
 
 /// uint64 bits to a float, rounded once: a value of 2^63 or more is halved
@@ -923,6 +1028,202 @@ fn sequential_cum(x: &Tensor, dim: i64, prod: bool) -> Result<Tensor, PlanError>
         .f_movedim([last], [dim])?
         .f_contiguous()?
         .f_to_device(device)?)
+}
+
+/// `complex_cumprod` along `dim`: each step `acc * x` with NumPy's scalar
+/// formula, rounded in the parts' own precision.
+fn complex_cumprod(x: &Tensor, dim: i64) -> Result<Tensor, PlanError> {
+    let (kind, device, last) = (x.kind(), x.device(), x.dim() as i64 - 1);
+    let moved = x.f_movedim([dim], [last])?;
+    let shape = moved.size();
+    let n = shape[last as usize] as usize;
+    let flat = moved
+        .f_to_device(tch::Device::Cpu)?
+        .f_contiguous()?
+        .f_view_as_real()?
+        .f_reshape([-1i64])?;
+    let out = if kind == Kind::ComplexFloat {
+        let mut v = Vec::<f32>::try_from(&flat)?;
+        complex_running_product(&mut v, n);
+        Tensor::f_from_slice(&v)?
+    } else {
+        let mut v = Vec::<f64>::try_from(&flat.f_to_kind(Kind::Double)?)?;
+        complex_running_product(&mut v, n);
+        Tensor::f_from_slice(&v)?
+    };
+    let mut real_shape = shape.clone();
+    real_shape.push(2);
+    let out = out.f_reshape(real_shape.as_slice())?.f_view_as_complex()?;
+    Ok(out
+        .f_movedim([last], [dim])?
+        .f_contiguous()?
+        .f_to_device(device)?)
+}
+
+fn complex_running_product<
+    T: Copy + std::ops::Mul<Output = T> + std::ops::Sub<Output = T> + std::ops::Add<Output = T>,
+>(
+    v: &mut [T],
+    n: usize,
+) {
+    if n == 0 {
+        return;
+    }
+    for row in v.chunks_mut(2 * n) {
+        let (mut re, mut im) = (row[0], row[1]);
+        for e in row.chunks_mut(2).skip(1) {
+            let (br, bi) = (e[0], e[1]);
+            let r = re * br - im * bi;
+            let i = re * bi + im * br;
+            re = r;
+            im = i;
+            e[0] = re;
+            e[1] = im;
+        }
+    }
+}
+
+/// NumPy's complex maximum.reduce (minimum with `max` false) over `dims`, on
+/// the host: `acc` becomes `x` unless `acc` has a NaN part or `acc >= x`
+/// lexicographically (`CGE`: a larger real part with no NaN imaginary part, or
+/// equal real parts and a larger or equal imaginary part).
+fn complex_extreme(
+    x: &Tensor,
+    dims: &[i64],
+    keepdim: bool,
+    max: bool,
+) -> Result<Tensor, PlanError> {
+    let (device, nd) = (x.device(), x.dim() as i64);
+    let kept: Vec<i64> = (0..nd).filter(|d| !dims.contains(d)).collect();
+    let order: Vec<i64> = kept.iter().chain(dims).copied().collect();
+    let moved = x
+        .f_permute(order.as_slice())?
+        .f_to_device(tch::Device::Cpu)?
+        .f_contiguous()?;
+    let n: i64 = dims.iter().map(|&d| x.size()[d as usize]).product();
+    let v = Vec::<f64>::try_from(
+        &moved
+            .f_view_as_real()?
+            .f_to_kind(Kind::Double)?
+            .f_reshape([-1i64])?,
+    )?;
+    let ge = |(xr, xi): (f64, f64), (yr, yi): (f64, f64)| {
+        let (a, b, c, d) = if max {
+            (xr, xi, yr, yi)
+        } else {
+            (yr, yi, xr, xi)
+        };
+        (a > c && !b.is_nan() && !d.is_nan()) || (a == c && b >= d)
+    };
+    let mut out = Vec::with_capacity(2 * (v.len() / (2 * n.max(1) as usize)));
+    for row in v.chunks(2 * n as usize) {
+        let mut acc = (row[0], row[1]);
+        for e in row.chunks(2).skip(1) {
+            let cand = (e[0], e[1]);
+            if !(acc.0.is_nan() || acc.1.is_nan() || ge(acc, cand)) {
+                acc = cand;
+            }
+        }
+        out.push(acc.0);
+        out.push(acc.1);
+    }
+    let mut shape: Vec<i64> = kept.iter().map(|&d| x.size()[d as usize]).collect();
+    shape.push(2);
+    let mut r = Tensor::f_from_slice(&out)?
+        .f_reshape(shape.as_slice())?
+        .f_view_as_complex()?
+        .f_to_kind(x.kind())?;
+    if keepdim {
+        let full: Vec<i64> = (0..nd)
+            .map(|d| {
+                if dims.contains(&d) {
+                    1
+                } else {
+                    x.size()[d as usize]
+                }
+            })
+            .collect();
+        r = r.f_reshape(full.as_slice())?;
+    }
+    Ok(r.f_to_device(device)?)
+}
+
+/// NumPy's complex argmax (argmin with `max` false) along `dim` (`None`: the
+/// flattened array), on the host: a later element wins where it is larger
+/// lexicographically or has a NaN part; the first NaN ends the search.
+fn complex_arg(
+    x: &Tensor,
+    dim: Option<i64>,
+    out_shape: &[i64],
+    max: bool,
+) -> Result<Tensor, PlanError> {
+    let device = x.device();
+    let (src, d) = match dim {
+        Some(d) => (x.shallow_clone(), d),
+        None => (x.f_reshape([-1i64])?, 0),
+    };
+    let last = src.dim() as i64 - 1;
+    let moved = src
+        .f_movedim([d], [last])?
+        .f_to_device(tch::Device::Cpu)?
+        .f_contiguous()?;
+    let n = moved.size()[last as usize] as usize;
+    let v = Vec::<f64>::try_from(
+        &moved
+            .f_view_as_real()?
+            .f_to_kind(Kind::Double)?
+            .f_reshape([-1i64])?,
+    )?;
+    let nan = |(re, im): (f64, f64)| re.is_nan() || im.is_nan();
+    let better = |(xr, xi): (f64, f64), (yr, yi): (f64, f64)| {
+        if max {
+            xr > yr || (xr == yr && xi > yi)
+        } else {
+            xr < yr || (xr == yr && xi < yi)
+        }
+    };
+    let mut out: Vec<i64> = vec![];
+    if n > 0 {
+        for row in v.chunks(2 * n) {
+            let mut best = (row[0], row[1]);
+            let mut index = 0i64;
+            if !nan(best) {
+                for (i, e) in row.chunks(2).enumerate().skip(1) {
+                    let cand = (e[0], e[1]);
+                    if better(cand, best) || nan(cand) {
+                        best = cand;
+                        index = i as i64;
+                        if nan(best) {
+                            break;
+                        }
+                    }
+                }
+            }
+            out.push(index);
+        }
+    }
+    Ok(Tensor::f_from_slice(&out)?
+        .f_reshape(out_shape)?
+        .f_to_device(device)?)
+}
+
+/// The product over `dims` as the last step of each running product.
+fn complex_prod(x: &Tensor, dims: &[i64], keepdim: bool) -> Result<Tensor, PlanError> {
+    let mut acc = x.shallow_clone();
+    for &d in dims.iter().rev() {
+        let n = acc.size()[d as usize];
+        acc = if n == 0 {
+            let mut shape = acc.size();
+            shape[d as usize] = 1;
+            Tensor::f_ones(shape.as_slice(), (acc.kind(), acc.device()))?
+        } else {
+            complex_cumprod(&acc, d)?.f_narrow(d, n - 1, 1)?
+        };
+        if !keepdim {
+            acc = acc.f_squeeze_dim(d)?;
+        }
+    }
+    Ok(acc)
 }
 
 /// NumPy's `axis=()` reduces nothing; libtorch's empty dim list reduces everything.

@@ -206,6 +206,12 @@ def array_power(x, y):
     if x._scalar:
         # NumPy scalars' own power is C's pow, without the ufunc's sqrt path.
         return _pow(x, y)
+    # NumPy's fast_scalar_power: an exact Python int -1 or 2, or float 0.5, on a
+    # float or complex array is np.reciprocal, np.square or np.sqrt.
+    if x.dtype.kind in "fc" and type(y) in (int, float):
+        fast = {(int, -1): "reciprocal", (int, 2): "square", (float, 0.5): "sqrt"}.get((type(y), y))
+        if fast is not None:
+            return UFUNCS[fast](x)
     return UFUNCS["power"](x, y)
 
 
@@ -307,15 +313,17 @@ def round_(a, decimals=0, out=None):
     rint; otherwise multiply (divide for negative decimals) by 10**|decimals|, rint,
     divide back (in float64 for ints, cast back to the int dtype, wrapping)."""
     _no({"out": out}, "np.round")
-    a = _real_only(a, "round")
+    a = operand(a)
     decimals = operator.index(decimals)
-    if a.dtype.kind in "iu" and decimals >= 0:
+    if a.dtype.kind == "c" and decimals != 0:
+        # NumPy rounds the real and imaginary parts as float arrays.
+        r = _record("complex", round_(real(a), decimals), round_(imag(a), decimals))
+    elif a.dtype.kind in "iu" and decimals >= 0:
         r = _copy_of(a)
     elif decimals == 0:
         r = UFUNCS["rint"](a)
     elif a.dtype.kind == "b":
-        # NumPy raises a casting error (float64 into bool): let NumPy say it.
-        raise GraphBreak("np.round of bool with decimals != 0")
+        raise TypeError("Cannot cast ufunc 'multiply' output from dtype('float64') to dtype('bool') with casting rule 'same_kind'")
     else:
         f = _power_of_ten(abs(decimals))
         mul, div = UFUNCS["multiply"], UFUNCS["true_divide"]
