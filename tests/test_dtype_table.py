@@ -38,7 +38,7 @@ DTYPES = (
 # The surface's ufuncs (python/npcompile/numpy/__init__.py: UFUNCS), aliases
 # that are the same NumPy object (divide, mod, conj, bitwise_not, abs) left out.
 BINARY_UFUNCS = (
-    "add", "subtract", "multiply", "true_divide", "floor_divide", "remainder", "power", "float_power",
+    "add", "subtract", "multiply", "true_divide", "floor_divide", "remainder", "fmod", "divmod", "power", "float_power",
     "maximum", "minimum", "fmax", "fmin", "bitwise_and", "bitwise_or", "bitwise_xor",
     "left_shift", "right_shift", "logical_and", "logical_or", "logical_xor",
     "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
@@ -60,13 +60,24 @@ UNARY_UFUNCS = (
     "isnan", "isinf", "isfinite", "signbit", "deg2rad", "rad2deg", "radians", "degrees",
 )
 # Reductions taking `dtype=`, and those that do not.
-DTYPE_REDUCTIONS = ("sum", "prod", "mean", "cumsum", "cumprod")
+DTYPE_REDUCTIONS = ("sum", "prod", "mean", "var", "std", "cumsum", "cumprod")
 PLAIN_REDUCTIONS = ("max", "min", "any", "all", "argmax", "argmin")
 
 PY_INTS = (True, 0, 1, -1, 3, 255, 300, -129, 2**40, 2**63)
 PY_FLOATS = (0.5, -0.0, -2.5, math.nan, math.inf, 1e300)
 PY_COMPLEX = (1 + 2j, -1.5j)
 PY_SCALARS = {"int": PY_INTS, "float": PY_FLOATS, "complex": PY_COMPLEX}
+
+# Ops whose zero results have a sign NumPy defines (IEEE arithmetic): checked
+# too. Not max/min (which of two equal zeros NumPy returns follows its SIMD
+# code) nor reductions (their summation order is NumPy's own).
+SIGNED_ZERO_OPS = ("np.add(", "np.subtract(", "np.multiply(", "np.true_divide(", "np.floor_divide(",
+                   "np.remainder(", "np.fmod(", "np.divmod(", "np.copysign(", "np.negative(", "-x")
+SIGNED_ZERO_OPERATORS = (" + ", " - ", " * ", " / ", " // ", " % ")
+
+
+def signed_zeros(label):
+    return label.startswith(SIGNED_ZERO_OPS) or any(op in label for op in SIGNED_ZERO_OPERATORS)
 
 
 # ---- values ---------------------------------------------------------------
@@ -164,13 +175,13 @@ def run_table(cases, args, where, scale=None):
             assert type(actual) is tuple and len(actual) == len(accepted), f"got {type(actual).__name__}"
             for (label, _), a in zip(accepted, actual):
                 e = expected[label]
-                assert_same(a, e, scale=scale, tol=_complex_tol(e), path=label)
+                assert_same(a, e, scale=scale, tol=_complex_tol(e), signed_zeros=signed_zeros(label), path=label)
         except _FAILURES as e:
             group_error = e
     failures = []
     for label, fn in rejected + (accepted if group_error is not None else []):
         try:
-            check(fn, *args, scale=scale, tol=_complex_tol(expected[label]))
+            check(fn, *args, scale=scale, tol=_complex_tol(expected[label]), signed_zeros=signed_zeros(label))
         except _FAILURES as e:
             failures.append(f"{label} [{where}]: {_short(e)}")
     if group_error is not None and not failures:
@@ -345,3 +356,25 @@ def test_reduction_table(name, dtype):
     run([d for d in dargs if d not in unsigned], moderate_values(dtype), "small values")
     run(unsigned, moderate_values(dtype, nonneg=True), "small non-negative values")
     report(failures, total)
+
+
+# ---- ufuncs' dtype= ----------------------------------------------------------
+
+UFUNC_DTYPE_OPS = ("add", "multiply", "true_divide", "power", "less", "sqrt", "negative", "logical_not")
+UFUNC_DTYPE_PARAMS = [(d, t) for d in DTYPES for t in DTYPES]
+
+
+@pytest.mark.parametrize("dtype, to", UFUNC_DTYPE_PARAMS, ids=[f"{d}-dtype={t}" for d, t in UFUNC_DTYPE_PARAMS])
+def test_ufunc_dtype_argument(dtype, to):
+    """np.<ufunc>(..., dtype=to): NumPy's loop in `to` (operands cast same_kind),
+    or its TypeError where there is none."""
+    x = moderate_values(dtype, nonneg=True)
+    cases = []
+    for name in UFUNC_DTYPE_OPS:
+        f = getattr(np, name)
+        if f.nin == 1:
+            cases.append((f"np.{name}(x, dtype={to})", lambda x, f=f: f(x, dtype=to)))
+        else:
+            cases.append((f"np.{name}(x, x, dtype={to})", lambda x, f=f: f(x, x[::-1], dtype=to)))
+            cases.append((f"np.{name}(x, 2, dtype={to})", lambda x, f=f: f(x, 2, dtype=to)))
+    report(run_table(cases, (x,), f"{dtype} array"), len(cases))

@@ -360,7 +360,7 @@ for _dunder, _ufunc in {"eq": "equal", "ne": "not_equal", "lt": "less", "le": "l
     setattr(Proxy, f"__{_dunder}__", _binary(_ufunc))
 for _dunder, _ufunc in {"neg": "negative", "pos": "positive", "abs": "absolute", "invert": "invert"}.items():
     setattr(Proxy, f"__{_dunder}__", (lambda u: lambda self: _np().UFUNCS[u](self))(_ufunc))
-for _method in ("sum", "mean", "max", "min", "prod", "argmax", "argmin", "any", "all", "reshape", "transpose",
+for _method in ("sum", "mean", "var", "std", "max", "min", "prod", "argmax", "argmin", "any", "all", "reshape", "transpose",
                 "astype", "squeeze", "clip", "dot", "ravel", "flatten", "copy", "fill", "sort",
                 "cumsum", "cumprod", "round", "conj", "conjugate"):
     setattr(Proxy, _method, (lambda m: lambda self, *a, **k: _np().scalar_method_result(

@@ -69,7 +69,9 @@ fn fma(a: &Tensor, c: &Tensor, x: &Tensor) -> Result<Tensor, PlanError> {
         .f_add(&ah.f_mul(&cl)?)?
         .f_add(&al.f_mul(&ch)?)?
         .f_add(&al.f_mul(&cl)?)?;
-    let fused = p.f_add(x)?.f_add(&e)?;
+    // A zero error term is not added: -0.0 + 0.0 would lose the sum's sign.
+    let sum = p.f_add(x)?;
+    let fused = sum.f_where_self(&e.f_eq(0)?, &sum.f_add(&e)?)?;
     let overflow = p
         .f_isinf()?
         .f_logical_and(&a.f_isfinite()?)?
@@ -228,4 +230,10 @@ pub fn sign(z: &Tensor) -> Result<Tensor, PlanError> {
 pub fn log_scaled(z: &Tensor, scale: f64) -> Result<Tensor, PlanError> {
     let (re, im) = parts(&z.f_log()?)?;
     pack((re.f_mul_scalar(scale)?, im.f_mul_scalar(scale)?))
+}
+
+/// -z part by part (libtorch's complex neg gives +0.0 for a zero part).
+pub fn neg(z: &Tensor) -> Result<Tensor, PlanError> {
+    let (re, im) = parts(z)?;
+    pack((re.f_neg()?, im.f_neg()?))
 }

@@ -76,6 +76,7 @@ fn op_for(graph: &Graph, v: ir::Value) -> Result<TorchOp, IrError> {
                 UnaryOp::Conj if d.is_complex() => T::ConjPhysical,
                 UnaryOp::Sign if d.is_complex() => T::ComplexSign,
                 UnaryOp::Square if d.is_complex() => T::ComplexSquare,
+                UnaryOp::Neg if d.is_complex() => T::ComplexNeg,
                 UnaryOp::Reciprocal if d.is_complex() => T::ComplexReciprocal,
                 UnaryOp::Log2 if d.is_complex() => T::ComplexLogScaled(std::f64::consts::LOG2_E),
                 UnaryOp::Log10 if d.is_complex() => T::ComplexLogScaled(std::f64::consts::LOG10_E),

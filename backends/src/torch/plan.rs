@@ -109,6 +109,7 @@ pub enum TorchOp {
     ComplexSign,
     ComplexSquare,
     ComplexReciprocal,
+    ComplexNeg,
     /// log(z) with both parts scaled (log2, log10 as NumPy computes them).
     ComplexLogScaled(f64),
     /// The parts of a complex tensor (views).
@@ -467,6 +468,7 @@ fn exec(op: &TorchOp, a: &[&Tensor]) -> Result<Tensor, PlanError> {
         ComplexSign => super::complex::sign(a[0])?,
         ComplexSquare => super::complex::mul(a[0], a[0])?,
         ComplexReciprocal => super::complex::reciprocal(a[0])?,
+        ComplexNeg => super::complex::neg(a[0])?,
         ComplexLogScaled(c) => super::complex::log_scaled(a[0], *c)?,
         Real => a[0].f_real()?,
         Imag => a[0].f_imag()?,

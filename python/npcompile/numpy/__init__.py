@@ -102,8 +102,10 @@ def _compare_huge_int(name, x, y):
 
 
 def _binary_ufunc(name):
-    def f(x, y, **kwargs):
+    def f(x, y, dtype=None, **kwargs):
         _no(kwargs, f"np.{name}")
+        if dtype is not None:
+            return _with_dtype(name, (x, y), dtype)
         if name in _COMPARISONS:
             folded = _compare_huge_int(name, x, y)
             if folded is not None:
@@ -118,14 +120,53 @@ def _binary_ufunc(name):
 
 
 def _unary_ufunc(name):
-    def f(x, **kwargs):
+    def f(x, dtype=None, **kwargs):
         _no(kwargs, f"np.{name}")
+        if dtype is not None:
+            return _with_dtype(name, (x,), dtype)
         r = _record(name, operand(x))
         r._scalar = r.ndim == 0
         return r
 
     f.__name__ = name
     return f
+
+
+_BOOL_RESULT = set(_COMPARISONS) | {"logical_and", "logical_or", "logical_xor", "logical_not", "isnan", "isinf",
+                                    "isfinite", "signbit"}
+
+
+def _with_dtype(name, inputs, dtype):
+    """A ufunc with `dtype=`: NumPy's loop with every operand and the result in
+    `dtype`, the operands cast to it under the same_kind rule (a Python scalar
+    stays weak). Where no such loop exists NumPy raises TypeError."""
+    dtype = np.dtype(dtype)
+    if dtype.kind not in "biufc":
+        raise GraphBreak(f"np.{name} with dtype={dtype} is not compiled yet")
+    ufunc_name = getattr(np, name).__name__
+    no_loop = TypeError(f"No loop matching the specified signature and casting was found for ufunc {ufunc_name}")
+    if name in _BOOL_RESULT:
+        if dtype != np.bool_:
+            raise no_loop
+        return UFUNCS[name](*inputs)
+    cast = []
+    for i, x in enumerate(inputs):
+        if type(x) in (bool, int, float, complex):
+            # A Python scalar is weak: only its kind must fit (its value is checked
+            # where it meets the dtype).
+            have = np.dtype({bool: np.bool_, int: np.int64, float: np.float64, complex: np.complex128}[type(x)])
+            fits = "biufc".index(have.kind) <= "biufc".index(dtype.kind.replace("u", "i"))
+        else:
+            x = operand(x)
+            have = x.dtype
+            fits = np.can_cast(have, dtype, "same_kind")
+        if not fits:
+            raise TypeError(f"Cannot cast ufunc '{ufunc_name}' input {i} from {have!r} to {dtype!r} with casting rule 'same_kind'")
+        cast.append(x if not isinstance(x, Proxy) or x.dtype == dtype else astype(x, dtype))
+    r = UFUNCS[name](*cast)
+    if r.dtype != dtype:
+        raise no_loop
+    return r
 
 
 for _name in ("add", "subtract", "multiply", "true_divide", "floor_divide", "remainder", "fmod", "power",
@@ -517,6 +558,60 @@ FUNCTIONS["any"] = _bool_reduction("any")
 FUNCTIONS["all"] = _bool_reduction("all")
 FUNCTIONS["max"] = FUNCTIONS["amax"] = _minmax("max")
 FUNCTIONS["min"] = FUNCTIONS["amin"] = _minmax("min")
+
+
+def _variance(kind):
+    """np.var / np.std as NumPy's _var computes them: the mean (float64 for ints
+    and bools) kept as a 0-d-per-lane array, the squared deviations (|z|^2 as
+    re^2 + im^2 for complex), summed and divided by max(n - ddof, 0)."""
+
+    def f(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=np._NoValue, mean=np._NoValue,
+          correction=np._NoValue):
+        _no({"out": out, "where": None if where is np._NoValue or where is True else where,
+             "mean": None if mean is np._NoValue else mean}, f"np.{kind}")
+        if correction is not np._NoValue:
+            if ddof != 0:
+                raise ValueError("ddof and correction can't be provided simultaneously.")
+            ddof = correction
+        a = operand(a)
+        axes = _axes(axis, a.ndim)
+        if dtype is None and a.dtype.kind in "biu":
+            dtype = np.float64
+        if dtype is not None:
+            dtype = _accumulator(dtype)
+        count = int(np.prod([a.shape[i] for i in axes], dtype=np.int64))
+
+        def total(x, keep):
+            return _reduce_op("sum", x, axes, keep) if dtype is None else _reduce_in("sum", x, axes, keep, dtype)
+
+        mean_ = total(a, True)
+        mean_ = _in_dtype(UFUNCS["true_divide"](mean_, count), mean_.dtype)
+        dev = UFUNCS["subtract"](a, mean_)
+        if dev.dtype.kind == "c":
+            re, im = real(dev), imag(dev)
+            sq = UFUNCS["add"](UFUNCS["multiply"](re, re), UFUNCS["multiply"](im, im))
+        else:
+            sq = UFUNCS["multiply"](dev, dev)
+        r = total(sq, keepdims)
+        r = _in_dtype(UFUNCS["true_divide"](r, max(count - ddof, 0)), r.dtype)
+        if kind == "std" and r.dtype.kind in "biu":
+            # NumPy takes the root into the result: a scalar converts, an array
+            # cannot hold the float root (same_kind).
+            root = UFUNCS["sqrt"](r)
+            if r.ndim > 0 or keepdims:
+                raise TypeError(f"Cannot cast ufunc 'sqrt' output from {root.dtype!r} to {r.dtype!r} with casting rule 'same_kind'")
+            r = astype(root, r.dtype)
+        elif kind == "std":
+            r = UFUNCS["sqrt"](r)
+        r._scalar = r.ndim == 0
+        return r
+
+    f.__name__ = kind
+    return f
+
+
+FUNCTIONS["var"] = _variance("var")
+FUNCTIONS["std"] = _variance("std")
 
 
 def _arg_reduction(kind):
@@ -944,6 +1039,14 @@ def method_prod(a, axis=None, dtype=None, out=None, keepdims=False, **kw):
 
 def method_mean(a, axis=None, dtype=None, out=None, keepdims=False, **kw):
     return FUNCTIONS["mean"](a, axis, dtype, out, keepdims, **kw)
+
+
+def method_var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
+    return FUNCTIONS["var"](a, axis, dtype, out, ddof, keepdims, **kw)
+
+
+def method_std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
+    return FUNCTIONS["std"](a, axis, dtype, out, ddof, keepdims, **kw)
 
 
 def method_max(a, axis=None, out=None, keepdims=False, **kw):
