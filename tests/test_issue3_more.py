@@ -378,3 +378,20 @@ def test_real_assignment_of_out_of_range_int_falls_back():
     with pytest.warns(npcompile.NpCompileWarning, match="out of the dtype's range"):
         r = np_compile(f)(np.array([1, 2], np.int8))
     np.testing.assert_array_equal(r, f(np.array([1, 2], np.int8)), strict=True)
+
+
+def test_complex_to_real_cast_warns_on_every_call_at_the_users_line():
+    """NumPy's ComplexWarning on every call that casts complex to real, pointing
+    at the line of the cast (not only while tracing)."""
+
+    def f(z):
+        return z.astype(np.float64) + 1  # the cast
+
+    line = f.__code__.co_firstlineno + 1
+    cf = np_compile(f)
+    z = np.array([1 + 2j, -3j])
+    for _ in range(3):
+        with pytest.warns(np.exceptions.ComplexWarning) as record:
+            assert_same(cf(z), np.array([2.0, 1.0]))
+        assert [(w.filename, w.lineno) for w in record] == [(__file__, line)]
+    assert cf.cache_info()["traces"] == 1
