@@ -395,3 +395,37 @@ def test_complex_to_real_cast_warns_on_every_call_at_the_users_line():
             assert_same(cf(z), np.array([2.0, 1.0]))
         assert [(w.filename, w.lineno) for w in record] == [(__file__, line)]
     assert cf.cache_info()["traces"] == 1
+
+
+def test_complex_written_into_a_real_array():
+    """NumPy keeps the real part (with ComplexWarning) of a complex array written
+    into a real one, raises TypeError for a Python complex, and refuses `+=`
+    (same_kind)."""
+
+    def whole(a, z):
+        a[:] = z
+        return a
+
+    def one(a, z):
+        a[0] = z[1]
+        return a
+
+    def python_complex(a):
+        a[:] = 1j
+        return a
+
+    def inplace(a, z):
+        a += z
+        return a
+
+    z = np.array([1 + 2j, 3j])
+    for fn in (whole, one):
+        with pytest.warns(np.exceptions.ComplexWarning):
+            expected = fn(np.zeros(2), z)
+        cf = np_compile(fn)
+        for _ in range(2):  # tracing, then a cached plan: both warn
+            with pytest.warns(np.exceptions.ComplexWarning):
+                assert_same(cf(np.zeros(2), z), expected)
+    check(python_complex, np.zeros(2))
+    check(python_complex, np.zeros(2, np.int32))
+    check(inplace, np.zeros(2), z)

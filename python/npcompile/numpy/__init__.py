@@ -976,7 +976,11 @@ def _assigned(a, value, shape):
         info = np.iinfo(a.dtype)
         if not info.min <= value <= info.max:
             raise OverflowError(f"Python integer {value} out of bounds for {a.dtype}")
+    if type(value) is complex and a.dtype.kind != "c":
+        raise TypeError(f"{'float' if a.dtype.kind == 'f' else 'int'}() argument must be a real number, not 'complex'")
     v = operand(value)
+    if v.dtype.kind == "c" and a.dtype.kind != "c":
+        warn_every_call(np.exceptions.ComplexWarning, "Casting complex values to real discards the imaginary part")
     while v.ndim > len(shape) and v.shape[0] == 1:  # NumPy drops leading unit dims
         v = _record(f"reshape[shape={_tuple(v.shape[1:])}]", v)
     return v
