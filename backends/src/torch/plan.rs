@@ -1085,6 +1085,17 @@ fn complex_running_product<
     }
 }
 
+/// A complex tensor's elements in C order on the host, as (re, im) float64 pairs.
+fn complex_on_host(t: &Tensor) -> Result<Vec<f64>, PlanError> {
+    let flat = t
+        .f_to_device(tch::Device::Cpu)?
+        .f_contiguous()?
+        .f_view_as_real()?;
+    Ok(Vec::<f64>::try_from(
+        &flat.f_to_kind(Kind::Double)?.f_reshape([-1i64])?,
+    )?)
+}
+
 /// NumPy's complex maximum.reduce (minimum with `max` false) over `dims`, on
 /// the host: `acc` becomes `x` unless `acc` has a NaN part or `acc >= x`
 /// lexicographically (`CGE`: a larger real part with no NaN imaginary part, or
@@ -1098,17 +1109,8 @@ fn complex_extreme(
     let (device, nd) = (x.device(), x.dim() as i64);
     let kept: Vec<i64> = (0..nd).filter(|d| !dims.contains(d)).collect();
     let order: Vec<i64> = kept.iter().chain(dims).copied().collect();
-    let moved = x
-        .f_permute(order.as_slice())?
-        .f_to_device(tch::Device::Cpu)?
-        .f_contiguous()?;
     let n: i64 = dims.iter().map(|&d| x.size()[d as usize]).product();
-    let v = Vec::<f64>::try_from(
-        &moved
-            .f_view_as_real()?
-            .f_to_kind(Kind::Double)?
-            .f_reshape([-1i64])?,
-    )?;
+    let v = complex_on_host(&x.f_permute(order.as_slice())?)?;
     let ge = |(xr, xi): (f64, f64), (yr, yi): (f64, f64)| {
         let (a, b, c, d) = if max {
             (xr, xi, yr, yi)
@@ -1165,17 +1167,9 @@ fn complex_arg(
         None => (x.f_reshape([-1i64])?, 0),
     };
     let last = src.dim() as i64 - 1;
-    let moved = src
-        .f_movedim([d], [last])?
-        .f_to_device(tch::Device::Cpu)?
-        .f_contiguous()?;
+    let moved = src.f_movedim([d], [last])?;
     let n = moved.size()[last as usize] as usize;
-    let v = Vec::<f64>::try_from(
-        &moved
-            .f_view_as_real()?
-            .f_to_kind(Kind::Double)?
-            .f_reshape([-1i64])?,
-    )?;
+    let v = complex_on_host(&moved)?;
     let nan = |(re, im): (f64, f64)| re.is_nan() || im.is_nan();
     let better = |(xr, xi): (f64, f64), (yr, yi): (f64, f64)| {
         if max {
