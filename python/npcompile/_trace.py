@@ -70,10 +70,16 @@ class Tracer:
         self.buffers = []
         self.n_inputs = 0
         self.warnings = []
+        self.checks = []
 
     def record(self, op, args, scalar=False):
         vid, dtype, shape = self.builder.add(op, [a._id for a in args])
-        return Proxy(vid, dtype, shape, scalar)
+        r = Proxy(vid, dtype, shape, scalar)
+        if op.startswith("take[") or (op == "power" and r.dtype.kind == "i"):
+            # May raise at run time (an index out of range, a negative integer
+            # exponent): computed even where its value is never used.
+            self.checks.append(vid)
+        return r
 
     def literal(self, value, dtype=None):
         vid, dt, shape = self.builder.literal(value, dtype)
@@ -325,6 +331,9 @@ def _binary(name, reflected=False):
         surface = _np()
         if not surface.is_operand(other):
             return NotImplemented
+        if reflected and type(other) is complex and self._scalar and self.dtype == np.float64:
+            # np.float64 is a Python float: complex's own operator takes it first.
+            raise GraphBreak("a Python complex with a float64 scalar gives a Python complex")
         if name == "power" and not reflected:
             return surface.array_power(self, other)
         f = surface.UFUNCS[name]
@@ -339,6 +348,10 @@ def _inplace(name):
         surface = _np()
         if not surface.is_operand(other):
             return NotImplemented
+        if self._scalar:
+            # A NumPy scalar is immutable: `a[i] += v` is `a[i] = a[i] + v`
+            # (the store casts unsafely), not an in-place ufunc.
+            return _binary(name)(self, other)
         return surface.inplace(name, self, other)
 
     op.__name__ = f"__i{name}__"
@@ -441,6 +454,7 @@ def trace(fn, args, kwargs, fullgraph):
             outputs = []
             spec = _out_spec(result, outputs)
             writebacks = tracer.writebacks(outputs)
+            outputs += tracer.checks  # results nobody reads: the plan still raises where NumPy does
             tracer.builder.set_outputs(outputs)
     except GraphBreak as e:
         return _graph_break(fn, e.reason, e.__traceback__, fullgraph)

@@ -76,8 +76,9 @@ fn fma(a: &Tensor, c: &Tensor, x: &Tensor) -> Result<Tensor, PlanError> {
         .f_isinf()?
         .f_logical_and(&a.f_isfinite()?)?
         .f_logical_and(&c.f_isfinite()?)?;
+    // An overflowing product is kept unless `x` is inf or nan (the fused result's).
     let plain = x
-        .f_where_self(&x.f_isinf()?, &p)?
+        .f_where_self(&x.f_isfinite()?.f_logical_not()?, &p)?
         .f_where_self(&overflow, &p.f_add(x)?)?;
     let exact = e.f_isfinite()?.f_logical_and(&p.f_isfinite()?)?;
     Ok(fused.f_where_self(&exact, &plain)?)
@@ -206,24 +207,39 @@ pub fn reciprocal(z: &Tensor) -> Result<Tensor, PlanError> {
     pack(select(&small_imag, &(re1, im1), &(re2, im2))?)
 }
 
-/// NumPy 2's sign of complex: z / |z|; 0 at 0; nan where a part is nan or both
-/// are infinite; along one infinite part, the unit in its direction.
+/// NumPy 2's sign of complex (`CDOUBLE_sign`): z / |z|; 0 at 0; nan where |z|
+/// is nan; where |z| is infinite, (±1, 0) along an infinite real part, nan
+/// where both parts are infinite, else (0, ±1) (also where |z| overflows).
 pub fn sign(z: &Tensor) -> Result<Tensor, PlanError> {
     let (re, im) = parts(z)?;
     let abs = z.f_abs()?;
-    let (inf_re, inf_im) = (re.f_isinf()?, im.f_isinf()?);
-    let unit = |p: &Tensor, inf: &Tensor| -> Result<Tensor, PlanError> {
-        let one = p.f_ones_like()?.f_copysign(p)?;
-        let zero = p.f_zeros_like()?.f_copysign(p)?;
-        Ok(one.f_where_self(inf, &zero)?)
+    let unit = |p: &Tensor| -> Result<Tensor, PlanError> {
+        let one = p.f_ones_like()?;
+        Ok(one.f_where_self(&p.f_gt(0)?, &one.f_neg()?)?)
     };
-    let one_inf = inf_re.f_logical_xor(&inf_im)?;
-    let general = (re.f_div(&abs)?, im.f_div(&abs)?);
-    let at_inf = (unit(&re, &inf_re)?, unit(&im, &inf_im)?);
-    let out = select(&one_inf, &at_inf, &general)?;
-    let zero = abs.f_eq(0)?;
-    let zeros = re.f_zeros_like()?;
-    pack(select(&zero, &(zeros.shallow_clone(), zeros), &out)?)
+    let (zeros, nans) = (
+        re.f_zeros_like()?,
+        re.f_zeros_like()?.f_add_scalar(f64::NAN)?,
+    );
+    let (inf_re, inf_im) = (re.f_isinf()?, im.f_isinf()?);
+    let both = inf_re.f_logical_and(&inf_im)?;
+    let at_inf_re = nans
+        .f_where_self(&both, &unit(&re)?)?
+        .f_where_self(&inf_re, &zeros)?;
+    let at_inf_im = nans
+        .f_where_self(&both, &zeros)?
+        .f_where_self(&inf_re, &unit(&im)?)?;
+    let inf_abs = abs.f_isinf()?;
+    let out = select(
+        &inf_abs,
+        &(at_inf_re, at_inf_im),
+        &(re.f_div(&abs)?, im.f_div(&abs)?),
+    )?;
+    pack(select(
+        &abs.f_eq(0)?,
+        &(zeros.shallow_clone(), zeros),
+        &out,
+    )?)
 }
 
 /// log(z) scaled part by part (NumPy's log2 and log10 of complex).

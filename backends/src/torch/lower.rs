@@ -201,8 +201,12 @@ fn op_for(graph: &Graph, v: ir::Value) -> Result<TorchOp, IrError> {
                 BinaryOp::NextAfter => T::NextAfter,
                 BinaryOp::Complex => T::MakeComplex,
             };
-            // nextafter steps in the operand's own dtype: never widened.
-            if b.is_float_only() && d == DType::F16 && *b != BinaryOp::NextAfter {
+            // nextafter steps in the operand's own dtype, and copysign is exact
+            // (float16 -> float32 -> float16 would drop a NaN's sign): never widened.
+            if b.is_float_only()
+                && d == DType::F16
+                && !matches!(b, BinaryOp::NextAfter | BinaryOp::CopySign)
+            {
                 T::Widened {
                     op: Box::new(base),
                     via: Kind::Float,
@@ -231,6 +235,12 @@ fn op_for(graph: &Graph, v: ir::Value) -> Result<TorchOp, IrError> {
             match op {
                 ReduceOp::Sum => T::Sum { dims, keepdim },
                 ReduceOp::Prod if out.dtype.is_complex() => T::ComplexProd { dims, keepdim },
+                // NumPy's float16 product accumulates in float32.
+                ReduceOp::Prod if out.dtype == DType::F16 => T::Widened {
+                    op: Box::new(T::Prod { dims, keepdim }),
+                    via: Kind::Float,
+                    back: Kind::Half,
+                },
                 ReduceOp::Prod => T::Prod { dims, keepdim },
                 ReduceOp::Mean => T::Mean { dims, keepdim },
                 ReduceOp::Max if bool_in => T::Any { dims, keepdim },

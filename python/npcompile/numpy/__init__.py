@@ -149,6 +149,10 @@ def _with_dtype(name, inputs, dtype):
         if dtype != np.bool_:
             raise no_loop
         return UFUNCS[name](*inputs)
+    for x in inputs:
+        # NumPy checks a Python int against the loop's dtype before any cast.
+        if type(x) is int and dtype.kind in "iu" and not np.iinfo(dtype).min <= x <= np.iinfo(dtype).max:
+            raise OverflowError(f"Python integer {x} out of bounds for {dtype}")
     cast = []
     for i, x in enumerate(inputs):
         if type(x) in (bool, int, float, complex):
@@ -484,7 +488,9 @@ def _reduce(kind, a, axis=None, dtype=None, out=None, keepdims=False, initial=No
     if kind != "mean" and a.ndim == 0 and _is_int(axis) and axis in (0, -1):
         axis = ()  # NumPy's ufunc reductions let axis 0 and -1 slip through for 0-d arrays
     axes = _axes(axis, a.ndim)
-    if dtype is None:
+    if dtype is None and kind == "mean" and a.dtype.kind == "c":
+        r = _reduce_in(kind, a, axes, keepdims, a.dtype)  # the sum over a complex count: NumPy's division
+    elif dtype is None:
         r = _reduce_op(kind, a, axes, keepdims)
     else:
         r = _reduce_in(kind, a, axes, keepdims, _accumulator(dtype))
@@ -598,7 +604,7 @@ def _variance(kind):
             # NumPy takes the root into the result: a scalar converts, an array
             # cannot hold the float root (same_kind).
             root = UFUNCS["sqrt"](r)
-            if r.ndim > 0 or keepdims:
+            if r.ndim > 0:
                 raise TypeError(f"Cannot cast ufunc 'sqrt' output from {root.dtype!r} to {r.dtype!r} with casting rule 'same_kind'")
             r = astype(root, r.dtype)
         elif kind == "std":
@@ -976,10 +982,20 @@ def _assigned(a, value, shape):
         info = np.iinfo(a.dtype)
         if not info.min <= value <= info.max:
             raise OverflowError(f"Python integer {value} out of bounds for {a.dtype}")
-    if type(value) is complex and a.dtype.kind != "c":
+    static_number = type(value) is float or (type(value) is not Proxy and isinstance(value, (np.integer, np.floating)))
+    if a.dtype.kind in "iu" and static_number and (type(value) is float or a.dtype.kind == "i"):
+        # NumPy stores these through a Python int: checked against the dtype
+        # (a NumPy scalar into an unsigned array wraps instead).
+        iv = int(value)  # NaN: ValueError, inf: OverflowError, in NumPy's words
+        if not -(2**63) <= iv < 2**63:
+            raise OverflowError("Python int too large to convert to C long")
+        info = np.iinfo(a.dtype)
+        if not info.min <= iv <= info.max:
+            raise OverflowError(f"Python integer {iv} out of bounds for {a.dtype}")
+    if type(value) is complex and a.dtype.kind in "iuf":
         raise TypeError(f"{'float' if a.dtype.kind == 'f' else 'int'}() argument must be a real number, not 'complex'")
     v = operand(value)
-    if v.dtype.kind == "c" and a.dtype.kind != "c":
+    if v.dtype.kind == "c" and a.dtype.kind in "iuf":
         warn_every_call(np.exceptions.ComplexWarning, "Casting complex values to real discards the imaginary part")
     while v.ndim > len(shape) and v.shape[0] == 1:  # NumPy drops leading unit dims
         v = _record(f"reshape[shape={_tuple(v.shape[1:])}]", v)
@@ -996,6 +1012,13 @@ def setitem(a, index, value):
         write(a, (), new)
         return
     slice_op, reshape_op, shape, _, _ = _basic_index(a, index)
+    if shape == () and is_operand(value) and operand(value).ndim > 0:
+        # NumPy converts the value to one Python scalar; a bool array takes the
+        # truth of a one-element array.
+        if a.dtype.kind == "c":
+            raise TypeError("only 0-dimensional arrays can be converted to Python scalars")
+        if a.dtype.kind != "b" or operand(value).size != 1:
+            raise ValueError("setting an array element with a sequence.")
     v = _assigned(a, value, shape)
     write(a, tuple(op for op in (slice_op, reshape_op) if op is not None), v)
 
@@ -1027,8 +1050,10 @@ def _store(name, out, result):
 
 
 def inplace(name, a, other):
-    """`a op= other`: the result written into a's memory (views included)."""
-    return _store(_INPLACE_NAMES.get(name, name), a, UFUNCS[name](a, other))
+    """`a op= other`: the result written into a's memory (views included);
+    `**=` takes the operator's fast paths (sqrt, square, reciprocal) too."""
+    value = array_power(a, other) if name == "power" else UFUNCS[name](a, other)
+    return _store(_INPLACE_NAMES.get(name, name), a, value)
 
 
 # ---- methods ------------------------------------------------------------
@@ -1165,6 +1190,8 @@ CREATION = {}
 
 
 def _constant(array):
+    if np.asarray(array).dtype.kind not in "biufc":
+        raise GraphBreak(f"an array of dtype {np.asarray(array).dtype}")
     # ascontiguousarray makes a 0-d array 1-d: keep the shape.
     return current_tracer().constant(np.ascontiguousarray(array).reshape(np.shape(array)))
 
@@ -1238,8 +1265,11 @@ def array(obj, dtype=None, *, copy=True, order="K", subok=False, ndmin=0, like=N
         if ndmin > obj.ndim:
             raise GraphBreak("np.array with ndmin= is not compiled yet")
         if dtype is not None and np.dtype(dtype) != obj.dtype:
-            return astype(obj, dtype)
-        return _copy_of(obj) if copy else obj
+            r = astype(obj, dtype)
+        else:
+            r = _copy_of(obj) if copy or obj._scalar else obj
+        r._scalar = False
+        return r
     if isinstance(obj, (list, tuple)) and any(isinstance(i, Proxy) for i in _flatten(obj)):
         if ndmin:
             raise GraphBreak("np.array with ndmin= is not compiled yet")
@@ -1250,7 +1280,9 @@ def array(obj, dtype=None, *, copy=True, order="K", subok=False, ndmin=0, like=N
 
 def asarray(obj, dtype=None, order=None, **kwargs):
     if isinstance(obj, Proxy):
-        return obj if dtype is None or np.dtype(dtype) == obj.dtype else astype(obj, dtype)
+        if dtype is not None and np.dtype(dtype) != obj.dtype:
+            return astype(obj, dtype)
+        return _copy_of(obj) if obj._scalar else obj  # a NumPy scalar becomes a 0-d array
     return array(obj, dtype=dtype, copy=None)
 
 

@@ -1,0 +1,143 @@
+"""Mismatches a random-program fuzzer found over the 14 dtypes (each reduced to
+its smallest form), checked against NumPy."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import check
+
+INF, MAX = np.inf, np.finfo(np.float64).max
+
+
+def _copy(f):
+    def g(a, *rest):
+        a = a.copy()
+        f(a, *rest)
+        return a
+
+    return g
+
+
+@pytest.mark.parametrize(
+    "fn, a",
+    [
+        (_copy(lambda a: a.__setitem__(0, a[0] + 1.5)), np.array([1, 2], np.uint8)),
+        (lambda a: _inc(a.copy()), np.array([1, 2], np.uint8)),
+        (lambda a: _div(a.copy()), np.array([5, 2], np.int32)),
+        (lambda a: _pow(a.copy()), np.array([5, 2], np.uint32)),
+    ],
+    ids=["setitem", "+=", "/=", "**="],
+)
+def test_augmented_assignment_to_an_element_stores_through_setitem(fn, a):
+    """`a[0] += 1.5` is `a[0] = a[0] + 1.5`: a NumPy scalar is computed and
+    stored with an unsafe cast, not an in-place same_kind ufunc."""
+    check(fn, a)
+
+
+def _inc(a):
+    a[0] += 1.5
+    return a
+
+
+def _div(a):
+    a[0] /= 2
+    return a
+
+
+def _pow(a):
+    a[0] **= 2
+    return a
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int32", "float64", "bool", "complex128"])
+def test_a_sequence_into_one_element(dtype):
+    def f(a, b):
+        a = a.copy()
+        a[0] = b
+        return a
+
+    check(f, np.zeros(2, dtype), np.array([1], dtype))
+    check(f, np.zeros(2, dtype), np.array([1, 1], dtype))
+
+
+@pytest.mark.parametrize(
+    "dtype, value",
+    [("int64", np.uint64(2**64 - 1)), ("int16", np.uint16(65535)), ("int8", 300.0), ("int8", np.float64(300.0)),
+     ("uint8", np.int16(-1)), ("uint8", np.float64(300.0)), ("uint8", -1.5), ("int8", 3.7), ("int8", float("nan")),
+     ("int8", float("inf")), ("bool", 2 + 1j), ("float64", 2 + 1j)],
+)
+def test_scalars_stored_into_integer_arrays(dtype, value):
+    """NumPy stores a float (or a NumPy scalar into a signed array) through a
+    Python int, checked against the dtype."""
+
+    def f(a):
+        a = a.copy()
+        a[1:] = value
+        return a
+
+    check(f, np.zeros(3, dtype))
+
+
+def test_asarray_of_a_numpy_scalar_is_a_0d_array():
+    check(lambda a: np.asarray(a.sum()), np.array([3.0]))
+    check(lambda a: np.array(a.sum(), dtype=np.float32), np.array([3.0]))
+
+
+def test_std_of_a_0d_array_with_an_integer_dtype():
+    check(lambda a: np.std(a, keepdims=True, dtype=np.int64), np.array(4.0))
+    check(lambda a: np.std(a, dtype=np.int64), np.array([4.0, 1.0]))
+    check(lambda a: np.std(a, axis=0, dtype=np.int64), np.array([4.0, 1.0]))
+
+
+def test_complex_products_with_an_infinite_part():
+    check(lambda a: a * 2, np.array([complex(MAX, INF), complex(INF, MAX), complex(-MAX, 1.0)]))
+    check(lambda a, b: a * b, np.array([complex(MAX, INF)]), np.array([2 + 0j, 0.5 + 0j]))
+
+
+def test_sign_of_complex_whose_magnitude_overflows():
+    z = np.array([complex(-MAX, MAX), complex(MAX, 1.0), complex(INF, np.nan), complex(np.nan, INF)])
+    check(np.sign, z)
+    check(np.sign, np.array([complex(3e38, 3e38), complex(-3e38, 1.0)], np.complex64))
+
+
+def test_mean_of_complex_divides_by_a_complex_count():
+    check(np.mean, np.array(complex(INF, -263.0)))
+    check(lambda a: a.mean(axis=0), np.array([[complex(INF, 1.0)], [complex(2.0, -1.0)]]))
+
+
+def test_copysign_float16_keeps_the_sign_of_nan():
+    nan16 = np.float16(np.float32(np.inf) - np.float32(np.inf))  # nan with the sign bit set on x86
+    check(np.copysign, np.array([267.0, -1.0], np.float16), np.array([nan16, np.float16(np.nan)]))
+
+
+def test_float16_product_accumulates_in_float32():
+    check(np.prod, np.array([300, 300, 0], np.float16))
+    check(lambda a: np.prod(a, dtype=np.float16), np.array([300, 300, 0], np.int16))
+
+
+@pytest.mark.parametrize("exponent", [0.5, -1, 2])
+@pytest.mark.parametrize("dtype", ["float16", "float64", "complex128"])
+def test_inplace_power_takes_the_operators_fast_paths(dtype, exponent):
+    def f(a):
+        a = a.copy()
+        a **= exponent
+        return a
+
+    values = [-INF, -0.0, 4.0] if dtype != "complex128" else [complex(INF, -140.0), complex(-INF, 3.0), complex(INF, 1.0)]
+    check(f, np.array(values, dtype))
+
+
+def test_an_unused_integer_power_still_raises():
+    def f(a, b):
+        c = a ** b  # noqa: F841 -- NumPy raises here though c is never used
+        return None
+
+    check(f, np.array([2, 3], np.int16), np.array([1, -1], np.int16))
+    check(f, np.array([2, 3], np.int16), np.array([1, 2], np.int16))
+
+
+def test_ufunc_dtype_checks_python_ints_first():
+    check(lambda a: np.add(-3, a, dtype=np.uint64), np.array([1.5]))
+    check(lambda a: np.subtract(a, 300, dtype=np.int8), np.array([1.5]))
