@@ -181,15 +181,17 @@ pub fn classify(obj: &Bound<'_, PyAny>) -> PyResult<Class> {
     }
     if let Some(t) = torch_tensor(obj) {
         let shape = t.size();
-        return Ok(match dtype_of_kind(t.kind()) {
+        // tch has no kind for torch.uint16/32/64 (`kind()` would panic).
+        let kind = t.f_kind().ok();
+        return Ok(match kind.and_then(dtype_of_kind) {
             Some(d) => Class::Leaf(
                 LeafKind::Torch,
                 KeyPart::Tensor(d, shape, format!("{:?}", t.device()), t.requires_grad()),
             ),
-            None => Class::Static(KeyPart::Unsupported(format!(
-                "a tensor of dtype {:?}",
-                t.kind()
-            ))),
+            None => Class::Static(KeyPart::Unsupported(match kind {
+                Some(k) => format!("a tensor of dtype {k:?}"),
+                None => "a tensor of a dtype tch does not know (torch.uint16/32/64)".to_string(),
+            })),
         });
     }
     Ok(Class::Static(KeyPart::Object(obj.as_ptr() as usize)))
@@ -408,7 +410,7 @@ fn extent(obj: &Bound<'_, PyAny>) -> Option<(usize, usize)> {
             if t.device() != Device::Cpu {
                 return None;
             }
-            let item = t.kind().elt_size_in_bytes() as isize;
+            let item = t.f_kind().ok()?.elt_size_in_bytes() as isize;
             let strides = t.stride().iter().map(|&s| s as isize * item).collect();
             (
                 t.data_ptr() as isize,

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
+import npcompile
+from npcompile import np_compile
 from conftest import check
 
 INF, MAX = np.inf, np.finfo(np.float64).max
@@ -141,3 +144,71 @@ def test_an_unused_integer_power_still_raises():
 def test_ufunc_dtype_checks_python_ints_first():
     check(lambda a: np.add(-3, a, dtype=np.uint64), np.array([1.5]))
     check(lambda a: np.subtract(a, 300, dtype=np.int8), np.array([1.5]))
+
+
+# ---- found by review ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("pair", [("uint64", "int64"), ("int32", "uint32"), ("uint16", "int16")])
+def test_same_width_astype_is_a_copy(pair):
+    """int64 <-> uint64 (and narrower) keep the bits: the cast must still not
+    hand back (or later see writes to) the input's memory."""
+    src, dst = pair
+
+    def f(x):
+        y = x.astype(dst)
+        x += 1
+        return y
+
+    x = np.arange(3, dtype=src)
+    y = np_compile(f)(x)
+    np.testing.assert_array_equal(y, np.arange(3, dtype=dst))
+    np.testing.assert_array_equal(x, np.arange(1, 4, dtype=src))
+    z = np_compile(lambda x: x.astype(dst))(x)
+    assert not np.shares_memory(x, z)
+
+
+def test_complex_multiply_add_is_not_fused():
+    vals = np.array([0j, 1 + 1j, INF + 0j, complex(0, INF), complex(np.nan, 0), 2 + 0j, 1e300 + 0j])
+    check(lambda x, y, z: x * y + z, vals[:, None, None], vals[None, :, None], vals[None, None, :])
+    check(lambda x, y, z: z + x * y, vals[:, None, None], vals[None, :, None], vals[None, None, :])
+
+
+def test_float16_multiply_add_rounds_the_product():
+    x = np.array([1.0009765625, 3.0, 0.1], np.float16)
+    check(lambda a, b, c: a * b + c, x, x[::-1], np.array([-1.0, 1e-3, 2048.0], np.float16))
+
+
+@pytest.mark.allow_fallback
+@pytest.mark.parametrize("make", [lambda: torch.arange(3).to(torch.uint16), lambda: torch.arange(3).to(torch.bfloat16)])
+def test_tensors_of_dtypes_tch_lacks_fall_back_and_are_never_baked_in(make):
+    """A tensor argument the tracer cannot take as an input is a graph break, at
+    any depth of the arguments (left static it would be a stale constant)."""
+    t = make()
+    for fn, arg in [(lambda x: x * 2, t), (lambda xs: [xs[0] * 2], [t])]:
+        cf = np_compile(fn)
+        with pytest.warns(npcompile.NpCompileWarning, match="not compiled"):
+            first = cf(arg)
+        t3 = t * 3
+        second = cf([t3] if isinstance(arg, list) else t3)
+        assert torch.equal(second[0] if isinstance(second, list) else second, t3 * 2)
+        assert torch.equal(first[0] if isinstance(first, list) else first, t * 2)
+
+
+def test_floats_into_uint64_use_the_unsigned_range():
+    def f(x, v):
+        x = x.copy()
+        x[0] = v
+        return x
+
+    for v in (1.5e19, 2.0**63, 2.0**64, -1.0, 3.7):
+        check(lambda x: f(x, v), np.zeros(2, np.uint64))
+        check(lambda x: f(x, v), np.zeros(2, np.uint32))
+
+
+def test_complex_log1p_and_arccos():
+    z = np.array([1e-310 + 1e-310j, 0j, -1 + 0j, complex(0, -0.0), 2 + 0j, complex(2, -0.0), 1j, complex(INF, 1),
+                  complex(np.nan, 0), 0.5 - 0.5j])
+    check(np.log1p, z, signed_zeros=True)
+    check(np.arccos, z, signed_zeros=True)
+    check(np.log1p, np.array([1e-40 + 1e-40j, 0.5 + 2j], np.complex64))

@@ -45,6 +45,28 @@ pub enum Scalar {
     Complex(F64, F64),
 }
 
+/// A float converted to an integer dtype as x86-64's truncating conversions do
+/// (the backend's casts): through int32 for dtypes up to 32 bits (uint32: int64),
+/// through int64 otherwise, where out of range or NaN gives the "integer
+/// indefinite" minimum; uint64 from 2^63 up goes through `x - 2^63`. In range, it
+/// is truncation toward zero; out of range, C leaves it undefined and NumPy warns.
+fn float_to_int_bits(f: f64, dtype: DType) -> i128 {
+    let conv = |f: f64, bits: u32| -> i128 {
+        let t = f.trunc();
+        let (lo, hi) = (-(2f64.powi(bits as i32 - 1)), 2f64.powi(bits as i32 - 1));
+        if t.is_nan() || t < lo || t >= hi {
+            -(1i128 << (bits - 1))
+        } else {
+            t as i128
+        }
+    };
+    match dtype {
+        DType::U64 if f >= 2f64.powi(63) => conv(f - 2f64.powi(63), 64) ^ (1i128 << 63),
+        DType::I64 | DType::U32 | DType::U64 => conv(f, 64),
+        _ => conv(f, 32),
+    }
+}
+
 impl Scalar {
     pub fn kind(&self) -> Kind {
         match self {
@@ -57,6 +79,7 @@ impl Scalar {
 
     /// The value NumPy stores when this literal becomes an array of `dtype`
     /// (integers wrap, floats truncate toward zero into ints, bools test nonzero).
+    /// NumPy's `astype(dtype)` of this value (wrapping into integer dtypes).
     pub fn cast(&self, dtype: DType) -> Scalar {
         let (re, im) = match *self {
             Scalar::Bool(b) => (b as i64 as f64, 0.0),
@@ -74,7 +97,7 @@ impl Scalar {
                 let wide: i128 = match *self {
                     Scalar::Int(i) => i,
                     Scalar::Bool(b) => b as i128,
-                    _ => re.trunc() as i128,
+                    _ => float_to_int_bits(re, dtype),
                 };
                 let bits = dtype.itemsize() * 8;
                 let m = wide & ((1i128 << bits) - 1);
@@ -827,6 +850,19 @@ mod tests {
     fn scalar_casts_wrap_like_numpy() {
         assert_eq!(Scalar::Int(300).cast(DType::U8), Scalar::Int(44));
         assert_eq!(Scalar::Int(-1).cast(DType::U16), Scalar::Int(65535));
+        // Floats into ints truncate; out of range, as x86-64's conversions (the backend's).
+        let f = |v: f64, d| Scalar::Float(F64(v)).cast(d);
+        assert_eq!(f(-2.7, DType::I8), Scalar::Int(-2));
+        assert_eq!(f(70000.5, DType::U16), Scalar::Int(4464));
+        assert_eq!(f(5e9, DType::U16), Scalar::Int(0));
+        assert_eq!(f(5e9, DType::U32), Scalar::Int(705032704));
+        assert_eq!(
+            f(1.5e19, DType::U64),
+            Scalar::Int(15_000_000_000_000_000_000)
+        );
+        assert_eq!(f(f64::NAN, DType::U64), Scalar::Int(1 << 63));
+        assert_eq!(f(f64::INFINITY, DType::U64), Scalar::Int(0));
+        assert_eq!(f(-1.0, DType::U64), Scalar::Int(u64::MAX as i128));
         assert_eq!(Scalar::Int(128).cast(DType::I8), Scalar::Int(-128));
         assert_eq!(Scalar::Float(F64(-2.7)).cast(DType::I32), Scalar::Int(-2));
         assert_eq!(

@@ -4,6 +4,7 @@
 use crate::analysis::{NpEGraph, TypeAnalysis};
 use crate::lang::ENode;
 use egg::{rewrite as rw, Id, Rewrite, Subst, Var};
+use ir::DType;
 
 pub fn rules() -> Vec<Rewrite<ENode, TypeAnalysis>> {
     vec![
@@ -12,8 +13,9 @@ pub fn rules() -> Vec<Rewrite<ENode, TypeAnalysis>> {
     ]
 }
 
-/// The bound classes share one non-bool dtype with the matched class (no cast hides
-/// between the ops, and torch's addcmul has no bool kernel).
+/// The bound classes share one dtype with the matched class (no cast hides between
+/// the ops): not bool (torch's addcmul has no bool kernel), float16 (NumPy rounds
+/// the product before adding) or complex (NumPy's own product formula).
 fn same_numeric_dtype(vars: [&str; 3]) -> impl Fn(&mut NpEGraph, Id, &Subst) -> bool {
     let vars: Vec<Var> = vars
         .iter()
@@ -23,7 +25,8 @@ fn same_numeric_dtype(vars: [&str; 3]) -> impl Fn(&mut NpEGraph, Id, &Subst) -> 
         let Some(root) = egraph[eclass].data.as_ref().map(|t| t.ty.dtype) else {
             return false;
         };
-        !root.is_bool()
+        !matches!(root, DType::Bool | DType::F16)
+            && !root.is_complex()
             && vars.iter().all(|v| {
                 egraph[subst[*v]]
                     .data

@@ -283,6 +283,17 @@ fn add_mul_addcmul() {
         body(&run(&g, &["add-mul-addcmul"])),
         ["addcmul %x2, %x0, %x1", "return %0"]
     );
+    // Not on complex (NumPy's product formula) or float16 (NumPy rounds the product).
+    for d in [DType::C128, DType::F16] {
+        let g = build(
+            &[(d, &[3]), (d, &[3]), (d, &[3])],
+            &[("multiply", &[0, 1]), ("add", &[3, 2])],
+        );
+        assert_eq!(
+            body(&run(&g, &["add-mul-addcmul"])),
+            ["multiply %x0, %x1", "add %0, %x2", "return %1"]
+        );
+    }
     // Not on bools (torch has no bool addcmul) ...
     let g = build(
         &[

@@ -649,12 +649,21 @@ def _cell_is_capturable(cell):
 
 
 def _check_static(args):
+    """Arrays the tracer could not make inputs (anywhere in the arguments) are a
+    graph break: left static, they would be baked into the plan."""
     for a in args:
         if isinstance(a, Proxy):
             continue
+        if type(a) in (tuple, list):
+            _check_static(a)
+            continue
+        if type(a) is dict:
+            _check_static(list(a.values()))
+            continue
         if type(a) is not np.ndarray and isinstance(a, np.ndarray):
             raise GraphBreak(f"an argument of type {type(a).__name__} (an ndarray subclass) is not compiled")
-        if isinstance(a, np.ndarray):
+        if isinstance(a, (np.ndarray, torch.Tensor)):
+            # An array left static would be baked into the plan as a constant.
             raise GraphBreak(f"an argument of dtype {a.dtype} is not compiled")
 
 

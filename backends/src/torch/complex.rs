@@ -253,3 +253,19 @@ pub fn neg(z: &Tensor) -> Result<Tensor, PlanError> {
     let (re, im) = parts(z)?;
     pack((re.f_neg()?, im.f_neg()?))
 }
+
+/// NumPy's complex log1p (`nc_log1p`): log|z + 1| + i arg(z + 1), so a tiny z
+/// keeps its digits.
+pub fn log1p(z: &Tensor) -> Result<Tensor, PlanError> {
+    let (re, im) = parts(z)?;
+    let re1 = re.f_add_scalar(1.0)?;
+    pack((re1.f_hypot(&im)?.f_log()?, im.f_atan2(&re1)?))
+}
+
+/// arccos with C99's sign of a zero imaginary part (`cacos(conj z) = conj
+/// cacos(z)`: the opposite of z's), which libtorch's kernel does not keep.
+pub fn acos(z: &Tensor) -> Result<Tensor, PlanError> {
+    let (re, im) = parts(&z.f_acos()?)?;
+    let flipped = im.f_zeros_like()?.f_copysign(&parts(z)?.1.f_neg()?)?;
+    pack((re, flipped.f_where_self(&im.f_eq(0)?, &im)?))
+}

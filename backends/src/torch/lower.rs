@@ -77,6 +77,8 @@ fn op_for(graph: &Graph, v: ir::Value) -> Result<TorchOp, IrError> {
                 UnaryOp::Sign if d.is_complex() => T::ComplexSign,
                 UnaryOp::Square if d.is_complex() => T::ComplexSquare,
                 UnaryOp::Neg if d.is_complex() => T::ComplexNeg,
+                UnaryOp::Log1p if d.is_complex() => T::ComplexLog1p,
+                UnaryOp::ArcCos if d.is_complex() => T::ComplexAcos,
                 UnaryOp::Reciprocal if d.is_complex() => T::ComplexReciprocal,
                 UnaryOp::Log2 if d.is_complex() => T::ComplexLogScaled(std::f64::consts::LOG2_E),
                 UnaryOp::Log10 if d.is_complex() => T::ComplexLogScaled(std::f64::consts::LOG10_E),
@@ -336,14 +338,15 @@ fn op_for(graph: &Graph, v: ir::Value) -> Result<TorchOp, IrError> {
 
 /// Ops whose libtorch result may share memory with their operand.
 fn is_view(op: &TorchOp) -> bool {
-    matches!(
-        op,
+    match op {
         TorchOp::Reshape(_)
-            | TorchOp::Permute(_)
-            | TorchOp::Slice(_)
-            | TorchOp::Real
-            | TorchOp::Imag
-    )
+        | TorchOp::Permute(_)
+        | TorchOp::Slice(_)
+        | TorchOp::Real
+        | TorchOp::Imag => true,
+        TorchOp::Cast { from, to } => super::plan::cast_shares_storage(*from, *to),
+        _ => false,
+    }
 }
 
 /// Lower an optimized graph. Every operand must already be in its op's compute

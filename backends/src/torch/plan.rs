@@ -110,6 +110,8 @@ pub enum TorchOp {
     ComplexSquare,
     ComplexReciprocal,
     ComplexNeg,
+    ComplexLog1p,
+    ComplexAcos,
     /// log(z) with both parts scaled (log2, log10 as NumPy computes them).
     ComplexLogScaled(f64),
     /// The parts of a complex tensor (views).
@@ -422,7 +424,6 @@ fn exec(op: &TorchOp, a: &[&Tensor]) -> Result<Tensor, PlanError> {
         Mul => a[0].f_mul(a[1])?,
         Div => a[0].f_div(a[1])?,
         FloorDiv => a[0].f_div_tensor_mode(a[1], "floor")?,
-        // NumPy's zero remainder takes the divisor's sign.
         // NumPy's npy_divmod: fmod, moved into the divisor's sign; a zero
         // remainder takes the divisor's sign.
         Rem => {
@@ -469,6 +470,8 @@ fn exec(op: &TorchOp, a: &[&Tensor]) -> Result<Tensor, PlanError> {
         ComplexSquare => super::complex::mul(a[0], a[0])?,
         ComplexReciprocal => super::complex::reciprocal(a[0])?,
         ComplexNeg => super::complex::neg(a[0])?,
+        ComplexLog1p => super::complex::log1p(a[0])?,
+        ComplexAcos => super::complex::acos(a[0])?,
         ComplexLogScaled(c) => super::complex::log_scaled(a[0], *c)?,
         Real => a[0].f_real()?,
         Imag => a[0].f_imag()?,
@@ -722,6 +725,12 @@ pub fn storage_kind(d: DType) -> Kind {
     }
 }
 
+/// Casts whose result is the operand's own storage: int64 <-> uint64, int32 <->
+/// uint32, int16 <-> uint16 (NumPy wraps, the bits stay).
+pub fn cast_shares_storage(from: DType, to: DType) -> bool {
+    from == to || (storage_kind(from) == storage_kind(to) && from.is_int() && to.is_int())
+}
+
 /// NumPy's `astype(to)` of a tensor holding `from`. Unsigned values are widened
 /// to their exact value first; casts into unsigned dtypes wrap through int64 the
 /// way NumPy's C casts do on x86-64 (out-of-range floats are undefined in C; NaN
@@ -729,14 +738,8 @@ pub fn storage_kind(d: DType) -> Kind {
 fn cast(t: &Tensor, from: DType, to: DType) -> Result<Tensor, PlanError> {
     use DType::*;
     let kind = storage_kind(to);
-    if from == to
-        || (storage_kind(from) == kind
-            && from.is_exact()
-            && to.is_exact()
-            && from != Bool
-            && to != Bool)
-    {
-        // Same storage bits: int64 <-> uint64, int32 <-> uint32 (NumPy wraps).
+    if cast_shares_storage(from, to) {
+        // The same bits (lowering marks the result a view of its operand).
         return Ok(t.f_to_kind(kind)?);
     }
     if to == Bool {
@@ -754,15 +757,19 @@ fn cast(t: &Tensor, from: DType, to: DType) -> Result<Tensor, PlanError> {
         from
     };
     if to.is_unsigned() && to != U8 {
+        // Complex: its real part.
+        let src = if exact_from.is_complex() {
+            exact.f_real()?
+        } else {
+            exact.shallow_clone()
+        };
         let wide = if to == U64 && !exact_from.is_exact() {
-            float_to_u64_bits(&exact)?
-        } else if exact_from.is_complex() {
-            exact.f_real()?.f_to_kind(Kind::Int64)?
+            float_to_u64_bits(&src)?
         } else if to == U16 && !exact_from.is_exact() {
             // As x86-64's C conversion: through int32 (out of its range: 0x80000000).
-            exact.f_to_kind(Kind::Int)?
+            src.f_to_kind(Kind::Int)?
         } else {
-            exact.f_to_kind(Kind::Int64)?
+            src.f_to_kind(Kind::Int64)?
         };
         return Ok(wide.f_to_kind(kind)?);
     }

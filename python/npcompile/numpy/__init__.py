@@ -987,7 +987,8 @@ def _assigned(a, value, shape):
         # NumPy stores these through a Python int: checked against the dtype
         # (a NumPy scalar into an unsigned array wraps instead).
         iv = int(value)  # NaN: ValueError, inf: OverflowError, in NumPy's words
-        if not -(2**63) <= iv < 2**63:
+        # uint32/uint64 go through C's unsigned long, the others through long.
+        if not -(2**63) <= iv < (2**64 if a.dtype in (np.uint32, np.uint64) else 2**63):
             raise OverflowError("Python int too large to convert to C long")
         info = np.iinfo(a.dtype)
         if not info.min <= iv <= info.max:
