@@ -3,8 +3,10 @@
 //! compute dtype. uint16/32/64 have no libtorch kind (`ir::native`): their ops
 //! compute in a wider signed dtype and cast back (uint16 in int32, uint32 in
 //! int64, wrapping as NumPy does), and uint64 computes on its int64 bits, with
-//! the sign bit flipped where order matters. The extractor gives any op that is
-//! not native an infinite cost, so only normalized forms reach the backend.
+//! the sign bit flipped where order matters. libtorch has no order on complex
+//! numbers: comparisons and max/min of complex become NumPy's lexicographic rule
+//! over the parts. The extractor gives any op that is not native an infinite
+//! cost, so only normalized forms reach the backend.
 
 use crate::analysis::{arg_infos, infer_enode, NpEGraph, TypeAnalysis};
 use crate::lang::ENode;
