@@ -37,6 +37,7 @@ pub fn ir_err(py: Python<'_>, e: IrError) -> PyErr {
 pub fn plan_err(e: PlanError) -> PyErr {
     match e {
         PlanError::Value(m) => PyValueError::new_err(m),
+        PlanError::Overflow(m) => pyo3::exceptions::PyOverflowError::new_err(m),
         PlanError::Index(m) => PyIndexError::new_err(m),
         PlanError::Input(m) => PyTypeError::new_err(m),
         PlanError::Torch(m) => {

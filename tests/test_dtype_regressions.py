@@ -212,3 +212,63 @@ def test_complex_log1p_and_arccos():
     check(np.log1p, z, signed_zeros=True)
     check(np.arccos, z, signed_zeros=True)
     check(np.log1p, np.array([1e-40 + 1e-40j, 0.5 + 2j], np.complex64))
+
+
+@pytest.mark.parametrize(
+    "dtype, value",
+    [("int8", np.uint32(690)), ("int16", np.uint16(65535)), ("int32", np.int64(2**40)), ("int8", np.float64(300.0)),
+     ("int8", np.float64(np.nan)), ("int8", np.float16(np.inf)), ("int64", np.uint64(2**64 - 1)), ("int8", np.float64(-12.7)),
+     ("uint8", np.float64(300.0)), ("int8", np.float32(5.5))],
+)
+def test_traced_scalars_stored_into_integer_arrays_are_checked_when_run(dtype, value):
+    """A NumPy scalar argument is traced (its value is not known while tracing):
+    the conversion NumPy's setitem does is checked when the plan runs, even where
+    a later store overwrites it."""
+
+    def store(a, b):
+        a = a.copy()
+        a[1:] = b
+        return a
+
+    def overwritten(a, b):
+        a = a.copy()
+        a[0] = b
+        a[0] = 1
+        return a
+
+    check(store, np.zeros(3, dtype), value)
+    check(overwritten, np.zeros(3, dtype), value)
+
+
+def test_element_updates_with_values_known_only_when_run():
+    def sub(a):
+        a = a.copy()
+        a[0] -= 1e300
+        return a
+
+    def add(a, b):
+        a = a.copy()
+        a[0] += b
+        return a
+
+    def shift(a, b):
+        a = a.copy()
+        a[0] <<= b
+        return a
+
+    check(sub, np.array([15, -13], np.int16))
+    check(add, np.array([-15], np.int32), np.float64(np.nan))
+    check(add, np.array([19, -7], np.int8), np.float64(120.67))
+    check(shift, np.array([32766, -7], np.int16), np.int64(1))
+    check(shift, np.array([3, -7], np.int16), np.int64(1))
+
+
+@pytest.mark.allow_fallback
+def test_python_complex_compared_with_a_float64_scalar_is_a_python_bool():
+    def f(a):
+        return (2 + 0j) == a.sum(), a.sum() != 1j  # a Python bool, then np.True_
+
+    with pytest.warns(npcompile.NpCompileWarning):
+        r = np_compile(f)(np.array([2.0]))
+    expected = f(np.array([2.0]))
+    assert r == expected and [type(x) for x in r] == [type(x) for x in expected] == [bool, np.bool_]

@@ -132,6 +132,17 @@ pub fn infer(op: &Op, args: &[Arg]) -> Result<TensorType> {
             }
         }
         Op::Cast { to } => args[0].ty.with_dtype(*to),
+        Op::CheckInt { to } => {
+            let d = args[0].ty.dtype;
+            if !to.is_int()
+                || to.is_unsigned()
+                || !(d.is_int() || d.is_float())
+                || args[0].ty.ndim() != 0
+            {
+                return Err(IrError::internal(format!("check_int of {d} into {to}")));
+            }
+            args[0].ty.clone()
+        }
         Op::Reduce {
             op: r,
             axes,
@@ -894,6 +905,23 @@ mod tests {
         assert_eq!(unary_dtypes(UnaryOp::Conj, C64).unwrap(), (C64, C64));
         assert_eq!(unary_dtypes(UnaryOp::Abs, C128).unwrap(), (F64, C128));
         assert_eq!(unary_dtypes(UnaryOp::Real, C64).unwrap(), (F32, C64));
+    }
+
+    #[test]
+    fn check_int_guards_one_scalar_into_a_signed_dtype() {
+        let op: Op = "check_int[to=i8]".parse().unwrap();
+        assert_eq!(op.to_string(), "check_int[to=i8]");
+        let (s, v) = (TensorType::new(F64, []), TensorType::new(F64, [2]));
+        assert_eq!(infer(&op, &[strong(&s)]).unwrap(), s);
+        assert_eq!(
+            infer(&op, &[strong(&v)]).unwrap_err().kind,
+            ErrorKind::Internal
+        );
+        let unsigned: Op = "check_int[to=u8]".parse().unwrap();
+        assert_eq!(
+            infer(&unsigned, &[strong(&s)]).unwrap_err().kind,
+            ErrorKind::Internal
+        );
     }
 
     #[test]

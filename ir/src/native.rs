@@ -44,7 +44,8 @@ pub fn is_native(op: &Op, operands: &[DType], result: DType) -> bool {
         | Op::Slice { .. }
         | Op::SliceScatter { .. }
         | Op::Concat { .. }
-        | Op::Take { .. } => true,
+        | Op::Take { .. }
+        | Op::CheckInt { .. } => true,
         // Lowered with unsigned algorithms over the int64 storage.
         Op::Binary(
             BinaryOp::FloorDiv

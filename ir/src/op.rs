@@ -492,6 +492,12 @@ pub enum Op {
     },
     /// Fused `a + b * c`.
     AddCMul,
+    /// A NumPy scalar about to be stored into an array of the signed integer
+    /// dtype `to`: the value unchanged, but NumPy's error when run where setitem's
+    /// conversion through a Python int fails (NaN, inf, out of range).
+    CheckInt {
+        to: DType,
+    },
 }
 
 /// Named groups of ops that rules and lowerings key on.
@@ -517,6 +523,7 @@ impl Op {
             Op::Take { .. } => "take",
             Op::Sort { .. } => "sort",
             Op::AddCMul => "addcmul",
+            Op::CheckInt { .. } => "check_int",
         }
     }
 
@@ -560,7 +567,7 @@ impl Op {
                 };
                 vec![("value", format!("{value}:{ty}"))]
             }
-            Op::Cast { to } => vec![("to", to.to_string())],
+            Op::Cast { to } | Op::CheckInt { to } => vec![("to", to.to_string())],
             Op::Reduce { axes, keepdims, .. } => {
                 vec![("axes", tuple(axes)), ("keepdims", keepdims.to_string())]
             }
@@ -750,6 +757,9 @@ impl FromStr for Op {
             }
             "where" => Op::Where,
             "cast" => Op::Cast {
+                to: get("to")?.parse()?,
+            },
+            "check_int" => Op::CheckInt {
                 to: get("to")?.parse()?,
             },
             "matmul" => Op::MatMul,

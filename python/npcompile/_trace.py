@@ -75,9 +75,10 @@ class Tracer:
     def record(self, op, args, scalar=False):
         vid, dtype, shape = self.builder.add(op, [a._id for a in args])
         r = Proxy(vid, dtype, shape, scalar)
-        if op.startswith("take[") or (op == "power" and r.dtype.kind == "i"):
+        if op.startswith(("take[", "check_int[")) or (op == "power" and r.dtype.kind == "i"):
             # May raise at run time (an index out of range, a negative integer
-            # exponent): computed even where its value is never used.
+            # exponent, a stored scalar that does not fit): computed even where
+            # its value is never used.
             self.checks.append(vid)
         return r
 
@@ -331,9 +332,11 @@ def _binary(name, reflected=False):
         surface = _np()
         if not surface.is_operand(other):
             return NotImplemented
-        if reflected and type(other) is complex and self._scalar and self.dtype == np.float64:
-            # np.float64 is a Python float: complex's own operator takes it first.
-            raise GraphBreak("a Python complex with a float64 scalar gives a Python complex")
+        if type(other) is complex and self._scalar and self.dtype == np.float64 and (
+                reflected or name in ("equal", "not_equal")):
+            # np.float64 is a Python float: complex's own operator takes it first
+            # (for == and != either way round, which this call cannot tell apart).
+            raise GraphBreak("a Python complex with a float64 scalar gives a Python complex or bool")
         if name == "power" and not reflected:
             return surface.array_power(self, other)
         f = surface.UFUNCS[name]

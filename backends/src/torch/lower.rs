@@ -227,6 +227,10 @@ fn op_for(graph: &Graph, v: ir::Value) -> Result<TorchOp, IrError> {
             CompareOp::Ge => T::Ge,
         },
         Op::Where => T::Where,
+        Op::CheckInt { to } => T::CheckInt {
+            from: arg_dtype(0),
+            to: *to,
+        },
         Op::Cast { to } => T::Cast {
             from: arg_dtype(0),
             to: *to,

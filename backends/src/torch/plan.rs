@@ -7,6 +7,8 @@ use tch::{Kind, Tensor};
 #[derive(Debug, Clone)]
 pub enum PlanError {
     Value(String),
+    /// NumPy's OverflowError (a value stored into an integer dtype it does not fit).
+    Overflow(String),
     /// NumPy's IndexError (an index array out of range).
     Index(String),
     Torch(String),
@@ -17,6 +19,7 @@ impl fmt::Display for PlanError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             PlanError::Value(m)
+            | PlanError::Overflow(m)
             | PlanError::Index(m)
             | PlanError::Torch(m)
             | PlanError::Input(m) => f.write_str(m),
@@ -226,6 +229,11 @@ pub enum TorchOp {
     },
     /// rint of each part.
     ComplexRint,
+    /// setitem's conversion of a scalar through a Python int into `to`.
+    CheckInt {
+        from: DType,
+        to: DType,
+    },
     /// A complex tensor from its (broadcast) parts.
     MakeComplex,
     /// NumPy's argmax/argmin of complex: lexicographic, the first NaN wins.
@@ -574,6 +582,10 @@ fn exec(op: &TorchOp, a: &[&Tensor]) -> Result<Tensor, PlanError> {
         MakeComplex => {
             let parts = Tensor::f_broadcast_tensors(&[a[0], a[1]])?;
             Tensor::f_complex(&parts[0], &parts[1])?
+        }
+        CheckInt { from, to } => {
+            check_int(a[0], *from, *to)?;
+            a[0].shallow_clone()
         }
         ComplexRint => Tensor::f_complex(&a[0].f_real()?.f_round()?, &a[0].f_imag()?.f_round()?)?,
         ComplexMaxMin { dims, keepdim, max } => reduce(a[0], dims, |t| Ok(t.shallow_clone()))
@@ -1101,6 +1113,47 @@ fn complex_on_host(t: &Tensor) -> Result<Vec<f64>, PlanError> {
     Ok(Vec::<f64>::try_from(
         &flat.f_to_kind(Kind::Double)?.f_reshape([-1i64])?,
     )?)
+}
+
+/// NumPy's setitem of a scalar into a signed integer array: `int(value)`, then
+/// the dtype's range (C long's first), with NumPy's exception and words.
+fn check_int(x: &Tensor, from: DType, to: DType) -> Result<(), PlanError> {
+    let too_large = || PlanError::Overflow("Python int too large to convert to C long".into());
+    let v: i128 = if from.is_float() {
+        let f = x.f_double_value(&[])?;
+        if f.is_nan() {
+            return Err(PlanError::Value(
+                "cannot convert float NaN to integer".into(),
+            ));
+        }
+        if f.is_infinite() {
+            return Err(PlanError::Overflow(
+                "cannot convert float infinity to integer".into(),
+            ));
+        }
+        let t = f.trunc();
+        if !(-9.223372036854775808e18..9.223372036854775808e18).contains(&t) {
+            return Err(too_large());
+        }
+        t as i128
+    } else {
+        let bits = x.f_int64_value(&[])? as i128;
+        match from {
+            DType::U64 if bits < 0 => return Err(too_large()),
+            DType::U16 => bits & 0xFFFF,
+            DType::U32 => bits & 0xFFFF_FFFF,
+            _ => bits,
+        }
+    };
+    let bits = to.itemsize() as u32 * 8;
+    let (lo, hi) = (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1);
+    if v < lo || v > hi {
+        return Err(PlanError::Overflow(format!(
+            "Python integer {v} out of bounds for {}",
+            to.numpy_name()
+        )));
+    }
+    Ok(())
 }
 
 /// NumPy's complex maximum.reduce (minimum with `max` false) over `dims`, on

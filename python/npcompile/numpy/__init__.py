@@ -996,6 +996,9 @@ def _assigned(a, value, shape):
     if type(value) is complex and a.dtype.kind in "iuf":
         raise TypeError(f"{'float' if a.dtype.kind == 'f' else 'int'}() argument must be a real number, not 'complex'")
     v = operand(value)
+    if isinstance(value, Proxy) and value._scalar and a.dtype.kind == "i" and v.dtype.kind in "iuf":
+        # A traced NumPy scalar: the same conversion, checked when the plan runs.
+        v = _record(f"check_int[to={a.dtype.name}]", v)
     if v.dtype.kind == "c" and a.dtype.kind in "iuf":
         warn_every_call(np.exceptions.ComplexWarning, "Casting complex values to real discards the imaginary part")
     while v.ndim > len(shape) and v.shape[0] == 1:  # NumPy drops leading unit dims
