@@ -88,9 +88,10 @@ pub fn mul(a: &Tensor, b: &Tensor) -> Result<Tensor, PlanError> {
     pack(cmul_fused(&parts(a)?, &parts(b)?)?)
 }
 
-/// Complex matmul over real matmuls of the parts, so each term is a plain
-/// complex product (libtorch's complex gemm scales by alpha = 1+0j, turning
-/// `nan+infj` terms into `nan+nanj`).
+/// Complex matmul over real matmuls of the parts: Σar·br − Σai·bi and
+/// Σar·bi + Σai·br (libtorch's complex gemm scales by alpha = 1+0j, turning
+/// `nan+infj` terms into `nan+nanj`; with inf/nan terms the sums can still
+/// differ from NumPy's BLAS in which part is nan).
 pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor, PlanError> {
     let ((ar, ai), (br, bi)) = (parts(a)?, parts(b)?);
     let re = ar.f_matmul(&br)?.f_sub(&ai.f_matmul(&bi)?)?;

@@ -44,6 +44,16 @@ fn const_tensor(value: Scalar, dtype: DType, device: Device) -> Result<Tensor, I
     Ok(t)
 }
 
+/// A float16 op computed in float32 and rounded to float16 once, as NumPy's
+/// float16 loops (and its float16 product's accumulator) do.
+fn in_float32(op: TorchOp) -> TorchOp {
+    TorchOp::Widened {
+        op: Box::new(op),
+        via: Kind::Float,
+        back: Kind::Half,
+    }
+}
+
 /// What NumPy's integer `reciprocal` (`1.0 / x` converted to the int type) gives
 /// for 0 on x86-64: the conversion of inf is the "integer indefinite" value of a
 /// 32- or 64-bit conversion, truncated to narrower types.
@@ -138,16 +148,12 @@ fn op_for(graph: &Graph, v: ir::Value) -> Result<TorchOp, IrError> {
                 UnaryOp::IsFinite => T::IsFinite,
                 UnaryOp::SignBit => T::SignBit,
                 UnaryOp::LogicalNot => T::LogicalNot,
-                // Real operands only (complex is a graph break): a copy.
+                // Real operands (complex ones take `ConjPhysical` above): a copy.
                 UnaryOp::Conj => T::Copy,
             };
             // NumPy computes float16 math in float32 and rounds once.
             if u.is_float_only() && d == DType::F16 {
-                T::Widened {
-                    op: Box::new(base),
-                    via: Kind::Float,
-                    back: Kind::Half,
-                }
+                in_float32(base)
             } else {
                 base
             }
@@ -209,11 +215,7 @@ fn op_for(graph: &Graph, v: ir::Value) -> Result<TorchOp, IrError> {
                 && d == DType::F16
                 && !matches!(b, BinaryOp::NextAfter | BinaryOp::CopySign)
             {
-                T::Widened {
-                    op: Box::new(base),
-                    via: Kind::Float,
-                    back: Kind::Half,
-                }
+                in_float32(base)
             } else {
                 base
             }
@@ -242,11 +244,7 @@ fn op_for(graph: &Graph, v: ir::Value) -> Result<TorchOp, IrError> {
                 ReduceOp::Sum => T::Sum { dims, keepdim },
                 ReduceOp::Prod if out.dtype.is_complex() => T::ComplexProd { dims, keepdim },
                 // NumPy's float16 product accumulates in float32.
-                ReduceOp::Prod if out.dtype == DType::F16 => T::Widened {
-                    op: Box::new(T::Prod { dims, keepdim }),
-                    via: Kind::Float,
-                    back: Kind::Half,
-                },
+                ReduceOp::Prod if out.dtype == DType::F16 => in_float32(T::Prod { dims, keepdim }),
                 ReduceOp::Prod => T::Prod { dims, keepdim },
                 ReduceOp::Mean => T::Mean { dims, keepdim },
                 ReduceOp::Max if bool_in => T::Any { dims, keepdim },

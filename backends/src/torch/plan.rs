@@ -744,9 +744,9 @@ pub fn cast_shares_storage(from: DType, to: DType) -> bool {
 }
 
 /// NumPy's `astype(to)` of a tensor holding `from`. Unsigned values are widened
-/// to their exact value first; casts into unsigned dtypes wrap through int64 the
-/// way NumPy's C casts do on x86-64 (out-of-range floats are undefined in C; NaN
-/// and +-inf follow the int64 conversion).
+/// to their exact value first; casts into unsigned dtypes wrap the way x86-64's
+/// C conversions do (floats into uint16 through int32, into uint32 through
+/// int64, into uint64 split at 2^63; out-of-range floats are undefined in C).
 fn cast(t: &Tensor, from: DType, to: DType) -> Result<Tensor, PlanError> {
     use DType::*;
     let kind = storage_kind(to);
