@@ -241,9 +241,14 @@ def test_fix_truncates_toward_zero():
 
 
 def test_cbrt_of_negative_is_real():
-    assert check(np.cbrt, -8.0) == -2.0
+    # check() compares with NumPy's cbrt on this machine; the asserts below hold
+    # for any correct libm (cbrt is not correctly rounded everywhere: one gives
+    # cbrt(27.0) == 3.0000000000000004), so none pins a last bit.
+    r = check(np.cbrt, -8.0)
+    assert r < 0 and abs(r + 2.0) <= 4 * np.finfo(np.float64).eps
     r = check(np.cbrt, np.array([-8.0, 27.0, -0.0, 1e-300, -1e300, np.inf, -np.inf, np.nan]))
-    assert r[0] == -2.0 and r[1] == 3.0 and math.copysign(1.0, r[2]) == -1.0
+    assert r[0] < 0 and r[1] > 0 and r[4] < 0 and math.copysign(1.0, r[2]) == -1.0
+    assert r[5] == np.inf and r[6] == -np.inf and np.isnan(r[7])
     check(np.cbrt, np.array([-8, 27, 64, -125], np.float32))
 
 

@@ -27,8 +27,9 @@ pub struct Graph {
     /// Names of the graph's inputs, in `Op::Input` index order.
     pub input_names: Vec<String>,
     pub outputs: Vec<Value>,
-    /// Edge weight: the operand position at the user node.
-    dag: DiGraph<Node, u8>,
+    /// Edge weight: the operand position at the user node (`usize`: a
+    /// narrower type would wrap past its range and reorder operands silently).
+    dag: DiGraph<Node, usize>,
 }
 
 impl Graph {
@@ -56,7 +57,7 @@ impl Graph {
         let ty = self.infer(&op, args)?;
         let n = self.dag.add_node(Node { op, ty });
         for (i, &a) in args.iter().enumerate() {
-            self.dag.add_edge(a, n, i as u8);
+            self.dag.add_edge(a, n, i);
         }
         Ok(n)
     }
@@ -107,7 +108,7 @@ impl Graph {
     }
 
     pub fn args(&self, v: Value) -> SmallVec<[Value; 3]> {
-        let mut edges: SmallVec<[(u8, Value); 3]> = self
+        let mut edges: SmallVec<[(usize, Value); 3]> = self
             .dag
             .edges_directed(v, Direction::Incoming)
             .map(|e| (*e.weight(), e.source()))
@@ -164,7 +165,7 @@ impl Graph {
     pub fn push_unchecked(&mut self, node: Node, args: &[Value]) -> Value {
         let n = self.dag.add_node(node);
         for (i, &a) in args.iter().enumerate() {
-            self.dag.add_edge(a, n, i as u8);
+            self.dag.add_edge(a, n, i);
         }
         n
     }

@@ -110,6 +110,7 @@ class Tracer:
             dtype, shape, scalar = leaf.dtype.name, tuple(np.shape(leaf)), isinstance(leaf, np.generic)
         vid, dt, shp = self.builder.input(name, dtype, list(shape))
         proxy = Proxy(vid, dt, shp, scalar)
+        proxy._extern = not private
         if not scalar:
             writeable = leaf.flags.writeable if isinstance(leaf, np.ndarray) else True
             Buffer(self, proxy, source=None if private else self.n_inputs, writeable=writeable)
@@ -139,14 +140,14 @@ class Proxy:
     """A traced array: its value id in the graph, dtype and shape. `_scalar` marks a
     NumPy scalar (what NumPy returns for 0-d results of ufuncs and reductions)."""
 
-    __slots__ = ("_vid", "dtype", "shape", "_scalar", "_buf", "_path", "_ver", "_contig")
+    __slots__ = ("_vid", "dtype", "shape", "_scalar", "_buf", "_path", "_ver", "_contig", "_extern")
     __array_priority__ = 1000
-    __hash__ = None
 
     def __init__(self, vid, dtype, shape, scalar=False):
-        self._vid = vid
-        self.dtype = np.dtype(dtype)
-        self.shape = tuple(shape)
+        set_ = object.__setattr__
+        set_(self, "_vid", vid)
+        set_(self, "dtype", np.dtype(dtype))
+        set_(self, "shape", tuple(shape))
         self._scalar = bool(scalar) and len(self.shape) == 0
         # Views: the buffer this array shares memory with, the view steps from the
         # buffer's base to it, and the buffer version `_vid` was derived at.
@@ -154,6 +155,22 @@ class Proxy:
         self._path = ()
         self._ver = 0
         self._contig = True
+        # The caller's own object (an argument or a global): changing its
+        # metadata (`a.shape = ...`) would have to reach the caller.
+        self._extern = False
+
+    def __setattr__(self, name, value):
+        if name.startswith("_"):
+            object.__setattr__(self, name, value)
+        elif name in ("real", "imag"):
+            object.__setattr__(self, name, value)  # the properties' setters
+        elif name == "shape":
+            _np().set_shape(self, value)
+        else:
+            raise GraphBreak(f"setting ndarray.{name} is not compiled")
+
+    def __delattr__(self, name):
+        raise GraphBreak(f"deleting ndarray.{name}")
 
     @property
     def _id(self):
@@ -179,7 +196,38 @@ class Proxy:
     imag = property(lambda self: _np().imag(self), lambda self, v: _np().set_imag(self, v))
 
     def __repr__(self):
+        if _called_from_user(sys._getframe(1)):
+            raise GraphBreak("repr() of a traced array's value")
         return f"<traced {self.dtype.name}{list(self.shape)} %{self._id}>"
+
+    def __str__(self):
+        raise GraphBreak("str() of a traced array's value")
+
+    def __format__(self, spec):
+        raise GraphBreak("formatting a traced array's value")
+
+    def __hash__(self):
+        if self._scalar:
+            raise GraphBreak("hash() of a NumPy scalar's value")
+        raise TypeError("unhashable type: 'numpy.ndarray'")
+
+    def __contains__(self, value):
+        raise GraphBreak("`in` on a traced array (a Python bool of its values)")
+
+    def __round__(self, ndigits=None):
+        return _np().builtin_round(self, ndigits)
+
+    def __copy__(self):
+        return self if self._scalar else _np().copy(self)
+
+    def __deepcopy__(self, memo):
+        return self.__copy__()
+
+    def __reduce_ex__(self, protocol):
+        raise GraphBreak("pickling a traced array")
+
+    def __sizeof__(self):
+        raise GraphBreak("sys.getsizeof of a traced array")
 
     # NumPy protocols
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
@@ -232,11 +280,6 @@ class Proxy:
         if name.startswith("__"):
             raise AttributeError(name)
         raise GraphBreak(f"ndarray.{name} is not compiled yet")
-
-    def __format__(self, spec):
-        if spec:
-            raise GraphBreak("formatting a traced array's value")
-        return repr(self)
 
     def __setitem__(self, index, value):
         _np().setitem(self, index, value)
@@ -327,34 +370,73 @@ def _np():
     return surface
 
 
+def _called_from_user(frame):
+    return not os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR)
+
+
+# Python sequences that repeat under `*` (and have no number multiply of their
+# own): a NumPy scalar meeting one repeats it by its value as an index.
+_REPEATABLE = (list, tuple, str, bytes, bytearray)
+
+
+def _python_operand(self, other, name, reflected):
+    """What NumPy does with `self op other` where `other` is not an array or a
+    number: NotImplemented (the other object answers), a result, or a break."""
+    if getattr(type(other), "__array_ufunc__", True) is None:
+        return NotImplemented  # the object opted out of NumPy's operators
+    if self._scalar and name == "multiply" and isinstance(other, _REPEATABLE):
+        # NumPy's gentype_multiply: sequence repeat by operator.index(scalar).
+        if self.dtype.kind in "iu":
+            raise GraphBreak("a NumPy integer times a Python sequence repeats it (a value-dependent length)")
+        raise TypeError(f"can't multiply sequence by non-int of type 'numpy.{self.dtype.type.__name__}'")
+    if self._scalar and other is None and name in ("equal", "not_equal"):
+        return name == "not_equal"  # a NumPy scalar compares with None as a Python object
+    raise GraphBreak(f"an operand of type {type(other).__name__} with `{name}`")
+
+
 def _binary(name, reflected=False):
     def op(self, other):
         surface = _np()
-        if not surface.is_operand(other):
-            return NotImplemented
+        if not surface.is_operand(other) or (self._scalar and name == "multiply" and isinstance(other, _REPEATABLE)):
+            return _python_operand(self, other, name, reflected)
+        if name == "matmul" and self._scalar and not _is_array_operand(other):
+            # NumPy scalars have no `@`: only an array on the other side answers.
+            pair = (other, self) if reflected else (self, other)
+            raise TypeError("unsupported operand type(s) for @: " + " and ".join(f"'{_type_name(x)}'" for x in pair))
         if type(other) is complex and self._scalar and self.dtype == np.float64 and (
                 reflected or name in ("equal", "not_equal")):
             # np.float64 is a Python float: complex's own operator takes it first
             # (for == and != either way round, which this call cannot tell apart).
             raise GraphBreak("a Python complex with a float64 scalar gives a Python complex or bool")
-        if name == "power" and not reflected:
-            return surface.array_power(self, other)
-        f = surface.UFUNCS[name]
-        return f(other, self) if reflected else f(self, other)
+        args = (other, self) if reflected else (self, other)
+        with surface.numpy_errors(name, args):
+            if name == "power" and not reflected:
+                return surface.array_power(self, other)
+            return surface.UFUNCS[name](*args)
 
     op.__name__ = f"__{'r' if reflected else ''}{name}__"
     return op
 
 
+def _is_array_operand(x):
+    return isinstance(x, (np.ndarray, torch.Tensor)) or (isinstance(x, Proxy) and not x._scalar)
+
+
+def _type_name(x):
+    if isinstance(x, (Proxy, np.generic)):
+        return "numpy.ndarray" if isinstance(x, Proxy) and not x._scalar else f"numpy.{x.dtype.type.__name__}"
+    return type(x).__name__
+
+
 def _inplace(name):
     def op(self, other):
         surface = _np()
-        if not surface.is_operand(other):
-            return NotImplemented
         if self._scalar:
             # A NumPy scalar is immutable: `a[i] += v` is `a[i] = a[i] + v`
             # (the store casts unsafely), not an in-place ufunc.
             return _binary(name)(self, other)
+        if not surface.is_operand(other):
+            return _python_operand(self, other, name, False)
         return surface.inplace(name, self, other)
 
     op.__name__ = f"__i{name}__"
@@ -375,7 +457,7 @@ Proxy.__rdivmod__ = _binary("divmod", reflected=True)
 for _dunder, _ufunc in {"eq": "equal", "ne": "not_equal", "lt": "less", "le": "less_equal", "gt": "greater", "ge": "greater_equal"}.items():
     setattr(Proxy, f"__{_dunder}__", _binary(_ufunc))
 for _dunder, _ufunc in {"neg": "negative", "pos": "positive", "abs": "absolute", "invert": "invert"}.items():
-    setattr(Proxy, f"__{_dunder}__", (lambda u: lambda self: _np().UFUNCS[u](self))(_ufunc))
+    setattr(Proxy, f"__{_dunder}__", (lambda u: lambda self: _np().unary_operator(u, self))(_ufunc))
 for _method in ("sum", "mean", "var", "std", "max", "min", "prod", "argmax", "argmin", "any", "all", "reshape", "transpose",
                 "astype", "squeeze", "clip", "dot", "ravel", "flatten", "copy", "fill", "sort",
                 "cumsum", "cumprod", "round", "conj", "conjugate"):

@@ -7,8 +7,10 @@ from outside the arguments captured inputs."""
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import operator
+import warnings
 
 import numpy as np
 import torch
@@ -271,14 +273,54 @@ def matmul(x, y, **kwargs):
 _REDUCE_UFUNCS = {"add": "sum", "multiply": "prod", "maximum": "max", "minimum": "min"}
 
 
+def _probe(x):
+    """An empty stand-in of x's dtype (and kind: array or NumPy scalar)."""
+    if isinstance(x, tuple):
+        return tuple(_probe(i) for i in x)
+    if isinstance(x, Proxy):
+        return x.dtype.type(0) if x._scalar else np.zeros((0,) * x.ndim, x.dtype)
+    return x
+
+
+@contextlib.contextmanager
+def numpy_errors(name, inputs, kwargs=None):
+    """A TypeError of ufunc `name` (no loop for these dtypes, a cast its rule
+    forbids) becomes the one NumPy raises, with NumPy's class (`_UFuncNoLoopError`,
+    `_UFuncOutputCastingError`, ...) and words: NumPy itself is run on empty
+    operands of the same dtypes."""
+    try:
+        yield
+    except TypeError as ours:
+        ufunc = getattr(np, name, None)
+        if not isinstance(ufunc, np.ufunc):
+            raise
+        try:
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                ufunc(*map(_probe, inputs), **{k: _probe(v) for k, v in (kwargs or {}).items()})
+        except TypeError as theirs:
+            raise theirs.with_traceback(None) from None
+        except Exception:  # noqa: BLE001 -- the probe only decides which TypeError to raise
+            pass
+        raise
+
+
+def unary_operator(name, a):
+    with numpy_errors(name, (a,)):
+        return UFUNCS[name](a)
+
+
 def dispatch_ufunc(ufunc, method, inputs, kwargs):
     name = ufunc.__name__
     if method == "__call__" and name == "divmod":
-        return call(UFUNCS[name], "np.divmod", inputs, kwargs)
+        with numpy_errors(name, inputs, kwargs):
+            return call(UFUNCS[name], "np.divmod", inputs, kwargs)
     if method == "__call__" and name in UFUNCS:
-        out = _single_out(kwargs.pop("out", None), name)
-        result = call(UFUNCS[name], f"np.{name}", inputs, kwargs)
-        return result if out is None else _store(name, out, result)
+        given = dict(kwargs)
+        with numpy_errors(name, inputs, given):
+            out = _single_out(kwargs.pop("out", None), name)
+            result = call(UFUNCS[name], f"np.{name}", inputs, kwargs)
+            return result if out is None else _store(name, out, result)
     if method == "reduce" and name in _REDUCE_UFUNCS:
         kwargs.setdefault("axis", 0)
         return call(_reduce, f"np.{name}.reduce", (_REDUCE_UFUNCS[name],) + tuple(inputs), kwargs)
@@ -763,6 +805,31 @@ def _reshape_view(a, shape, copy_if_needed=False):
     raise GraphBreak("reshape of a non-contiguous view is not compiled yet")
 
 
+def set_shape(a, shape):
+    """`a.shape = shape`: an in-place reshape, compiled where it is a view of
+    a's memory (NumPy raises AttributeError where it would need a copy)."""
+    if a._scalar:
+        raise GraphBreak("setting the shape of a NumPy scalar")
+    if a._extern:
+        raise GraphBreak("setting the shape of an argument or a global array changes the caller's array")
+    if not isinstance(shape, (int, np.integer, tuple, list)):
+        raise GraphBreak(f"setting ndarray.shape to a {type(shape).__name__}")
+    r = reshape(a, shape)
+    for name in ("_vid", "shape", "_buf", "_path", "_ver", "_contig"):
+        object.__setattr__(a, name, getattr(r, name))
+
+
+def builtin_round(a, ndigits=None):
+    """Python's round() of a traced value: NumPy scalars round (to a Python int
+    without ndigits, a value we do not have); arrays have no __round__."""
+    if not a._scalar or a.dtype.kind in "bc":
+        what = "numpy.ndarray" if not a._scalar else f"numpy.{a.dtype.type.__name__}"
+        raise TypeError(f"type {what} doesn't define __round__ method")
+    if ndigits is None:
+        raise GraphBreak("round() of a NumPy scalar gives a Python int")
+    return round_(a, ndigits)
+
+
 @_register(FUNCTIONS, "transpose")
 def transpose(a, axes=None):
     a = operand(a)
@@ -855,12 +922,17 @@ def _basic_index(a, index):
     if not isinstance(index, tuple):
         index = (index,)
     for i in index:
-        if isinstance(i, (Proxy, np.ndarray, list, torch.Tensor)) or isinstance(i, (bool, np.bool_)):
-            raise GraphBreak("advanced (array or boolean) indexing is not compiled yet")
-        if not (i is None or i is Ellipsis or isinstance(i, (slice, int, np.integer))):
+        if i is None or i is Ellipsis or isinstance(i, slice):
+            continue
+        if isinstance(i, (int, np.integer)) and not isinstance(i, (bool, np.bool_)):
+            continue
+        if isinstance(i, (float, complex, str, bytes, np.floating, np.complexfloating)):
             raise IndexError(
                 "only integers, slices (`:`), ellipsis (`...`), numpy.newaxis (`None`) and integer or boolean arrays are valid indices"
             )
+        # Arrays, sequences, booleans, several index arrays, objects with
+        # __index__: NumPy's advanced indexing and conversions, not compiled.
+        raise GraphBreak(f"indexing with {_index_kinds(index)} is not compiled yet")
     n_ellipsis = sum(i is Ellipsis for i in index)
     if n_ellipsis > 1:
         raise IndexError("an index can only have a single ellipsis ('...')")
@@ -906,11 +978,17 @@ def _basic_index(a, index):
     return slice_op, reshape_op, tuple(out_shape), scalar, contiguous
 
 
+def _index_kinds(index):
+    items = index if isinstance(index, tuple) else (index,)
+    return "(" + ", ".join(type(i).__name__ for i in items) + ")"
+
+
 def _integer_array_index(a, index):
     """(position, indices) where `index` is one integer array among slices and
-    `...` (NumPy puts the array's dimensions in its place); None otherwise."""
+    `...` (NumPy puts the array's dimensions in its place); None otherwise.
+    Inside an index tuple a list or a tuple is an index array, as in NumPy."""
     items = index if isinstance(index, tuple) else (index,)
-    arrays = [k for k, i in enumerate(items) if isinstance(i, (Proxy, np.ndarray, list))]
+    arrays = [k for k, i in enumerate(items) if isinstance(i, (Proxy, np.ndarray, list, tuple))]
     if len(arrays) != 1:
         return None
     k = arrays[0]
@@ -918,8 +996,15 @@ def _integer_array_index(a, index):
     if not all(isinstance(i, slice) or i is Ellipsis for i in others):
         return None
     idx = items[k]
-    if isinstance(idx, list):
-        idx = np.asarray(idx)
+    if isinstance(idx, (list, tuple)):
+        if any(isinstance(i, Proxy) for i in _flatten(idx)):
+            return None
+        try:
+            idx = np.asarray(idx)
+        except ValueError:
+            return None  # a ragged sequence: NumPy's error, left to NumPy
+        if idx.dtype.kind == "O":
+            return None
         if idx.dtype.kind == "f" and idx.size == 0:
             idx = idx.astype(np.intp)
     if idx.dtype.kind == "b":
@@ -941,7 +1026,7 @@ def take(a, indices, axis=None, out=None, mode="raise"):
     axis = normalize_axis_index(axis, a.ndim)
     if isinstance(indices, (list, tuple)):
         indices = np.asarray(indices)
-    if isinstance(indices, (int, np.integer)):
+    if isinstance(indices, (int, np.integer)) and not isinstance(indices, Proxy):
         return getitem(a, (slice(None),) * axis + (int(indices),))
     r = _record(f"take[axis={axis}]", a, operand(indices))
     r._scalar = False
@@ -954,10 +1039,19 @@ FUNCTIONS["take"] = take
 def getitem(a, index):
     if _is_mask(a, index):
         raise GraphBreak("reading a[mask] has a data-dependent shape")
+    index = _static_integers(index)
     advanced = _integer_array_index(a, index)
     if advanced is not None:
         axis, basic, idx = advanced
-        return take(getitem(a, basic), idx, axis=axis)
+        r = take(getitem(a, basic), idx, axis=axis)
+        if idx.ndim == 0:
+            # A 0-d integer array is an integer to NumPy: a view of `a`, or an
+            # element. Its value is known only when the plan runs, so only the
+            # element (a copy) is compiled.
+            if r.ndim > 0:
+                raise GraphBreak("a traced integer used as an index (a view at an offset known only at run time)")
+            r._scalar = not any(i is Ellipsis for i in (index if isinstance(index, tuple) else (index,)))
+        return r
     slice_op, reshape_op, shape, scalar, contiguous = _basic_index(a, index)
     r = a
     for op in (slice_op, reshape_op):
@@ -970,6 +1064,17 @@ def getitem(a, index):
     if scalar:  # an element, not a view: NumPy returns a copy
         r._buf = None
     return r
+
+
+def _static_integers(index):
+    """0-d integer arrays known while tracing are the integers they hold (NumPy
+    indexes with them as with ints)."""
+    def one(i):
+        if type(i) is np.ndarray and i.ndim == 0 and i.dtype.kind in "iu":
+            return int(i)
+        return i
+
+    return tuple(one(i) for i in index) if isinstance(index, tuple) else one(index)
 
 
 def _is_mask(a, index):
@@ -1056,8 +1161,9 @@ def _store(name, out, result):
 def inplace(name, a, other):
     """`a op= other`: the result written into a's memory (views included);
     `**=` takes the operator's fast paths (sqrt, square, reciprocal) too."""
-    value = array_power(a, other) if name == "power" else UFUNCS[name](a, other)
-    return _store(_INPLACE_NAMES.get(name, name), a, value)
+    with numpy_errors(name, (a, other), {"out": (a,)}):
+        value = array_power(a, other) if name == "power" else UFUNCS[name](a, other)
+        return _store(_INPLACE_NAMES.get(name, name), a, value)
 
 
 # ---- methods ------------------------------------------------------------
