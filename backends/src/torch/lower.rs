@@ -54,6 +54,18 @@ fn in_float32(op: TorchOp) -> TorchOp {
     }
 }
 
+/// Which operand NumPy's float `maximum`/`minimum` return where the operands
+/// compare equal (zeros of both signs): the second for float32/float64, whose
+/// SIMD and scalar loops follow x86's min/max instructions; the first for
+/// float16, whose loop is `a <= b || isnan(a) ? a : b`.
+fn float_tie(d: DType) -> usize {
+    if d == DType::F16 {
+        0
+    } else {
+        1
+    }
+}
+
 /// What NumPy's integer `reciprocal` (`1.0 / x` converted to the int type) gives
 /// for 0 on x86-64: the conversion of inf is the "integer indefinite" value of a
 /// 32- or 64-bit conversion, truncated to narrower types.
@@ -186,6 +198,8 @@ fn op_for(graph: &Graph, v: ir::Value) -> Result<TorchOp, IrError> {
                 BinaryOp::Rem => T::Rem,
                 BinaryOp::Pow if d.is_exact() => T::IntPow,
                 BinaryOp::Pow | BinaryOp::FloatPower => T::Pow,
+                BinaryOp::Maximum if d.is_float() => T::FloatMaximum { tie: float_tie(d) },
+                BinaryOp::Minimum if d.is_float() => T::FloatMinimum { tie: float_tie(d) },
                 BinaryOp::Maximum => T::Maximum,
                 BinaryOp::Minimum => T::Minimum,
                 BinaryOp::BitAnd => T::BitAnd,

@@ -137,6 +137,11 @@ pub enum TorchOp {
     Pow,
     Maximum,
     Minimum,
+    /// Float max/min (NaN-propagating) returning operand `tie` where the two
+    /// compare equal, as NumPy's loops do for zeros of both signs: the second
+    /// for float32/float64 (x86's min/max instructions), the first for float16.
+    FloatMaximum { tie: usize },
+    FloatMinimum { tie: usize },
     /// bool max/min are or/and.
     LogicalOr,
     LogicalAnd,
@@ -504,6 +509,8 @@ fn exec(op: &TorchOp, a: &[&Tensor]) -> Result<Tensor, PlanError> {
         Pow => a[0].f_pow(a[1])?,
         Maximum => a[0].f_maximum(a[1])?,
         Minimum => a[0].f_minimum(a[1])?,
+        FloatMaximum { tie } => a[*tie].f_where_self(&a[0].f_eq_tensor(a[1])?, &a[0].f_maximum(a[1])?)?,
+        FloatMinimum { tie } => a[*tie].f_where_self(&a[0].f_eq_tensor(a[1])?, &a[0].f_minimum(a[1])?)?,
         LogicalOr => a[0].f_logical_or(a[1])?,
         LogicalAnd => a[0].f_logical_and(a[1])?,
         BitAnd => a[0].f_bitwise_and_tensor(a[1])?,

@@ -730,14 +730,40 @@ def clip(a, a_min=np._NoValue, a_max=np._NoValue, out=None, *, min=np._NoValue, 
     bounds = [b if isinstance(b, (bool, int, float)) else operand(b) for b in (lo, hi) if b is not None]
     dtype = np.result_type(a.dtype, *(b.dtype if isinstance(b, Proxy) else type(b)(0) for b in bounds))
     r = a if a.dtype == dtype else astype(a, dtype)
-    if lo is not None:
+    # One bound is np.maximum or np.minimum (NumPy's _clip); both are the clip
+    # ufunc, which returns x or the bound where they compare equal (zeros of
+    # both signs) depending on its inner loop's strides, not on values: which,
+    # for each element, NumPy says on zeros of these shapes.
+    if lo is not None and hi is not None:
+        lo, hi = _clamp_python_int(lo, dtype), _clamp_python_int(hi, dtype)
+        if dtype.kind == "f":
+            takes_bound = _clip_takes_bound(r, lo, hi)
+            # np.maximum/np.minimum return their second operand on ties
+            # (float16: the first).
+            first = dtype == np.float16
+            x_side = lambda x, b: (x, b) if first else (b, x)
+            b_side = lambda x, b: (b, x) if first else (x, b)
+            keep = UFUNCS["minimum"](*x_side(UFUNCS["maximum"](*x_side(r, lo)), hi))
+            bound = UFUNCS["minimum"](*b_side(UFUNCS["maximum"](*b_side(r, lo)), hi))
+            r = bound if takes_bound.all() else keep if not takes_bound.any() else where(_constant(takes_bound), bound, keep)
+        else:
+            r = UFUNCS["minimum"](UFUNCS["maximum"](r, lo), hi)
+    elif lo is not None:
         r = UFUNCS["maximum"](r, _clamp_python_int(lo, dtype))
-    if hi is not None:
+    elif hi is not None:
         r = UFUNCS["minimum"](r, _clamp_python_int(hi, dtype))
     if r is a:
         r = _record("reshape[shape=" + _tuple(a.shape) + "]", a)
     r._scalar = r.ndim == 0  # a ufunc: a NumPy scalar where 0-d
     return r
+
+
+def _clip_takes_bound(x, lo, hi):
+    """Where np.clip of arrays of these shapes returns the bound, not x, when
+    they compare equal: NumPy run on +0.0 between bounds of -0.0."""
+    zeros = lambda v, fill: np.full(v.shape if isinstance(v, Proxy) else (), fill, x.dtype)
+    t = np.clip(zeros(x, 0.0), zeros(lo, -0.0), zeros(hi, -0.0))
+    return np.broadcast_to(np.signbit(t), t.shape)
 
 
 def _clamp_python_int(bound, dtype):
