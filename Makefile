@@ -20,7 +20,7 @@ export PATH                 := $(VENV)/bin:$(PATH)
 ENV := VIRTUAL_ENV=$(VENV) PATH=$(VENV)/bin:$$PATH LIBTORCH_USE_PYTORCH=1
 
 CARGO_TEST_FLAGS ?= --release --workspace
-PYTEST_FLAGS     ?= -x -q -p no:cacheprovider
+PYTEST_FLAGS     ?= -x -p no:cacheprovider
 BENCH_FLAGS      ?=
 
 .PHONY: venv build demo test test-rust test-python bench clean distclean

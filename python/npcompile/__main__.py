@@ -1,9 +1,11 @@
-"""``python -m npcompile {demo,bench}``.
+"""``python -m npcompile {demo,bench,trace,fuzz}``.
 
 demo   compile a few NumPy programs, check them against NumPy, show what the
        compiler did to one of them (``explain``), and time them against NumPy.
 bench  the whole suite (``npcompile.bench``) at several sizes, with first-call
        (trace + compile) times and eager torch; writes bench-results/bench.json.
+fuzz   differential fuzzing: random NumPy programs, compiled vs NumPy
+       (``npcompile.fuzz``); exit status 1 on a mismatch.
 """
 
 from __future__ import annotations
@@ -142,6 +144,12 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("trace", help="trace+compile time of an unrolled loop of 1k, 10k and 100k ops")
     p.set_defaults(run=lambda opts: bench.print_trace_scaling(bench.trace_scaling()) or 0)
+
+    from npcompile import fuzz
+
+    p = sub.add_parser("fuzz", help="random NumPy programs, compiled vs NumPy (--n N --seed S)")
+    fuzz.add_arguments(p)
+    p.set_defaults(run=fuzz.cli)
 
     opts = parser.parse_args(argv)
     return opts.run(opts)
