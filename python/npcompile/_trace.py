@@ -162,6 +162,10 @@ class Proxy:
     def __setattr__(self, name, value):
         if name.startswith("_"):
             object.__setattr__(self, name, value)
+        elif self._scalar:
+            if hasattr(np.generic, name):
+                raise AttributeError(f"attribute '{name}' of 'numpy.generic' objects is not writable")
+            raise AttributeError(f"'numpy.{self.dtype.type.__name__}' object has no attribute '{name}'")
         elif name in ("real", "imag"):
             object.__setattr__(self, name, value)  # the properties' setters
         elif name == "shape":
@@ -282,6 +286,8 @@ class Proxy:
         raise GraphBreak(f"ndarray.{name} is not compiled yet")
 
     def __setitem__(self, index, value):
+        if self._scalar:
+            raise TypeError(f"'numpy.{self.dtype.type.__name__}' object does not support item assignment")
         _np().setitem(self, index, value)
 
 
@@ -500,7 +506,7 @@ def _out_spec(result, outputs):
         return ("list", [_out_spec(r, outputs) for r in result])
     if type(result) is dict:
         return ("dict", list(result.keys()), [_out_spec(v, outputs) for v in result.values()])
-    if result is None or isinstance(result, (bool, int, float, complex, str, np.ndarray, np.generic, torch.Tensor)):
+    if result is None or isinstance(result, (bool, int, float, complex, str, np.ndarray, np.generic, np.dtype, torch.Tensor)):
         return ("const", result)
     raise GraphBreak(f"the function returns a {type(result).__name__}")
 

@@ -41,7 +41,12 @@ def operand(x) -> Proxy:
     if isinstance(x, (list, tuple)):
         if any(isinstance(i, Proxy) for i in _flatten(x)):
             raise GraphBreak("np.array of a list holding traced arrays is not compiled yet")
-        x = np.asarray(x)
+        try:
+            x = np.asarray(x)
+        except ValueError:
+            # A ragged sequence: NumPy's answer depends on who meets it (an
+            # array raises ValueError, a NumPy scalar defers to Python).
+            raise GraphBreak("a ragged Python sequence as an operand") from None
     if isinstance(x, (np.ndarray, torch.Tensor)):
         if isinstance(x, np.ndarray) and type(x) is not np.ndarray:
             raise GraphBreak(f"an operand of type {type(x).__name__} (an ndarray subclass)")
@@ -287,10 +292,12 @@ def numpy_errors(name, inputs, kwargs=None):
     """A TypeError of ufunc `name` (no loop for these dtypes, a cast its rule
     forbids) becomes the one NumPy raises, with NumPy's class (`_UFuncNoLoopError`,
     `_UFuncOutputCastingError`, ...) and words: NumPy itself is run on empty
-    operands of the same dtypes."""
+    operands of the same dtypes. A shape error (ValueError) gives way to it."""
     try:
         yield
-    except TypeError as ours:
+    except (TypeError, ValueError) as ours:
+        # NumPy resolves dtypes (and output casts) before it broadcasts, so a
+        # TypeError it raises on empty operands comes first.
         ufunc = getattr(np, name, None)
         if not isinstance(ufunc, np.ufunc):
             raise
@@ -1087,8 +1094,8 @@ def getitem(a, index):
         op = f"reshape[shape={_tuple(a.shape)}]"
         r = view(a, op, _record(op, a))
     r._scalar = scalar
-    if scalar:  # an element, not a view: NumPy returns a copy
-        r._buf = None
+    if scalar or a._scalar:  # an element, or a new array from an immutable NumPy scalar: not a view
+        r._buf, r._path = None, ()
     return r
 
 
@@ -1146,8 +1153,8 @@ def setitem(a, index, value):
         new = _record("where", mask, _record(f"cast[to={a.dtype.name}]", v), a)
         write(a, (), new)
         return
-    slice_op, reshape_op, shape, _, _ = _basic_index(a, index)
-    if shape == () and is_operand(value) and operand(value).ndim > 0:
+    slice_op, reshape_op, shape, element, _ = _basic_index(a, index)
+    if element and is_operand(value) and operand(value).ndim > 0:
         # NumPy converts the value to one Python scalar; a bool array takes the
         # truth of a one-element array.
         if a.dtype.kind == "c":
