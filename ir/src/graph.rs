@@ -344,6 +344,25 @@ mod tests {
     }
 
     #[test]
+    fn operand_positions_past_256_keep_their_order() {
+        let mut g = Graph::new("f");
+        let xs: Vec<Value> = (0..300)
+            .map(|i| g.add_input(format!("x{i}"), TensorType::new(DType::F64, [1])))
+            .collect();
+        let c = g.add("concat[axis=0,n=300]".parse().unwrap(), &xs).unwrap();
+        assert_eq!(g.args(c).as_slice(), xs.as_slice());
+        g.outputs = vec![c];
+        let copy = g.dce();
+        let inputs: Vec<Op> = copy
+            .args(copy.outputs[0])
+            .iter()
+            .map(|&v| copy.node(v).op.clone())
+            .collect();
+        let want: Vec<Op> = (0..300).map(|index| Op::Input { index }).collect();
+        assert_eq!(inputs, want);
+    }
+
+    #[test]
     fn text_dump_is_stable() {
         let g = sample();
         let want = "\
