@@ -318,6 +318,10 @@ def buffer_of(proxy):
 def view(proxy, op, result, contiguous=True):
     """Make `result` (recorded as `op` of `proxy`) a view sharing proxy's memory;
     `contiguous` says whether the view keeps C order within proxy."""
+    if proxy._scalar:
+        # A NumPy scalar is immutable: what NumPy makes from it (np.asarray,
+        # reshape, x[...]) is a new array, never a view of the scalar.
+        return result
     buf = buffer_of(proxy)
     result._buf, result._path, result._ver = buf, proxy._path + (op,), buf.version
     result._contig = proxy._contig and contiguous

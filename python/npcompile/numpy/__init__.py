@@ -139,44 +139,33 @@ def _unary_ufunc(name):
     return f
 
 
-_BOOL_RESULT = set(_COMPARISONS) | {"logical_and", "logical_or", "logical_xor", "logical_not", "isnan", "isinf",
-                                    "isfinite", "signbit"}
-
 
 def _with_dtype(name, inputs, dtype):
-    """A ufunc with `dtype=`: NumPy's loop with every operand and the result in
-    `dtype`, the operands cast to it under the same_kind rule (a Python scalar
-    stays weak). Where no such loop exists NumPy raises TypeError."""
+    """A ufunc with `dtype=`: the loop NumPy resolves for these operands with its
+    output in `dtype` (`ufunc.resolve_dtypes`: NumPy's own choice, casting rule
+    and exceptions), the operands cast to the loop's inputs (a Python scalar
+    stays weak: its value is checked where it meets the loop's dtype)."""
     dtype = np.dtype(dtype)
     if dtype.kind not in "biufc":
         raise GraphBreak(f"np.{name} with dtype={dtype} is not compiled yet")
-    ufunc_name = getattr(np, name).__name__
-    no_loop = TypeError(f"No loop matching the specified signature and casting was found for ufunc {ufunc_name}")
-    if name in _BOOL_RESULT:
-        if dtype != np.bool_:
-            raise no_loop
-        return UFUNCS[name](*inputs)
-    for x in inputs:
-        # NumPy checks a Python int against the loop's dtype before any cast.
-        if type(x) is int and dtype.kind in "iu" and not np.iinfo(dtype).min <= x <= np.iinfo(dtype).max:
-            raise OverflowError(f"Python integer {x} out of bounds for {dtype}")
-    cast = []
-    for i, x in enumerate(inputs):
-        if type(x) in (bool, int, float, complex):
-            # A Python scalar is weak: only its kind must fit (its value is checked
-            # where it meets the dtype).
-            have = np.dtype({bool: np.bool_, int: np.int64, float: np.float64, complex: np.complex128}[type(x)])
-            fits = "biufc".index(have.kind) <= "biufc".index(dtype.kind.replace("u", "i"))
-        else:
-            x = operand(x)
-            have = x.dtype
-            fits = np.can_cast(have, dtype, "same_kind")
-        if not fits:
-            raise TypeError(f"Cannot cast ufunc '{ufunc_name}' input {i} from {have!r} to {dtype!r} with casting rule 'same_kind'")
-        cast.append(x if not isinstance(x, Proxy) or x.dtype == dtype else astype(x, dtype))
+    ufunc = getattr(np, name)
+    weak = {bool: np.dtype(np.bool_), int: int, float: float, complex: complex}
+    given = tuple(weak[type(x)] if type(x) in weak else operand(x).dtype for x in inputs)
+    def resolve(casting):
+        return ufunc.resolve_dtypes(given + (None,) * ufunc.nout,
+                                    signature=(None,) * ufunc.nin + (dtype,) * ufunc.nout, casting=casting)
+
+    loop = resolve("unsafe")
+    for x, d in zip(inputs, loop):
+        # NumPy checks a Python int against the loop's dtype before the casts.
+        if type(x) is int and d.kind in "iu" and not np.iinfo(d).min <= x <= np.iinfo(d).max:
+            raise OverflowError(f"Python integer {x} out of bounds for {d}")
+    resolve("same_kind")  # NumPy's casting error, if any
+    cast = [x if type(x) in weak else astype(operand(x), d) if operand(x).dtype != d else operand(x)
+            for x, d in zip(inputs, loop)]
     r = UFUNCS[name](*cast)
-    if r.dtype != dtype:
-        raise no_loop
+    if r.dtype != loop[ufunc.nin]:
+        raise GraphBreak(f"np.{name} with dtype={dtype}: NumPy's {loop} loop is not compiled")
     return r
 
 
@@ -312,6 +301,38 @@ def numpy_errors(name, inputs, kwargs=None):
         raise
 
 
+def _stand_in(x):
+    """x as NumPy sees it, for a call whose outcome depends only on dtypes,
+    shapes and Python scalars' values: zeros of x's dtype and shape."""
+    if isinstance(x, (tuple, list)):
+        return type(x)(_stand_in(i) for i in x)
+    if isinstance(x, Proxy):
+        return x.dtype.type(0) if x._scalar else np.zeros(x.shape, x.dtype)
+    return x
+
+
+def numpy_raises(fn, *args, **kwargs):
+    """Raise what NumPy raises for `fn(*args, **kwargs)` on stand-ins of the
+    traced values (its casting rules, range checks and words), if anything."""
+    if sum(a.size for a in args if isinstance(a, Proxy)) > 1 << 20:
+        return  # not worth the memory while tracing: our own checks decide
+    try:
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fn(*map(_stand_in, args), **{k: _stand_in(v) for k, v in kwargs.items()})
+    except Exception as theirs:  # noqa: BLE001 -- NumPy's own error is the answer
+        raise theirs.with_traceback(None) from None
+
+
+def _check_output_writeable(out):
+    """NumPy refuses a read-only output before it resolves dtypes."""
+    if isinstance(out, Proxy):
+        if out._buf is not None and not out._buf.writeable:
+            raise ValueError("output array is read-only")
+    elif type(out) is np.ndarray and not out.flags.writeable:
+        raise ValueError("output array is read-only")
+
+
 def unary_operator(name, a):
     with numpy_errors(name, (a,)):
         return UFUNCS[name](a)
@@ -326,6 +347,8 @@ def dispatch_ufunc(ufunc, method, inputs, kwargs):
         given = dict(kwargs)
         with numpy_errors(name, inputs, given):
             out = _single_out(kwargs.pop("out", None), name)
+            if out is not None:
+                _check_output_writeable(out)
             result = call(UFUNCS[name], f"np.{name}", inputs, kwargs)
             return result if out is None else _store(name, out, result)
     if method == "reduce" and name in _REDUCE_UFUNCS:
@@ -573,7 +596,7 @@ def _single_out(out, name):
         if len(out) != 1:
             raise GraphBreak(f"np.{name} with several outputs is not compiled yet")
         out = out[0]
-    if out is not None and not isinstance(out, (Proxy, np.ndarray)):
+    if out is not None and (not isinstance(out, (Proxy, np.ndarray)) or (isinstance(out, Proxy) and out._scalar)):
         raise TypeError("return arrays must be of ArrayType")
     return out
 
@@ -732,6 +755,17 @@ def clip(a, a_min=np._NoValue, a_max=np._NoValue, out=None, *, min=np._NoValue, 
     lo = lo if min is np._NoValue else min
     hi = hi if max is np._NoValue else max
     a = operand(a)
+    if a.dtype.kind in "iu":
+        # NumPy's _clip drops a Python int bound beyond the dtype's range on its
+        # own side (the others are NEP 50's OverflowError, raised below).
+        info = np.iinfo(a.dtype)
+        lo = None if type(lo) is int and lo <= info.min else lo
+        hi = None if type(hi) is int and hi >= info.max else hi
+        for b in (lo, hi):
+            if type(b) is int and not info.min <= b <= info.max:
+                raise OverflowError(f"Python integer {b} out of bounds for {a.dtype}")
+    if lo is None and hi is None:
+        return positive(a)  # NumPy's _clip
     # np.clip is one ufunc: its dtype comes from all three operands at once (NEP 50
     # for Python scalars), not from maximum and then minimum.
     bounds = [b if isinstance(b, (bool, int, float)) else operand(b) for b in (lo, hi) if b is not None]
@@ -742,7 +776,6 @@ def clip(a, a_min=np._NoValue, a_max=np._NoValue, out=None, *, min=np._NoValue, 
     # both signs) depending on its inner loop's strides, not on values: which,
     # for each element, NumPy says on zeros of these shapes.
     if lo is not None and hi is not None:
-        lo, hi = _clamp_python_int(lo, dtype), _clamp_python_int(hi, dtype)
         if dtype.kind == "f":
             takes_bound = _clip_takes_bound(r, lo, hi)
             # np.maximum/np.minimum return their second operand on ties
@@ -753,16 +786,30 @@ def clip(a, a_min=np._NoValue, a_max=np._NoValue, out=None, *, min=np._NoValue, 
             keep = UFUNCS["minimum"](*x_side(UFUNCS["maximum"](*x_side(r, lo)), hi))
             bound = UFUNCS["minimum"](*b_side(UFUNCS["maximum"](*b_side(r, lo)), hi))
             r = bound if takes_bound.all() else keep if not takes_bound.any() else where(_constant(takes_bound), bound, keep)
+        elif dtype.kind == "c":
+            r = _complex_clip_pick(_complex_clip_pick(r, lo, "greater"), hi, "less")
         else:
             r = UFUNCS["minimum"](UFUNCS["maximum"](r, lo), hi)
     elif lo is not None:
-        r = UFUNCS["maximum"](r, _clamp_python_int(lo, dtype))
+        r = UFUNCS["maximum"](r, lo)
     elif hi is not None:
-        r = UFUNCS["minimum"](r, _clamp_python_int(hi, dtype))
+        r = UFUNCS["minimum"](r, hi)
     if r is a:
         r = _record("reshape[shape=" + _tuple(a.shape) + "]", a)
     r._scalar = r.ndim == 0  # a ufunc: a NumPy scalar where 0-d
     return r
+
+
+def _complex_clip_pick(a, b, order):
+    """One step of NumPy's complex clip loop: `a` where it has a NaN part or
+    orders after (before) `b` lexicographically, else `b`; a NaN bound does
+    not spread as it does in np.maximum/np.minimum."""
+    b = astype(operand(b), a.dtype)
+    ar, ai, br, bi = real(a), imag(a), real(b), imag(b)
+    cmp = UFUNCS[order]
+    after = where(UFUNCS["equal"](ar, br), cmp(ai, bi), cmp(ar, br))
+    nan = UFUNCS["logical_or"](UFUNCS["isnan"](ar), UFUNCS["isnan"](ai))
+    return where(UFUNCS["logical_or"](nan, after), a, b)
 
 
 def _clip_takes_bound(x, lo, hi):
@@ -771,14 +818,6 @@ def _clip_takes_bound(x, lo, hi):
     zeros = lambda v, fill: np.full(v.shape if isinstance(v, Proxy) else (), fill, x.dtype)
     t = np.clip(zeros(x, 0.0), zeros(lo, -0.0), zeros(hi, -0.0))
     return np.broadcast_to(np.signbit(t), t.shape)
-
-
-def _clamp_python_int(bound, dtype):
-    # NumPy clips an integer array at a Python int outside its range without overflow.
-    if type(bound) is int and dtype.kind in "iu":
-        info = np.iinfo(dtype)
-        return min(info.max, bound) if bound > 0 else max(info.min, bound)
-    return bound
 
 
 # ---- linear algebra -----------------------------------------------------
@@ -910,7 +949,10 @@ def ravel(a, order="C"):
     if order != "C":
         raise GraphBreak(f"ravel with order={order!r} is not compiled yet")
     a = operand(a)
-    return _reshape_view(a, (a.size,), copy_if_needed=True)
+    if not a._contig:
+        # NumPy's ravel views only a C-contiguous array (even where reshape could).
+        return _copy_of(a).reshape(-1)
+    return _reshape_view(a, (a.size,))
 
 
 @_register(FUNCTIONS, "copy")
@@ -923,6 +965,8 @@ def copy(a, order="K", subok=False):
 def astype(a, dtype, /, *, copy=True, device=None):
     a = operand(a)
     dtype = np.dtype(dtype)
+    if not copy and dtype == a.dtype and not a._scalar:
+        return a  # NumPy returns the array itself
     if dtype.kind not in "biufc":
         raise GraphBreak(f"astype to {dtype} is not compiled yet")
     if a.dtype.kind == "c" and dtype.kind != "c":
@@ -1061,6 +1105,19 @@ def take(a, indices, axis=None, out=None, mode="raise"):
         indices = np.asarray(indices)
     if isinstance(indices, (int, np.integer)) and not isinstance(indices, Proxy):
         return getitem(a, (slice(None),) * axis + (int(indices),))
+    indices = operand(indices)
+    if a.shape[axis] == 0 and indices.size > 0:
+        raise IndexError("cannot do a non-empty take from an empty axes.")
+    if int(np.prod(a.shape[:axis], dtype=np.int64)) == 0 and indices.dtype.kind in "iu":
+        # NumPy checks each index as it copies: with nothing before the axis
+        # nothing is copied and nothing checked.
+        shape = a.shape[:axis] + indices.shape + a.shape[axis + 1:]
+        return _constant(np.zeros(shape, a.dtype))
+    return _take(a, indices, axis)
+
+
+def _take(a, indices, axis):
+    """Integer-array indexing along `axis`, every index checked (IndexError)."""
     r = _record(f"take[axis={axis}]", a, operand(indices))
     r._scalar = False
     return r
@@ -1076,7 +1133,7 @@ def getitem(a, index):
     advanced = _integer_array_index(a, index)
     if advanced is not None:
         axis, basic, idx = advanced
-        r = take(getitem(a, basic), idx, axis=axis)
+        r = _take(getitem(a, basic), idx, axis)
         if idx.ndim == 0:
             # A 0-d integer array is an integer to NumPy: a view of `a`, or an
             # element. Its value is known only when the plan runs, so only the
@@ -1145,8 +1202,14 @@ def _assigned(a, value, shape):
 
 
 def setitem(a, index, value):
+    index = _static_integers(index)
     if _is_mask(a, index):
-        v = _assigned(a, value, ())
+        # Advanced indexing converts a NumPy scalar with a C cast (wrapping);
+        # Python scalars are checked as in any store.
+        numpy_scalar = isinstance(value, np.generic) or (isinstance(value, Proxy) and value._scalar)
+        v = operand(value) if numpy_scalar else _assigned(a, value, ())
+        if numpy_scalar and v.dtype.kind == "c" and a.dtype.kind != "c":
+            warn_every_call(np.exceptions.ComplexWarning, "Casting complex values to real discards the imaginary part")
         if v.ndim != 0:
             raise GraphBreak("a[mask] = array assigns a data-dependent number of elements")
         mask = operand(index)
@@ -1194,6 +1257,7 @@ def _store(name, out, result):
 def inplace(name, a, other):
     """`a op= other`: the result written into a's memory (views included);
     `**=` takes the operator's fast paths (sqrt, square, reciprocal) too."""
+    _check_output_writeable(a)
     with numpy_errors(name, (a, other), {"out": (a,)}):
         value = array_power(a, other) if name == "power" else UFUNCS[name](a, other)
         return _store(_INPLACE_NAMES.get(name, name), a, value)
@@ -1277,7 +1341,9 @@ def method_transpose(a, *axes):
 
 
 def method_astype(a, dtype, order="K", casting="unsafe", subok=True, copy=True):
-    r = astype(a, dtype)
+    r = astype(a, dtype, copy=copy)
+    if r is a:
+        return r
     r._scalar = a._scalar
     return r
 
@@ -1305,6 +1371,8 @@ def method_flatten(a, order="C"):
 
 
 def method_fill(a, value):
+    if a._scalar:
+        return  # NumPy scalars are immutable: their fill does nothing
     write(a, (), _assigned(a, value, a.shape))
 
 
@@ -1312,11 +1380,18 @@ def method_fill(a, value):
 def copyto(dst, src, casting="same_kind", where=True):
     if where is not True:
         raise GraphBreak("np.copyto with where= is not compiled yet")
-    if not isinstance(dst, (Proxy, np.ndarray)):
-        raise TypeError(f"copyto() argument 1 must be numpy.ndarray, not {type(dst).__name__}")
-    dst, src = operand(dst), operand(src)
-    if not np.can_cast(src.dtype, dst.dtype, casting=casting):
-        raise TypeError(f"Cannot cast array data from {src.dtype!r} to {dst.dtype!r} according to the rule {casting!r}")
+    if not isinstance(dst, (Proxy, np.ndarray)) or (isinstance(dst, Proxy) and dst._scalar):
+        name = f"numpy.{dst.dtype.type.__name__}" if isinstance(dst, Proxy) else type(dst).__name__
+        raise TypeError(f"copyto() argument 1 must be numpy.ndarray, not {name}")
+    if src is dst:
+        return  # NumPy copies nothing (and checks nothing)
+    dst = operand(dst)
+    # NumPy's casting rule, with NEP 50 for Python scalars (a Python int is
+    # range-checked even under casting='unsafe').
+    numpy_raises(np.copyto, dst, src, casting=casting)
+    src = operand(src)
+    if src.dtype.kind == "c" and dst.dtype.kind != "c":
+        warn_every_call(np.exceptions.ComplexWarning, "Casting complex values to real discards the imaginary part")
     write(dst, (), src)
 
 
@@ -1369,7 +1444,7 @@ def _like(name, fill):
             return _constant(getattr(np, name)(a, dtype=dtype, order=order, subok=subok, shape=shape))
         out = _constant(np.zeros(a.shape if shape is None else shape, dtype=a.dtype if dtype is None else dtype))
         if fill is not None:
-            write(out, (), operand(fill) if not callable(fill) else fill(kwargs))
+            copyto(out, fill, casting="unsafe")
         return out
 
     make.__name__ = name
@@ -1386,7 +1461,7 @@ def full(shape, fill_value, dtype=None, order="C", **kwargs):
     if not isinstance(fill_value, Proxy):
         return _constant(np.full(shape, fill_value, dtype=dtype, order=order, **kwargs))
     out = _constant(np.zeros(shape, dtype=fill_value.dtype if dtype is None else dtype))
-    write(out, (), fill_value)
+    copyto(out, fill_value, casting="unsafe")  # as NumPy's np.full
     return out
 
 
@@ -1395,7 +1470,7 @@ def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, **kw
         return _constant(np.full_like(a, fill_value, dtype=dtype, order=order, subok=subok, shape=shape))
     a = operand(a)
     out = _constant(np.zeros(a.shape if shape is None else shape, dtype=a.dtype if dtype is None else dtype))
-    write(out, (), _assigned(out, fill_value, out.shape))
+    copyto(out, fill_value, casting="unsafe")  # as NumPy's np.full_like
     return out
 
 
@@ -1495,4 +1570,6 @@ def sort(a, axis=-1, kind=None, order=None, *, stable=None):
 
 def method_sort(a, axis=-1, kind=None, order=None, *, stable=None):
     """In place, as NumPy's ndarray.sort."""
+    if a._scalar:
+        normalize_axis_index(axis, 0)  # NumPy's AxisError
     write(a, (), sort(a, axis=axis, kind=kind, order=order, stable=stable))
