@@ -1691,7 +1691,11 @@ def check(prog):
                     f"exception class ({want.__name__} vs {public_type(got.exc).__name__})",
                     f"NumPy raises {want.__name__}, compiled raises {type(got.exc).__name__}{where}", expected, got))
             elif type(got.exc) is not type(expected.exc):
-                out.class_differs = (type(expected.exc).__name__, type(got.exc).__name__)
+                # NumPy's own (often private) class, e.g. _UFuncNoLoopError, is part of its answer.
+                out.mismatches.append(Mismatch(
+                    f"exception subclass ({type(expected.exc).__qualname__} vs {type(got.exc).__qualname__})",
+                    f"NumPy raises {type(expected.exc).__module__}.{type(expected.exc).__qualname__}, "
+                    f"compiled raises {type(got.exc).__module__}.{type(got.exc).__qualname__}{where}", expected, got))
             continue
         if isinstance(got, Raised):
             out.mismatches.append(Mismatch(f"compiled raises {_exc_sig(got.exc)}",

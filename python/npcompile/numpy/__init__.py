@@ -333,6 +333,24 @@ def _check_output_writeable(out):
         raise ValueError("output array is read-only")
 
 
+def output_casting_error(name, from_, to):
+    """NumPy's own exception (its class, `_UFuncOutputCastingError`, and words)
+    for a ufunc output that the same_kind rule cannot cast."""
+    ufunc = getattr(np, {"sum": "add", "prod": "multiply", "max": "maximum", "min": "minimum"}.get(name, name), None)
+    try:
+        from numpy._core._exceptions import _UFuncOutputCastingError
+    except ImportError:  # another NumPy's private layout
+        ufunc = None
+    if not isinstance(ufunc, np.ufunc):
+        return TypeError(f"Cannot cast ufunc '{name}' output from {from_!r} to {to!r} with casting rule 'same_kind'")
+    return _UFuncOutputCastingError(ufunc, "same_kind", np.dtype(from_), np.dtype(to), 0)
+
+
+def _check_destination_writeable(a):
+    if a._buf is not None and not a._buf.writeable:
+        raise ValueError("assignment destination is read-only")
+
+
 def unary_operator(name, a):
     with numpy_errors(name, (a,)):
         return UFUNCS[name](a)
@@ -345,10 +363,10 @@ def dispatch_ufunc(ufunc, method, inputs, kwargs):
             return call(UFUNCS[name], "np.divmod", inputs, kwargs)
     if method == "__call__" and name in UFUNCS:
         given = dict(kwargs)
+        out = _single_out(kwargs.pop("out", None), name)
+        if out is not None:
+            _check_output_writeable(out)
         with numpy_errors(name, inputs, given):
-            out = _single_out(kwargs.pop("out", None), name)
-            if out is not None:
-                _check_output_writeable(out)
             result = call(UFUNCS[name], f"np.{name}", inputs, kwargs)
             return result if out is None else _store(name, out, result)
     if method == "reduce" and name in _REDUCE_UFUNCS:
@@ -440,7 +458,8 @@ def round_(a, decimals=0, out=None):
     elif decimals == 0:
         r = UFUNCS["rint"](a)
     elif a.dtype.kind == "b":
-        raise TypeError("Cannot cast ufunc 'multiply' output from dtype('float64') to dtype('bool') with casting rule 'same_kind'")
+        # NumPy scales into the bool array: multiply (divide for negative decimals) cannot cast back.
+        raise output_casting_error("multiply" if decimals > 0 else "divide", np.dtype(np.float64), a.dtype)
     else:
         f = _power_of_ten(abs(decimals))
         mul, div = UFUNCS["multiply"], UFUNCS["true_divide"]
@@ -677,7 +696,7 @@ def _variance(kind):
             # cannot hold the float root (same_kind).
             root = UFUNCS["sqrt"](r)
             if r.ndim > 0:
-                raise TypeError(f"Cannot cast ufunc 'sqrt' output from {root.dtype!r} to {r.dtype!r} with casting rule 'same_kind'")
+                raise output_casting_error("sqrt", root.dtype, r.dtype)
             r = astype(root, r.dtype)
         elif kind == "std":
             r = UFUNCS["sqrt"](r)
@@ -761,15 +780,15 @@ def clip(a, a_min=np._NoValue, a_max=np._NoValue, out=None, *, min=np._NoValue, 
         info = np.iinfo(a.dtype)
         lo = None if type(lo) is int and lo <= info.min else lo
         hi = None if type(hi) is int and hi >= info.max else hi
-        for b in (lo, hi):
-            if type(b) is int and not info.min <= b <= info.max:
-                raise OverflowError(f"Python integer {b} out of bounds for {a.dtype}")
     if lo is None and hi is None:
         return positive(a)  # NumPy's _clip
     # np.clip is one ufunc: its dtype comes from all three operands at once (NEP 50
     # for Python scalars), not from maximum and then minimum.
     bounds = [b if isinstance(b, (bool, int, float)) else operand(b) for b in (lo, hi) if b is not None]
     dtype = np.result_type(a.dtype, *(b.dtype if isinstance(b, Proxy) else type(b)(0) for b in bounds))
+    for b in (lo, hi):
+        if type(b) is int and dtype.kind in "iu" and not np.iinfo(dtype).min <= b <= np.iinfo(dtype).max:
+            raise OverflowError(f"Python integer {b} out of bounds for {dtype}")  # NEP 50, in the loop's dtype
     r = a if a.dtype == dtype else astype(a, dtype)
     # One bound is np.maximum or np.minimum (NumPy's _clip); both are the clip
     # ufunc, which returns x or the bound where they compare equal (zeros of
@@ -1202,6 +1221,7 @@ def _assigned(a, value, shape):
 
 
 def setitem(a, index, value):
+    _check_destination_writeable(a)  # before NumPy looks at the index or the value
     index = _static_integers(index)
     if _is_mask(a, index):
         # Advanced indexing converts a NumPy scalar with a C cast (wrapping);
@@ -1239,9 +1259,7 @@ def _store(name, out, result):
     """Write a ufunc's result into `out` with NumPy's same_kind casting rule."""
     out = operand(out)
     if not np.can_cast(result.dtype, out.dtype, casting="same_kind"):
-        raise TypeError(
-            f"Cannot cast ufunc '{name}' output from {result.dtype!r} to {out.dtype!r} with casting rule 'same_kind'"
-        )
+        raise output_casting_error(name, result.dtype, out.dtype)
     if result.shape != out.shape:
         try:
             if np.broadcast_shapes(result.shape, out.shape) != out.shape:
@@ -1386,6 +1404,7 @@ def copyto(dst, src, casting="same_kind", where=True):
     if src is dst:
         return  # NumPy copies nothing (and checks nothing)
     dst = operand(dst)
+    _check_destination_writeable(dst)
     # NumPy's casting rule, with NEP 50 for Python scalars (a Python int is
     # range-checked even under casting='unsafe').
     numpy_raises(np.copyto, dst, src, casting=casting)
