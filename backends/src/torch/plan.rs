@@ -603,7 +603,6 @@ fn exec(op: &TorchOp, a: &[&Tensor]) -> Result<Tensor, PlanError> {
                     complex_extreme(a[0], dims, *keepdim, *max)
                 }
             })?,
-        ComplexProd { dims, .. } if dims.is_empty() => a[0].f_to_dtype(a[0].kind(), false, true)?,
         ComplexProd { dims, keepdim } => complex_prod(a[0], dims, *keepdim)?,
         ArgMax {
             dim,
@@ -1270,23 +1269,33 @@ fn complex_arg(
         .f_to_device(device)?)
 }
 
-/// The product over `dims` as the last step of each running product.
+/// NumPy's complex product over `dims`: its multiply loop starts from the
+/// identity `1+0j` and multiplies the elements in C order of the reduced axes
+/// (inner runs and outer accumulation alike), each step NumPy's formula: a
+/// running product over the reduced elements, flattened last, after a leading 1.
 fn complex_prod(x: &Tensor, dims: &[i64], keepdim: bool) -> Result<Tensor, PlanError> {
-    let mut acc = x.shallow_clone();
-    for &d in dims.iter().rev() {
-        let n = acc.size()[d as usize];
-        acc = if n == 0 {
-            let mut shape = acc.size();
-            shape[d as usize] = 1;
-            Tensor::f_ones(shape.as_slice(), (acc.kind(), acc.device()))?
-        } else {
-            complex_cumprod(&acc, d)?.f_narrow(d, n - 1, 1)?
-        };
-        if !keepdim {
-            acc = acc.f_squeeze_dim(d)?;
-        }
+    let shape = x.size();
+    let kept: Vec<i64> = (0..shape.len() as i64).filter(|d| !dims.contains(d)).collect();
+    let perm: Vec<i64> = kept.iter().chain(dims.iter()).copied().collect();
+    let mut flat_shape: Vec<i64> = kept.iter().map(|&d| shape[d as usize]).collect();
+    let n: i64 = dims.iter().map(|&d| shape[d as usize]).product();
+    flat_shape.push(n);
+    let last = flat_shape.len() as i64 - 1;
+    let y = x.f_permute(perm.as_slice())?.f_contiguous()?.f_reshape(flat_shape.as_slice())?;
+    let mut one_shape = flat_shape.clone();
+    one_shape[last as usize] = 1;
+    let one = Tensor::f_ones(one_shape.as_slice(), (x.kind(), x.device()))?;
+    let y = Tensor::f_cat(&[one, y], last)?;
+    let mut out_shape: Vec<i64> = shape.clone();
+    for &d in dims {
+        out_shape[d as usize] = 1;
     }
-    Ok(acc)
+    let r = complex_cumprod(&y, last)?.f_narrow(last, n, 1)?.f_reshape(out_shape.as_slice())?;
+    if keepdim {
+        return Ok(r);
+    }
+    let squeezed: Vec<i64> = kept.iter().map(|&d| shape[d as usize]).collect();
+    Ok(r.f_reshape(squeezed.as_slice())?)
 }
 
 /// NumPy's `axis=()` reduces nothing; libtorch's empty dim list reduces everything.
