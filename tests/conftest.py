@@ -228,11 +228,55 @@ def check(fn, *args, cfn=None, scale=None, tol=None, signed_zeros=False, **kwarg
         cls = public_type(expected.exc)
         with pytest.raises(cls) as info:
             run_compiled(cfn, *args, **kwargs)
-        assert public_type(info.value) is cls, f"exception mismatch: got {info.type.__name__}: {info.value}, NumPy raises {cls.__name__}: {expected.exc}"
+        assert type(info.value) is type(expected.exc), (
+            f"exception mismatch: got {type(info.value).__module__}.{type(info.value).__qualname__}: {info.value}, "
+            f"NumPy raises {type(expected.exc).__module__}.{type(expected.exc).__qualname__}: {expected.exc}")
         return expected
     actual = run_compiled(cfn, *args, **kwargs)
     assert_same(actual, expected, scale=scale, tol=tol, signed_zeros=signed_zeros)
     return expected
+
+
+def outcome(fn, make_args):
+    """`fn` on fresh arguments from `make_args()`: NumPy's outcome and the compiled one (twice: the trace, then the plan or
+    the cached fallback), with the arguments after each call, and whether the
+    compiled function fell back."""
+    args = make_args()
+    expected = run_numpy(fn, *args)
+    expected_args = args
+    cfn = np_compile(fn)
+    results = []
+    broke = False
+    for _ in range(2):
+        args = make_args()
+        with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
+            warnings.simplefilter("always")
+            try:
+                got = cfn(*args)
+            except Exception as e:  # noqa: BLE001 -- compared with NumPy's exception below
+                got = Raised(e)
+        broke |= any(issubclass(w.category, npcompile.NpCompileWarning) for w in caught)
+        results.append((got, args))
+    return expected, expected_args, results, broke
+
+
+def assert_matches(fn, make_args, *, must_compile=False):
+    """Compiled `fn` gives NumPy's result (or exception class, exactly) and
+    leaves the arguments as NumPy does, on its first and second call; a graph
+    break is allowed unless `must_compile`. Returns whether it broke."""
+    expected, expected_args, results, broke = outcome(fn, make_args)
+    for got, args in results:
+        if isinstance(expected, Raised):
+            assert isinstance(got, Raised), f"NumPy raises {expected!r}, compiled gave {got!r}"
+            assert type(got.exc) is type(expected.exc), f"NumPy raises {expected!r}, compiled raised {got!r}"
+        else:
+            assert not isinstance(got, Raised), f"NumPy gives {expected!r}, compiled raised {got!r}"
+            assert_same(got, expected)
+        for a, e in zip(args, expected_args):
+            assert_same(a, e, path="argument after the call")
+    if must_compile:
+        assert not broke, "fell back to NumPy"
+    return broke
 
 
 def abs_scale(*arrays):

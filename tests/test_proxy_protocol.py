@@ -20,7 +20,7 @@ import pytest
 import npcompile
 from npcompile import np_compile
 
-from conftest import Raised, assert_same, run_numpy
+from conftest import Raised, assert_matches, run_numpy
 
 pytestmark = pytest.mark.allow_fallback
 
@@ -80,45 +80,6 @@ INPLACE = {
     "&=": operator.iand, "|=": operator.ior, "^=": operator.ixor, "<<=": operator.ilshift,
     ">>=": operator.irshift,
 }
-
-
-def outcome(fn, make_args):
-    """NumPy's outcome and the compiled one (twice: the trace, then the plan or
-    the cached fallback), with the arguments after each call, and whether the
-    compiled function fell back."""
-    args = make_args()
-    expected = run_numpy(fn, *args)
-    expected_args = args
-    cfn = np_compile(fn)
-    results = []
-    broke = False
-    for _ in range(2):
-        args = make_args()
-        with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
-            warnings.simplefilter("always")
-            try:
-                got = cfn(*args)
-            except Exception as e:  # noqa: BLE001 -- compared with NumPy's exception below
-                got = Raised(e)
-        broke |= any(issubclass(w.category, npcompile.NpCompileWarning) for w in caught)
-        results.append((got, args))
-    return expected, expected_args, results, broke
-
-
-def assert_matches(fn, make_args, *, must_compile=False):
-    expected, expected_args, results, broke = outcome(fn, make_args)
-    for got, args in results:
-        if isinstance(expected, Raised):
-            assert isinstance(got, Raised), f"NumPy raises {expected!r}, compiled gave {got!r}"
-            assert type(got.exc) is type(expected.exc), f"NumPy raises {expected!r}, compiled raised {got!r}"
-        else:
-            assert not isinstance(got, Raised), f"NumPy gives {expected!r}, compiled raised {got!r}"
-            assert_same(got, expected)
-        for a, e in zip(args, expected_args):
-            assert_same(a, e, path="argument after the call")
-    if must_compile:
-        assert not broke, "fell back to NumPy"
-    return broke
 
 
 def _numeric(kind):

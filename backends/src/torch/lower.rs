@@ -359,7 +359,8 @@ fn is_view(op: &TorchOp) -> bool {
         | TorchOp::Permute(_)
         | TorchOp::Slice(_)
         | TorchOp::Real
-        | TorchOp::Imag => true,
+        | TorchOp::Imag
+        | TorchOp::CheckInt { .. } => true,
         TorchOp::Cast { from, to } => super::plan::cast_shares_storage(*from, *to),
         _ => false,
     }

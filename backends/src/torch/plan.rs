@@ -792,7 +792,8 @@ fn cast(t: &Tensor, from: DType, to: DType) -> Result<Tensor, PlanError> {
         return Ok(wide.f_to_kind(kind)?);
     }
     if exact_from.is_complex() && !to.is_complex() {
-        return Ok(exact.f_real()?.f_to_kind(kind)?);
+        // A copy: `real()` is a view, and `to_kind` of its own kind is that view.
+        return Ok(exact.f_real()?.f_to_dtype(kind, false, true)?);
     }
     Ok(exact.f_to_kind(kind)?)
 }

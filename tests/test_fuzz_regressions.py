@@ -1,0 +1,227 @@
+"""Every class of mismatch the random-program fuzzer (`python -m npcompile
+fuzz`) and the issue-11 sweep found, kept as the minimized programs, each
+compared with NumPy run in the same process (result, dtype, exception class,
+and the arguments after the call)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import assert_matches
+
+
+CASES = []
+
+
+def case(*args):
+    def deco(fn):
+        CASES.append(pytest.param(fn, args, id=fn.__name__))
+        return fn
+
+    return deco
+
+
+# A NumPy scalar is immutable: what NumPy makes from it is a new array.
+@case(np.complex128(1))
+def scalar_expand_dims_written(a):
+    v0 = np.expand_dims(a, -1)
+    v0[...] = 0
+    return a
+
+
+@case(np.bool_(True))
+def scalar_result_reshaped_written(a):
+    v0 = np.sinh(a)
+    v1 = np.expand_dims(v0, -1)
+    v1[...] = 1
+    return v0
+
+
+@case(np.array([0.0], np.float16))
+def scalar_fill_is_a_no_op(a):
+    v0 = np.mean(a, dtype=np.float64)
+    v0.fill(-2.5)
+    return v0
+
+
+@case(np.float64(2.5))
+def scalar_real_of_a_copy(x):
+    y = x[...]
+    y.real = 1.0
+    return y, x
+
+
+# An element read is a snapshot; astype(copy=False) of the same dtype aliases.
+@case(np.array([0, 1], np.int32))
+def element_read_is_a_snapshot(a):
+    v3 = a[-1]
+    a >>= a
+    v5 = np.empty_like(v3)
+    v5[...] = v3
+    return v5
+
+
+@case(np.array(0j, np.complex64))
+def element_of_0d_is_a_snapshot(b):
+    v0 = b[()]
+    b **= v0
+    return v0.astype(np.float32)
+
+
+@case(np.array(1, np.int32))
+def astype_same_dtype_without_copy_aliases(c):
+    v0 = c.astype(np.int32, copy=False)
+    v0[...] = 0
+    return c
+
+
+@case(np.array([[0, 0], [0, 5]], np.uint16))
+def ravel_of_a_strided_view_copies(a):
+    v7 = a[:, 1::-2].ravel()
+    a[a != 0] = 1
+    return v7
+
+
+# copyto, full_like: NumPy's copyto rules (NEP 50 for Python scalars).
+@case(np.array([1], np.uint8))
+def copyto_python_zero_into_unsigned(a):
+    np.copyto(a, 0)
+    return a
+
+
+@case(np.array([1], np.uint16))
+def copyto_negative_python_int_into_unsigned(a):
+    np.copyto(a, -1)
+    return a
+
+
+@case(np.array([0], np.int8))
+def copyto_python_int_out_of_range(d):
+    np.copyto(d, 2**31)
+    return d
+
+
+@case(np.array([0.0]))
+def full_like_complex_into_real(a):
+    return np.full_like(a, 2 - 1j)
+
+
+@case(np.array([False]))
+def copyto_into_read_only_imag(c):
+    v4 = c.imag
+    np.copyto(v4, 0)
+
+
+@case(np.array([1], np.int64))
+def copyto_of_itself_does_nothing(a):
+    v = a.imag
+    np.copyto(v, v)
+    return v
+
+
+@case(np.array([1], np.uint32))
+def setitem_read_only_before_index_check(d):
+    v6 = np.imag(d)
+    v6[5] = 0
+
+
+@case(np.array(0, np.int16), np.array(1.0, np.float16))
+def out_read_only_before_casting(a, c):
+    v7 = np.imag(a)
+    np.multiply(c, a, out=(v7,))
+
+
+@case(np.array([1], np.int32))
+def inplace_read_only_before_casting(a):
+    v = a.imag
+    v /= 0
+
+
+# Stores with a mask cast NumPy scalars as C does.
+@case(np.array([0, 1], np.int8))
+def mask_store_of_numpy_scalar_wraps(a):
+    a[a == 0] = np.uint8(200)
+    return a
+
+
+@case(np.array([0, 1], np.int8))
+def mask_store_of_python_int_is_checked(a):
+    a[a == 0] = 300
+    return a
+
+
+# clip: NumPy's _clip for Python int bounds, and its loop's dtype.
+@case(np.array([1], np.uint32))
+def clip_int_bound_out_of_range(a):
+    return np.clip(a, -2, -1)
+
+
+@case(np.array([1], np.uint16))
+def clip_float_bound_makes_a_float_loop(a):
+    return a.clip(-2.0, -1)
+
+
+@case(np.array([5, 200], np.uint8))
+def clip_bounds_beyond_the_dtype_are_dropped(a):
+    return np.clip(a, -5, 300)
+
+
+@case(np.eye(1, 4, k=2, dtype=np.uint8))
+def complex_clip_nan_bound_does_not_spread(a):
+    return np.clip(a, np.complex64(1), np.complex128(complex(np.inf, np.nan)))
+
+
+@case(np.array([-np.inf, -0.0]))
+def floor_divide_signs_after_clip(a):
+    t2 = np.expand_dims(a.clip(None, 0), -1)
+    t5 = np.concatenate([a, t2.min(axis=-1)], axis=0)
+    return np.tanh(t5) // t2
+
+
+# dtype= and out=: NumPy's loop.
+@case(np.array([1 + 1j], np.complex64))
+def absolute_of_complex_with_float_dtype(c):
+    return np.absolute(c, dtype=np.float64)
+
+
+@case(np.zeros((0, 1), np.complex64))
+def take_from_an_empty_leading_axis(a):
+    return np.take(a, [0, 4], axis=1)
+
+
+@case(np.zeros((2, 0)))
+def take_from_an_empty_axis(a):
+    return np.take(a, [0, 4], axis=1)
+
+
+@case(np.zeros((0, 1)))
+def fancy_index_checks_even_when_empty(a):
+    return a[:, [0, 4]]
+
+
+# Complex products start from the identity 1+0j.
+@case(np.array(complex(-np.inf, -1.5), np.complex64))
+def complex_prod_of_0d_with_inf(a):
+    return a.prod(keepdims=True)
+
+
+@case(np.array([[complex(-np.inf, -1.5), 2 + 0j], [1j, complex(np.nan, 1)]], np.complex128))
+def complex_prod_over_both_axes(a):
+    return np.prod(a), np.prod(a, axis=0), np.prod(a, axis=1)
+
+
+# NumPy's exception classes.
+@case(np.array([False]))
+def round_of_bool_with_decimals(b):
+    return np.round(np.logical_xor(b, b), -2)
+
+
+@case(np.array([[1, 2], [3, 4]]))
+def std_of_ints_in_int_dtype(a):
+    return np.std(a, axis=0, dtype=np.int64)
+
+
+@pytest.mark.parametrize("fn, args", CASES)
+def test_fuzzer_finding(fn, args):
+    assert_matches(fn, lambda: [a.copy() if isinstance(a, np.ndarray) else a for a in args], must_compile=True)
