@@ -292,3 +292,133 @@ fn slice_scatter_writes_a_strided_region_of_a_copy() {
         vec![0., 1., 2., 3., 4., 5.]
     );
 }
+
+/// NumPy's `pairwise_sum` (the spec the host sum follows), for expected values.
+fn numpy_pairwise(x: &[f64]) -> f64 {
+    let n = x.len();
+    if n < 8 {
+        return x.iter().fold(0.0, |r, &v| r + v);
+    }
+    if n <= 128 {
+        let mut r: Vec<f64> = x[..8].to_vec();
+        let m = n - n % 8;
+        for i in (8..m).step_by(8) {
+            for j in 0..8 {
+                r[j] += x[i + j];
+            }
+        }
+        let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        for &v in &x[m..] {
+            res += v;
+        }
+        return res;
+    }
+    let n2 = n / 2 - (n / 2) % 8;
+    numpy_pairwise(&x[..n2]) + numpy_pairwise(&x[n2..])
+}
+
+/// Values near +-2^62 (a fixed LCG): their float64 sums round at every step.
+fn big_ints(n: usize) -> Vec<i64> {
+    let mut s: u64 = 0x9e37_79b9_7f4a_7c15;
+    (0..n)
+        .map(|_| {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (s as i64) >> 1
+        })
+        .collect()
+}
+
+fn sum_plan(text: &str, dtype: DType, shape: &[i64]) -> (Graph, backends::torch::Plan) {
+    let mut g = Graph::new("f");
+    let x = input(&mut g, "x", dtype, shape);
+    g.outputs = vec![g.add(op(text), &[x]).unwrap()];
+    let plan = lower(&optimize(&g), Device::Cpu).unwrap();
+    (g, plan)
+}
+
+#[test]
+fn float_sum_adds_in_numpys_pairwise_order() {
+    // Eight accumulators: 1e16 + 1 rounds back to 1e16 at every step of r0, the
+    // other seven hold 2 each: NumPy's sum is 1e16 + 14 (in order: 1e16).
+    let mut v = vec![1.0; 16];
+    v[0] = 1e16;
+    let (_, plan) = sum_plan("sum[axes=(0,),keepdims=false]", DType::F64, &[16]);
+    assert!(plan.to_string().contains("HostSum"), "{plan}");
+    let out = plan.run(vec![f64s(&v, &[16])]).unwrap();
+    assert_eq!(as_f64(&out[0]), vec![1e16 + 14.0]);
+    let (_, plan) = sum_plan("mean[axes=(0,),keepdims=true]", DType::F64, &[16]);
+    let out = plan.run(vec![f64s(&v, &[16])]).unwrap();
+    assert_eq!(out[0].size(), vec![1]);
+    assert_eq!(as_f64(&out[0]), vec![(1e16 + 14.0) / 16.0]);
+}
+
+#[test]
+fn float_sum_over_a_kept_inner_axis_adds_row_by_row() {
+    // np.sum(x, axis=0) of a C-contiguous array: out[j] += x[i, j], i in order.
+    let v = [1.0, 2.0, 1e16, 1e16, -1e16, -3e16];
+    let (_, plan) = sum_plan("sum[axes=(0,),keepdims=false]", DType::F64, &[3, 2]);
+    let out = plan.run(vec![f64s(&v, &[3, 2])]).unwrap();
+    assert_eq!(
+        as_f64(&out[0]),
+        vec![((0.0 + 1.0) + 1e16) - 1e16, ((0.0 + 2.0) + 1e16) - 3e16]
+    );
+    assert_eq!(as_f64(&out[0]), vec![0.0, 2.0 + 1e16 - 3e16]);
+}
+
+#[test]
+fn buffered_mean_of_int64_adds_chunks_of_8192() {
+    // np.mean of int64 casts on the fly: each 8192 elements are one pairwise sum.
+    let n = 20000;
+    let ints = big_ints(n);
+    let f: Vec<f64> = ints.iter().map(|&i| i as f64).collect();
+    let chunked = f.chunks(8192).fold(0.0, |acc, c| acc + numpy_pairwise(c));
+    let whole = 0.0 + numpy_pairwise(&f);
+    assert_ne!(chunked, whole, "the data should tell the two orders apart");
+    let x = || Tensor::f_from_slice(&ints).unwrap();
+    let (_, plan) = sum_plan("mean[axes=(0,),keepdims=false]", DType::I64, &[n as i64]);
+    assert!(plan.to_string().contains("buffered: true"), "{plan}");
+    let out = plan.run(vec![x()]).unwrap();
+    assert_eq!(as_f64(&out[0]), vec![chunked / n as f64]);
+    // x.astype(np.float64).sum() sums the materialized float64 array whole.
+    let mut g = Graph::new("f");
+    let xi = input(&mut g, "x", DType::I64, &[n as i64]);
+    let c = g.add(op("cast[to=f64]"), &[xi]).unwrap();
+    g.outputs = vec![g.add(op("sum[axes=(0,),keepdims=false]"), &[c]).unwrap()];
+    let out = run(&g, vec![x()]).unwrap();
+    assert_eq!(as_f64(&out[0]), vec![whole]);
+    // The same graph with NumPy's on-the-fly cast (np.sum(x, dtype=np.float64)).
+    let mut g = Graph::new("f");
+    let xi = input(&mut g, "x", DType::I64, &[n as i64]);
+    let c = g.add(op("cast[to=f64]"), &[xi]).unwrap();
+    let s = op("sum[axes=(0,),keepdims=false,buffered=true]");
+    g.outputs = vec![g.add(s, &[c]).unwrap()];
+    let out = run(&g, vec![x()]).unwrap();
+    assert_eq!(as_f64(&out[0]), vec![chunked]);
+}
+
+#[test]
+fn float_sum_of_a_transposed_input_follows_memory_order() {
+    // np.sum(x.T, axis=0) for a C-contiguous x of shape (3, 40): NumPy iterates
+    // memory order, one pairwise sum per row of x.
+    let f: Vec<f64> = big_ints(120).iter().map(|&i| i as f64).collect();
+    let mut g = Graph::new("f");
+    let x = input(&mut g, "x", DType::F64, &[3, 40]);
+    let t = g.add(op("permute[perm=(1,0)]"), &[x]).unwrap();
+    g.outputs = vec![g.add(op("sum[axes=(0,),keepdims=false]"), &[t]).unwrap()];
+    let out = run(&g, vec![f64s(&f, &[3, 40])]).unwrap();
+    let want: Vec<f64> = f.chunks(40).map(|r| 0.0 + numpy_pairwise(r)).collect();
+    assert_eq!(as_f64(&out[0]), want);
+}
+
+#[test]
+fn float32_sum_accumulates_in_float32() {
+    // 2^24 + 1 is not a float32: NumPy's float32 sum of [2^24, 1, 1] (in order)
+    // stays 2^24, where a float64 accumulator would give 2^24 + 2.
+    let t = Tensor::f_from_slice(&[16777216.0f32, 1.0, 1.0]).unwrap();
+    let (_, plan) = sum_plan("sum[axes=(0,),keepdims=false]", DType::F32, &[3]);
+    let out = plan.run(vec![t]).unwrap();
+    assert_eq!(out[0].kind(), Kind::Float);
+    assert_eq!(as_f64(&out[0]), vec![16777216.0]);
+}

@@ -147,6 +147,7 @@ pub fn infer(op: &Op, args: &[Arg]) -> Result<TensorType> {
             op: r,
             axes,
             keepdims,
+            ..
         } => reduce_type(*r, args[0].ty, axes, *keepdims)?,
         Op::ArgReduce {
             op: r,

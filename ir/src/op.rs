@@ -442,11 +442,16 @@ pub enum Op {
     Cast {
         to: DType,
     },
-    /// `axes` are normalized (non-negative, sorted, unique).
+    /// `axes` are normalized (non-negative, sorted, unique). `buffered` marks a
+    /// float `sum`/`mean` whose operand is NumPy's on-the-fly cast (`np.mean` of
+    /// ints, `dtype=`): NumPy then adds each reduced run in chunks of its buffer
+    /// (8192 elements), which changes the float result. Printed only when true.
     Reduce {
         op: ReduceOp,
         axes: Axes,
         keepdims: bool,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        buffered: bool,
     },
     /// A running sum or product along `axis` (normalized); same shape as the operand.
     Cumulative {
@@ -568,8 +573,17 @@ impl Op {
                 vec![("value", format!("{value}:{ty}"))]
             }
             Op::Cast { to } | Op::CheckInt { to } => vec![("to", to.to_string())],
-            Op::Reduce { axes, keepdims, .. } => {
-                vec![("axes", tuple(axes)), ("keepdims", keepdims.to_string())]
+            Op::Reduce {
+                axes,
+                keepdims,
+                buffered,
+                ..
+            } => {
+                let mut attrs = vec![("axes", tuple(axes)), ("keepdims", keepdims.to_string())];
+                if *buffered {
+                    attrs.push(("buffered", "true".to_string()));
+                }
+                attrs
             }
             Op::ArgReduce { axis, keepdims, .. } => vec![
                 ("axis", axis.map_or("None".to_string(), |a| a.to_string())),
@@ -711,6 +725,10 @@ impl FromStr for Op {
                 op: r,
                 axes: parse_tuple(get("axes")?)?,
                 keepdims: keepdims()?,
+                buffered: match attrs.iter().find(|(k, _)| *k == "buffered") {
+                    Some((_, v)) => parse_bool(v)?,
+                    None => false,
+                },
             });
         }
         if let Some(c) = CumOp::from_name(name) {
@@ -822,6 +840,7 @@ mod tests {
             "where",
             "cast[to=f32]",
             "sum[axes=(0,2),keepdims=false]",
+            "mean[axes=(1,),keepdims=true,buffered=true]",
             "max[axes=(1,),keepdims=true]",
             "argmax[axis=None,keepdims=false]",
             "argmin[axis=1,keepdims=true]",
@@ -848,6 +867,11 @@ mod tests {
             let op: Op = t.parse().unwrap();
             assert_eq!(op.to_string(), t);
         }
+        // `buffered=false` is the default and is not printed.
+        let op: Op = "sum[axes=(0,),keepdims=false,buffered=false]"
+            .parse()
+            .unwrap();
+        assert_eq!(op.to_string(), "sum[axes=(0,),keepdims=false]");
     }
 
     #[test]

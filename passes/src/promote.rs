@@ -7,7 +7,7 @@ use crate::analysis::{arg_infos, NpEGraph, TypeAnalysis};
 use crate::lang::ENode;
 use crate::node_rule::NodeRule;
 use egg::{Id, Rewrite};
-use ir::{operand_dtypes, DType, Op, Scalar};
+use ir::{operand_dtypes, DType, Op, ReduceOp, Scalar};
 use smallvec::SmallVec;
 
 pub fn rules() -> Vec<Rewrite<ENode, TypeAnalysis>> {
@@ -23,7 +23,7 @@ pub fn rules() -> Vec<Rewrite<ENode, TypeAnalysis>> {
         NodeRule::rewrite(
             "reduce-promote",
             |g, n| matches!(n.op, Op::Reduce { .. }) && needs_casts(g, n),
-            insert_casts,
+            insert_reduce_casts,
         ),
         NodeRule::rewrite(
             "cumulative-promote",
@@ -93,6 +93,34 @@ pub fn needs_casts(egraph: &NpEGraph, enode: &ENode) -> bool {
 }
 
 fn insert_casts(egraph: &mut NpEGraph, enode: &ENode) -> Option<Id> {
+    let args = cast_args(egraph, enode)?;
+    Some(egraph.add(ENode {
+        op: enode.op.clone(),
+        args,
+    }))
+}
+
+/// `insert_casts` for reductions: a float `sum`/`mean` over a cast operand is
+/// NumPy's buffered reduction (the cast happens on the fly, 8192 elements at a
+/// time, which sets the order of a float sum), so it is marked `buffered`.
+fn insert_reduce_casts(egraph: &mut NpEGraph, enode: &ENode) -> Option<Id> {
+    let args = cast_args(egraph, enode)?;
+    let mut op = enode.op.clone();
+    if let Op::Reduce {
+        op: ReduceOp::Sum | ReduceOp::Mean,
+        buffered,
+        ..
+    } = &mut op
+    {
+        let result = crate::analysis::infer_enode(egraph, enode)?;
+        let cast = args.iter().zip(&enode.args).any(|(a, b)| a != b);
+        *buffered |= cast && !result.dtype.is_exact();
+    }
+    Some(egraph.add(ENode { op, args }))
+}
+
+/// `enode`'s operands, each cast to the dtype the op computes in where it is not.
+fn cast_args(egraph: &mut NpEGraph, enode: &ENode) -> Option<SmallVec<[Id; 3]>> {
     let (want, _) = operand_plan(egraph, enode)?;
     let args: SmallVec<[Id; 3]> = enode
         .args
@@ -110,10 +138,7 @@ fn insert_casts(egraph: &mut NpEGraph, enode: &ENode) -> Option<Id> {
             }
         })
         .collect();
-    Some(egraph.add(ENode {
-        op: enode.op.clone(),
-        args,
-    }))
+    Some(args)
 }
 
 fn const_in(egraph: &NpEGraph, id: Id) -> Option<Scalar> {

@@ -111,6 +111,27 @@ fn reduce_promote() {
             "return %1"
         ]
     );
+    // A float sum or mean over a cast operand is NumPy's buffered reduction.
+    let g = build(
+        &[(DType::I64, &[2, 3])],
+        &[("mean[axes=(0,),keepdims=false]", &[0])],
+    );
+    assert_eq!(
+        body(&run(&g, &["reduce-promote"])),
+        [
+            "cast[to=f64] %x0",
+            "mean[axes=(0,),keepdims=false,buffered=true] %0",
+            "return %1"
+        ]
+    );
+    let g = build(
+        &[(DType::F32, &[2, 3])],
+        &[("mean[axes=(0,),keepdims=false]", &[0])],
+    );
+    assert_eq!(
+        body(&run(&g, &["reduce-promote"])),
+        ["mean[axes=(0,),keepdims=false] %x0", "return %0"]
+    );
     let g = build(
         &[(DType::F32, &[2, 3])],
         &[("any[axes=(0,1),keepdims=false]", &[0])],

@@ -1,4 +1,5 @@
 use super::plan::{Instr, Plan, TorchOp};
+use super::sum::ViewStep;
 use ir::{
     ArgReduceOp, BinaryOp, CompareOp, CumOp, DType, Graph, IrError, Op, ReduceOp, Scalar, UnaryOp,
 };
@@ -251,7 +252,9 @@ fn op_for(graph: &Graph, v: ir::Value) -> Result<TorchOp, IrError> {
             from: arg_dtype(0),
             to: *to,
         },
-        Op::Reduce { op, axes, keepdims } => {
+        Op::Reduce {
+            op, axes, keepdims, ..
+        } => {
             let (dims, keepdim) = (axes.to_vec(), *keepdims);
             let bool_in = arg_dtype(0).is_bool();
             match op {
@@ -352,6 +355,73 @@ fn op_for(graph: &Graph, v: ir::Value) -> Result<TorchOp, IrError> {
     })
 }
 
+/// A float32/float64 `sum`/`mean` on the CPU adds in NumPy's order on the host
+/// (`TorchOp::HostSum`), with the value of the extra operand it reads strides
+/// from, if any. Complex and float16 reductions, and every reduction on CUDA,
+/// keep libtorch's sum, whose order is not NumPy's.
+fn host_sum(graph: &Graph, v: ir::Value, device: Device) -> Option<(TorchOp, Option<ir::Value>)> {
+    let node = graph.node(v);
+    let Op::Reduce {
+        op,
+        axes,
+        keepdims,
+        buffered,
+    } = &node.op
+    else {
+        return None;
+    };
+    if device != Device::Cpu
+        || !matches!(op, ReduceOp::Sum | ReduceOp::Mean)
+        || !matches!(node.ty.dtype, DType::F32 | DType::F64)
+    {
+        return None;
+    }
+    let data = *graph.args(v).first()?;
+    // NumPy iterates the array it was given: an on-the-fly cast reads its operand.
+    let mut layout = data;
+    if *buffered && matches!(graph.node(data).op, Op::Cast { .. }) {
+        layout = *graph.args(data).first()?;
+    }
+    // NumPy's view of a slice with a negative step has negative strides, which
+    // libtorch (a flipped copy) cannot hold: replay the views from their base.
+    let (mut steps, mut base, mut negative) = (vec![], layout, false);
+    loop {
+        match &graph.node(base).op {
+            Op::Permute { perm } => steps.push(ViewStep::Permute(perm.to_vec())),
+            Op::Slice { dims } => {
+                negative |= dims.iter().any(|d| d.step < 0 && d.len > 1);
+                steps.push(ViewStep::Slice(
+                    dims.iter().map(|d| (d.start, d.len, d.step)).collect(),
+                ));
+            }
+            Op::Reshape { .. }
+                if super::sum::only_unit_axes(
+                    &graph.node(*graph.args(base).first()?).ty.shape,
+                    &graph.node(base).ty.shape,
+                ) =>
+            {
+                steps.push(ViewStep::Reshape(graph.node(base).ty.shape.to_vec()))
+            }
+            _ => break,
+        }
+        base = *graph.args(base).first()?;
+    }
+    let (view, layout) = if negative {
+        steps.reverse();
+        (steps, base)
+    } else {
+        (vec![], layout)
+    };
+    let op = TorchOp::HostSum {
+        dims: axes.to_vec(),
+        keepdim: *keepdims,
+        mean: *op == ReduceOp::Mean,
+        buffered: *buffered,
+        view,
+    };
+    Some((op, (layout != data).then_some(layout)))
+}
+
 /// Ops whose libtorch result may share memory with their operand.
 fn is_view(op: &TorchOp) -> bool {
     match op {
@@ -415,9 +485,15 @@ pub fn lower(graph: &Graph, device: Device) -> Result<Plan, IrError> {
                             .join(", ")
                     )));
                 }
-                let op = op_for(graph, v)?;
-                let arg_slots: SmallVec<[u32; 3]> =
-                    args.iter().map(|a| slot_of[a.index()]).collect();
+                let (op, layout) = match host_sum(graph, v, device) {
+                    Some((op, layout)) => (op, layout),
+                    None => (op_for(graph, v)?, None),
+                };
+                let arg_slots: SmallVec<[u32; 3]> = args
+                    .iter()
+                    .chain(&layout)
+                    .map(|a| slot_of[a.index()])
+                    .collect();
                 let out = next;
                 next += 1;
                 root.push(if is_view(&op) {

@@ -4,6 +4,8 @@
 mod complex;
 mod lower;
 mod plan;
+mod sum;
 
 pub use lower::{kind_of, lower, TorchBackend};
 pub use plan::{Instr, Plan, PlanError, TorchOp};
+pub use sum::ViewStep;

@@ -191,6 +191,18 @@ pub enum TorchOp {
         dims: Vec<i64>,
         keepdim: bool,
     },
+    /// float32/float64 `sum` (`mean`: then divided by the count) on the CPU,
+    /// added in NumPy's order on the host (`sum.rs`). Operands: the values, and
+    /// optionally the tensor whose strides, after `view`, are the array NumPy
+    /// iterates (a buffered cast's operand, or a view's base where libtorch
+    /// cannot hold NumPy's negative strides). `buffered`: NumPy casts on the fly.
+    HostSum {
+        dims: Vec<i64>,
+        keepdim: bool,
+        mean: bool,
+        buffered: bool,
+        view: Vec<super::sum::ViewStep>,
+    },
     Amax {
         dims: Vec<i64>,
         keepdim: bool,
@@ -551,6 +563,16 @@ fn exec(op: &TorchOp, a: &[&Tensor]) -> Result<Tensor, PlanError> {
         Mean { dims, keepdim } => reduce(a[0], dims, |t| {
             t.f_mean_dim(dims.as_slice(), *keepdim, None::<Kind>)
         })?,
+        HostSum {
+            dims,
+            keepdim,
+            mean,
+            buffered,
+            view,
+        } => {
+            let layout = a.get(1).copied();
+            super::sum::host_sum(a[0], layout, view, dims, *keepdim, *mean, *buffered)?
+        }
         Amax { dims, keepdim } => reduce(a[0], dims, |t| t.f_amax(dims.as_slice(), *keepdim))?,
         Amin { dims, keepdim } => reduce(a[0], dims, |t| t.f_amin(dims.as_slice(), *keepdim))?,
         Any { dims, keepdim } => reduce(a[0], dims, |t| t.f_any_dims(dims.as_slice(), *keepdim))?,

@@ -604,7 +604,7 @@ def _reduce_in(kind, a, axes, keepdims, dtype):
     if dtype.kind == "b" and kind in ("sum", "prod"):
         return _reduce_op("any" if kind == "sum" else "all", astype(a, dtype), axes, keepdims)
     if kind in ("sum", "prod"):
-        return _in_dtype(_reduce_op(kind, astype(a, dtype), axes, keepdims), dtype)
+        return _in_dtype(_record(f"{kind}[axes={_tuple(axes)},keepdims={str(bool(keepdims)).lower()}{',buffered=true' if kind == 'sum' and a.dtype != dtype and dtype.kind in 'fc' else ''}]", astype(a, dtype)), dtype)  # buffered: NumPy's on-the-fly cast (its float sum adds 8192 at a time)
     total = _reduce_in("sum", a, axes, keepdims, dtype)
     count = int(np.prod([a.shape[i] for i in axes], dtype=np.int64))
     return _in_dtype(UFUNCS["true_divide"](total, count), dtype)
