@@ -9,7 +9,7 @@ import pytest
 from npcompile import fuzz
 
 SEED = 2024
-N = 150
+N = 300
 
 
 @pytest.mark.allow_fallback  # a fallback to NumPy is counted by the fuzzer, not an error
@@ -46,3 +46,37 @@ def test_oracle_compare():
     assert fuzz.compare(np.array([1.0, 0.0], dtype=np.float32), f32)[0].startswith("value")
     assert fuzz.compare(np.array([1.000001, np.nan], dtype=np.float32), f32) is None
     assert fuzz.compare(np.array([3], dtype=np.int8), np.array([4], dtype=np.int8))[0].startswith("value")
+
+
+def test_loop_precision_is_the_loop_numpy_runs():
+    # np.exp(int16, out=complex128) runs NumPy's float32 loop and stores its result:
+    # the values carry float32's rounding, and the oracle's tolerance is float32's.
+    i16, f32 = np.zeros(2, np.int16), np.zeros(2, np.float32)
+    assert fuzz._loop_precision("np.exp({0})", [i16], out=np.dtype("complex128")) == np.float32
+    assert fuzz._loop_precision("np.cbrt({0})", [i16], out=np.dtype("float64")) == np.float32
+    assert fuzz._loop_precision("np.arcsin({0})", [f32], out=np.dtype("complex128")) == np.float32
+    assert fuzz._loop_precision("np.exp({0}, dtype=np.complex128)", [i16], dtype=np.complex128) == np.float64
+    assert fuzz._loop_precision("np.add({0}, {1})", [np.zeros(2, np.float16), 1.5], out=np.dtype("float64")) == np.float16
+    assert fuzz._loop_precision("np.fix({0})", [f32], out=np.dtype("float64")) is None  # not a ufunc
+
+
+def test_nan_sign_guard_makes_both_sides_agree():
+    # The sign of a NaN from an invalid operation is the kernel's (module docstring, 6.);
+    # the guard the generator puts before np.signbit / np.copysign rebuilds NumPy's
+    # positive np.nan, which the compiled call must then see too.
+    from npcompile import np_compile
+
+    assert not np.signbit(np.nan)
+
+    def f(x):
+        y = np.sqrt(-np.abs(x) - 1)
+        z = np.log(-np.abs(x) - 1)
+        return np.signbit(np.where(np.isnan(y), np.nan, y)), np.copysign(1.0, np.where(np.isnan(z), np.nan, z))
+
+    for dt in (np.float16, np.float32, np.float64):
+        for shape in ((), (1,), (17,), (2, 33)):
+            x = np.full(shape, 2, dt)
+            with np.errstate(all="ignore"):
+                want, got = f(x.copy()), np_compile(f)(x.copy())
+            for w, g in zip(want, got):
+                assert np.array_equal(w, g), (dt, shape, w, g)

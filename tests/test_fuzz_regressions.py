@@ -83,6 +83,38 @@ def ravel_of_a_strided_view_copies(a):
     return v7
 
 
+# a[:, idx] is laid out idx-first by NumPy: its reshape copies, its ravel too.
+@case(np.array([0, 0, 0, 0, -921.5, 0], np.float16).reshape((2, 3)))
+def reshape_of_fancy_index_result_copies(a):
+    v0 = a[:, [-3, 1]]
+    v1 = v0.reshape((-1, 1))
+    v0[2:-3:-2, ...] = 0
+    return v1
+
+
+@case(np.arange(6.0).reshape(2, 3))
+def ravel_of_fancy_index_result_copies(a):
+    v0 = a[:, [0, 1]]
+    v1 = v0.ravel()
+    v0[1] = 0
+    return v1
+
+
+@case(np.arange(24.0).reshape(2, 3, 4))
+def unit_axis_reshape_of_fancy_index_result_views(a):
+    v0 = a[:, :, [0, 1]]
+    v1 = v0.reshape(2, 3, 2, 1)
+    v0[1] = 0
+    return v1
+
+
+@case(np.arange(6.0).reshape(2, 3))
+def shape_assignment_needing_a_copy_raises(a):
+    v0 = a[:, [0, 1]]
+    v0.shape = (4,)
+    return v0
+
+
 # copyto, full_like: NumPy's copyto rules (NEP 50 for Python scalars).
 @case(np.array([1], np.uint8))
 def copyto_python_zero_into_unsigned(a):

@@ -140,7 +140,7 @@ class Proxy:
     """A traced array: its value id in the graph, dtype and shape. `_scalar` marks a
     NumPy scalar (what NumPy returns for 0-d results of ufuncs and reductions)."""
 
-    __slots__ = ("_vid", "dtype", "shape", "_scalar", "_buf", "_path", "_ver", "_contig", "_extern")
+    __slots__ = ("_vid", "dtype", "shape", "_scalar", "_buf", "_path", "_ver", "_contig", "_extern", "_layout")
     __array_priority__ = 1000
 
     def __init__(self, vid, dtype, shape, scalar=False):
@@ -158,6 +158,10 @@ class Proxy:
         # The caller's own object (an argument or a global): changing its
         # metadata (`a.shape = ...`) would have to reach the caller.
         self._extern = False
+        # NumPy's element strides where an array NumPy made is not C-ordered
+        # (a[:, idx] is laid out idx-first): None for C order, "unknown" where
+        # the tracer cannot tell (then reshape and ravel break).
+        self._layout = None
 
     def __setattr__(self, name, value):
         if name.startswith("_"):

@@ -56,12 +56,16 @@ tell from a bug:
    it is finite and in range there; the fill of `full`/`full_like` into an
    integer dtype is a small non-negative number. Reductions with `out=` only
    write an `out` of the result's own dtype (NumPy casts into `out` unsafely).
-2. Which of two equal zeros `maximum`/`minimum` return, and the sign of a zero
-   sum (NumPy's SIMD code decides): a float/complex result of `maximum minimum
-   fmax fmin clip max min sum mean dot matmul @` gets `+ 0.0` in the same
-   expression (turning -0.0 into +0.0; an `out=` or `@=` target gets
-   `t += 0.0` in the same statement), so that sign never reaches an op that
-   sees it (1/x, copysign, arctan2, //, signbit).
+2. Which of two equal zeros `fmax`/`fmin` return (NumPy's choice varies with
+   the array's length: its SIMD and scalar loops differ), which zero the
+   `max`/`min` reductions keep, and the sign of a zero sum (NumPy's SIMD code
+   decides): a float/complex result of `fmax fmin max min sum mean dot matmul
+   @` gets `+ 0.0` in the same expression (turning -0.0 into +0.0; an `out=` or
+   `@=` target gets `t += 0.0` in the same statement), so that sign never
+   reaches an op that sees it (1/x, copysign, arctan2, //, signbit).
+   `maximum`, `minimum` and `clip` are not guarded: their zero ties are
+   defined by NumPy's loops (float32/float64 maximum/minimum return the second
+   operand, float16 the first; clip what its loop gives) and compiled exactly.
 3. Rounding noise made large: ops that are not continuous (floor ceil trunc
    fix rint round, // % fmod divmod, comparisons, sign, signbit, heaviside,
    copysign, angle, logical ops, any/all, argmax/argmin, np.where's condition,
@@ -71,15 +75,39 @@ tell from a bug:
    finite values that are not multiples of 1/4, or too many bits); and the
    tolerance of all float results is that of the lowest-precision inexact
    value the program computed (a float32 `sin` cast to float64 is compared at
-   float32's tolerance). An op over inexact operands is drawn only where it
-   is well conditioned there: perturbing those operands by +-8 ulps (random
-   signs, twice) must leave its NumPy result within the tolerance (this drops
-   `sin` of a large inexact argument, `exp` at the edge of overflow,
-   cancellation).
-4. Float reductions (sum, mean, var, std, prod, cumsum, cumprod, matmul)
+   float32's tolerance). That precision is the one of the loop NumPy ran,
+   not of the array the result lands in: a ufunc with `out=` or `dtype=` runs
+   the loop `ufunc.resolve_dtypes` gives (`np.exp(int16, out=complex128)`,
+   `np.cbrt(int16, out=float64)` and `np.arcsin(float32, out=complex128)`
+   run float32's loop and store its result). Exact ops (+ - * / sqrt...)
+   stay compared at the output's precision whatever loop ran: a compiled
+   call must round as NumPy's loop does. An op over inexact operands is
+   drawn only where it is well conditioned there: perturbing those operands
+   by +-8 ulps (random signs, twice) must leave its NumPy result within the
+   tolerance (this drops `sin` of a large inexact argument, `exp` at the edge
+   of overflow, cancellation).
+4. Float reductions (sum, mean, var, std, prod, cumsum, cumprod, matmul, @=)
    over terms whose magnitudes could overflow the dtype in one summation order
    and not another (NumPy sums pairwise; inf vs a finite value is not rounding).
 5. `np.empty_like` contents: always overwritten whole before they are read.
+6. The sign of a NaN made by an invalid operation (sqrt(-1), log(-1), 0/0,
+   inf - inf, 0 * inf, arcsin(2), fmod(x, 0)...): NumPy's loops give the
+   machine's default NaN (negative on x86), libtorch's kernels whatever their
+   code makes; which of two NaN operands an op passes on is likewise the
+   kernel's. It is visible only through `np.signbit`, the second operand of
+   `np.copysign` and views of the bits (not generated), so the float operand
+   whose sign those read is `np.where(np.isnan(x), np.nan, x)` (NumPy's
+   `np.nan` is positive, and both sides then see that NaN; the signs of
+   zeros and infinities still reach them); NaNs elsewhere compare equal
+   whatever their sign.
+7. Complex `matmul`/`dot`/`@`/`@=` over non-finite parts: NumPy's result is
+   its BLAS kernel's (OpenBLAS's zgemm/zdotu evaluation order and inf/nan
+   handling, e.g. `[0j, 0j, -2.5+infj] @ itself` is nan-infj there), which
+   the compiler does not emulate (a known limit). A matmul whose result is
+   complex reads `np.where(np.isfinite(x), x, 0)` of its float/complex
+   operands (a complex `@=` target is rebuilt so first, in the same
+   statement); real matmul keeps inf and nan (IEEE gives them the same result
+   in any order).
 
 Each mismatch is minimized (delta debugging: drop statements, inline aliases,
 replace expressions by their operands or literals by 0/1, drop unused inputs,
@@ -130,6 +158,42 @@ def _real_dtype(dt):
 
 def _dt_src(dt):
     return "np.bool_" if np.dtype(dt) == np.bool_ else f"np.{np.dtype(dt).name}"
+
+
+def _operand_dtype(v):
+    """What `ufunc.resolve_dtypes` takes for an operand: its dtype, or the Python
+    type of a Python scalar (NEP 50's weak scalars; a Python bool is np.bool_)."""
+    if isinstance(v, bool):
+        return np.dtype(bool)
+    if type(v) in (int, float, complex):
+        return type(v)
+    return np.asarray(v).dtype
+
+
+def _loop_precision(fmt, values, *, out=None, dtype=None):
+    """The lowest float precision of the loop NumPy runs for the ufunc call `fmt`
+    (`np.NAME(...)`) over operands `values`, given `out=` of dtype `out` or
+    `dtype=`; None where `fmt` is not a ufunc call or NumPy resolves no loop.
+    `np.exp(int16, out=complex128)` runs the float32 loop and stores its result
+    (`np.exp.resolve_dtypes((int16, complex128))` is (float32, float32)), so the
+    values it writes carry float32's rounding, not complex128's (module
+    docstring, 3.)."""
+    m = re.match(r"np\.(\w+)\(", fmt)
+    uf = getattr(np, m.group(1), None) if m else None
+    if not isinstance(uf, np.ufunc) or len(values) != uf.nin:
+        return None
+    ins = tuple(_operand_dtype(v) for v in values)
+    try:
+        if out is not None:
+            loop = uf.resolve_dtypes(ins + (np.dtype(out),) * uf.nout)
+        elif dtype is not None:
+            loop = uf.resolve_dtypes(ins + (None,) * uf.nout, signature=(None,) * uf.nin + (np.dtype(dtype),) * uf.nout)
+        else:
+            loop = uf.resolve_dtypes(ins + (None,) * uf.nout)
+    except Exception:  # noqa: BLE001 -- NumPy raises on the call itself
+        return None
+    precs = [_real_dtype(d) for d in loop if d.kind in "fc"]
+    return min(precs, key=lambda d: d.itemsize) if precs else None
 
 
 class Reject(Exception):
@@ -431,6 +495,11 @@ class Generator:
         e.inexact = value.dtype.kind in "fc" and (inexact or any(a.inexact for a in args))
         if e.inexact:
             self._note_inexact(value.dtype)
+            m = re.search(r", dtype=(np\.\w+)\)$", fmt)
+            if m and inexact:  # a ufunc's dtype=: the precision of the loop it runs
+                loop = _loop_precision(fmt, [a.value for a in args], dtype=eval(m.group(1), {"np": np}))
+                if loop is not None:
+                    self._note_inexact(loop)
         if any(a.inexact for a in args) and not self.stable(e.fmt, args, value):
             raise Reject
         return e
@@ -553,6 +622,24 @@ class Generator:
         fmt = self.guard_fmt(x.value, target)
         return x if fmt is None else self.node(fmt, (x,), kind="guard")
 
+    def guard_nan_sign(self, x):
+        """x for an operand whose NaNs' sign an op reads (`np.signbit`, the second
+        operand of `np.copysign`): a float operand gets its NaNs rebuilt as NumPy's
+        positive `np.nan`. The sign of a NaN made by an invalid operation (sqrt(-1),
+        0/0, inf - inf...) is the machine's default NaN in NumPy's loops and
+        whatever libtorch's kernels make (module docstring, 6.)."""
+        if x.kind == "lit" or _kind(x.value) != "f":
+            return x
+        return self.node("np.where(np.isnan({0}), np.nan, {0})", (x,), kind="guard")
+
+    def guard_finite(self, x):
+        """x for an operand of a complex matmul/dot: non-finite float/complex
+        elements become 0 (NumPy's result there is its BLAS kernel's; module
+        docstring, 7.)."""
+        if _kind(x.value) not in "fc":
+            return x
+        return self.node("np.where(np.isfinite({0}), {0}, 0)", (x,), kind="guard")
+
     def scalar_for(self, target, *, mask=False):
         """A scalar literal to store into an array of dtype `target` (a[i] = s,
         a.fill(s), and a[mask] = s with `mask`). NumPy converts Python scalars,
@@ -600,6 +687,8 @@ class Generator:
         x = self.operand(depth, lambda v: _kind(v) in kinds)
         if "G" in flags and _kind(x.value) in "biu":  # np.reciprocal of an integer: (int)(1.0/x) in NumPy
             x = self.node("np.where({0} == 0, 1, {0})", (x,), kind="guard")
+        if "N" in flags:
+            x = self.guard_nan_sign(x)
         if fmt.startswith("np.") and "{0})" in fmt and self.rng.random() < 0.08:
             fmt = fmt[:-1] + f", dtype={_dt_src(self.rng.choice(INEXACT_DTYPES))})"
         return self.node(fmt, (x,), inexact="I" in flags, disc="D" in flags, complex_inexact="C" in flags)
@@ -617,6 +706,8 @@ class Generator:
                 raise Reject
         if x.kind == "lit" and y.kind == "lit":
             raise Reject
+        if "N" in flags:
+            y = self.guard_nan_sign(y)
         if fmt.startswith("np.") and self.rng.random() < 0.06:
             fmt = fmt[:-1] + f", dtype={_dt_src(self.rng.choice(DTYPES))})"
         inexact = "I" in flags or ("P" in flags)
@@ -643,13 +734,13 @@ class Generator:
         lo, hi = sorted(rng.sample([-2, -1, 0, 1, 2, 3], 2))
         r = rng.random()
         if r < 0.4:
-            return self.node(f"np.clip({{0}}, {lo}, {hi})", (x,), zero=True)
+            return self.node(f"np.clip({{0}}, {lo}, {hi})", (x,))
         if r < 0.6:
-            return self.node(f"{{0}}.clip({float(lo)!r}, {hi})", (x,), zero=True)
+            return self.node(f"{{0}}.clip({float(lo)!r}, {hi})", (x,))
         if r < 0.75:
-            return self.node("np.clip({0}, {1}, None)", (x, self.partner(x, depth, kinds="biuf")), zero=True)
+            return self.node("np.clip({0}, {1}, None)", (x, self.partner(x, depth, kinds="biuf")))
         return self.node("np.clip({0}, {1}, {2})", (x, self.partner(x, depth, kinds="biuf"),
-                                                     self.partner(x, depth, kinds="biuf")), zero=True)
+                                                     self.partner(x, depth, kinds="biuf")))
 
     def ex_round(self, depth):
         rng = self.rng
@@ -940,21 +1031,32 @@ class Generator:
                 x, y = (x, y) if rng.random() < 0.5 else (y, x)
             else:
                 y = x
+        if np.result_type(np.asarray(x.value).dtype, np.asarray(y.value).dtype).kind == "c":
+            # Complex matmul/dot only over finite values (module docstring, 7.).
+            same = y is x
+            x = self.guard_finite(x)
+            y = x if same else self.guard_finite(y)
         fmt = rng.choice(["({0} @ {1})", "({0} @ {1})", "np.matmul({0}, {1})", "np.dot({0}, {1})", "{0}.dot({1})"])
         e = self.node(fmt, (x, y), inexact=True, zero=True)
         if e.value.dtype.kind in "fc":
-            # Products that could overflow in one summation order and not another.
-            with np.errstate(all="ignore"):
-                mags = []
-                for v in (x.value, y.value):
-                    f = np.abs(np.asarray(v).astype(np.complex128))
-                    f = f[np.isfinite(f)]
-                    mags.append((float(np.sum(f)), float(np.max(f)) if f.size else 0.0))
-            bound = mags[0][0] * mags[1][1] + mags[0][1] * mags[1][0]
-            if not bound <= float(np.finfo(_real_dtype(e.value.dtype)).max) / 16:
-                raise Reject
-            self.scale = max(self.scale, bound)
+            self._matmul_bound(x.value, y.value, e.value.dtype)
         return e
+
+    def _matmul_bound(self, a, b, res):
+        """Products that could overflow in one summation order and not another
+        are not drawn (module docstring, 4.); the bound widens the tolerance."""
+        with np.errstate(all="ignore"):
+            mags = []
+            for v in (a, b):
+                v = np.asarray(v)
+                v = v[np.isfinite(v)]
+                f = np.abs(v.real).astype(np.float64) + np.abs(v.imag).astype(np.float64) if v.dtype.kind == "c" \
+                    else np.abs(v.astype(np.float64))
+                mags.append((float(np.sum(f)), float(np.max(f)) if f.size else 0.0))
+        bound = mags[0][0] * mags[1][1] + mags[0][1] * mags[1][0]
+        if not bound <= float(np.finfo(_real_dtype(res)).max) / 16:
+            raise Reject
+        self.scale = max(self.scale, bound)
 
     def ex_sort(self, depth):
         rng = self.rng
@@ -1171,6 +1273,11 @@ class Generator:
             v = _lit(rng.choice(["0", "1", "2", "3"]))
         elif op == "@=":
             v = self.var(lambda v: np.shape(v) == t.value.shape)
+            tdt = t.value.dtype
+            if np.result_type(tdt, np.asarray(v.value).dtype).kind == "c":
+                v = self.guard_finite(v)  # complex matmul only over finite values (module docstring, 7.)
+            if tdt.kind in "fc":
+                self._matmul_bound(t.value, v.value, tdt)
         else:
             v = self._value_for(t.value.dtype, t.value.shape, scalar_ok=True) if rng.random() < 0.3 else (
                 self.partner(t, 1))
@@ -1184,6 +1291,8 @@ class Generator:
                 raise Reject
         tv = t.value
         fmt = f"{t.fmt} {op} {{0}}"
+        if op == "@=" and tv.dtype.kind == "c":
+            fmt = f"{t.fmt}[...] = np.where(np.isfinite({t.fmt}), {t.fmt}, 0)\n" + fmt
         if op == "@=" and tv.dtype.kind in "fc":
             fmt += f"\n{t.fmt} += 0.0"
         s = E(fmt, (v,), "stmt")
@@ -1212,6 +1321,8 @@ class Generator:
             args = (x, y) if rng.random() < 0.5 else (y, x)
         if "D" in flags and any(a.inexact for a in args):
             raise Reject
+        if "N" in flags:
+            args = args[:-1] + (self.guard_nan_sign(args[-1]),)
         if any(a.inexact for a in args):
             if not self.stable(fmt, args, self._eval(E(fmt, args).src())):
                 raise Reject
@@ -1224,7 +1335,12 @@ class Generator:
         inexact = "I" in flags or "P" in flags or any(a.inexact for a in args) or (
             "C" in flags and any(_kind(a.value) == "c" for a in args))
         if inexact and tv.dtype.kind in "fc":
+            # The values carry the rounding of the loop NumPy ran, which may be
+            # narrower than `out` (np.exp(int16, out=complex128) runs float32's).
             self._note_inexact(tv.dtype)
+            loop = _loop_precision(fmt, [a.value for a in args], out=tv.dtype)
+            if loop is not None:
+                self._note_inexact(loop)
         s.post = lambda: self._taint(tv, inexact)
         return s
 
@@ -1466,7 +1582,8 @@ def _strip(e):
 
 
 # (weight, fmt, operand kinds, flags): I inexact, C inexact on complex, D discontinuous,
-# Z zero sign left to SIMD (+ 0.0), P inexact where the result is float, G integer guard.
+# Z zero sign left to SIMD (+ 0.0), P inexact where the result is float, G integer guard,
+# N reads the sign of a NaN (its last operand gets guard_nan_sign).
 UNARY = [
     (4, "(-{0})", "iufc", ""), (3, "abs({0})", "biufc", "C"), (1, "np.absolute({0})", "biufc", "C"),
     (1, "np.negative({0})", "iufc", ""), (2, "(~{0})", "biu", ""), (1, "np.invert({0})", "biu", ""),
@@ -1482,7 +1599,7 @@ UNARY = [
     (2, "np.sign({0})", "biufc", "D"), (2, "np.floor({0})", "biuf", "D"), (2, "np.ceil({0})", "biuf", "D"),
     (1, "np.trunc({0})", "biuf", "D"), (1, "np.fix({0})", "biuf", "D"), (1, "np.rint({0})", "biuf", "D"),
     (2, "np.isnan({0})", "biufc", ""), (1, "np.isinf({0})", "biufc", ""), (1, "np.isfinite({0})", "biufc", ""),
-    (1, "np.signbit({0})", "biuf", "D"), (1, "np.deg2rad({0})", "biuf", "I"), (1, "np.rad2deg({0})", "biuf", "I"),
+    (1, "np.signbit({0})", "biuf", "DN"), (1, "np.deg2rad({0})", "biuf", "I"), (1, "np.rad2deg({0})", "biuf", "I"),
     (1, "np.logical_not({0})", "biufc", "D"), (1, "np.conjugate({0})", "biufc", ""),
     (1, "np.angle({0})", "biufc", "DI"), (1, "np.real({0})", "biufc", ""), (1, "np.imag({0})", "biufc", ""),
 ]
@@ -1495,10 +1612,10 @@ BINARY = [
     (1, "np.true_divide({0}, {1})", "biufc", ""), (1, "np.floor_divide({0}, {1})", "biuf", "D"),
     (1, "np.remainder({0}, {1})", "biuf", "D"), (1, "np.fmod({0}, {1})", "biuf", "D"),
     (1, "np.power({0}, {1})", "biufc", "P"), (1, "np.float_power({0}, {1})", "biufc", "I"),
-    (3, "np.maximum({0}, {1})", "biufc", "Z"), (3, "np.minimum({0}, {1})", "biufc", "Z"),
+    (3, "np.maximum({0}, {1})", "biufc", ""), (3, "np.minimum({0}, {1})", "biufc", ""),
     (1, "np.fmax({0}, {1})", "biufc", "Z"), (1, "np.fmin({0}, {1})", "biufc", "Z"),
     (1, "np.arctan2({0}, {1})", "biuf", "I"), (1, "np.hypot({0}, {1})", "biuf", "I"),
-    (1, "np.copysign({0}, {1})", "biuf", "D"), (1, "np.logaddexp({0}, {1})", "biuf", "I"),
+    (1, "np.copysign({0}, {1})", "biuf", "DN"), (1, "np.logaddexp({0}, {1})", "biuf", "I"),
     (1, "np.logaddexp2({0}, {1})", "biuf", "I"), (1, "np.heaviside({0}, {1})", "biuf", "D"),
     (1, "np.nextafter({0}, {1})", "biuf", ""), (1, "np.logical_and({0}, {1})", "biufc", "D"),
     (1, "np.logical_or({0}, {1})", "biufc", "D"), (1, "np.logical_xor({0}, {1})", "biufc", "D"),

@@ -886,6 +886,16 @@ def _reshape_view(a, shape, copy_if_needed=False):
     """NumPy's reshape: a view of `a`'s memory where its layout allows."""
     op = f"reshape[shape={_tuple(shape)}]"
     r = _record(op, a)
+    if a._layout == "unknown":
+        raise GraphBreak("reshape of an array whose memory layout NumPy chose (fancy indexing of a strided view)")
+    if a._layout is not None:
+        # Whether NumPy views it: NumPy's own reshape of a stand-in with a's strides.
+        strides = _numpy_reshape_strides(a, shape)
+        if strides is False:
+            return r  # NumPy copies into a new C-ordered array
+        r = view(a, op, r)
+        r._contig, r._layout = strides is None, strides
+        return r
     unit_only = [d for d in a.shape if d != 1] == [d for d in shape if d != 1]
     if a._contig or unit_only:
         return view(a, op, r, contiguous=True)
@@ -894,6 +904,33 @@ def _reshape_view(a, shape, copy_if_needed=False):
     # Whether NumPy can view a strided array in a new shape depends on its
     # strides; guessing wrong would make writes reach (or miss) the original.
     raise GraphBreak("reshape of a non-contiguous view is not compiled yet")
+
+
+def _numpy_reshape_strides(a, shape):
+    """False where NumPy's reshape of an array laid out as `a` copies; else the
+    view's element strides (None where it is C-contiguous)."""
+    base = np.empty(max(a.size, 1), np.float64)
+    stand_in = np.lib.stride_tricks.as_strided(base, a.shape, tuple(8 * s for s in a._layout))
+    r = stand_in.reshape(shape)
+    if not np.shares_memory(r, base):
+        return False
+    return None if r.flags.c_contiguous else tuple(s // 8 for s in r.strides)
+
+
+def _fancy_layout(src, axis, r, idx_shape):
+    """Mark `r = src[..., idx, ...]` with NumPy's layout: idx's dimensions
+    first in memory when anything precedes them (asked of NumPy on a stand-in
+    of src's shape; exact for a C-ordered src)."""
+    if not src._contig or src._layout is not None:
+        r._contig, r._layout = False, "unknown"
+        return
+    stand_in = np.lib.stride_tricks.as_strided(np.zeros(1), src.shape, (0,) * src.ndim)
+    try:
+        got = stand_in[(slice(None),) * axis + (np.zeros(idx_shape, np.intp),)]
+    except IndexError:
+        return  # an empty axis: the take raises when the plan runs
+    if not got.flags.c_contiguous:
+        r._contig, r._layout = False, tuple(s // got.itemsize for s in got.strides)
 
 
 def set_shape(a, shape):
@@ -906,7 +943,9 @@ def set_shape(a, shape):
     if not isinstance(shape, (int, np.integer, tuple, list)):
         raise GraphBreak(f"setting ndarray.shape to a {type(shape).__name__}")
     r = reshape(a, shape)
-    for name in ("_vid", "shape", "_buf", "_path", "_ver", "_contig"):
+    if r._buf is None or r._buf is not a._buf:
+        raise AttributeError("Incompatible shape for in-place modification. Use `.reshape()` to make a copy with the desired shape.")
+    for name in ("_vid", "shape", "_buf", "_path", "_ver", "_contig", "_layout"):
         object.__setattr__(a, name, getattr(r, name))
 
 
@@ -968,6 +1007,8 @@ def ravel(a, order="C"):
     if order != "C":
         raise GraphBreak(f"ravel with order={order!r} is not compiled yet")
     a = operand(a)
+    if a._layout == "unknown":
+        raise GraphBreak("ravel of an array whose memory layout NumPy chose (fancy indexing of a strided view)")
     if not a._contig:
         # NumPy's ravel views only a C-contiguous array (even where reshape could).
         return _copy_of(a).reshape(-1)
@@ -1152,7 +1193,10 @@ def getitem(a, index):
     advanced = _integer_array_index(a, index)
     if advanced is not None:
         axis, basic, idx = advanced
-        r = _take(getitem(a, basic), idx, axis)
+        src = getitem(a, basic)
+        r = _take(src, idx, axis)
+        if axis > 0 or not src._contig:
+            _fancy_layout(src, axis, r, idx.shape)
         if idx.ndim == 0:
             # A 0-d integer array is an integer to NumPy: a view of `a`, or an
             # element. Its value is known only when the plan runs, so only the
