@@ -521,8 +521,8 @@ fn exec(op: &TorchOp, a: &[&Tensor]) -> Result<Tensor, PlanError> {
         Pow => a[0].f_pow(a[1])?,
         Maximum => a[0].f_maximum(a[1])?,
         Minimum => a[0].f_minimum(a[1])?,
-        FloatMaximum { tie } => a[*tie].f_where_self(&a[0].f_eq_tensor(a[1])?, &a[0].f_maximum(a[1])?)?,
-        FloatMinimum { tie } => a[*tie].f_where_self(&a[0].f_eq_tensor(a[1])?, &a[0].f_minimum(a[1])?)?,
+        FloatMaximum { tie } => float_extreme(a[0], a[1], true, *tie)?,
+        FloatMinimum { tie } => float_extreme(a[0], a[1], false, *tie)?,
         LogicalOr => a[0].f_logical_or(a[1])?,
         LogicalAnd => a[0].f_logical_and(a[1])?,
         BitAnd => a[0].f_bitwise_and_tensor(a[1])?,
@@ -830,6 +830,71 @@ fn cumsum_f64(x: &Tensor, dim: i64) -> Result<Tensor, PlanError> {
         .f_cumprod(dim, Kind::Int64)?
         .f_ne(0)?;
     Ok(r.f_neg()?.f_where_self(&all_so_far, &r)?)
+}
+
+/// NumPy's float `maximum` (`max`) or `minimum`: NaN-propagating, and operand
+/// `tie` where the two compare equal (zeros of both signs). On the CPU, for
+/// float32/float64 operands of one shape or against a single value, one host
+/// pass; elsewhere libtorch's kernel and a `where` that picks the tie.
+fn float_extreme(a: &Tensor, b: &Tensor, max: bool, tie: usize) -> Result<Tensor, PlanError> {
+    let kind = a.kind();
+    let cpu = a.device() == tch::Device::Cpu && b.device() == tch::Device::Cpu;
+    let (na, nb) = (a.numel(), b.numel());
+    let shapes_fit = a.size() == b.size() || (nb == 1 && b.dim() <= a.dim()) || (na == 1 && a.dim() <= b.dim());
+    if !cpu || kind != b.kind() || !matches!(kind, Kind::Float | Kind::Double) || !shapes_fit {
+        let r = if max { a.f_maximum(b)? } else { a.f_minimum(b)? };
+        let pick = if tie == 0 { a } else { b };
+        return Ok(pick.f_where_self(&a.f_eq_tensor(b)?, &r)?);
+    }
+    let (a, b) = (a.f_contiguous()?, b.f_contiguous()?);
+    let a_shaped = a.size() == b.size() || (nb == 1 && b.dim() <= a.dim());
+    let out = if a_shaped { a.f_empty_like()? } else { b.f_empty_like()? };
+    let n = out.numel();
+    if n == 0 {
+        return Ok(out);
+    }
+    /// One compare and one select an element, so the loop vectorizes: the
+    /// kept operand `k` wins where it is NaN or strictly beyond the other.
+    #[allow(clippy::eq_op)]
+    #[inline(always)]
+    fn pick<T: Copy + PartialOrd, const MAX: bool, const KEEP_FIRST: bool>(p: T, q: T) -> T {
+        let (k, o) = if KEEP_FIRST { (q, p) } else { (p, q) };
+        let beyond = if MAX { k > o } else { k < o };
+        if beyond || k != k {
+            k
+        } else {
+            o
+        }
+    }
+    fn run<T: Copy + PartialOrd, const MAX: bool, const KEEP_FIRST: bool>(x: &[T], y: &[T], out: &mut [T]) {
+        let f = pick::<T, MAX, KEEP_FIRST>;
+        match (x.len(), y.len()) {
+            (nx, ny) if nx == ny => out.iter_mut().zip(x.iter().zip(y)).for_each(|(o, (&p, &q))| *o = f(p, q)),
+            (1, _) => out.iter_mut().zip(y).for_each(|(o, &q)| *o = f(x[0], q)),
+            _ => out.iter_mut().zip(x).for_each(|(o, &p)| *o = f(p, y[0])),
+        }
+    }
+    fn pass<T: Copy + PartialOrd>(x: &[T], y: &[T], out: &mut [T], max: bool, tie: usize) {
+        // `k` is the operand returned on ties: the first where tie == 0.
+        match (max, tie == 0) {
+            (true, true) => run::<T, true, true>(x, y, out),
+            (true, false) => run::<T, true, false>(x, y, out),
+            (false, true) => run::<T, false, true>(x, y, out),
+            (false, false) => run::<T, false, false>(x, y, out),
+        }
+    }
+    // SAFETY: contiguous CPU tensors of `kind` holding `na`, `nb` and `n`
+    // elements (n = max(na, nb), the other side is n or 1), alive until the end.
+    unsafe {
+        if kind == Kind::Float {
+            let (x, y) = (std::slice::from_raw_parts(a.data_ptr() as *const f32, na), std::slice::from_raw_parts(b.data_ptr() as *const f32, nb));
+            pass(x, y, std::slice::from_raw_parts_mut(out.data_ptr() as *mut f32, n), max, tie);
+        } else {
+            let (x, y) = (std::slice::from_raw_parts(a.data_ptr() as *const f64, na), std::slice::from_raw_parts(b.data_ptr() as *const f64, nb));
+            pass(x, y, std::slice::from_raw_parts_mut(out.data_ptr() as *mut f64, n), max, tie);
+        }
+    }
+    Ok(out)
 }
 
 /// IEEE's correctly rounded square root, as NumPy's (x86's `sqrtps`/`sqrtpd`).
