@@ -154,6 +154,17 @@ def copyto_of_itself_does_nothing(a):
     return v
 
 
+@case(np.array(0, np.uint8))
+def fill_read_only_before_value_conversion(c):
+    v3 = np.imag(c)
+    v3.fill(1j)
+
+
+@case(np.array([3, 1], np.int16))
+def sort_of_read_only(c):
+    np.imag(c).sort()
+
+
 @case(np.array([1], np.uint32))
 def setitem_read_only_before_index_check(d):
     v6 = np.imag(d)

@@ -1435,6 +1435,7 @@ def method_flatten(a, order="C"):
 def method_fill(a, value):
     if a._scalar:
         return  # NumPy scalars are immutable: their fill does nothing
+    _check_destination_writeable(a)  # before the value's conversion, as NumPy
     write(a, (), _assigned(a, value, a.shape))
 
 
@@ -1635,4 +1636,6 @@ def method_sort(a, axis=-1, kind=None, order=None, *, stable=None):
     """In place, as NumPy's ndarray.sort."""
     if a._scalar:
         normalize_axis_index(axis, 0)  # NumPy's AxisError
+    if a._buf is not None and not a._buf.writeable:
+        raise ValueError("sort array is read-only")
     write(a, (), sort(a, axis=axis, kind=kind, order=order, stable=stable))
