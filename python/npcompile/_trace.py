@@ -393,7 +393,7 @@ def _called_from_user(frame):
 _REPEATABLE = (list, tuple, str, bytes, bytearray)
 
 
-def _python_operand(self, other, name, reflected):
+def _python_operand(self, other, name):
     """What NumPy does with `self op other` where `other` is not an array or a
     number: NotImplemented (the other object answers), a result, or a break."""
     if getattr(type(other), "__array_ufunc__", True) is None:
@@ -412,7 +412,7 @@ def _binary(name, reflected=False):
     def op(self, other):
         surface = _np()
         if not surface.is_operand(other) or (self._scalar and name == "multiply" and isinstance(other, _REPEATABLE)):
-            return _python_operand(self, other, name, reflected)
+            return _python_operand(self, other, name)
         if name == "matmul" and self._scalar and not _is_array_operand(other):
             # NumPy scalars have no `@`: only an array on the other side answers.
             pair = (other, self) if reflected else (self, other)
@@ -450,7 +450,7 @@ def _inplace(name):
             # (the store casts unsafely), not an in-place ufunc.
             return _binary(name)(self, other)
         if not surface.is_operand(other):
-            return _python_operand(self, other, name, False)
+            return _python_operand(self, other, name)
         return surface.inplace(name, self, other)
 
     op.__name__ = f"__i{name}__"

@@ -267,12 +267,14 @@ def matmul(x, y, **kwargs):
 _REDUCE_UFUNCS = {"add": "sum", "multiply": "prod", "maximum": "max", "minimum": "min"}
 
 
-def _probe(x):
-    """An empty stand-in of x's dtype (and kind: array or NumPy scalar)."""
-    if isinstance(x, tuple):
-        return tuple(_probe(i) for i in x)
+def _stand_in(x, empty=False):
+    """x as NumPy sees it, for a call whose outcome depends only on dtypes,
+    shapes and Python scalars' values: zeros of x's dtype and shape (with
+    `empty`, of as many dimensions, each of length 0)."""
+    if isinstance(x, (tuple, list)):
+        return type(x)(_stand_in(i, empty) for i in x)
     if isinstance(x, Proxy):
-        return x.dtype.type(0) if x._scalar else np.zeros((0,) * x.ndim, x.dtype)
+        return x.dtype.type(0) if x._scalar else np.zeros((0,) * x.ndim if empty else x.shape, x.dtype)
     return x
 
 
@@ -293,22 +295,13 @@ def numpy_errors(name, inputs, kwargs=None):
         try:
             with np.errstate(all="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                ufunc(*map(_probe, inputs), **{k: _probe(v) for k, v in (kwargs or {}).items()})
+                ufunc(*(_stand_in(x, empty=True) for x in inputs),
+                      **{k: _stand_in(v, empty=True) for k, v in (kwargs or {}).items()})
         except TypeError as theirs:
             raise theirs.with_traceback(None) from None
         except Exception:  # noqa: BLE001 -- the probe only decides which TypeError to raise
             pass
         raise
-
-
-def _stand_in(x):
-    """x as NumPy sees it, for a call whose outcome depends only on dtypes,
-    shapes and Python scalars' values: zeros of x's dtype and shape."""
-    if isinstance(x, (tuple, list)):
-        return type(x)(_stand_in(i) for i in x)
-    if isinstance(x, Proxy):
-        return x.dtype.type(0) if x._scalar else np.zeros(x.shape, x.dtype)
-    return x
 
 
 def numpy_raises(fn, *args, **kwargs):
