@@ -79,3 +79,17 @@ def test_clip_ties_follow_numpys_loop(shapes, dtype):
     for lo, hi in [(-0.0, 0.0), (0.0, -0.0), (0, None), (None, 0)]:
         x = rng.choice([0.0, -0.0, np.inf, -np.inf], 9).astype(dtype)
         same_bits(np_compile(lambda a: np.clip(a, lo, hi))(x), np.clip(x, lo, hi))
+
+
+@pytest.mark.parametrize("n", [(1 << 19) - 1, (1 << 19) + 1])
+def test_large_maximum_minimum_split_over_both_cores(n):
+    """Past half a million elements the host pass runs in two halves: the
+    ties, NaNs and broadcast single values stay NumPy's at the seam."""
+    rng = np.random.default_rng(3)
+    a = rng.choice(ZEROS, n)
+    b = rng.choice(ZEROS, n)
+    for f in (np.maximum, np.minimum):
+        cf = np_compile(lambda x, y: f(x, y))
+        same_bits(cf(a, b), f(a, b))
+        same_bits(cf(a, np.float64(-0.0)), f(a, np.float64(-0.0)))
+        same_bits(cf(np.float64(0.0), b), f(np.float64(0.0), b))

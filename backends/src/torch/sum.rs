@@ -552,8 +552,9 @@ unsafe fn run<T: Float>(o: &Order, dims: &[Dim], src: *const T, out: *mut T) {
     }
 }
 
-/// Reductions of at least this many elements use both cores.
-const PARALLEL_MIN: i64 = 1 << 20;
+/// Reductions of at least this many elements use both cores (a scoped thread
+/// costs tens of microseconds).
+const PARALLEL_MIN: i64 = 1 << 19;
 
 /// A pointer handed to the scoped thread that works on the other half
 /// (disjoint outputs; the inputs are only read).
