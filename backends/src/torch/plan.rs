@@ -832,34 +832,6 @@ fn cumsum_f64(x: &Tensor, dim: i64) -> Result<Tensor, PlanError> {
     Ok(r.f_neg()?.f_where_self(&all_so_far, &r)?)
 }
 
-/// Elements past which an elementwise host pass uses both cores (a scoped
-/// thread costs tens of microseconds).
-const HOST_PARALLEL_MIN: usize = 1 << 19;
-
-/// `f(x, y, out)` over `out`, in two halves on two threads where `out` is
-/// large; an operand that is not `out`'s length (a single value) goes whole
-/// to both halves.
-fn halves<T: Send + Sync>(x: &[T], y: &[T], out: &mut [T], f: impl Fn(&[T], &[T], &mut [T]) + Sync) {
-    let n = out.len();
-    if n < HOST_PARALLEL_MIN {
-        return f(x, y, out);
-    }
-    let h = n / 2;
-    fn split<T>(s: &[T], n: usize, h: usize) -> (&[T], &[T]) {
-        if s.len() == n {
-            s.split_at(h)
-        } else {
-            (s, s)
-        }
-    }
-    let ((x0, x1), (y0, y1)) = (split(x, n, h), split(y, n, h));
-    let (o0, o1) = out.split_at_mut(h);
-    std::thread::scope(|scope| {
-        scope.spawn(|| f(x1, y1, o1));
-        f(x0, y0, o0);
-    });
-}
-
 /// NumPy's float `maximum` (`max`) or `minimum`: NaN-propagating, and operand
 /// `tie` where the two compare equal (zeros of both signs). On the CPU, for
 /// float32/float64 operands of one shape or against a single value, one host
@@ -916,12 +888,10 @@ fn float_extreme(a: &Tensor, b: &Tensor, max: bool, tie: usize) -> Result<Tensor
     unsafe {
         if kind == Kind::Float {
             let (x, y) = (std::slice::from_raw_parts(a.data_ptr() as *const f32, na), std::slice::from_raw_parts(b.data_ptr() as *const f32, nb));
-            let out = std::slice::from_raw_parts_mut(out.data_ptr() as *mut f32, n);
-            halves(x, y, out, |x, y, o| pass(x, y, o, max, tie));
+            pass(x, y, std::slice::from_raw_parts_mut(out.data_ptr() as *mut f32, n), max, tie);
         } else {
             let (x, y) = (std::slice::from_raw_parts(a.data_ptr() as *const f64, na), std::slice::from_raw_parts(b.data_ptr() as *const f64, nb));
-            let out = std::slice::from_raw_parts_mut(out.data_ptr() as *mut f64, n);
-            halves(x, y, out, |x, y, o| pass(x, y, o, max, tie));
+            pass(x, y, std::slice::from_raw_parts_mut(out.data_ptr() as *mut f64, n), max, tie);
         }
     }
     Ok(out)
@@ -950,12 +920,12 @@ fn sqrt_exact(x: &Tensor) -> Result<Tensor, PlanError> {
             Kind::Float => {
                 let src = std::slice::from_raw_parts(x.data_ptr() as *const f32, n);
                 let dst = std::slice::from_raw_parts_mut(out.data_ptr() as *mut f32, n);
-                halves(src, src, dst, |s, _, d| d.iter_mut().zip(s).for_each(|(d, s)| *d = s.sqrt()));
+                dst.iter_mut().zip(src).for_each(|(d, s)| *d = s.sqrt());
             }
             _ => {
                 let src = std::slice::from_raw_parts(x.data_ptr() as *const f64, n);
                 let dst = std::slice::from_raw_parts_mut(out.data_ptr() as *mut f64, n);
-                halves(src, src, dst, |s, _, d| d.iter_mut().zip(s).for_each(|(d, s)| *d = s.sqrt()));
+                dst.iter_mut().zip(src).for_each(|(d, s)| *d = s.sqrt());
             }
         }
     }

@@ -289,7 +289,7 @@ fn joins(a: &Dim, b: &Dim) -> bool {
 }
 
 /// The float types NumPy's add loops accumulate in (their own).
-trait Float: Copy + Send + Add<Output = Self> {
+trait Float: Copy + Add<Output = Self> {
     const ZERO: Self;
     fn div_count(self, n: f64) -> Self;
 }
@@ -517,26 +517,36 @@ unsafe fn run<T: Float>(o: &Order, dims: &[Dim], src: *const T, out: *mut T) {
     }
     if inner == o.call && o.block % o.call == 0 {
         let (lo, hi) = dims.split_at(c);
-        // The slowest dimension, where the output moves along it, splits into
-        // two halves that write disjoint outputs, each added in the same order
-        // as one pass would: both cores, NumPy's bits.
-        match hi.split_last() {
-            Some((last, rest)) if last.s_out != 0 && last.shape >= 2 && total >= PARALLEL_MIN => {
-                let half = last.shape / 2;
-                let first = [rest, &[Dim { shape: half, ..*last }]].concat();
-                let second = [rest, &[Dim { shape: last.shape - half, ..*last }]].concat();
-                let (p_in, p_out) = (SendPtr(src as *mut T), SendPtr(out));
-                std::thread::scope(|scope| {
-                    scope.spawn(|| {
-                        let (p_in, p_out) = (&p_in, &p_out);
-                        whole_calls(lo, &second, inner, o.pairwise, p_in.0, p_out.0, (half * last.s_in, half * last.s_out));
-                    });
-                    whole_calls(lo, &first, inner, o.pairwise, src, out, (0, 0));
-                });
+        let mut idx: SmallVec<[i64; 8]> = smallvec::smallvec![0; hi.len()];
+        let (mut off_in, mut off_out) = (0i64, 0i64);
+        loop {
+            add_loop(
+                lo,
+                0,
+                inner,
+                o.pairwise,
+                src,
+                out,
+                (off_in, off_out),
+                &mut scratch,
+            );
+            let mut k = 0;
+            loop {
+                let Some(d) = hi.get(k) else {
+                    return;
+                };
+                idx[k] += 1;
+                off_in += d.s_in;
+                off_out += d.s_out;
+                if idx[k] < d.shape {
+                    break;
+                }
+                off_in -= idx[k] * d.s_in;
+                off_out -= idx[k] * d.s_out;
+                idx[k] = 0;
+                k += 1;
             }
-            _ => whole_calls(lo, hi, inner, o.pairwise, src, out, (0, 0)),
         }
-        return;
     }
     // Buffers of a block that do not cover whole dimensions.
     let mut start = 0;
@@ -549,55 +559,6 @@ unsafe fn run<T: Float>(o: &Order, dims: &[Dim], src: *const T, out: *mut T) {
             a += n;
         }
         start = end;
-    }
-}
-
-/// Reductions of at least this many elements use both cores (a scoped thread
-/// costs tens of microseconds).
-const PARALLEL_MIN: i64 = 1 << 19;
-
-/// A pointer handed to the scoped thread that works on the other half
-/// (disjoint outputs; the inputs are only read).
-struct SendPtr<T>(*mut T);
-unsafe impl<T: Send> Send for SendPtr<T> {}
-unsafe impl<T: Send> Sync for SendPtr<T> {}
-
-/// The calls of NumPy's add loop that cover `lo` whole (`inner` elements),
-/// once per index of `hi` in C order (its fastest dimension first), starting
-/// at offsets `start`.
-///
-/// # Safety
-/// As `run`, for every offset `lo` and `hi` reach from `start`.
-unsafe fn whole_calls<T: Float>(
-    lo: &[Dim],
-    hi: &[Dim],
-    inner: i64,
-    pairwise: bool,
-    src: *const T,
-    out: *mut T,
-    start: (i64, i64),
-) {
-    let mut scratch: Vec<T> = Vec::new();
-    let mut idx: SmallVec<[i64; 8]> = smallvec::smallvec![0; hi.len()];
-    let (mut off_in, mut off_out) = start;
-    loop {
-        add_loop(lo, 0, inner, pairwise, src, out, (off_in, off_out), &mut scratch);
-        let mut k = 0;
-        loop {
-            let Some(d) = hi.get(k) else {
-                return;
-            };
-            idx[k] += 1;
-            off_in += d.s_in;
-            off_out += d.s_out;
-            if idx[k] < d.shape {
-                break;
-            }
-            off_in -= idx[k] * d.s_in;
-            off_out -= idx[k] * d.s_out;
-            idx[k] = 0;
-            k += 1;
-        }
     }
 }
 
