@@ -562,6 +562,19 @@ unsafe fn run<T: Float>(o: &Order, dims: &[Dim], src: *const T, out: *mut T) {
     }
 }
 
+/// `run` over `data` into `out` (of `T`), then NumPy's division by the count for
+/// a mean.
+///
+/// # Safety
+/// As `run`, with `data` and `out` holding `T`.
+unsafe fn run_and_divide<T: Float>(o: &Order, dims: &[Dim], data: &Tensor, out: &Tensor, mean: bool, count: i64) {
+    run::<T>(o, dims, data.data_ptr() as *const T, out.data_ptr() as *mut T);
+    if mean {
+        let p = std::slice::from_raw_parts_mut(out.data_ptr() as *mut T, o.n_out as usize);
+        p.iter_mut().for_each(|v| *v = v.div_count(count as f64));
+    }
+}
+
 /// NumPy's float `sum` (or `mean`) of `data` over `axes`, on the host.
 /// `layout`, where given, is the tensor whose strides (after `view`) are the
 /// array NumPy iterates (the operand of an on-the-fly cast, or the base of a
@@ -640,37 +653,10 @@ pub fn host_sum(
     // first element lies in the tensor; the output offsets stay below `n_out`
     // (NumPy's allocation order over the kept axes). Both tensors live here.
     unsafe {
-        match kind {
-            Kind::Float => {
-                run::<f32>(
-                    &o,
-                    &dims,
-                    data.data_ptr() as *const f32,
-                    out.data_ptr() as *mut f32,
-                );
-                if mean {
-                    let p = std::slice::from_raw_parts_mut(
-                        out.data_ptr() as *mut f32,
-                        o.n_out as usize,
-                    );
-                    p.iter_mut().for_each(|v| *v = v.div_count(count as f64));
-                }
-            }
-            _ => {
-                run::<f64>(
-                    &o,
-                    &dims,
-                    data.data_ptr() as *const f64,
-                    out.data_ptr() as *mut f64,
-                );
-                if mean {
-                    let p = std::slice::from_raw_parts_mut(
-                        out.data_ptr() as *mut f64,
-                        o.n_out as usize,
-                    );
-                    p.iter_mut().for_each(|v| *v = v.div_count(count as f64));
-                }
-            }
+        if kind == Kind::Float {
+            run_and_divide::<f32>(&o, &dims, &data, &out, mean, count);
+        } else {
+            run_and_divide::<f64>(&o, &dims, &data, &out, mean, count);
         }
     }
     // The result in NumPy's layout: its strides are the output's allocation order.

@@ -278,6 +278,13 @@ def _stand_in(x, empty=False):
     return x
 
 
+def _on_stand_ins(fn, args, kwargs, empty=False):
+    """NumPy's `fn` on stand-ins of the arguments, its warnings silenced."""
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fn(*(_stand_in(a, empty) for a in args), **{k: _stand_in(v, empty) for k, v in kwargs.items()})
+
+
 @contextlib.contextmanager
 def numpy_errors(name, inputs, kwargs=None):
     """A TypeError of ufunc `name` (no loop for these dtypes, a cast its rule
@@ -293,10 +300,7 @@ def numpy_errors(name, inputs, kwargs=None):
         if not isinstance(ufunc, np.ufunc):
             raise
         try:
-            with np.errstate(all="ignore"), warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                ufunc(*(_stand_in(x, empty=True) for x in inputs),
-                      **{k: _stand_in(v, empty=True) for k, v in (kwargs or {}).items()})
+            _on_stand_ins(ufunc, inputs, kwargs or {}, empty=True)
         except TypeError as theirs:
             raise theirs.with_traceback(None) from None
         except Exception:  # noqa: BLE001 -- the probe only decides which TypeError to raise
@@ -310,9 +314,7 @@ def numpy_raises(fn, *args, **kwargs):
     if sum(a.size for a in args if isinstance(a, Proxy)) > 1 << 20:
         return  # not worth the memory while tracing: our own checks decide
     try:
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            fn(*map(_stand_in, args), **{k: _stand_in(v) for k, v in kwargs.items()})
+        _on_stand_ins(fn, args, kwargs)
     except Exception as theirs:  # noqa: BLE001 -- NumPy's own error is the answer
         raise theirs.with_traceback(None) from None
 
