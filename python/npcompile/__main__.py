@@ -2,8 +2,10 @@
 
 demo   compile a few NumPy programs, check them against NumPy, show what the
        compiler did to one of them (``explain``), and time them against NumPy.
-bench  the whole suite (``npcompile.bench``) at several sizes, with first-call
-       (trace + compile) times and eager torch; writes bench-results/bench.json.
+bench  the benchmark suite (``npcompile.bench``): four kinds of NumPy program at
+       two sizes, NumPy against compiled (interleaved), first-call times and the
+       geomean ratio per kind; writes bench-results/bench.json (and a PNG).
+trace  trace + compile time of an unrolled loop of 1k, 10k and 100k ops.
 fuzz   differential fuzzing: random NumPy programs, compiled vs NumPy
        (``npcompile.fuzz``); exit status 1 on a mismatch.
 """
@@ -92,23 +94,63 @@ def demo(opts: argparse.Namespace) -> int:
     return 0
 
 
+def _listed(valid, what):
+    """An argparse type: comma-separated names, each one of `valid`."""
+
+    def parse(text: str) -> list[str]:
+        names = [t.strip() for t in text.split(",") if t.strip()]
+        bad = [n for n in names if n not in valid]
+        if bad:
+            raise argparse.ArgumentTypeError(f"unknown {what} {', '.join(bad)}; choose from {', '.join(valid)}")
+        return names
+
+    return parse
+
+
+def _flat(groups):
+    """`--cases a,b c` -> [a, b, c] (None where the flag was not given)."""
+    return None if groups is None else [n for g in groups for n in g]
+
+
+def list_programs(bench) -> None:
+    for kind in bench.KINDS:
+        print(f"{kind}:")
+        for p in bench.PROGRAMS:
+            if p.kind == kind:
+                sizes = ", ".join(f"{label} {param}" for label, param in p.sizes.items())
+                doc = (p.fn.__doc__ or "").strip().splitlines()[0]
+                print(f"  {p.name:<22} {sizes:<36} {doc}")
+
+
 def run_bench(opts: argparse.Namespace) -> int:
     from npcompile import bench
 
+    if opts.list:
+        list_programs(bench)
+        return 0
+    if opts.device != "cpu":
+        print(f"bench: --device {opts.device} is not supported by the suite: its programs write into their "
+              "inputs and loop over small arrays, which is a CPU benchmark; the suite runs on the CPU only "
+              "(the compiled functions accept CUDA tensors: see tests/test_gpu.py)", file=sys.stderr)
+        return 2
+    if opts.repeats < 1:
+        print("bench: --repeats must be at least 1", file=sys.stderr)
+        return 2
     _import_npcompile()
     rows = bench.run_suite(
-        opts.sizes,
-        opts.cases,
+        _flat(opts.kinds),
+        _flat(opts.cases),
+        _flat(opts.sizes) or bench.SIZES,
         repeats=opts.repeats,
-        device=opts.device,
-        with_torch=not opts.no_torch,
+        interleaved=not opts.apart,
         out=opts.out,
         plot=not opts.no_plot,
     )
-    bench.print_trace_scaling(bench.trace_scaling())
-    bad = [f"{r.name}@{r.n}" for r in rows if r.error]
+    if opts.trace:
+        bench.print_trace_scaling(bench.trace_scaling())
+    bad = [f"{r.name}@{r.size} ({r.status})" for r in rows if r.status in ("mismatch", "error")]
     if bad:
-        print(f"results differ from NumPy: {', '.join(bad)}", file=sys.stderr)
+        print(f"results differ from NumPy or failed: {', '.join(bad)}", file=sys.stderr)
         return 1
     return 0
 
@@ -132,14 +174,24 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--allow-fallback", action="store_true", help="do not fail when a case falls back to NumPy")
     p.set_defaults(run=demo)
 
-    p = sub.add_parser("bench", help="time the whole suite at several sizes, write JSON")
-    p.add_argument("--sizes", type=_sizes, default=bench.DEFAULT_SIZES, help="comma-separated, e.g. 1e3,1e5,1e6")
-    p.add_argument("--repeats", type=int, default=7)
-    p.add_argument("--cases", nargs="+", choices=sorted(bench.CASES))
-    p.add_argument("--device", default="cpu", help="cpu, or cuda: inputs become CUDA tensors (NumPy stays on the CPU)")
-    p.add_argument("--no-torch", action="store_true", help="skip the eager torch column")
+    p = sub.add_parser("bench", help="time the suite (four kinds of program, two sizes) against NumPy; JSON + plot",
+                       description="Time the suite's programs against NumPy: a table and geomean per kind, "
+                                   "JSON and a PNG plot. See benches/README.md.")
+    p.add_argument("--kinds", nargs="+", type=_listed(bench.KINDS, "kind"), metavar="KIND",
+                   help=f"kinds to run, comma- or space-separated (default all: {','.join(bench.KINDS)})")
+    p.add_argument("--cases", nargs="+", type=_listed(sorted(bench.PROGRAMS_BY_NAME), "program"), metavar="NAME",
+                   help="programs to run, comma- or space-separated (default all; see --list)")
+    p.add_argument("--sizes", nargs="+", type=_listed(bench.SIZES, "size"), metavar="SIZE",
+                   help="size labels, e.g. small,large (default both)")
+    p.add_argument("--repeats", type=int, default=7, help="timed repetitions per side (default 7): median and min")
+    p.add_argument("--apart", action="store_true",
+                   help="time all NumPy repetitions, then all compiled ones (default: interleaved, alternating)")
+    p.add_argument("--out", default="bench-results/bench.json", help="the JSON file; the PNG goes next to it")
     p.add_argument("--no-plot", action="store_true", help="skip the PNG even where matplotlib is installed")
-    p.add_argument("--out", default="bench-results/bench.json")
+    p.add_argument("--list", action="store_true", help="list the programs, their kinds and sizes, and exit")
+    p.add_argument("--trace", action="store_true", help="also print trace+compile time against trace length")
+    p.add_argument("--device", default="cpu", help="cpu only (the suite does not run on CUDA)")
+    p.add_argument("--no-torch", action="store_true", help=argparse.SUPPRESS)  # the old eager-torch column; ignored
     p.set_defaults(run=run_bench)
 
     p = sub.add_parser("trace", help="trace+compile time of an unrolled loop of 1k, 10k and 100k ops")

@@ -1,22 +1,45 @@
-"""The benchmark suite: small NumPy programs, compiled with ``np_compile`` and timed
-against NumPy itself (and, where torch is importable, against the same program
-written with eager torch ops).
+"""The benchmark suite: plain NumPy programs, compiled with ``np_compile`` and timed
+against NumPy itself.
 
-Run it with ``make bench`` (or ``python -m npcompile bench``); ``make demo`` runs a
-few of these cases once, checks them against NumPy and prints a table.
+``python -m npcompile bench`` (or ``make bench``) runs the suite: 25 programs in
+four kinds, each at a "small" and a "large" size --
 
-Every case only uses the slice npcompile compiles today: arithmetic and comparison
-operators, ``np.sin/exp/tanh/sqrt/maximum/where/clip``, reductions with
-``axis``/``keepdims``, ``@``, and dtype promotion between array inputs.
+``elementwise``   elementwise chains and stencils on large arrays (heat and Jacobi
+                  stencil steps, a long ufunc chain, softmax, GELU, row
+                  normalization, where/clip);
+``blas``          matrix products with a little elementwise work around them (GEMM,
+                  chained products, a two-layer MLP, a blocked covariance, a dense
+                  layer, attention);
+``small_ops``     many small array ops: time-stepped stencils on small grids, row
+                  sweeps, batched tridiagonal solves, RK4 steps;
+``scalar_loops``  element reads and writes in Python loops (LU, Cholesky, a
+                  triangular solve, Gauss-Seidel, edit distance, a recurrence).
+
+For every program and size it checks the compiled result (and the arguments the
+program writes into) against NumPy once, times the first call (trace + compile +
+run on a fresh ``np_compile`` object), then times NumPy and the compiled function
+``--repeats`` times each, interleaved (NumPy's call, then the compiled one) unless
+``--apart``; it prints a table per kind with the geometric-mean ratio
+``numpy/compiled`` (> 1: compiled is faster) and writes JSON and a PNG plot. See
+benches/README.md.
+
+``python -m npcompile demo`` runs a few of the older, single-expression cases
+(``CASES``) once, checks them against NumPy and prints a table.
+
+The programs are written as a scientist writes NumPy, within what npcompile
+compiles today: no ``np.linalg``, no boolean-mask reads, no ``np.roll``.
 """
 
 from __future__ import annotations
 
 import datetime
+import gc
 import json
 import math
 import os
 import platform
+import statistics
+import subprocess
 import sys
 import time
 import warnings
@@ -28,6 +51,8 @@ import numpy as np
 # --------------------------------------------------------------------------------------
 # The programs. Module-level functions, so the tracer can name their source lines.
 # --------------------------------------------------------------------------------------
+
+# ---- elementwise: chains and stencils on large arrays (and the demo's cases) --------
 
 
 def fused_multiply_add(a, b, c):
@@ -68,8 +93,219 @@ def mixed_dtype_poly(x, k):
     return (x * k + 3) / 2
 
 
+def heat2d_step(u, alpha=0.1):
+    """One explicit step of the 2-D heat equation: a 5-point stencil on slices."""
+    un = u.copy()
+    un[1:-1, 1:-1] = u[1:-1, 1:-1] + alpha * (
+        u[2:, 1:-1] + u[:-2, 1:-1] + u[1:-1, 2:] + u[1:-1, :-2] - 4.0 * u[1:-1, 1:-1]
+    )
+    return un
+
+
+def jacobi_step(u, f, h2):
+    """One Jacobi iteration for the Poisson equation, and the largest change."""
+    v = u.copy()
+    v[1:-1, 1:-1] = 0.25 * (u[2:, 1:-1] + u[:-2, 1:-1] + u[1:-1, 2:] + u[1:-1, :-2] - h2 * f[1:-1, 1:-1])
+    change = np.abs(v - u).max()
+    return v, change
+
+
+def long_chain(x, y):
+    """A dozen elementwise ops and ufuncs on two vectors."""
+    z = x * y + 1.0
+    z = z * z - 0.5 * x
+    z = np.sqrt(np.abs(z) + 1.0)
+    z = np.exp(-z) * np.sin(x) + np.cos(y) / (1.0 + x * x)
+    return np.tanh(z) * 2.0 - y
+
+
+# ---- blas: matrix products with a little elementwise work ----------------------------
+
+
+def gemm(alpha, A, B, beta, C):
+    """BLAS's GEMM: ``alpha * A @ B + beta * C``."""
+    return alpha * A @ B + beta * C
+
+
+def chained_products(A, B, C, x):
+    """Two products of square matrices, and one with a thin block of vectors."""
+    return (A @ B) @ (C @ x)
+
+
+def mlp2(x, W1, b1, W2, b2):
+    """A two-layer perceptron: tanh, then ReLU."""
+    h = np.tanh(x @ W1 + b1)
+    return np.maximum(h @ W2 + b2, 0.0)
+
+
+def covariance_blocks(X, block):
+    """The covariance of X's columns, accumulated over blocks of rows in a Python loop."""
+    n, m = X.shape
+    mean = X.mean(axis=0)
+    cov = np.zeros((m, m))
+    for k in range(0, n, block):
+        Xk = X[k:k + block] - mean
+        cov += Xk.T @ Xk
+    return cov / (n - 1)
+
+
+def attention(Q, K, V):
+    """Scaled dot-product attention: ``softmax(Q @ K.T / sqrt(d)) @ V``."""
+    s = Q @ K.T / np.sqrt(Q.shape[1])
+    s = s - s.max(axis=1, keepdims=True)
+    p = np.exp(s)
+    p /= p.sum(axis=1, keepdims=True)
+    return p @ V
+
+
+# ---- small_ops: many small array ops ---------------------------------------------------
+
+
+def heat1d_steps(u, r, steps):
+    """The 1-D heat equation stepped in a Python loop, in place (ends held fixed)."""
+    for _ in range(steps):
+        u[1:-1] = u[1:-1] + r * (u[2:] - 2.0 * u[1:-1] + u[:-2])
+    return u
+
+
+def adi_sweep(u, r):
+    """An ADI-like smoothing sweep in place: row by row, then column by column."""
+    n = u.shape[0]
+    for i in range(1, n - 1):
+        u[i, 1:-1] = u[i, 1:-1] + r * (u[i - 1, 1:-1] - 2.0 * u[i, 1:-1] + u[i + 1, 1:-1])
+    for j in range(1, n - 1):
+        u[1:-1, j] = u[1:-1, j] + r * (u[1:-1, j - 1] - 2.0 * u[1:-1, j] + u[1:-1, j + 1])
+    return u
+
+
+def row_recurrence(x, b, a):
+    """A first-order linear recurrence down the rows, in place: ``x[i] = a*x[i-1] + b[i]``."""
+    for i in range(1, x.shape[0]):
+        x[i] = a * x[i - 1] + b[i]
+    return x
+
+
+def thomas_batched(a, b, c, d):
+    """The Thomas algorithm for many tridiagonal systems at once, one per column.
+    The forward sweep overwrites b and d; then back substitution."""
+    n = d.shape[0]
+    for i in range(1, n):
+        w = a[i] / b[i - 1]
+        b[i] = b[i] - w * c[i - 1]
+        d[i] = d[i] - w * d[i - 1]
+    x = np.zeros_like(d)
+    x[n - 1] = d[n - 1] / b[n - 1]
+    for i in range(n - 2, -1, -1):
+        x[i] = (d[i] - c[i] * x[i + 1]) / b[i]
+    return x
+
+
+def wave2d_steps(u, u_prev, c2, steps):
+    """The 2-D wave equation, leapfrog in time, on a small grid."""
+    for _ in range(steps):
+        u_next = 2.0 * u - u_prev
+        u_next[1:-1, 1:-1] += c2 * (u[2:, 1:-1] + u[:-2, 1:-1] + u[1:-1, 2:] + u[1:-1, :-2] - 4.0 * u[1:-1, 1:-1])
+        u_prev, u = u, u_next
+    return u
+
+
+def lorenz96(x, forcing=8.0):
+    """The Lorenz-96 right-hand side (the cyclic shifts spelled with concatenate)."""
+    x_next = np.concatenate((x[1:], x[:1]))
+    x_prev = np.concatenate((x[-1:], x[:-1]))
+    x_prev2 = np.concatenate((x[-2:], x[:-2]))
+    return (x_next - x_prev2) * x_prev - x + forcing
+
+
+def rk4_lorenz96(x, dt, steps):
+    """Classic fourth-order Runge-Kutta steps of the Lorenz-96 system."""
+    for _ in range(steps):
+        k1 = lorenz96(x)
+        k2 = lorenz96(x + 0.5 * dt * k1)
+        k3 = lorenz96(x + 0.5 * dt * k2)
+        k4 = lorenz96(x + dt * k3)
+        x = x + dt / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+    return x
+
+
+# ---- scalar_loops: element writes in Python loops --------------------------------------
+
+
+def lu_doolittle(A):
+    """LU decomposition without pivoting, in place: L's multipliers below the diagonal."""
+    n = A.shape[0]
+    for k in range(n - 1):
+        for i in range(k + 1, n):
+            A[i, k] = A[i, k] / A[k, k]
+            A[i, k + 1:] -= A[i, k] * A[k, k + 1:]
+    return A
+
+
+def cholesky(A):
+    """The Cholesky-Banachiewicz factor, one element at a time."""
+    n = A.shape[0]
+    L = np.zeros_like(A)
+    for i in range(n):
+        for j in range(i + 1):
+            s = A[i, j]
+            for k in range(j):
+                s -= L[i, k] * L[j, k]
+            if i == j:
+                L[i, j] = np.sqrt(s)
+            else:
+                L[i, j] = s / L[j, j]
+    return L
+
+
+def forward_substitution(L, b):
+    """Solve ``L x = b`` for lower-triangular L, element by element."""
+    n = b.shape[0]
+    x = np.zeros_like(b)
+    for i in range(n):
+        s = b[i]
+        for j in range(i):
+            s -= L[i, j] * x[j]
+        x[i] = s / L[i, i]
+    return x
+
+
+def gauss_seidel(A, sweeps):
+    """Gauss-Seidel sweeps for Laplace's equation, in place, one element at a time."""
+    n = A.shape[0]
+    for _ in range(sweeps):
+        for i in range(1, n - 1):
+            for j in range(1, n - 1):
+                A[i, j] = (A[i - 1, j] + A[i + 1, j] + A[i, j - 1] + A[i, j + 1]) / 4
+    return A
+
+
+def edit_distance(a, b):
+    """Levenshtein distance between two int sequences: a dynamic program over a table."""
+    n, m = a.shape[0], b.shape[0]
+    D = np.zeros((n + 1, m + 1), dtype=np.int64)
+    for i in range(n + 1):
+        D[i, 0] = i
+    for j in range(m + 1):
+        D[0, j] = j
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            cost = a[i - 1] != b[j - 1]
+            D[i, j] = np.minimum(np.minimum(D[i - 1, j] + 1, D[i, j - 1] + 1), D[i - 1, j - 1] + cost)
+    return D[n, m]
+
+
+def ema(x, alpha):
+    """An exponential moving average, one element at a time."""
+    y = np.zeros_like(x)
+    y[0] = x[0]
+    for i in range(1, x.shape[0]):
+        y[i] = alpha * x[i] + (1.0 - alpha) * y[i - 1]
+    return y
+
+
 # --------------------------------------------------------------------------------------
-# Inputs of about n elements, and the same programs in eager torch.
+# Inputs: the demo's cases take about n elements; the suite's programs take one
+# parameter per size (a side, a length, or a tuple of them).
 # --------------------------------------------------------------------------------------
 
 
@@ -111,23 +347,105 @@ def _args_mixed(n, rng):
     return rng.integers(-1000, 1000, n, dtype=np.int32), rng.standard_normal(n).astype(np.float32)
 
 
-def _torch_cases() -> dict[str, Callable]:
-    """Eager torch spellings of the programs (NumPy's result dtypes made explicit)."""
-    import torch
+def _args_heat2d(n, rng):
+    return (rng.random((n, n)),)
 
-    return {
-        "fused_multiply_add": lambda a, b, c: a * b + c,
-        "normalize_rows": lambda x: (lambda d: d / torch.sqrt((d * d).mean(dim=1, keepdim=True) + 1e-5))(
-            x - x.mean(dim=1, keepdim=True)
-        ),
-        "softmax_rows": lambda x: (lambda e: e / e.sum(dim=1, keepdim=True))(
-            torch.exp(x - x.amax(dim=1, keepdim=True))
-        ),
-        "gelu_tanh": lambda x: 0.5 * x * (1.0 + torch.tanh(0.7978845608028654 * (x + 0.044715 * x**3))),
-        "dense_relu": lambda x, w, b: torch.clamp_min(x @ w + b, 0.0),
-        "clipped_select": lambda x, y: torch.where(x > 0.0, torch.clamp(x, -1.0, 1.0), y * 0.5),
-        "mixed_dtype_poly": lambda x, k: (x.double() * k.double() + 3) / 2,
-    }
+
+def _args_jacobi(n, rng):
+    return rng.random((n, n)), rng.standard_normal((n, n)), 1.0 / (n - 1) ** 2
+
+
+def _args_chain(n, rng):
+    return rng.standard_normal(n), rng.standard_normal(n)
+
+
+def _args_gemm(n, rng):
+    s = 1.0 / math.sqrt(n)
+    return 1.5, rng.standard_normal((n, n)) * s, rng.standard_normal((n, n)), 0.5, rng.standard_normal((n, n))
+
+
+def _args_chained(n, rng):
+    s = 1.0 / math.sqrt(n)
+    return (rng.standard_normal((n, n)) * s, rng.standard_normal((n, n)) * s, rng.standard_normal((n, n)) * s,
+            rng.standard_normal((n, 16)))
+
+
+def _args_mlp(batch, rng):
+    d_in, hidden, d_out = 256, 512, 128
+    return (rng.standard_normal((batch, d_in)), rng.standard_normal((d_in, hidden)) / math.sqrt(d_in),
+            rng.standard_normal(hidden), rng.standard_normal((hidden, d_out)) / math.sqrt(hidden),
+            rng.standard_normal(d_out))
+
+
+def _args_covariance(p, rng):
+    rows, block = p
+    return rng.standard_normal((rows, 64)) + np.arange(64.0), block
+
+
+def _args_attention(p, rng):
+    tokens, d = p
+    return tuple(rng.standard_normal((tokens, d)) for _ in range(3))
+
+
+def _args_heat1d(p, rng):
+    points, steps = p
+    return rng.random(points), 0.25, steps
+
+
+def _args_adi(n, rng):
+    return rng.random((n, n)), 0.2
+
+
+def _args_rows(p, rng):
+    return rng.standard_normal(p), rng.standard_normal(p), 0.9
+
+
+def _args_thomas(p, rng):
+    return (rng.uniform(-1, 1, p), 4.0 + rng.random(p), rng.uniform(-1, 1, p), rng.standard_normal(p))
+
+
+def _args_wave(p, rng):
+    n, steps = p
+    t = np.linspace(-1.0, 1.0, n)
+    u = np.exp(-20.0 * (t[:, None] ** 2 + t[None, :] ** 2)) * (1.0 + 0.01 * rng.random((n, n)))
+    u[0], u[-1], u[:, 0], u[:, -1] = 0.0, 0.0, 0.0, 0.0
+    return u, u.copy(), 0.2, steps
+
+
+def _args_lorenz(p, rng):
+    n, steps = p
+    return 8.0 + 0.01 * rng.standard_normal(n), 0.01, steps
+
+
+def _args_lu(n, rng):
+    return (rng.standard_normal((n, n)) + n * np.eye(n),)
+
+
+def _args_spd(n, rng):
+    m = rng.standard_normal((n, n))
+    return (m @ m.T + n * np.eye(n),)
+
+
+def _args_lower(n, rng):
+    return np.tril(rng.standard_normal((n, n))) + n * np.eye(n), rng.standard_normal(n)
+
+
+def _args_gauss_seidel(p, rng):
+    n, sweeps = p
+    return rng.random((n, n)), sweeps
+
+
+def _args_edit(n, rng):
+    return rng.integers(0, 4, n), rng.integers(0, 4, n)
+
+
+def _args_ema(n, rng):
+    return rng.standard_normal(n), 0.1
+
+
+# --------------------------------------------------------------------------------------
+# The demo's cases (single expressions at about n elements) and the suite's programs.
+# --------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -154,7 +472,84 @@ CASES: dict[str, Case] = {c.name: c for c in SUITE}
 #: The cases ``python -m npcompile demo`` runs.
 DEMO_CASES = ["fused_multiply_add", "normalize_rows", "softmax_rows", "mixed_dtype_poly"]
 
-DEFAULT_SIZES = [1_000, 100_000, 1_000_000]
+#: The suite's kinds of program, in the order they run and print.
+KINDS = ("elementwise", "blas", "small_ops", "scalar_loops")
+
+#: The size labels every program has.
+SIZES = ("small", "large")
+
+
+@dataclass(frozen=True)
+class Program:
+    """One program of the suite: ``make_args(sizes[label], rng)`` gives its inputs.
+
+    ``mutates`` marks a program that writes into its arguments: every call, NumPy's
+    and the compiled one, then gets fresh copies (made outside the timed region)."""
+
+    name: str
+    kind: str
+    fn: Callable[..., Any]
+    make_args: Callable[[Any, np.random.Generator], tuple]
+    sizes: dict[str, Any]
+    mutates: bool = False
+    rtol: float = 1e-7
+    atol: float = 1e-9
+
+    def args(self, size: str, seed: int = 0) -> tuple:
+        return self.make_args(self.sizes[size], np.random.default_rng(seed))
+
+
+def _p(name, kind, make_args, small, large, **kw) -> Program:
+    return Program(name, kind, globals()[name], make_args, {"small": small, "large": large}, **kw)
+
+
+# Sizes: NumPy takes roughly 10 us to 50 ms a call; the scalar loops stay small,
+# since the tracer unrolls every iteration (their large first call is a few seconds).
+PROGRAMS: list[Program] = [
+    # elementwise: sizes are grid sides or element counts
+    _p("heat2d_step", "elementwise", _args_heat2d, 64, 1024),
+    _p("jacobi_step", "elementwise", _args_jacobi, 64, 1024),
+    _p("long_chain", "elementwise", _args_chain, 4096, 500_000),
+    _p("softmax_rows", "elementwise", _args_matrix, 4096, 1 << 20),
+    _p("gelu_tanh", "elementwise", _args_vector, 4096, 1 << 18),
+    _p("normalize_rows", "elementwise", _args_matrix, 4096, 1 << 20),
+    _p("clipped_select", "elementwise", _args_select, 4096, 1 << 20),
+    # blas
+    _p("gemm", "blas", _args_gemm, 64, 512),
+    _p("chained_products", "blas", _args_chained, 64, 512),
+    _p("mlp2", "blas", _args_mlp, 16, 1024),  # batch rows; 256 -> 512 -> 128
+    _p("covariance_blocks", "blas", _args_covariance, (256, 64), (8192, 512)),  # (rows, block) of a (rows, 64) X
+    _p("dense_relu", "blas", _args_dense, 4096, 1 << 20),  # elements of x, 128 wide
+    _p("attention", "blas", _args_attention, (64, 32), (1024, 64)),  # (tokens, d)
+    # small_ops
+    _p("heat1d_steps", "small_ops", _args_heat1d, (64, 50), (512, 200), mutates=True),  # (points, steps)
+    _p("adi_sweep", "small_ops", _args_adi, 32, 128, mutates=True),
+    _p("row_recurrence", "small_ops", _args_rows, (64, 32), (512, 128), mutates=True),
+    _p("thomas_batched", "small_ops", _args_thomas, (64, 8), (512, 64), mutates=True),  # (n, systems)
+    _p("wave2d_steps", "small_ops", _args_wave, (32, 20), (128, 50)),  # (side, steps)
+    _p("rk4_lorenz96", "small_ops", _args_lorenz, (40, 10), (1000, 50)),  # (variables, steps)
+    # scalar_loops
+    _p("lu_doolittle", "scalar_loops", _args_lu, 16, 40, mutates=True),
+    _p("cholesky", "scalar_loops", _args_spd, 16, 40),
+    _p("forward_substitution", "scalar_loops", _args_lower, 16, 64),
+    _p("gauss_seidel", "scalar_loops", _args_gauss_seidel, (16, 2), (40, 2), mutates=True),  # (side, sweeps)
+    _p("edit_distance", "scalar_loops", _args_edit, 16, 40),
+    _p("ema", "scalar_loops", _args_ema, 64, 1024),
+]
+
+PROGRAMS_BY_NAME: dict[str, Program] = {p.name: p for p in PROGRAMS}
+
+
+def select(kinds: Sequence[str] | None = None, names: Sequence[str] | None = None) -> list[Program]:
+    """The suite's programs of `kinds` (all where None) named in `names` (all where None),
+    in the suite's order."""
+    for k in kinds or ():
+        if k not in KINDS:
+            raise ValueError(f"unknown kind {k!r}; the kinds are {', '.join(KINDS)}")
+    for n in names or ():
+        if n not in PROGRAMS_BY_NAME:
+            raise ValueError(f"unknown program {n!r}; see `python -m npcompile bench --list`")
+    return [p for p in PROGRAMS if (not kinds or p.kind in kinds) and (not names or p.name in names)]
 
 
 # --------------------------------------------------------------------------------------
@@ -237,19 +632,42 @@ def to_numpy(x: Any) -> Any:
     return x
 
 
-def check(case: Case, got: Any, expected: Any) -> str | None:
-    """None where ``got`` matches NumPy's result (values, dtype, shape), else why not."""
+def compare(got: Any, expected: Any, rtol: float = 1e-7, atol: float = 1e-9, path: str = "result") -> str | None:
+    """None where ``got`` is NumPy's ``expected`` (structure, ndarray or NumPy scalar,
+    dtype, shape, values within rtol/atol for floats, exact otherwise), else why not."""
     got = to_numpy(got)
+    if isinstance(expected, (tuple, list)):
+        if type(got) is not type(expected) or len(got) != len(expected):
+            return f"{path}: got {type(got).__name__}, NumPy gives a {type(expected).__name__} of {len(expected)}"
+        for i, (g, e) in enumerate(zip(got, expected)):
+            why = compare(g, e, rtol, atol, f"{path}[{i}]")
+            if why:
+                return why
+        return None
+    if isinstance(expected, np.ndarray) and not isinstance(got, np.ndarray):
+        return f"{path}: got {type(got).__name__}, NumPy gives an ndarray"
+    if isinstance(expected, np.generic) and not isinstance(got, np.generic):
+        return f"{path}: got {type(got).__name__}, NumPy gives a NumPy scalar"
+    g, e = np.asarray(got), np.asarray(expected)
+    if g.dtype != e.dtype:
+        return f"{path}: dtype {g.dtype}, NumPy gives {e.dtype}"
+    if g.shape != e.shape:
+        return f"{path}: shape {g.shape}, NumPy gives {e.shape}"
     try:
-        g, e = np.asarray(got), np.asarray(expected)
-        if g.dtype != e.dtype:
-            return f"dtype {g.dtype}, NumPy gives {e.dtype}"
-        if g.shape != e.shape:
-            return f"shape {g.shape}, NumPy gives {e.shape}"
-        np.testing.assert_allclose(g, e, rtol=case.rtol, atol=case.atol)
+        if e.dtype.kind in "fc":
+            np.testing.assert_allclose(g, e, rtol=rtol, atol=atol, equal_nan=True)
+        else:
+            np.testing.assert_array_equal(g, e)
     except AssertionError as err:
-        return str(err).strip().splitlines()[-1] if str(err).strip() else "mismatch"
+        lines = [ln.strip() for ln in str(err).strip().splitlines() if ln.strip()]
+        detail = "; ".join(ln for ln in lines if ln.startswith(("Mismatched", "Max abs", "Max rel"))) or "values differ"
+        return f"{path}: {detail}"
     return None
+
+
+def check(case: Case | Program, got: Any, expected: Any) -> str | None:
+    """None where ``got`` matches NumPy's result (values, dtype, shape), else why not."""
+    return compare(got, expected, case.rtol, case.atol)
 
 
 def first_call(case: Case, args: tuple, sync: Callable[[], None] = _noop):
@@ -315,47 +733,6 @@ class Row:
         }
 
 
-def measure(
-    case: Case,
-    n: int,
-    *,
-    repeats: int = 5,
-    device: str = "cpu",
-    with_torch: bool = False,
-    seed: int = 0,
-) -> Row:
-    """Time one case at about n elements: NumPy eager, compiled (steady state and
-    first call), and optionally eager torch on the same data."""
-    rng = np.random.default_rng(seed)
-    args = case.make_args(n, rng)
-    sync = _noop
-    run_args: tuple = args
-    if device != "cpu":
-        import torch
-
-        run_args = tuple(torch.from_numpy(a).to(device) for a in args)
-        sync = torch.cuda.synchronize if device.startswith("cuda") else _noop
-
-    expected = case.fn(*args)
-    compiled, got, first_s, fallback = first_call(case, run_args, sync)
-    error = check(case, got, expected)
-
-    numpy_s = time_call(lambda: case.fn(*args), repeats)
-    compiled_s = time_call(lambda: compiled(*run_args), repeats, sync=sync)
-
-    torch_s = None
-    if with_torch:
-        import torch
-
-        tfn = _torch_cases().get(case.name)
-        if tfn is not None:
-            targs = run_args if device != "cpu" else tuple(torch.from_numpy(a) for a in args)
-            with torch.inference_mode():
-                torch_s = time_call(lambda: tfn(*targs), repeats, sync=sync)
-
-    return Row(case.name, numel(args), fmt_shapes(args), numpy_s, compiled_s, first_s, torch_s, error, fallback)
-
-
 def print_table(rows: Sequence[Row], *, show_first: bool = False, torch_col: bool = False, file=None) -> None:
     file = file or sys.stdout
     head = ["function", "elements", "inputs", "numpy", "compiled", "numpy/compiled"]
@@ -386,25 +763,284 @@ def print_table(rows: Sequence[Row], *, show_first: bool = False, torch_col: boo
         print(fmt(b), file=file)
 
 
-def environment(device: str, repeats: int) -> dict:
+# --------------------------------------------------------------------------------------
+# The suite: check once, time the first call, then interleaved (or apart) repetitions.
+# --------------------------------------------------------------------------------------
+
+#: A repetition times one call where a call takes at least this long ...
+SINGLE_CALL_S = 50e-6
+#: ... and otherwise a batch of calls that takes about this long (per-call time reported).
+BATCH_S = 200e-6
+MAX_BATCH = 4096
+
+STATUSES = ("ok", "fallback", "mismatch", "error")
+
+
+def copy_args(args: tuple) -> tuple:
+    """Fresh copies of the array arguments (Python scalars as they are)."""
+    return tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
+
+
+def short_shapes(args: Sequence[Any]) -> str:
+    """Inputs in a table cell: ``64x64`` for float64 arrays, ``int64:40`` otherwise,
+    Python scalars by value."""
+    parts = []
+    for a in args:
+        if isinstance(a, np.ndarray):
+            shape = "x".join(map(str, a.shape)) or "()"
+            parts.append(shape if a.dtype == np.float64 else f"{a.dtype}:{shape}")
+        elif isinstance(a, float):
+            parts.append(f"{a:.3g}")
+        else:
+            parts.append(repr(a))
+    return " ".join(parts)
+
+
+@dataclass
+class Result:
+    """One program at one size."""
+
+    name: str
+    kind: str
+    size: str
+    param: Any
+    shapes: str
+    inputs: str
+    status: str  # one of STATUSES
+    reason: str | None = None  # the fallback warning, the mismatch or the exception
+    interleaved: bool = True
+    repeats: int = 0
+    mutates: bool = False
+    numpy_median: float | None = None
+    numpy_min: float | None = None
+    compiled_median: float | None = None
+    compiled_min: float | None = None
+    first_call_s: float | None = None
+    numpy_batch: int = 1
+    compiled_batch: int = 1
+    numpy_times: list[float] = field(default_factory=list)
+    compiled_times: list[float] = field(default_factory=list)
+
+    @property
+    def ratio(self) -> float | None:
+        """NumPy's median over the compiled median: > 1 where compiled is faster."""
+        if self.numpy_median is None or not self.compiled_median:
+            return None
+        return self.numpy_median / self.compiled_median
+
+    def to_json(self) -> dict:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "size": self.size,
+            "param": self.param,
+            "inputs": self.shapes,
+            "status": self.status,
+            "reason": self.reason,
+            "interleaved": self.interleaved,
+            "repeats": self.repeats,
+            "mutates_inputs": self.mutates,
+            "numpy_median_s": self.numpy_median,
+            "numpy_min_s": self.numpy_min,
+            "compiled_median_s": self.compiled_median,
+            "compiled_min_s": self.compiled_min,
+            "first_call_s": self.first_call_s,
+            "ratio_numpy_over_compiled": self.ratio,
+            "numpy_calls_per_repeat": self.numpy_batch,
+            "compiled_calls_per_repeat": self.compiled_batch,
+            "numpy_times_s": self.numpy_times,
+            "compiled_times_s": self.compiled_times,
+        }
+
+
+def _timer(fn: Callable[..., Any], args: tuple, fresh: bool) -> Callable[[int], float]:
+    """A function of `number` that times `number` calls of fn (on fresh copies of
+    the arguments where `fresh`, made before the clock starts) and returns seconds
+    per call. The garbage collector is off while the clock runs, as in timeit."""
+
+    def run(number: int) -> float:
+        argsets = [copy_args(args) for _ in range(number)] if fresh else [args] * number
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            t0 = time.perf_counter()
+            for a in argsets:
+                fn(*a)
+            dt = time.perf_counter() - t0
+        finally:
+            if enabled:
+                gc.enable()
+        return dt / number
+
+    return run
+
+
+def _batch(run: Callable[[int], float]) -> int:
+    """Calls per repetition: one where a call takes SINGLE_CALL_S or more, else
+    enough for a batch of about BATCH_S. Warms the function up on the way."""
+    run(1)
+    t = min(run(1) for _ in range(3))
+    if t >= SINGLE_CALL_S:
+        return 1
+    return max(1, min(MAX_BATCH, math.ceil(BATCH_S / max(t, 1e-7))))
+
+
+def _same_args(a: tuple, b: tuple) -> bool:
+    return all(
+        not isinstance(x, np.ndarray) or (x.shape == y.shape and np.array_equal(x, y, equal_nan=True))
+        for x, y in zip(a, b)
+    )
+
+
+def measure_program(program: Program, size: str, *, repeats: int = 7, interleaved: bool = True, seed: int = 0) -> Result:
+    """Check `program` at `size` against NumPy, time its first call, then time NumPy
+    and the compiled function `repeats` times each (see the module's docstring)."""
+    args = program.args(size, seed)
+    res = Result(program.name, program.kind, size, program.sizes[size], fmt_shapes(args), short_shapes(args),
+                 status="ok", interleaved=interleaved, repeats=repeats, mutates=program.mutates)
+
+    numpy_args = copy_args(args)
+    with np.errstate(all="ignore"):
+        expected = program.fn(*numpy_args)
+    # A program that writes into its arguments gets fresh copies at every call.
+    res.mutates = program.mutates or not _same_args(args, numpy_args)
+
+    compiled_args = copy_args(args)
+    try:
+        compiled, got, res.first_call_s, reasons = first_call(program, compiled_args)
+    except Exception as err:  # noqa: BLE001 -- reported as an error row
+        res.status, res.reason = "error", f"{type(err).__name__}: {err}"
+        return res
+    why = compare(got, expected, program.rtol, program.atol)
+    for i, (g, e) in enumerate(zip(compiled_args, numpy_args)):
+        if why is None and isinstance(e, np.ndarray):
+            why = compare(g, e, program.rtol, program.atol, path=f"argument {i} after the call")
+    if why is not None:
+        res.status, res.reason = "mismatch", why
+        return res
+    if reasons:
+        res.status, res.reason = "fallback", "; ".join(reasons)
+
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        run_numpy = _timer(program.fn, args, res.mutates)
+        run_compiled = _timer(compiled, args, res.mutates)
+        res.numpy_batch = _batch(run_numpy)
+        res.compiled_batch = _batch(run_compiled)
+        if interleaved:
+            for _ in range(repeats):
+                res.numpy_times.append(run_numpy(res.numpy_batch))
+                res.compiled_times.append(run_compiled(res.compiled_batch))
+        else:
+            res.numpy_times = [run_numpy(res.numpy_batch) for _ in range(repeats)]
+            res.compiled_times = [run_compiled(res.compiled_batch) for _ in range(repeats)]
+    res.numpy_median, res.numpy_min = statistics.median(res.numpy_times), min(res.numpy_times)
+    res.compiled_median, res.compiled_min = statistics.median(res.compiled_times), min(res.compiled_times)
+    return res
+
+
+def geomean(values: Sequence[float]) -> float | None:
+    """The geometric mean of positive values; None for none."""
+    values = [v for v in values if v is not None and v > 0 and math.isfinite(v)]
+    if not values:
+        return None
+    return math.exp(sum(math.log(v) for v in values) / len(values))
+
+
+def geomeans(results: Sequence[Result]) -> dict[str, float | None]:
+    """The geometric-mean ratio numpy/compiled per kind (over the rows that compiled
+    and matched: status "ok") and "overall"; kinds without such rows give None."""
+    ok = [r for r in results if r.status == "ok" and r.ratio]
+    kinds = [k for k in KINDS if any(r.kind == k for r in results)]
+    out = {k: geomean([r.ratio for r in ok if r.kind == k]) for k in kinds}
+    out["overall"] = geomean([r.ratio for r in ok])
+    return out
+
+
+def summary(results: Sequence[Result]) -> dict:
+    """Geomeans per kind and overall, also per size, and the rows they count."""
+    sizes = [s for s in SIZES if any(r.size == s for r in results)]
+    return {
+        "geomean_ratio": geomeans(results),
+        "geomean_ratio_by_size": {s: geomeans([r for r in results if r.size == s]) for s in sizes},
+        "counted": {k: sum(1 for r in results if r.kind == k and r.status == "ok") for k in KINDS},
+        "not_counted": [f"{r.name}@{r.size}: {r.status}" for r in results if r.status != "ok"],
+    }
+
+
+def _fmt_ratio(x: float | None) -> str:
+    return "-" if x is None else f"{x:.2f}x"
+
+
+def print_results(results: Sequence[Result], *, file=None) -> None:
+    """A table of rows (one kind's, say): medians and minima, first call, ratio, status."""
+    file = file or sys.stdout
+    head = ["program", "size", "inputs", "numpy med", "numpy min", "compiled med", "compiled min",
+            "first call", "numpy/compiled", "status"]
+    body = [
+        [r.name, r.size, r.inputs, fmt_time(r.numpy_median), fmt_time(r.numpy_min), fmt_time(r.compiled_median),
+         fmt_time(r.compiled_min), fmt_time(r.first_call_s), _fmt_ratio(r.ratio),
+         r.status if r.status in ("ok", "fallback") else r.status.upper()]
+        for r in results
+    ]
+    widths = [max(len(h), *(len(b[i]) for b in body)) if body else len(h) for i, h in enumerate(head)]
+    left = {0, 1, 2, len(head) - 1}
+
+    def fmt(cells):
+        return "  ".join(c.ljust(w) if i in left else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+
+    print(fmt(head), file=file)
+    print("  ".join("-" * w for w in widths), file=file)
+    for b in body:
+        print(fmt(b), file=file)
+    for r in results:
+        if r.status != "ok":
+            print(f"  {r.name} ({r.size}): {r.status}: {r.reason}", file=file)
+
+
+def _git_commit() -> str | None:
+    try:
+        here = os.path.dirname(os.path.abspath(__file__))
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
+                               capture_output=True, text=True, timeout=5)
+        commit = out.stdout.strip()
+        return (commit + ("+dirty" if dirty.stdout.strip() else "")) or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def environment(repeats: int, interleaved: bool) -> dict:
     info: dict[str, Any] = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "python": platform.python_version(),
         "platform": platform.platform(),
         "machine": platform.machine(),
         "cpus": os.cpu_count(),
+        "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None,
         "numpy": np.__version__,
-        "device": device,
+        "git_commit": _git_commit(),
         "repeats": repeats,
-        "timing": "best of `repeats` batches; a batch runs >= 2 ms; first call = trace + compile + run",
+        "interleaved": interleaved,
+        "timing": (
+            "each repetition times one call, or a batch of calls taking about "
+            f"{BATCH_S * 1e6:.0f} us where a call is under {SINGLE_CALL_S * 1e6:.0f} us (per-call seconds); "
+            + ("NumPy's repetition then the compiled one, alternating" if interleaved
+               else "all NumPy repetitions, then all compiled ones")
+            + "; median and min over the repetitions; first call = trace + compile + run on a fresh "
+            "np_compile object; programs that write into their inputs get fresh copies, made "
+            "outside the timed region, at every call"
+        ),
     }
+    # Thread pools: NumPy's BLAS and libtorch each start one per core; on a loaded
+    # machine they contend (see benches/README.md).
+    info["thread_env"] = {k: os.environ[k] for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+                          if k in os.environ}
     try:
         import torch
 
         info["torch"] = torch.__version__
         info["torch_threads"] = torch.get_num_threads()
-        if device.startswith("cuda") and torch.cuda.is_available():
-            info["gpu"] = torch.cuda.get_device_name()
     except ImportError:
         pass
     try:
@@ -416,53 +1052,19 @@ def environment(device: str, repeats: int) -> dict:
     return info
 
 
-def run_suite(
-    sizes: Sequence[int] = DEFAULT_SIZES,
-    names: Sequence[str] | None = None,
-    *,
-    repeats: int = 5,
-    device: str = "cpu",
-    with_torch: bool = True,
-    out: str | None = "bench-results/bench.json",
-    plot: bool = True,
-) -> list[Row]:
-    """Run the suite at every size, print one table per size, write JSON (and a
-    PNG where matplotlib is importable)."""
-    cases = [CASES[n] for n in names] if names else SUITE
-    if with_torch:
-        try:
-            import torch  # noqa: F401
-        except ImportError:
-            with_torch = False
-    warm_library()
-    rows: list[Row] = []
-    for n in sizes:
-        print(f"\n== about {n:,} elements ({device}) ==")
-        size_rows = []
-        for case in cases:
-            row = measure(case, n, repeats=repeats, device=device, with_torch=with_torch)
-            size_rows.append(row)
-            for reason in row.fallback:
-                print(f"  {case.name}: fell back to NumPy: {reason}")
-            if row.error:
-                print(f"  {case.name}: result differs from NumPy: {row.error}")
-        print_table(size_rows, show_first=True, torch_col=with_torch)
-        rows.extend(size_rows)
-    if out:
-        os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
-        with open(out, "w") as f:
-            json.dump({"environment": environment(device, repeats), "results": [r.to_json() for r in rows]}, f, indent=2)
-            f.write("\n")
-        print(f"\nwrote {out}")
-        if plot:
-            png = write_plot(rows, os.path.splitext(out)[0] + ".png")
-            if png:
-                print(f"wrote {png}")
-    return rows
+def write_json(path: str, results: Sequence[Result], env: dict) -> str:
+    """The run as JSON: environment, every row, and the geomeans per kind."""
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    doc = {"environment": env, **summary(results), "results": [r.to_json() for r in results]}
+    with open(path, "w") as f:
+        json.dump(doc, f, indent=2)
+        f.write("\n")
+    return path
 
 
-def write_plot(rows: Sequence[Row], path: str) -> str | None:
-    """Speed-up over NumPy per case and size; skipped where matplotlib is missing."""
+def write_plot(results: Sequence[Result], path: str) -> str | None:
+    """Bars of numpy/compiled by program (small and large side by side), grouped by
+    kind, on a log scale with a line at 1.0; None where matplotlib is missing."""
     try:
         import matplotlib
 
@@ -470,20 +1072,103 @@ def write_plot(rows: Sequence[Row], path: str) -> str | None:
         import matplotlib.pyplot as plt
     except ImportError:
         return None
-    names = list(dict.fromkeys(r.name for r in rows))
-    fig, ax = plt.subplots(figsize=(8, 4.5))
+    names = list(dict.fromkeys(r.name for r in results))
+    sizes = [s for s in SIZES if any(r.size == s for r in results)]
+    by = {(r.name, r.size): r for r in results}
+    kind_of = {r.name: r.kind for r in results}
+    colors = {"small": "#4c72b0", "large": "#dd8452"}
+    width = 0.8 / max(1, len(sizes))
+
+    fig, ax = plt.subplots(figsize=(max(6.0, 0.45 * len(names) + 2), 5.0))
+    xs, x = [], 0.0
+    prev_kind = None
+    group_start: dict[str, float] = {}
     for name in names:
-        pts = sorted((r.n, r.ratio) for r in rows if r.name == name)
-        ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=name)
-    ax.set_xscale("log")
-    ax.axhline(1.0, color="grey", linewidth=0.8)
-    ax.set_xlabel("elements")
+        if prev_kind is not None and kind_of[name] != prev_kind:
+            x += 0.6  # a gap between kinds
+            ax.axvline(x - 0.8, color="lightgrey", linewidth=0.8)
+        group_start.setdefault(kind_of[name], x)
+        prev_kind = kind_of[name]
+        xs.append(x)
+        x += 1.0
+    ratios = [r.ratio for r in results if r.status == "ok" and r.ratio]
+    labelled: set[str] = set()
+    for j, s in enumerate(sizes):
+        for name, x0 in zip(names, xs):
+            r = by.get((name, s))
+            if r is None:
+                continue
+            pos = x0 - 0.4 + width * (j + 0.5)
+            if r.status == "ok" and r.ratio:
+                ax.bar(pos, r.ratio, width, color=colors.get(s, "grey"), label=None if s in labelled else s)
+                labelled.add(s)
+            else:
+                ax.text(pos, 1.0, r.status, rotation=90, ha="center", va="bottom", fontsize=7, color="crimson")
+    ax.set_yscale("log")
+    # Room below the smallest bar and above the tallest, for the kinds' labels.
+    ax.set_ylim(min(ratios + [1.0]) / 1.5, max(ratios + [1.0]) * 8)
+    ax.axhline(1.0, color="black", linewidth=0.8)
+    ax.set_xticks(xs)
+    ax.set_xticklabels(names, rotation=60, ha="right", fontsize=8)
     ax.set_ylabel("NumPy time / compiled time")
-    ax.legend(fontsize="small")
+    ax.set_title("npcompile bench: median NumPy time over median compiled time (> 1: compiled is faster)", fontsize=10)
+    g = geomeans(results)
+    top = ax.get_ylim()[1]
+    for kind, x0 in group_start.items():
+        ax.text(x0 - 0.4, top / 1.3, f"{kind}\ngeomean {_fmt_ratio(g.get(kind))}", va="top", fontsize=8)
+    ax.legend(fontsize="small", loc="upper right")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path
+
+
+def run_suite(
+    kinds: Sequence[str] | None = None,
+    names: Sequence[str] | None = None,
+    sizes: Sequence[str] = SIZES,
+    *,
+    repeats: int = 7,
+    interleaved: bool = True,
+    out: str | None = "bench-results/bench.json",
+    plot: bool = True,
+    file=None,
+) -> list[Result]:
+    """Run the chosen programs at the chosen sizes, print a table and the geomean
+    per kind, then the geomeans; write JSON to `out` (and a PNG next to it)."""
+    file = file or sys.stdout
+    for s in sizes:
+        if s not in SIZES:
+            raise ValueError(f"unknown size {s!r}; the sizes are {', '.join(SIZES)}")
+    programs = select(kinds, names)
+    mode = "interleaved" if interleaved else "apart"
+    print(f"npcompile bench: {len(programs)} programs x {len(sizes)} sizes, {repeats} repetitions, {mode}", file=file)
+    warm_library()
+    results: list[Result] = []
+    for kind in KINDS:
+        chosen = [p for p in programs if p.kind == kind]
+        if not chosen:
+            continue
+        rows = [measure_program(p, s, repeats=repeats, interleaved=interleaved) for p in chosen for s in sizes]
+        results.extend(rows)
+        print(f"\n== {kind} ==", file=file)
+        print_results(rows, file=file)
+        print(f"geomean numpy/compiled ({kind}): {_fmt_ratio(geomeans(rows)[kind])}", file=file)
+
+    g = geomeans(results)
+    print("\nGeometric-mean ratio numpy/compiled (> 1: compiled is faster; rows that compiled):", file=file)
+    for key, value in g.items():
+        print(f"  {key:<13} {_fmt_ratio(value)}", file=file)
+    if out:
+        write_json(out, results, environment(repeats, interleaved))
+        print(f"\nwrote {out}", file=file)
+        if plot:
+            png = write_plot(results, os.path.splitext(out)[0] + ".png")
+            if png:
+                print(f"wrote {png}", file=file)
+            else:
+                print("no plot: matplotlib is not importable (pip install 'npcompile[bench]')", file=file)
+    return results
 
 
 # ---- compile time against trace length --------------------------------------
