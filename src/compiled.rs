@@ -3,7 +3,7 @@
 use crate::builder::GraphBuilder;
 use crate::convert::{leaf_tensor, tensor_out, Flat, KeyPart};
 use crate::errors::{ir_err, plan_err, InternalError};
-use backends::torch::{lower, Plan, PlanError};
+use backends::torch::{lower, LowerOptions, Plan, PlanError};
 use ir::DType;
 use passes::{optimize, Limits, StageReport};
 use pyo3::exceptions::PyTypeError;
@@ -13,7 +13,6 @@ use std::collections::HashMap;
 use std::fmt::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
-use tch::Device;
 
 /// How to rebuild the function's return value from the plan's outputs.
 enum OutSpec {
@@ -261,10 +260,16 @@ impl CompiledFunction {
     fn compile(
         py: Python<'_>,
         graph: &ir::Graph,
-        device: Device,
+        flat: &Flat<'_>,
+        writebacks: &[(usize, usize)],
     ) -> PyResult<(Plan, Vec<StageReport>)> {
         let (optimized, reports) = optimize(graph, Limits::default()).map_err(|e| ir_err(py, e))?;
-        let plan = lower(&optimized, device).map_err(|e| ir_err(py, e))?;
+        let opts = LowerOptions {
+            writebacks: writebacks.to_vec(),
+            // libtorch refuses in-place writes into tensors that require grad.
+            inputs_in_place: !flat.requires_grad(),
+        };
+        let plan = lower(&optimized, flat.device(), &opts).map_err(|e| ir_err(py, e))?;
         if std::env::var("NPCOMPILE_LOG").is_ok_and(|v| v.split(',').any(|k| k.trim() == "plan")) {
             py.import("npcompile._trace")?
                 .getattr("log")?
@@ -296,18 +301,23 @@ impl CompiledFunction {
     fn run(&self, py: Python<'_>, c: &Compiled, flat: &Flat<'_>) -> Result<Py<PyAny>, RunError> {
         let device = c.plan.device;
         let mut keep = vec![];
-        let mut inputs = Vec::with_capacity(flat.leaves.len() + c.captured.len());
-        for (kind, obj) in &flat.leaves {
-            inputs.push(leaf_tensor(*kind, obj, device, &mut keep)?);
-        }
-        for obj in &c.captured {
-            let obj = obj.bind(py);
-            let kind = if crate::convert::torch_tensor(obj).is_some() {
+        let n = flat.leaves.len() + c.captured.len();
+        let mut inputs = Vec::with_capacity(n);
+        // Per input: the tensor viewing the caller's own memory, where it does.
+        let mut callers: Vec<Option<tch::Tensor>> = Vec::with_capacity(n);
+        let captured = c.captured.iter().map(|o| {
+            let obj = o.bind(py).clone();
+            let kind = if crate::convert::torch_tensor(&obj).is_some() {
                 crate::convert::LeafKind::Torch
             } else {
                 crate::convert::LeafKind::Numpy
             };
-            inputs.push(leaf_tensor(kind, obj, device, &mut keep)?);
+            (kind, obj)
+        });
+        for (kind, obj) in flat.leaves.iter().cloned().chain(captured) {
+            let (t, zero_copy) = leaf_tensor(kind, &obj, device, &mut keep)?;
+            callers.push(zero_copy.then(|| t.shallow_clone()));
+            inputs.push(t);
         }
         let plan = c.plan.clone();
         let outs = py
@@ -323,11 +333,20 @@ impl CompiledFunction {
             let (value, dtype) = outs[output]
                 .take()
                 .ok_or_else(|| InternalError::new_err("write-back output used twice"))?;
-            let target = match flat.leaves.get(input) {
-                Some((_, obj)) => obj.clone(),
-                None => c.captured[input - flat.leaves.len()].bind(py).clone(),
-            };
-            write_back(py, &target, value, dtype)?;
+            match &callers[input] {
+                Some(target) if same_memory(target, &value) => {}
+                Some(target) => target
+                    .shallow_clone()
+                    .f_copy_(&value)
+                    .map_err(crate::errors::tch_err)?,
+                None => {
+                    let target = match flat.leaves.get(input) {
+                        Some((_, obj)) => obj.clone(),
+                        None => c.captured[input - flat.leaves.len()].bind(py).clone(),
+                    };
+                    write_back(py, &target, value, dtype)?;
+                }
+            }
         }
         if let Some(w) = &c.warnings {
             py.import("npcompile._trace")?
@@ -338,7 +357,18 @@ impl CompiledFunction {
     }
 }
 
-/// Copy a plan's final value of an input into the caller's array, in place.
+/// Whether two tensors are the same elements of the same memory (the plan
+/// wrote an input's new value in the input itself).
+fn same_memory(a: &tch::Tensor, b: &tch::Tensor) -> bool {
+    let (size, sa, sb) = (a.size(), a.stride(), b.stride());
+    a.data_ptr() == b.data_ptr()
+        && size == b.size()
+        // The stride of a length-1 axis steps nowhere.
+        && (0..size.len()).all(|d| size[d] <= 1 || sa[d] == sb[d])
+}
+
+/// Copy a plan's final value of an input into the caller's array, in place
+/// (where the plan ran on a copy of it).
 fn write_back(
     py: Python<'_>,
     target: &Bound<'_, PyAny>,
@@ -426,7 +456,7 @@ impl CompiledFunction {
                 let start = Instant::now();
                 let entry = match self.trace(py, args, kwargs)? {
                     None => Entry::Fallback,
-                    Some(t) => match Self::compile(py, &t.graph, flat.device()) {
+                    Some(t) => match Self::compile(py, &t.graph, &flat, &t.writebacks) {
                         Ok((plan, _)) => Entry::Compiled(Compiled {
                             plan: Arc::new(plan),
                             out: t.out,
@@ -520,7 +550,7 @@ impl CompiledFunction {
                 self.last_break.lock().expect("break lock")
             ));
         };
-        let (plan, reports) = Self::compile(py, &t.graph, flat.device())?;
+        let (plan, reports) = Self::compile(py, &t.graph, &flat, &t.writebacks)?;
         let _ = writeln!(s, "== traced ==\n{}\n", t.graph);
         for r in &reports {
             let _ = writeln!(s, "== after {} ({}) ==\n{}\n", r.name, r.detail, r.graph);

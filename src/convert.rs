@@ -22,7 +22,7 @@ pub enum KeyPart {
     Float(u64),
     Complex(u64, u64),
     Str(String),
-    /// numpy array: dtype, shape, layout (0 C, 1 F, 2 other).
+    /// numpy array: dtype, shape, layout (0 C, 1 F, 2 other; + 4 read-only).
     Array(DType, Vec<i64>, u8),
     /// torch tensor: dtype, shape, device, requires_grad.
     Tensor(DType, Vec<i64>, String, bool),
@@ -133,13 +133,18 @@ pub fn classify(obj: &Bound<'_, PyAny>) -> PyResult<Class> {
             ))));
         }
         let shape: Vec<i64> = arr.shape().iter().map(|&d| d as i64).collect();
-        let layout = if arr.is_c_contiguous() {
+        let order = if arr.is_c_contiguous() {
             0
         } else if arr.is_fortran_contiguous() {
             1
         } else {
             2
         };
+        // A plan may write its arguments in place: a read-only array is
+        // another signature (its trace raises NumPy's error on a write).
+        // SAFETY: reading the flags of a live array.
+        let writeable = unsafe { (*arr.as_array_ptr()).fields.flags } & numpy::npyffi::NPY_ARRAY_WRITEABLE != 0;
+        let layout = order | if writeable { 0 } else { 4 };
         return Ok(match array_dtype(arr) {
             Ok(d) => Class::Leaf(LeafKind::Numpy, KeyPart::Array(d, shape, layout)),
             Err(why) => Class::Static(KeyPart::Unsupported(why)),
@@ -258,6 +263,13 @@ impl<'py> Flat<'py> {
             .unwrap_or(Device::Cpu)
     }
 
+    /// Whether a torch tensor argument requires grad.
+    pub fn requires_grad(&self) -> bool {
+        self.key
+            .iter()
+            .any(|k| matches!(k, KeyPart::Tensor(_, _, _, true)))
+    }
+
     pub fn torch_out(&self) -> bool {
         self.leaves.iter().any(|(k, _)| *k == LeafKind::Torch)
     }
@@ -299,14 +311,16 @@ pub fn map_leaves<'py>(
 }
 
 /// Wrap an array leaf as a tensor without copying where its layout allows; `keep`
-/// holds any copy made so it outlives the run.
+/// holds any copy made so it outlives the run. The flag says whether the tensor
+/// is the caller's own memory (no copy, no device transfer).
 pub fn leaf_tensor<'py>(
     kind: LeafKind,
     obj: &Bound<'py, PyAny>,
     device: Device,
     keep: &mut Vec<Bound<'py, PyAny>>,
-) -> PyResult<Tensor> {
+) -> PyResult<(Tensor, bool)> {
     let py = obj.py();
+    let copies = keep.len();
     let t = match kind {
         LeafKind::Torch => torch_tensor(obj)
             .ok_or_else(|| crate::errors::InternalError::new_err("expected a tensor"))?,
@@ -319,9 +333,9 @@ pub fn leaf_tensor<'py>(
         LeafKind::Numpy => numpy_tensor(obj, keep)?,
     };
     if t.device() != device {
-        return t.f_to(device).map_err(tch_err);
+        return Ok((t.f_to(device).map_err(tch_err)?, false));
     }
-    Ok(t)
+    Ok((t, keep.len() == copies))
 }
 
 fn numpy_tensor<'py>(

@@ -43,6 +43,9 @@ pub fn plan_err(e: PlanError) -> PyErr {
         PlanError::Torch(m) => {
             InternalError::new_err(format!("libtorch failed while running a plan: {m}"))
         }
+        e @ PlanError::InputsWritten(_) => {
+            InternalError::new_err(format!("libtorch failed while running a plan: {e}"))
+        }
     }
 }
 

@@ -19,7 +19,7 @@ fn optimize(g: &Graph) -> Graph {
 
 /// Optimize, lower and run.
 fn run(g: &Graph, inputs: Vec<Tensor>) -> Result<Vec<Tensor>, PlanError> {
-    lower(&optimize(g), Device::Cpu).unwrap().run(inputs)
+    lower(&optimize(g), Device::Cpu, &Default::default()).unwrap().run(inputs)
 }
 
 fn f64s(v: &[f64], shape: &[i64]) -> Tensor {
@@ -57,7 +57,7 @@ fn f64_mul_add_with_weak_int_fuses_to_addcmul() {
     let text = opt.to_string();
     assert!(text.contains("addcmul"), "{text}");
     assert!(!text.contains("multiply"), "{text}");
-    let plan = lower(&opt, Device::Cpu).unwrap();
+    let plan = lower(&opt, Device::Cpu, &Default::default()).unwrap();
     assert!(plan
         .instrs
         .iter()
@@ -132,7 +132,7 @@ fn int_power_rejects_negative_exponents() {
     let x = input(&mut g, "x", DType::I32, &[3]);
     let y = input(&mut g, "y", DType::I32, &[3]);
     g.outputs = vec![g.add(op("power"), &[x, y]).unwrap()];
-    let plan = lower(&optimize(&g), Device::Cpu).unwrap();
+    let plan = lower(&optimize(&g), Device::Cpu, &Default::default()).unwrap();
     let out = plan
         .run(vec![i32s(&[3, 5, -2], &[3]), i32s(&[2, 0, 3], &[3])])
         .unwrap();
@@ -279,7 +279,7 @@ fn slice_scatter_writes_a_strided_region_of_a_copy() {
         .unwrap();
     g.outputs = vec![w];
     let (opt, _) = passes::optimize(&g, passes::Limits::default()).unwrap();
-    let plan = backends::torch::lower(&opt, tch::Device::Cpu).unwrap();
+    let plan = backends::torch::lower(&opt, tch::Device::Cpu, &Default::default()).unwrap();
     let xs = tch::Tensor::f_from_slice(&[0.0f64, 1., 2., 3., 4., 5.]).unwrap();
     let vs = tch::Tensor::f_from_slice(&[10i64, 20]).unwrap();
     let out = plan.run(vec![xs.shallow_clone(), vs]).unwrap().remove(0);
@@ -334,7 +334,7 @@ fn sum_plan(text: &str, dtype: DType, shape: &[i64]) -> (Graph, backends::torch:
     let mut g = Graph::new("f");
     let x = input(&mut g, "x", dtype, shape);
     g.outputs = vec![g.add(op(text), &[x]).unwrap()];
-    let plan = lower(&optimize(&g), Device::Cpu).unwrap();
+    let plan = lower(&optimize(&g), Device::Cpu, &Default::default()).unwrap();
     (g, plan)
 }
 

@@ -14,7 +14,7 @@ impl crate::Backend for TorchBackend {
     type Plan = Plan;
     type Error = IrError;
     fn lower(&self, graph: &Graph) -> Result<Plan, IrError> {
-        lower(graph, self.device)
+        lower(graph, self.device, &LowerOptions::default())
     }
 }
 
@@ -436,9 +436,26 @@ fn is_view(op: &TorchOp) -> bool {
     }
 }
 
+/// What lowering may assume about the caller.
+#[derive(Debug, Clone, Default)]
+pub struct LowerOptions {
+    /// (input, output): the output is the input's new value, which the caller
+    /// stores into the input's memory after the plan has run.
+    pub writebacks: Vec<(usize, usize)>,
+    /// Whether the plan may write those inputs in their own memory as it runs
+    /// (the caller passes zero-copy views of its arrays and checks that
+    /// written arguments do not overlap others).
+    pub inputs_in_place: bool,
+}
+
+/// Instructions that raise NumPy's errors (not libtorch failures) when run.
+fn can_raise(op: &TorchOp) -> bool {
+    matches!(op, TorchOp::IntPow | TorchOp::Take { .. } | TorchOp::CheckInt { .. })
+}
+
 /// Lower an optimized graph. Every operand must already be in its op's compute
 /// dtype (the `promote` stage guarantees it; this checks it again).
-pub fn lower(graph: &Graph, device: Device) -> Result<Plan, IrError> {
+pub fn lower(graph: &Graph, device: Device, opts: &LowerOptions) -> Result<Plan, IrError> {
     let n_inputs = graph.input_names.len();
     let mut slot_of = vec![u32::MAX; graph.len()];
     let mut next = n_inputs as u32;
@@ -512,26 +529,50 @@ pub fn lower(graph: &Graph, device: Device) -> Result<Plan, IrError> {
         }
     }
     let outputs: Vec<u32> = graph.outputs.iter().map(|o| slot_of[o.index()]).collect();
-    let mut seen_roots = vec![];
-    let copy_out = outputs
-        .iter()
-        .map(|&o| {
-            let r = root[o as usize];
-            let copy = leaf_roots[r as usize] || seen_roots.contains(&r);
-            seen_roots.push(r);
-            copy
-        })
-        .collect();
-    // Free each slot after its last use; outputs live to the end.
+    // Each slot's last use; outputs live to the end.
     let mut last_use = vec![usize::MAX; next as usize];
     for (i, Instr::Torch { args, .. }) in instrs.iter().enumerate() {
         for &a in args {
             last_use[a as usize] = i;
         }
     }
+    let mut is_output = vec![false; next as usize];
+    for &o in &outputs {
+        is_output[o as usize] = true;
+    }
+    let mut writable = vec![false; n_inputs];
+    if opts.inputs_in_place {
+        for &(input, _) in &opts.writebacks {
+            writable[input] = true;
+        }
+    }
+    let written_inputs = write_in_place(
+        &mut instrs,
+        &mut root,
+        &leaf_roots,
+        &last_use,
+        &is_output,
+        &writable,
+    );
+    let writeback_outputs: Vec<usize> = opts.writebacks.iter().map(|&(_, o)| o).collect();
+    let mut seen_roots = vec![];
+    let copy_out = outputs
+        .iter()
+        .enumerate()
+        .map(|(k, &o)| {
+            if writeback_outputs.contains(&k) {
+                // Stored into the input by the caller, never handed out.
+                return false;
+            }
+            let r = root[o as usize];
+            let copy = leaf_roots[r as usize] || seen_roots.contains(&r);
+            seen_roots.push(r);
+            copy
+        })
+        .collect();
     let mut frees: Vec<SmallVec<[u32; 2]>> = vec![SmallVec::new(); instrs.len()];
     for (slot, &i) in last_use.iter().enumerate() {
-        if i != usize::MAX && !outputs.contains(&(slot as u32)) {
+        if i != usize::MAX && !is_output[slot] {
             frees[i].push(slot as u32);
         }
     }
@@ -556,5 +597,72 @@ pub fn lower(graph: &Graph, device: Device) -> Result<Plan, IrError> {
         input_kinds,
         output_dtypes,
         device,
+        written_inputs,
     })
 }
+
+/// Turn each `SliceScatter` whose base dies there, shares its memory with no
+/// value still live (and not with the assigned value), and is neither a
+/// constant nor an input the caller does not let the plan write, into a copy
+/// into the base's own memory. Returns the inputs written in place: (first
+/// writing instruction, input slot, snapshot), a snapshot wherever an
+/// instruction from the first write on may raise NumPy's error.
+fn write_in_place(
+    instrs: &mut [Instr],
+    root: &mut [u32],
+    leaf_roots: &[bool],
+    last_use: &[usize],
+    is_output: &[bool],
+    writable: &[bool],
+) -> Vec<(usize, u32, bool)> {
+    let n_inputs = writable.len() as u32;
+    // The slots defined so far that share each root's memory (dead ones pruned).
+    let mut members: std::collections::HashMap<u32, Vec<u32>> = Default::default();
+    for s in 0..root.len() as u32 {
+        if leaf_roots[s as usize] {
+            members.entry(s).or_default().push(s);
+        }
+    }
+    let mut written: Vec<(usize, u32, bool)> = vec![];
+    for i in 0..instrs.len() {
+        let Instr::Torch { op, args, out } = &mut instrs[i];
+        let out = *out;
+        let r = if is_view(op) {
+            root[args[0] as usize]
+        } else if let TorchOp::SliceScatter(dims) = op {
+            let (base, value) = (args[0], args[1]);
+            let r = root[base as usize];
+            let live_after =
+                |s: u32| is_output[s as usize] || (last_use[s as usize] > i && last_use[s as usize] != usize::MAX);
+            let list = members.entry(r).or_default();
+            list.retain(|&s| live_after(s) || s == base);
+            let owned = if r < n_inputs {
+                writable[r as usize]
+            } else {
+                !leaf_roots[r as usize]
+            };
+            let in_place = owned
+                && !live_after(base)
+                && root[value as usize] != r
+                && list.iter().all(|&s| s == base);
+            if in_place {
+                *op = TorchOp::SliceScatterInPlace(std::mem::take(dims));
+                if r < n_inputs && !written.iter().any(|w| w.1 == r) {
+                    written.push((i, r, false));
+                }
+                r
+            } else {
+                out
+            }
+        } else {
+            out
+        };
+        root[out as usize] = r;
+        members.entry(r).or_default().push(out);
+    }
+    for w in &mut written {
+        w.2 = instrs[w.0..].iter().any(|Instr::Torch { op, .. }| can_raise(op));
+    }
+    written
+}
+

@@ -6,6 +6,6 @@ mod lower;
 mod plan;
 mod sum;
 
-pub use lower::{kind_of, lower, TorchBackend};
+pub use lower::{kind_of, lower, LowerOptions, TorchBackend};
 pub use plan::{Instr, Plan, PlanError, TorchOp};
 pub use sum::ViewStep;

@@ -13,6 +13,9 @@ pub enum PlanError {
     Index(String),
     Torch(String),
     Input(String),
+    /// A libtorch failure after the plan had written into a caller's array it
+    /// had not snapshotted: the call cannot be re-run under NumPy.
+    InputsWritten(String),
 }
 
 impl fmt::Display for PlanError {
@@ -23,6 +26,10 @@ impl fmt::Display for PlanError {
             | PlanError::Index(m)
             | PlanError::Torch(m)
             | PlanError::Input(m) => f.write_str(m),
+            PlanError::InputsWritten(m) => write!(
+                f,
+                "{m} (after the compiled function had written part of its arguments' new values; they may be partly updated)"
+            ),
         }
     }
 }
@@ -293,6 +300,9 @@ pub enum TorchOp {
     },
     /// A copy of the base with a slice region replaced: (dim, start, len, step).
     SliceScatter(Vec<(i64, i64, i64, i64)>),
+    /// `SliceScatter` into its base's own memory (lowering proved the base's
+    /// old value dead and unaliased): a strided copy into a view, no new array.
+    SliceScatterInPlace(Vec<(i64, i64, i64, i64)>),
     AddCMul,
     /// Copy (used where a result must not alias an input).
     Copy,
@@ -324,6 +334,11 @@ pub struct Plan {
     /// NumPy's dtype of each output (uint16/32/64 come out in their signed storage).
     pub output_dtypes: Vec<DType>,
     pub device: tch::Device,
+    /// Inputs the plan writes in their caller's memory: (index of the first
+    /// instruction that writes it, input slot, whether to snapshot it first).
+    /// A snapshot is taken where an instruction from the first write on may
+    /// raise NumPy's error, and copied back when one does.
+    pub written_inputs: Vec<(usize, u32, bool)>,
 }
 
 // Tensors are reference counted handles that libtorch lets threads share.
@@ -338,25 +353,44 @@ impl Plan {
                 inputs.len()
             )));
         }
+        // The caller's memory of each input written in place, and its snapshot.
+        let mut written: SmallVec<[(usize, Tensor, Option<Tensor>, bool); 2]> = self
+            .written_inputs
+            .iter()
+            .map(|&(at, slot, _)| (at, inputs[slot as usize].shallow_clone(), None, false))
+            .collect();
         let mut slots: Vec<Option<Tensor>> = Vec::with_capacity(self.n_slots);
         slots.extend(inputs.into_iter().map(Some));
         slots.resize_with(self.n_slots, || None);
         for (slot, t) in &self.consts {
             slots[*slot as usize] = Some(t.shallow_clone());
         }
-        for (instr, frees) in self.instrs.iter().zip(&self.frees) {
+        for (i, (instr, frees)) in self.instrs.iter().zip(&self.frees).enumerate() {
+            for (w, &(at, _, snapshot)) in written.iter_mut().zip(&self.written_inputs) {
+                if at == i {
+                    w.3 = true;
+                    if snapshot {
+                        match w.1.f_to_dtype(w.1.kind(), false, true) {
+                            Ok(t) => w.2 = Some(t),
+                            Err(e) => return Err(restore(&written, e.into())),
+                        }
+                    }
+                }
+            }
             let Instr::Torch { op, args, out } = instr;
-            let argv: SmallVec<[&Tensor; 3]> = args
+            let result = args
                 .iter()
                 .map(|&a| {
                     slots[a as usize]
                         .as_ref()
                         .ok_or_else(|| PlanError::Torch(format!("slot {a} is empty")))
                 })
-                .collect::<Result<_, _>>()?;
-            let result = exec(op, &argv)?;
-            drop(argv);
-            slots[*out as usize] = Some(result);
+                .collect::<Result<SmallVec<[&Tensor; 3]>, _>>()
+                .and_then(|argv| exec(op, &argv));
+            match result {
+                Ok(t) => slots[*out as usize] = Some(t),
+                Err(e) => return Err(restore(&written, e)),
+            }
             for &f in frees {
                 slots[f as usize] = None;
             }
@@ -375,6 +409,27 @@ impl Plan {
                 })
             })
             .collect()
+    }
+}
+
+/// After a failed instruction: copy each snapshot back into the caller's array
+/// it was taken of. Where an input was written without one, NumPy cannot re-run
+/// the call on the arrays the caller passed: say so instead of falling back.
+fn restore(written: &[(usize, Tensor, Option<Tensor>, bool)], e: PlanError) -> PlanError {
+    let mut lost = false;
+    for (_, target, snapshot, started) in written {
+        match snapshot {
+            Some(s) => {
+                if let Err(err) = target.shallow_clone().f_copy_(s) {
+                    return PlanError::InputsWritten(format!("{e}; restoring an argument: {err}"));
+                }
+            }
+            None => lost |= *started,
+        }
+    }
+    match e {
+        PlanError::Torch(m) if lost => PlanError::InputsWritten(m),
+        e => e,
     }
 }
 
@@ -688,28 +743,12 @@ fn exec(op: &TorchOp, a: &[&Tensor]) -> Result<Tensor, PlanError> {
         }
         SliceScatter(dims) => {
             let out = a[0].f_to_dtype(a[0].kind(), false, true)?;
-            let mut region_shape = a[0].size();
-            for &(dim, _, len, _) in dims {
-                region_shape[dim as usize] = len;
-            }
-            if region_shape.contains(&0) {
-                return Ok(out);
-            }
-            let mut src = a[1].f_expand(region_shape.as_slice(), false)?;
-            let mut region = out.shallow_clone();
-            for &(dim, start, len, step) in dims {
-                // libtorch views step forward only: take the same elements from
-                // their low end, and flip the source to match.
-                let (lo, step) = if step > 0 {
-                    (start, step)
-                } else {
-                    src = src.f_flip([dim])?;
-                    (start + (len - 1) * step, -step)
-                };
-                region = region.f_slice(dim, lo, lo + (len - 1) * step + 1, step)?;
-            }
-            region.f_copy_(&src)?;
+            scatter_into(&out, a[1], dims)?;
             out
+        }
+        SliceScatterInPlace(dims) => {
+            scatter_into(a[0], a[1], dims)?;
+            a[0].shallow_clone()
         }
         Concat(axis) => Tensor::f_cat(a, *axis)?,
         Sort { dim, via } => match via {
@@ -1422,6 +1461,36 @@ fn complex_prod(x: &Tensor, dims: &[i64], keepdim: bool) -> Result<Tensor, PlanE
 }
 
 /// NumPy's `axis=()` reduces nothing; libtorch's empty dim list reduces everything.
+/// `out[region] = value` in `out`'s memory; `dims` are (dim, start, len, step).
+fn scatter_into(
+    out: &Tensor,
+    value: &Tensor,
+    dims: &[(i64, i64, i64, i64)],
+) -> Result<(), PlanError> {
+    let mut region_shape = out.size();
+    for &(dim, _, len, _) in dims {
+        region_shape[dim as usize] = len;
+    }
+    if region_shape.contains(&0) {
+        return Ok(());
+    }
+    let mut src = value.f_expand(region_shape.as_slice(), false)?;
+    let mut region = out.shallow_clone();
+    for &(dim, start, len, step) in dims {
+        // libtorch views step forward only: take the same elements from
+        // their low end, and flip the source to match.
+        let (lo, step) = if step > 0 {
+            (start, step)
+        } else {
+            src = src.f_flip([dim])?;
+            (start + (len - 1) * step, -step)
+        };
+        region = region.f_slice(dim, lo, lo + (len - 1) * step + 1, step)?;
+    }
+    region.f_copy_(&src)?;
+    Ok(())
+}
+
 fn reduce(
     t: &Tensor,
     dims: &[i64],
@@ -1475,6 +1544,17 @@ impl fmt::Display for Plan {
                 }
             })
             .collect();
-        write!(f, "outputs: {}", outs.join(", "))
+        write!(f, "outputs: {}", outs.join(", "))?;
+        for (at, slot, snapshot) in &self.written_inputs {
+            let first = match &self.instrs[*at] {
+                Instr::Torch { out, .. } => out,
+            };
+            write!(
+                f,
+                "\nwritten in place: s{slot} (first at s{first}{})",
+                if *snapshot { ", snapshot first" } else { "" }
+            )?;
+        }
+        Ok(())
     }
 }

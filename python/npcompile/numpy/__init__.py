@@ -1283,8 +1283,26 @@ def setitem(a, index, value):
             raise TypeError("only 0-dimensional arrays can be converted to Python scalars")
         if a.dtype.kind != "b" or operand(value).size != 1:
             raise ValueError("setting an array element with a sequence.")
+    steps = tuple(op for op in (slice_op, reshape_op) if op is not None)
+    if _is_view_of_region(value, a, steps):
+        # `a[i] += v` stores the updated view back into its own region (Python
+        # calls __setitem__ after __iadd__): NumPy copies the region onto itself.
+        return
     v = _assigned(a, value, shape)
-    write(a, tuple(op for op in (slice_op, reshape_op) if op is not None), v)
+    write(a, steps, v)
+
+
+def _is_view_of_region(value, a, steps):
+    """Whether `value` is a view of exactly the region `a[steps]` selects: it
+    shows that region's current contents whatever was written since."""
+    return (
+        isinstance(value, Proxy)
+        and not value._scalar
+        and a._buf is not None
+        and value._buf is a._buf
+        and value._path == a._path + steps
+        and value.dtype == a.dtype
+    )
 
 
 _INPLACE_NAMES = {
