@@ -23,6 +23,15 @@ fn map_leaves<'py>(obj: &Bound<'py, PyAny>, f: &Bound<'py, PyAny>) -> PyResult<B
     convert::map_leaves(obj, f)
 }
 
+/// The BLAS library matrix products go to (NumPy's), or None where plans use
+/// libtorch's.
+#[pyfunction]
+fn blas_library(py: Python<'_>) -> PyResult<Option<String>> {
+    // NumPy's BLAS is found among the loaded libraries: load NumPy first.
+    py.import("numpy")?;
+    Ok(backends::torch::blas::numpy_blas().map(|b| b.library.clone()))
+}
+
 #[pymodule]
 fn _core(py: Python<'_>, m: &Bound<'_, PyModule>) -> PyResult<()> {
     // Tensors cross into Python as torch.Tensor: torch must be loaded first.
@@ -36,5 +45,6 @@ fn _core(py: Python<'_>, m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("InternalError", py.get_type::<errors::InternalError>())?;
     m.add_function(wrap_pyfunction!(promote_types, m)?)?;
     m.add_function(wrap_pyfunction!(map_leaves, m)?)?;
+    m.add_function(wrap_pyfunction!(blas_library, m)?)?;
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! Lowering to libtorch: a `Plan` is a flat list of pre-resolved instructions over
 //! tensor slots. Every libtorch call is a fallible `f_*` call; nothing here panics.
 
+pub mod blas;
 mod complex;
 mod lower;
 mod plan;

@@ -353,6 +353,7 @@ impl Plan {
                 inputs.len()
             )));
         }
+        let _threads = (self.device == tch::Device::Cpu).then(OneThread::new);
         // The caller's memory of each input written in place, and its snapshot.
         let mut written: SmallVec<[(usize, Tensor, Option<Tensor>, bool); 2]> = self
             .written_inputs
@@ -409,6 +410,32 @@ impl Plan {
                 })
             })
             .collect()
+    }
+}
+
+/// libtorch's CPU kernels run on the calling thread while a plan runs; the
+/// thread's setting is restored after. libtorch's OpenMP workers spin between
+/// parallel regions, and so do NumPy's OpenBLAS workers after a product: on a
+/// machine of few cores the two pools take turns pre-empting each other (see
+/// docs/architecture.md, "Threads"). Matrix products go to NumPy's BLAS, which
+/// runs on NumPy's own pool.
+struct OneThread(i32);
+
+impl OneThread {
+    fn new() -> OneThread {
+        let before = tch::get_num_threads();
+        if before != 1 {
+            tch::set_num_threads(1);
+        }
+        OneThread(before)
+    }
+}
+
+impl Drop for OneThread {
+    fn drop(&mut self) {
+        if self.0 != 1 {
+            tch::set_num_threads(self.0);
+        }
     }
 }
 
@@ -709,7 +736,7 @@ fn exec(op: &TorchOp, a: &[&Tensor]) -> Result<Tensor, PlanError> {
                 r
             }
         }
-        MatMul => a[0].f_matmul(a[1])?,
+        MatMul => matmul(a[0], a[1])?,
         BoolMatMul => a[0]
             .f_to_kind(Kind::Int64)?
             .f_matmul(&a[1].f_to_kind(Kind::Int64)?)?
@@ -1461,6 +1488,25 @@ fn complex_prod(x: &Tensor, dims: &[i64], keepdim: bool) -> Result<Tensor, PlanE
 }
 
 /// NumPy's `axis=()` reduces nothing; libtorch's empty dim list reduces everything.
+/// A real matrix product: NumPy's BLAS for float32/float64 matrices and
+/// matrix-vector products on the CPU, libtorch's elsewhere.
+fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor, PlanError> {
+    let product = match (a.dim(), b.dim()) {
+        (2, 2) => super::blas::matmul(a, b)?,
+        (1, 2) => super::blas::matmul(&a.f_unsqueeze(0)?, b)?
+            .map(|t| t.f_squeeze_dim(0))
+            .transpose()?,
+        (2, 1) => super::blas::matmul(a, &b.f_unsqueeze(1)?)?
+            .map(|t| t.f_squeeze_dim(1))
+            .transpose()?,
+        _ => None,
+    };
+    match product {
+        Some(t) => Ok(t),
+        None => Ok(a.f_matmul(b)?),
+    }
+}
+
 /// `out[region] = value` in `out`'s memory; `dims` are (dim, start, len, step).
 fn scatter_into(
     out: &Tensor,

@@ -1,0 +1,191 @@
+//! Matrix products through NumPy's own BLAS (the OpenBLAS its wheels bundle),
+//! found among the libraries already loaded in the process. Sharing NumPy's
+//! BLAS shares its thread pool: libtorch's MKL threads would spin against
+//! OpenBLAS's workers on the same cores (see docs/architecture.md, "Threads").
+//! Where no such library is loaded (no NumPy, or a NumPy built otherwise) the
+//! plan keeps libtorch's matmul.
+
+use super::plan::PlanError;
+use std::ffi::{c_char, c_int, c_void, CStr};
+use std::sync::OnceLock;
+use tch::{Device, Kind, Tensor};
+
+const ROW_MAJOR: c_int = 101;
+const NO_TRANS: c_int = 111;
+const TRANS: c_int = 112;
+
+/// `cblas_?gemm` of an ILP64 OpenBLAS (64-bit integer arguments).
+type Gemm<T> = unsafe extern "C" fn(
+    order: c_int,
+    trans_a: c_int,
+    trans_b: c_int,
+    m: i64,
+    n: i64,
+    k: i64,
+    alpha: T,
+    a: *const T,
+    lda: i64,
+    b: *const T,
+    ldb: i64,
+    beta: T,
+    c: *mut T,
+    ldc: i64,
+) -> ();
+
+pub struct Blas {
+    pub library: String,
+    dgemm: Gemm<f64>,
+    sgemm: Gemm<f32>,
+}
+
+#[link(name = "dl")]
+extern "C" {
+    fn dlopen(filename: *const c_char, flag: c_int) -> *mut c_void;
+    fn dlsym(handle: *mut c_void, symbol: *const c_char) -> *mut c_void;
+}
+const RTLD_NOW: c_int = 2;
+const RTLD_NOLOAD: c_int = 4;
+
+/// NumPy's BLAS where it is loaded (looked up once).
+pub fn numpy_blas() -> Option<&'static Blas> {
+    static BLAS: OnceLock<Option<Blas>> = OnceLock::new();
+    BLAS.get_or_init(find).as_ref()
+}
+
+fn find() -> Option<Blas> {
+    if std::env::var("NPCOMPILE_BLAS").is_ok_and(|v| v == "torch") {
+        return None;
+    }
+    let maps = std::fs::read_to_string("/proc/self/maps").ok()?;
+    let mut paths: Vec<&str> = maps
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(5))
+        .filter(|p| p.contains("openblas") && p.contains(".so"))
+        .collect();
+    paths.dedup();
+    // Only the suffixed ILP64 names: their integer width is certain.
+    let names = [
+        (c"scipy_cblas_dgemm64_", c"scipy_cblas_sgemm64_"),
+        (c"cblas_dgemm64_", c"cblas_sgemm64_"),
+    ];
+    for path in paths {
+        let Ok(cpath) = std::ffi::CString::new(path) else {
+            continue;
+        };
+        // SAFETY: RTLD_NOLOAD only returns a handle to a library already loaded;
+        // nothing new is initialized.
+        let handle = unsafe { dlopen(cpath.as_ptr(), RTLD_NOW | RTLD_NOLOAD) };
+        if handle.is_null() {
+            continue;
+        }
+        for (d, s) in names {
+            let (dp, sp) = unsafe { (dlsym(handle, d.as_ptr()), dlsym(handle, s.as_ptr())) };
+            if !dp.is_null() && !sp.is_null() {
+                // SAFETY: these symbols are cblas_dgemm/cblas_sgemm of an ILP64
+                // build, whose C signature `Gemm` spells.
+                return Some(Blas {
+                    library: format!("{path} ({})", to_str(d)),
+                    dgemm: unsafe { std::mem::transmute::<*mut c_void, Gemm<f64>>(dp) },
+                    sgemm: unsafe { std::mem::transmute::<*mut c_void, Gemm<f32>>(sp) },
+                });
+            }
+        }
+    }
+    None
+}
+
+fn to_str(s: &CStr) -> &str {
+    s.to_str().unwrap_or("?")
+}
+
+/// A row-major operand as BLAS reads it: (transposed, leading dimension), or
+/// `None` where neither axis has unit stride.
+fn layout(t: &Tensor) -> Option<(bool, i64)> {
+    let (size, stride) = (t.size(), t.stride());
+    let (rows, cols) = (size[0], size[1]);
+    // The stride of a length-1 axis steps nowhere: read it as C order's.
+    let s1 = if cols == 1 { 1 } else { stride[1] };
+    let s0 = if rows == 1 { cols.max(1) } else { stride[0] };
+    if s1 == 1 && s0 >= cols.max(1) {
+        Some((false, s0))
+    } else if s0 == 1 && s1 >= rows.max(1) {
+        Some((true, s1))
+    } else {
+        None
+    }
+}
+
+/// `a @ b` for float32/float64 matrices on the CPU through NumPy's BLAS into a
+/// new C-ordered tensor; `None` where the plan should use libtorch's (other
+/// kinds, devices or ranks, empty products, no BLAS found).
+pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Option<Tensor>, PlanError> {
+    let Some(blas) = numpy_blas() else {
+        return Ok(None);
+    };
+    let kind = a.kind();
+    if a.device() != Device::Cpu
+        || !matches!(kind, Kind::Double | Kind::Float)
+        || b.kind() != kind
+        || a.dim() != 2
+        || b.dim() != 2
+    {
+        return Ok(None);
+    }
+    let (m, k, n) = (a.size()[0], a.size()[1], b.size()[1]);
+    if m == 0 || n == 0 || k == 0 {
+        return Ok(None);
+    }
+    let a = match layout(a) {
+        Some(_) => a.shallow_clone(),
+        None => a.f_contiguous()?,
+    };
+    let b = match layout(b) {
+        Some(_) => b.shallow_clone(),
+        None => b.f_contiguous()?,
+    };
+    let ((ta, lda), (tb, ldb)) = (
+        layout(&a).ok_or_else(|| PlanError::Torch("matmul operand layout".into()))?,
+        layout(&b).ok_or_else(|| PlanError::Torch("matmul operand layout".into()))?,
+    );
+    let c = Tensor::f_empty([m, n], (kind, Device::Cpu))?;
+    let trans = |t: bool| if t { TRANS } else { NO_TRANS };
+    // SAFETY: the pointers address live tensors of the sizes and strides given;
+    // `c` is a fresh C-ordered m x n tensor, written (beta = 0) and not read.
+    unsafe {
+        match kind {
+            Kind::Double => (blas.dgemm)(
+                ROW_MAJOR,
+                trans(ta),
+                trans(tb),
+                m,
+                n,
+                k,
+                1.0,
+                a.data_ptr() as *const f64,
+                lda,
+                b.data_ptr() as *const f64,
+                ldb,
+                0.0,
+                c.data_ptr() as *mut f64,
+                n,
+            ),
+            _ => (blas.sgemm)(
+                ROW_MAJOR,
+                trans(ta),
+                trans(tb),
+                m,
+                n,
+                k,
+                1.0,
+                a.data_ptr() as *const f32,
+                lda,
+                b.data_ptr() as *const f32,
+                ldb,
+                0.0,
+                c.data_ptr() as *mut f32,
+                n,
+            ),
+        }
+    }
+    Ok(Some(c))
+}
