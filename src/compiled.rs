@@ -57,15 +57,19 @@ impl OutSpec {
     fn build<'py>(
         &self,
         py: Python<'py>,
-        outs: &mut Vec<Option<(tch::Tensor, DType)>>,
+        outs: &mut Vec<Option<OutValue<'py>>>,
         torch: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         Ok(match self {
             OutSpec::Leaf { index, scalar } => {
-                let (t, dtype) = outs[*index]
+                match outs[*index]
                     .take()
-                    .ok_or_else(|| InternalError::new_err("output used twice"))?;
-                tensor_out(py, t, dtype, torch, *scalar)?
+                    .ok_or_else(|| InternalError::new_err("output used twice"))?
+                {
+                    OutValue::Tensor(t, dtype) => tensor_out(py, t, dtype, torch, *scalar)?,
+                    OutValue::Array(a) if *scalar => a.get_item(PyTuple::empty(py))?,
+                    OutValue::Array(a) => a,
+                }
             }
             OutSpec::Const(obj) => obj.bind(py).clone(),
             OutSpec::Tuple(xs) => {
@@ -91,6 +95,13 @@ impl OutSpec {
             }
         })
     }
+}
+
+/// One output of a run: an array NumPy allocated and the plan wrote, or a
+/// tensor to hand out.
+enum OutValue<'py> {
+    Array(Bound<'py, PyAny>),
+    Tensor(tch::Tensor, DType),
 }
 
 enum RunError {
@@ -319,22 +330,49 @@ impl CompiledFunction {
             callers.push(zero_copy.then(|| t.shallow_clone()));
             inputs.push(t);
         }
+        // NumPy arrays out: NumPy allocates them and the plan writes into them.
+        let mut arrays: Vec<Option<Bound<'_, PyAny>>> = vec![];
+        let mut dests: Vec<Option<tch::Tensor>> = vec![];
+        if !flat.torch_out() && device == tch::Device::Cpu {
+            for (j, ((kind, shape), dtype)) in c
+                .plan
+                .output_types
+                .iter()
+                .zip(&c.plan.output_dtypes)
+                .enumerate()
+            {
+                if c.writebacks.iter().any(|&(_, o)| o == j) {
+                    arrays.push(None);
+                    dests.push(None);
+                    continue;
+                }
+                let (arr, t) = crate::convert::numpy_empty(py, *dtype, *kind, shape)?;
+                arrays.push(Some(arr));
+                dests.push(Some(t));
+            }
+        }
         let plan = c.plan.clone();
         let outs = py
-            .detach(move || plan.run(inputs))
+            .detach(move || plan.run_into(inputs, &dests))
             .map_err(RunError::Plan)?;
         drop(keep);
-        let mut outs: Vec<Option<(tch::Tensor, DType)>> = outs
+        let mut outs: Vec<Option<OutValue<'_>>> = outs
             .into_iter()
             .zip(c.plan.output_dtypes.iter().copied())
-            .map(Some)
+            .enumerate()
+            .map(|(j, (t, dtype))| {
+                Some(match arrays.get_mut(j).and_then(Option::take) {
+                    Some(a) => OutValue::Array(a),
+                    None => OutValue::Tensor(t, dtype),
+                })
+            })
             .collect();
         for &(input, output) in &c.writebacks {
-            let (value, dtype) = outs[output]
-                .take()
-                .ok_or_else(|| InternalError::new_err("write-back output used twice"))?;
+            let Some(OutValue::Tensor(value, dtype)) = outs[output].take() else {
+                return Err(InternalError::new_err("write-back output used twice").into());
+            };
             match &callers[input] {
-                Some(target) if same_memory(target, &value) => {}
+                Some(target) if backends::torch::same_memory(target, &value) => {}
                 Some(target) => target
                     .shallow_clone()
                     .f_copy_(&value)
@@ -355,16 +393,6 @@ impl CompiledFunction {
         }
         Ok(c.out.build(py, &mut outs, flat.torch_out())?.unbind())
     }
-}
-
-/// Whether two tensors are the same elements of the same memory (the plan
-/// wrote an input's new value in the input itself).
-fn same_memory(a: &tch::Tensor, b: &tch::Tensor) -> bool {
-    let (size, sa, sb) = (a.size(), a.stride(), b.stride());
-    a.data_ptr() == b.data_ptr()
-        && size == b.size()
-        // The stride of a length-1 axis steps nowhere.
-        && (0..size.len()).all(|d| size[d] <= 1 || sa[d] == sb[d])
 }
 
 /// Copy a plan's final value of an input into the caller's array, in place

@@ -454,3 +454,52 @@ pub fn any_overlap<'py>(objs: impl Iterator<Item = Bound<'py, PyAny>>) -> bool {
     ranges.sort_unstable();
     ranges.windows(2).any(|w| w[1].0 < w[0].1)
 }
+
+/// A new C-ordered NumPy array of `dtype` and `shape` (NumPy's allocator), and
+/// a tensor of storage `kind` over its memory for the plan to write.
+pub fn numpy_empty<'py>(
+    py: Python<'py>,
+    dtype: DType,
+    kind: Kind,
+    shape: &[i64],
+) -> PyResult<(Bound<'py, PyAny>, Tensor)> {
+    use numpy::npyffi::{npy_intp, NPY_TYPES, PY_ARRAY_API};
+    let typenum = match dtype {
+        DType::Bool => NPY_TYPES::NPY_BOOL,
+        DType::I8 => NPY_TYPES::NPY_BYTE,
+        DType::I16 => NPY_TYPES::NPY_SHORT,
+        DType::I32 => NPY_TYPES::NPY_INT,
+        DType::I64 => NPY_TYPES::NPY_LONG,
+        DType::U8 => NPY_TYPES::NPY_UBYTE,
+        DType::U16 => NPY_TYPES::NPY_USHORT,
+        DType::U32 => NPY_TYPES::NPY_UINT,
+        DType::U64 => NPY_TYPES::NPY_ULONG,
+        DType::F16 => NPY_TYPES::NPY_HALF,
+        DType::F32 => NPY_TYPES::NPY_FLOAT,
+        DType::F64 => NPY_TYPES::NPY_DOUBLE,
+        DType::C64 => NPY_TYPES::NPY_CFLOAT,
+        DType::C128 => NPY_TYPES::NPY_CDOUBLE,
+    };
+    let mut dims: Vec<npy_intp> = shape.iter().map(|&d| d as npy_intp).collect();
+    // SAFETY: DescrFromType returns a new reference that PyArray_Empty steals;
+    // PyArray_Empty returns a new reference or NULL with an exception set.
+    let arr = unsafe {
+        let descr = PY_ARRAY_API.PyArray_DescrFromType(py, typenum as i32);
+        if descr.is_null() {
+            return Err(PyErr::fetch(py));
+        }
+        let ptr = PY_ARRAY_API.PyArray_Empty(py, dims.len() as i32, dims.as_mut_ptr(), descr, 0);
+        Bound::from_owned_ptr_or_err(py, ptr)?
+    };
+    let mut strides = vec![0i64; shape.len()];
+    let mut step = 1i64;
+    for d in (0..shape.len()).rev() {
+        strides[d] = step;
+        step *= shape[d].max(1);
+    }
+    // SAFETY: the array is C-ordered with these element strides, and the caller
+    // keeps it alive while the tensor is used.
+    let data = unsafe { (*(arr.as_ptr() as *mut numpy::npyffi::PyArrayObject)).fields.data } as *const u8;
+    let t = unsafe { Tensor::f_from_blob(data, shape, &strides, kind, Device::Cpu) }.map_err(tch_err)?;
+    Ok((arr, t))
+}

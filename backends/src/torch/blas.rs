@@ -119,22 +119,38 @@ fn layout(t: &Tensor) -> Option<(bool, i64)> {
 /// new C-ordered tensor; `None` where the plan should use libtorch's (other
 /// kinds, devices or ranks, empty products, no BLAS found).
 pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Option<Tensor>, PlanError> {
-    let Some(blas) = numpy_blas() else {
+    if numpy_blas().is_none() || a.dim() != 2 || b.dim() != 2 {
         return Ok(None);
+    }
+    let c = Tensor::f_empty([a.size()[0], b.size()[1]], (a.kind(), a.device()))?;
+    Ok(matmul_into(a, b, &c)?.then_some(c))
+}
+
+/// `a @ b` written into `c` (m x n, C-ordered rows: unit column stride) through
+/// NumPy's BLAS; false (nothing written) where it does not take them.
+pub fn matmul_into(a: &Tensor, b: &Tensor, c: &Tensor) -> Result<bool, PlanError> {
+    let Some(blas) = numpy_blas() else {
+        return Ok(false);
     };
     let kind = a.kind();
     if a.device() != Device::Cpu
         || !matches!(kind, Kind::Double | Kind::Float)
         || b.kind() != kind
+        || c.kind() != kind
+        || c.device() != Device::Cpu
         || a.dim() != 2
         || b.dim() != 2
+        || c.dim() != 2
     {
-        return Ok(None);
+        return Ok(false);
     }
     let (m, k, n) = (a.size()[0], a.size()[1], b.size()[1]);
-    if m == 0 || n == 0 || k == 0 {
-        return Ok(None);
+    if m == 0 || n == 0 || k == 0 || c.size() != [m, n] {
+        return Ok(false);
     }
+    let Some((false, ldc)) = layout(c) else {
+        return Ok(false);
+    };
     let a = match layout(a) {
         Some(_) => a.shallow_clone(),
         None => a.f_contiguous()?,
@@ -143,14 +159,14 @@ pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Option<Tensor>, PlanError> {
         Some(_) => b.shallow_clone(),
         None => b.f_contiguous()?,
     };
-    let ((ta, lda), (tb, ldb)) = (
-        layout(&a).ok_or_else(|| PlanError::Torch("matmul operand layout".into()))?,
-        layout(&b).ok_or_else(|| PlanError::Torch("matmul operand layout".into()))?,
-    );
-    let c = Tensor::f_empty([m, n], (kind, Device::Cpu))?;
+    let (Some((ta, lda)), Some((tb, ldb))) = (layout(&a), layout(&b)) else {
+        return Ok(false);
+    };
     let trans = |t: bool| if t { TRANS } else { NO_TRANS };
     // SAFETY: the pointers address live tensors of the sizes and strides given;
-    // `c` is a fresh C-ordered m x n tensor, written (beta = 0) and not read.
+    // `c` is m x n with unit column stride and row stride ldc, written (beta = 0)
+    // and not read; it shares no memory with `a` or `b` (a plan's destinations
+    // never hold a live value).
     unsafe {
         match kind {
             Kind::Double => (blas.dgemm)(
@@ -167,7 +183,7 @@ pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Option<Tensor>, PlanError> {
                 ldb,
                 0.0,
                 c.data_ptr() as *mut f64,
-                n,
+                ldc,
             ),
             _ => (blas.sgemm)(
                 ROW_MAJOR,
@@ -183,9 +199,9 @@ pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Option<Tensor>, PlanError> {
                 ldb,
                 0.0,
                 c.data_ptr() as *mut f32,
-                n,
+                ldc,
             ),
         }
     }
-    Ok(Some(c))
+    Ok(true)
 }

@@ -1,4 +1,4 @@
-use super::plan::{Instr, Plan, TorchOp};
+use super::plan::{writes_into, Dest, Instr, Plan, TorchOp};
 use super::sum::ViewStep;
 use ir::{
     ArgReduceOp, BinaryOp, CompareOp, CumOp, DType, Graph, IrError, Op, ReduceOp, Scalar, UnaryOp,
@@ -464,6 +464,8 @@ pub fn lower(graph: &Graph, device: Device, opts: &LowerOptions) -> Result<Plan,
     // The slot each slot's memory comes from (views share their operand's).
     let mut root: Vec<u32> = (0..n_inputs as u32).collect();
     let mut leaf_roots = vec![true; n_inputs];
+    // Each instruction result's storage kind and shape.
+    let mut slot_type: Vec<Option<(Kind, Vec<i64>)>> = vec![None; n_inputs];
     for v in graph.values() {
         let node = graph.node(v);
         match &node.op {
@@ -480,6 +482,7 @@ pub fn lower(graph: &Graph, device: Device, opts: &LowerOptions) -> Result<Plan,
                 consts.push((next, const_tensor(*value, *dtype, device)?));
                 root.push(next);
                 leaf_roots.push(true);
+                slot_type.push(None);
                 next += 1;
             }
             _ => {
@@ -519,11 +522,16 @@ pub fn lower(graph: &Graph, device: Device, opts: &LowerOptions) -> Result<Plan,
                     out
                 });
                 leaf_roots.push(false);
+                slot_type.push(Some((
+                    kind_of(node.ty.dtype)?,
+                    node.ty.shape.iter().map(|&d| d as i64).collect(),
+                )));
                 slot_of[v.index()] = out;
                 instrs.push(Instr::Torch {
                     op,
                     args: arg_slots,
                     out,
+                    dest: Dest::Fresh,
                 });
             }
         }
@@ -555,6 +563,19 @@ pub fn lower(graph: &Graph, device: Device, opts: &LowerOptions) -> Result<Plan,
         &writable,
     );
     let writeback_outputs: Vec<usize> = opts.writebacks.iter().map(|&(_, o)| o).collect();
+    let (buffers, output_in_buffer) = if device == Device::Cpu {
+        plan_memory(&mut instrs, &root, &slot_type, &last_use, &outputs, &writeback_outputs)
+    } else {
+        (vec![], vec![false; outputs.len()])
+    };
+    let output_types = outputs
+        .iter()
+        .zip(&graph.outputs)
+        .map(|(_, o)| {
+            let ty = &graph.node(*o).ty;
+            Ok((kind_of(ty.dtype)?, ty.shape.iter().map(|&d| d as i64).collect()))
+        })
+        .collect::<Result<_, IrError>>()?;
     let mut seen_roots = vec![];
     let copy_out = outputs
         .iter()
@@ -598,7 +619,104 @@ pub fn lower(graph: &Graph, device: Device, opts: &LowerOptions) -> Result<Plan,
         output_dtypes,
         device,
         written_inputs,
+        buffers,
+        pool: std::sync::Mutex::new(None),
+        output_types,
+        output_in_buffer,
     })
+}
+
+/// The static memory plan. Every result an instruction writes with a
+/// `writes_into` kernel starts a block of memory that its views and in-place
+/// writes share; the block lives until the last use of any of them. A block
+/// that holds an output's final value (and is not a write-back) is written
+/// straight into the caller's output array (`Dest::Output`); the others take a
+/// plan buffer of their kind and shape that no live block holds, kept from call
+/// to call (`Dest::Buffer`). A block's buffer is free again after its last use,
+/// so an instruction never writes into its operands' memory.
+/// Returns the buffers' types and, per output, whether it sits in a buffer.
+fn plan_memory(
+    instrs: &mut [Instr],
+    root: &[u32],
+    slot_type: &[Option<(Kind, Vec<i64>)>],
+    last_use: &[usize],
+    outputs: &[u32],
+    writeback_outputs: &[usize],
+) -> (Vec<(Kind, Vec<i64>)>, Vec<bool>) {
+    const LIVE_TO_END: usize = usize::MAX - 1;
+    let n = root.len();
+    // Where each block's memory is last used.
+    let mut end = vec![None::<usize>; n];
+    let mut grow = |r: usize, at: usize| {
+        end[r] = Some(end[r].map_or(at, |e: usize| e.max(at)));
+    };
+    for (s, &u) in last_use.iter().enumerate() {
+        if u != usize::MAX {
+            grow(root[s] as usize, u);
+        }
+    }
+    for &o in outputs {
+        grow(root[o as usize] as usize, LIVE_TO_END);
+    }
+    // The block whose memory holds each output's value, where it is the
+    // block's whole memory (the block itself or in-place writes into it).
+    let producer: std::collections::HashMap<u32, usize> = instrs
+        .iter()
+        .enumerate()
+        .map(|(i, Instr::Torch { out, .. })| (*out, i))
+        .collect();
+    let mut output_of_block = std::collections::HashMap::<u32, u32>::new();
+    for (j, &o) in outputs.iter().enumerate() {
+        if writeback_outputs.contains(&j) {
+            continue;
+        }
+        let mut s = o;
+        while let Some(Instr::Torch {
+            op: TorchOp::SliceScatterInPlace(_),
+            args,
+            ..
+        }) = producer.get(&s).map(|&i| &instrs[i])
+        {
+            s = args[0];
+        }
+        if root[s as usize] == s {
+            output_of_block.entry(s).or_insert(j as u32);
+        }
+    }
+    let mut buffers: Vec<(Kind, Vec<i64>)> = vec![];
+    let mut free: std::collections::HashMap<(Kind, Vec<i64>), Vec<u32>> = Default::default();
+    let mut releases: std::collections::BTreeMap<usize, Vec<u32>> = Default::default();
+    let mut in_buffer = vec![false; n];
+    for i in 0..instrs.len() {
+        let Instr::Torch { op, out, dest, .. } = &mut instrs[i];
+        let o = *out as usize;
+        if root[o] == *out && writes_into(op) {
+            if let Some(&j) = output_of_block.get(out) {
+                *dest = Dest::Output(j);
+            } else if let Some(ty) = &slot_type[o] {
+                let b = match free.get_mut(ty).and_then(Vec::pop) {
+                    Some(b) => b,
+                    None => {
+                        buffers.push(ty.clone());
+                        (buffers.len() - 1) as u32
+                    }
+                };
+                *dest = Dest::Buffer(b);
+                in_buffer[o] = true;
+                let last = end[o].unwrap_or(i);
+                if last != LIVE_TO_END {
+                    releases.entry(last.max(i)).or_default().push(b);
+                }
+            }
+        }
+        if let Some(done) = releases.remove(&i) {
+            for b in done {
+                free.entry(buffers[b as usize].clone()).or_default().push(b);
+            }
+        }
+    }
+    let output_in_buffer = outputs.iter().map(|&o| in_buffer[root[o as usize] as usize]).collect();
+    (buffers, output_in_buffer)
 }
 
 /// Turn each `SliceScatter` whose base dies there, shares its memory with no
@@ -625,7 +743,7 @@ fn write_in_place(
     }
     let mut written: Vec<(usize, u32, bool)> = vec![];
     for i in 0..instrs.len() {
-        let Instr::Torch { op, args, out } = &mut instrs[i];
+        let Instr::Torch { op, args, out, .. } = &mut instrs[i];
         let out = *out;
         let r = if is_view(op) {
             root[args[0] as usize]

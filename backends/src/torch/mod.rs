@@ -8,5 +8,5 @@ mod plan;
 mod sum;
 
 pub use lower::{kind_of, lower, LowerOptions, TorchBackend};
-pub use plan::{Instr, Plan, PlanError, TorchOp};
+pub use plan::{same_memory, Dest, Instr, Plan, PlanError, TorchOp};
 pub use sum::ViewStep;

@@ -314,7 +314,20 @@ pub enum Instr {
         op: TorchOp,
         args: SmallVec<[u32; 3]>,
         out: u32,
+        /// Where the result is written (`writes_into` ops only).
+        dest: Dest,
     },
+}
+
+/// The memory an instruction writes its result into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dest {
+    /// A tensor libtorch allocates.
+    Fresh,
+    /// One of the plan's buffers, kept from call to call.
+    Buffer(u32),
+    /// The caller's array for output `j` (allocated by NumPy before the run).
+    Output(u32),
 }
 
 /// A compiled program. Slots `0..n_inputs` hold the inputs; constants sit in
@@ -334,6 +347,16 @@ pub struct Plan {
     /// NumPy's dtype of each output (uint16/32/64 come out in their signed storage).
     pub output_dtypes: Vec<DType>,
     pub device: tch::Device,
+    /// The static memory plan: each buffer's kind and shape (`Dest::Buffer`).
+    pub buffers: Vec<(Kind, Vec<i64>)>,
+    /// The buffers of the last run, for the next (a run that finds them taken
+    /// by another thread allocates its own).
+    pub pool: std::sync::Mutex<Option<Vec<Tensor>>>,
+    /// Per output: its shape and storage kind (the caller allocates it), and
+    /// whether its value may sit in a plan buffer (so must be copied out when
+    /// the caller did not allocate it).
+    pub output_types: Vec<(Kind, Vec<i64>)>,
+    pub output_in_buffer: Vec<bool>,
     /// Inputs the plan writes in their caller's memory: (index of the first
     /// instruction that writes it, input slot, whether to snapshot it first).
     /// A snapshot is taken where an instruction from the first write on may
@@ -346,6 +369,14 @@ unsafe impl Sync for Plan {}
 
 impl Plan {
     pub fn run(&self, inputs: Vec<Tensor>) -> Result<Vec<Tensor>, PlanError> {
+        self.run_into(inputs, &[])
+    }
+
+    /// Run the plan. `outs[j]`, where given, is a tensor of `output_types[j]`
+    /// (the caller's array): output `j` ends up in it, and it is returned.
+    /// Other outputs are returned as fresh C-ordered tensors (a write-back
+    /// output as it stands: the caller copies it into the argument).
+    pub fn run_into(&self, inputs: Vec<Tensor>, outs: &[Option<Tensor>]) -> Result<Vec<Tensor>, PlanError> {
         if inputs.len() != self.n_inputs {
             return Err(PlanError::Input(format!(
                 "plan takes {} inputs, got {}",
@@ -354,6 +385,49 @@ impl Plan {
             )));
         }
         let _threads = (self.device == tch::Device::Cpu).then(OneThread::new);
+        // The buffers: this plan's own, unless another thread is running it.
+        let mut held = self.pool.try_lock().ok();
+        let mut own = held.as_mut().and_then(|g| g.take());
+        if own.is_none() && !self.buffers.is_empty() {
+            own = Some(
+                self.buffers
+                    .iter()
+                    .map(|(kind, shape)| Tensor::f_empty(shape.as_slice(), (*kind, self.device)))
+                    .collect::<Result<_, _>>()?,
+            );
+        }
+        let buffers = own.unwrap_or_default();
+        let result = self.execute(inputs, &buffers, outs);
+        if let Some(g) = held.as_mut() {
+            **g = Some(buffers);
+        }
+        let values = result?;
+        values
+            .into_iter()
+            .enumerate()
+            .map(|(j, t)| {
+                if let Some(Some(out)) = outs.get(j) {
+                    if !same_memory(&t, out) {
+                        out.shallow_clone().f_copy_(&t)?;
+                    }
+                    return Ok(out.shallow_clone());
+                }
+                Ok(if self.copy_out[j] || self.output_in_buffer[j] {
+                    t.f_to_dtype(t.kind(), false, true)?
+                } else {
+                    t.f_contiguous()?
+                })
+            })
+            .collect()
+    }
+
+    /// The instructions, in order; the outputs' values as they stand.
+    fn execute(
+        &self,
+        inputs: Vec<Tensor>,
+        buffers: &[Tensor],
+        outs: &[Option<Tensor>],
+    ) -> Result<Vec<Tensor>, PlanError> {
         // The caller's memory of each input written in place, and its snapshot.
         let mut written: SmallVec<[(usize, Tensor, Option<Tensor>, bool); 2]> = self
             .written_inputs
@@ -378,7 +452,12 @@ impl Plan {
                     }
                 }
             }
-            let Instr::Torch { op, args, out } = instr;
+            let Instr::Torch { op, args, out, dest } = instr;
+            let target = match *dest {
+                Dest::Fresh => None,
+                Dest::Buffer(b) => buffers.get(b as usize),
+                Dest::Output(j) => outs.get(j as usize).and_then(Option::as_ref),
+            };
             let result = args
                 .iter()
                 .map(|&a| {
@@ -387,7 +466,10 @@ impl Plan {
                         .ok_or_else(|| PlanError::Torch(format!("slot {a} is empty")))
                 })
                 .collect::<Result<SmallVec<[&Tensor; 3]>, _>>()
-                .and_then(|argv| exec(op, &argv));
+                .and_then(|argv| match target {
+                    Some(t) => exec_into(op, &argv, t).map(|()| t.shallow_clone()),
+                    None => exec(op, &argv),
+                });
             match result {
                 Ok(t) => slots[*out as usize] = Some(t),
                 Err(e) => return Err(restore(&written, e)),
@@ -398,19 +480,149 @@ impl Plan {
         }
         self.outputs
             .iter()
-            .zip(&self.copy_out)
-            .map(|(&o, &copy)| {
-                let t = slots[o as usize]
+            .map(|&o| {
+                slots[o as usize]
                     .as_ref()
-                    .ok_or_else(|| PlanError::Torch(format!("output slot {o} is empty")))?;
-                Ok(if copy {
-                    t.f_to_dtype(t.kind(), false, true)?
-                } else {
-                    t.f_contiguous()?
-                })
+                    .map(Tensor::shallow_clone)
+                    .ok_or_else(|| PlanError::Torch(format!("output slot {o} is empty")))
             })
             .collect()
     }
+}
+
+/// Whether two tensors are the same elements of the same memory.
+pub fn same_memory(a: &Tensor, b: &Tensor) -> bool {
+    let (size, sa, sb) = (a.size(), a.stride(), b.stride());
+    a.data_ptr() == b.data_ptr()
+        && size == b.size()
+        // The stride of a length-1 axis steps nowhere.
+        && (0..size.len()).all(|d| size[d] <= 1 || sa[d] == sb[d])
+}
+
+/// Ops `exec_into` writes into a given tensor: libtorch's `_out` kernels (the
+/// functional ones' own), NumPy's BLAS, and copies. Lowering gives only these a
+/// `Dest` other than `Fresh`.
+pub fn writes_into(op: &TorchOp) -> bool {
+    use TorchOp::*;
+    matches!(
+        op,
+        Neg | Abs
+            | Sin
+            | Cos
+            | Tan
+            | Exp
+            | Log
+            | Tanh
+            | Exp2
+            | Expm1
+            | Log2
+            | Log10
+            | Log1p
+            | Floor
+            | Ceil
+            | Trunc
+            | Add
+            | Sub
+            | Mul
+            | Div
+            | Square
+            | Maximum
+            | Minimum
+            | LogicalOr
+            | LogicalAnd
+            | LogicalNot
+            | BitAnd
+            | BitOr
+            | BitXor
+            | Eq
+            | Ne
+            | Lt
+            | Le
+            | Gt
+            | Ge
+            | Where
+            | AddCMul
+            | MatMul
+            | SliceScatter(_)
+            | Copy
+    ) || matches!(op, Cast { from, to } if plain_cast(*from, *to))
+}
+
+/// A cast libtorch's copy makes exactly as `cast` does: between the dtypes
+/// that have their own kind, to anything but bool, not from complex.
+fn plain_cast(from: DType, to: DType) -> bool {
+    let own = |d: DType| !(d.is_unsigned() && d != DType::U8) && !d.is_complex();
+    own(from) && own(to) && to != DType::Bool && !cast_shares_storage(from, to)
+}
+
+/// `exec(op, a)` written into `out` (of the result's shape and kind).
+fn exec_into(op: &TorchOp, a: &[&Tensor], out: &Tensor) -> Result<(), PlanError> {
+    use TorchOp::*;
+    let _written: Tensor = match op {
+        Neg => a[0].f_neg_out(out)?,
+        Abs => a[0].f_abs_out(out)?,
+        Sin => a[0].f_sin_out(out)?,
+        Cos => a[0].f_cos_out(out)?,
+        Tan => a[0].f_tan_out(out)?,
+        Exp => a[0].f_exp_out(out)?,
+        Log => a[0].f_log_out(out)?,
+        Tanh => a[0].f_tanh_out(out)?,
+        Exp2 => a[0].f_exp2_out(out)?,
+        Expm1 => a[0].f_expm1_out(out)?,
+        Log2 => a[0].f_log2_out(out)?,
+        Log10 => a[0].f_log10_out(out)?,
+        Log1p => a[0].f_log1p_out(out)?,
+        Floor => a[0].f_floor_out(out)?,
+        Ceil => a[0].f_ceil_out(out)?,
+        Trunc => a[0].f_trunc_out(out)?,
+        Add => a[0].f_add_out(out, a[1])?,
+        Sub => a[0].f_sub_out(out, a[1])?,
+        Mul => a[0].f_mul_out(out, a[1])?,
+        Div => a[0].f_div_out(out, a[1])?,
+        Square => a[0].f_mul_out(out, a[0])?,
+        Maximum => a[0].f_maximum_out(out, a[1])?,
+        Minimum => a[0].f_minimum_out(out, a[1])?,
+        LogicalOr => a[0].f_logical_or_out(out, a[1])?,
+        LogicalAnd => a[0].f_logical_and_out(out, a[1])?,
+        LogicalNot => a[0].f_logical_not_out(out)?,
+        BitAnd => a[0].f_bitwise_and_tensor_out(out, a[1])?,
+        BitOr => a[0].f_bitwise_or_tensor_out(out, a[1])?,
+        BitXor => a[0].f_bitwise_xor_tensor_out(out, a[1])?,
+        Eq => a[0].f_eq_tensor_out(out, a[1])?,
+        Ne => a[0].f_ne_tensor_out(out, a[1])?,
+        Lt => a[0].f_lt_tensor_out(out, a[1])?,
+        Le => a[0].f_le_tensor_out(out, a[1])?,
+        Gt => a[0].f_gt_tensor_out(out, a[1])?,
+        Ge => a[0].f_ge_tensor_out(out, a[1])?,
+        Where => a[1].f_where_self_out(out, a[0], a[2])?,
+        AddCMul => a[0].f_addcmul_out(out, a[1], a[2])?,
+        MatMul => {
+            if !matmul_into(a[0], a[1], out)? {
+                out.shallow_clone().f_copy_(&matmul(a[0], a[1])?)?;
+            }
+            return Ok(());
+        }
+        Copy => {
+            out.shallow_clone().f_copy_(a[0])?;
+            return Ok(());
+        }
+        SliceScatter(dims) => {
+            out.shallow_clone().f_copy_(a[0])?;
+            scatter_into(out, a[1], dims)?;
+            return Ok(());
+        }
+        Cast { .. } => {
+            out.shallow_clone().f_copy_(a[0])?;
+            return Ok(());
+        }
+        _ => {
+            // Not an `_out` op (lowering does not send these here): copy.
+            let t = exec(op, a)?;
+            out.shallow_clone().f_copy_(&t)?;
+            return Ok(());
+        }
+    };
+    Ok(())
 }
 
 /// libtorch's CPU kernels run on the calling thread while a plan runs; the
@@ -1507,6 +1719,16 @@ fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor, PlanError> {
     }
 }
 
+/// `a @ b` straight into `out` through NumPy's BLAS, where it takes them.
+fn matmul_into(a: &Tensor, b: &Tensor, out: &Tensor) -> Result<bool, PlanError> {
+    Ok(match (a.dim(), b.dim()) {
+        (2, 2) => super::blas::matmul_into(a, b, out)?,
+        (1, 2) => super::blas::matmul_into(&a.f_unsqueeze(0)?, b, &out.f_unsqueeze(0)?)?,
+        (2, 1) => super::blas::matmul_into(a, &b.f_unsqueeze(1)?, &out.f_unsqueeze(1)?)?,
+        _ => false,
+    })
+}
+
 /// `out[region] = value` in `out`'s memory; `dims` are (dim, start, len, step).
 fn scatter_into(
     out: &Tensor,
@@ -1562,9 +1784,14 @@ impl fmt::Display for Plan {
         for (slot, t) in &self.consts {
             writeln!(f, "  s{slot} = const {:?}[]", t.kind())?;
         }
-        for (Instr::Torch { op, args, out }, frees) in self.instrs.iter().zip(&self.frees) {
+        for (Instr::Torch { op, args, out, dest }, frees) in self.instrs.iter().zip(&self.frees) {
             let args: Vec<String> = args.iter().map(|a| format!("s{a}")).collect();
             write!(f, "  s{out} = {op:?}({})", args.join(", "))?;
+            match dest {
+                Dest::Fresh => {}
+                Dest::Buffer(b) => write!(f, "  -> buf{b}")?,
+                Dest::Output(j) => write!(f, "  -> out{j}")?,
+            }
             if !frees.is_empty() {
                 write!(
                     f,
@@ -1591,6 +1818,15 @@ impl fmt::Display for Plan {
             })
             .collect();
         write!(f, "outputs: {}", outs.join(", "))?;
+        if !self.buffers.is_empty() {
+            let bufs: Vec<String> = self
+                .buffers
+                .iter()
+                .enumerate()
+                .map(|(b, (kind, shape))| format!("buf{b}: {kind:?}{shape:?}"))
+                .collect();
+            write!(f, "\nbuffers (kept from call to call): {}", bufs.join(", "))?;
+        }
         for (at, slot, snapshot) in &self.written_inputs {
             let first = match &self.instrs[*at] {
                 Instr::Torch { out, .. } => out,
