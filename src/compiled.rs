@@ -334,21 +334,37 @@ impl CompiledFunction {
         let mut arrays: Vec<Option<Bound<'_, PyAny>>> = vec![];
         let mut dests: Vec<Option<tch::Tensor>> = vec![];
         if !flat.torch_out() && device == tch::Device::Cpu {
-            for (j, ((kind, shape), dtype)) in c
-                .plan
-                .output_types
-                .iter()
-                .zip(&c.plan.output_dtypes)
-                .enumerate()
-            {
-                if c.writebacks.iter().any(|&(_, o)| o == j) {
-                    arrays.push(None);
-                    dests.push(None);
-                    continue;
+            let large =
+                c.plan
+                    .output_types
+                    .iter()
+                    .zip(&c.plan.output_dtypes)
+                    .any(|((_, shape), d)| {
+                        shape.iter().product::<i64>() as usize * d.itemsize() >= crate::alloc::LARGE
+                    });
+            let mut allocate = || -> PyResult<()> {
+                for (j, ((kind, shape), dtype)) in c
+                    .plan
+                    .output_types
+                    .iter()
+                    .zip(&c.plan.output_dtypes)
+                    .enumerate()
+                {
+                    if c.writebacks.iter().any(|&(_, o)| o == j) {
+                        arrays.push(None);
+                        dests.push(None);
+                        continue;
+                    }
+                    let (arr, t) = crate::convert::numpy_empty(py, *dtype, *kind, shape)?;
+                    arrays.push(Some(arr));
+                    dests.push(Some(t));
                 }
-                let (arr, t) = crate::convert::numpy_empty(py, *dtype, *kind, shape)?;
-                arrays.push(Some(arr));
-                dests.push(Some(t));
+                Ok(())
+            };
+            if large {
+                crate::alloc::with_block_cache(py, allocate)?;
+            } else {
+                allocate()?;
             }
         }
         let plan = c.plan.clone();

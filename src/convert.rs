@@ -143,7 +143,8 @@ pub fn classify(obj: &Bound<'_, PyAny>) -> PyResult<Class> {
         // A plan may write its arguments in place: a read-only array is
         // another signature (its trace raises NumPy's error on a write).
         // SAFETY: reading the flags of a live array.
-        let writeable = unsafe { (*arr.as_array_ptr()).fields.flags } & numpy::npyffi::NPY_ARRAY_WRITEABLE != 0;
+        let writeable =
+            unsafe { (*arr.as_array_ptr()).fields.flags } & numpy::npyffi::NPY_ARRAY_WRITEABLE != 0;
         let layout = order | if writeable { 0 } else { 4 };
         return Ok(match array_dtype(arr) {
             Ok(d) => Class::Leaf(LeafKind::Numpy, KeyPart::Array(d, shape, layout)),
@@ -499,7 +500,12 @@ pub fn numpy_empty<'py>(
     }
     // SAFETY: the array is C-ordered with these element strides, and the caller
     // keeps it alive while the tensor is used.
-    let data = unsafe { (*(arr.as_ptr() as *mut numpy::npyffi::PyArrayObject)).fields.data } as *const u8;
-    let t = unsafe { Tensor::f_from_blob(data, shape, &strides, kind, Device::Cpu) }.map_err(tch_err)?;
+    let data = unsafe {
+        (*(arr.as_ptr() as *mut numpy::npyffi::PyArrayObject))
+            .fields
+            .data
+    } as *const u8;
+    let t = unsafe { Tensor::f_from_blob(data, shape, &strides, kind, Device::Cpu) }
+        .map_err(tch_err)?;
     Ok((arr, t))
 }

@@ -1,6 +1,7 @@
 //! `npcompile._core`: the graph builder the tracer records into, the compiled
 //! function with its plan cache and call fast path, and array ⇄ tensor conversion.
 
+mod alloc;
 mod builder;
 mod compiled;
 mod convert;

@@ -19,7 +19,9 @@ fn optimize(g: &Graph) -> Graph {
 
 /// Optimize, lower and run.
 fn run(g: &Graph, inputs: Vec<Tensor>) -> Result<Vec<Tensor>, PlanError> {
-    lower(&optimize(g), Device::Cpu, &Default::default()).unwrap().run(inputs)
+    lower(&optimize(g), Device::Cpu, &Default::default())
+        .unwrap()
+        .run(inputs)
 }
 
 fn f64s(v: &[f64], shape: &[i64]) -> Tensor {

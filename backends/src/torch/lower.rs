@@ -450,7 +450,10 @@ pub struct LowerOptions {
 
 /// Instructions that raise NumPy's errors (not libtorch failures) when run.
 fn can_raise(op: &TorchOp) -> bool {
-    matches!(op, TorchOp::IntPow | TorchOp::Take { .. } | TorchOp::CheckInt { .. })
+    matches!(
+        op,
+        TorchOp::IntPow | TorchOp::Take { .. } | TorchOp::CheckInt { .. }
+    )
 }
 
 /// Lower an optimized graph. Every operand must already be in its op's compute
@@ -564,7 +567,14 @@ pub fn lower(graph: &Graph, device: Device, opts: &LowerOptions) -> Result<Plan,
     );
     let writeback_outputs: Vec<usize> = opts.writebacks.iter().map(|&(_, o)| o).collect();
     let (buffers, output_in_buffer) = if device == Device::Cpu {
-        plan_memory(&mut instrs, &root, &slot_type, &last_use, &outputs, &writeback_outputs)
+        plan_memory(
+            &mut instrs,
+            &root,
+            &slot_type,
+            &last_use,
+            &outputs,
+            &writeback_outputs,
+        )
     } else {
         (vec![], vec![false; outputs.len()])
     };
@@ -573,7 +583,10 @@ pub fn lower(graph: &Graph, device: Device, opts: &LowerOptions) -> Result<Plan,
         .zip(&graph.outputs)
         .map(|(_, o)| {
             let ty = &graph.node(*o).ty;
-            Ok((kind_of(ty.dtype)?, ty.shape.iter().map(|&d| d as i64).collect()))
+            Ok((
+                kind_of(ty.dtype)?,
+                ty.shape.iter().map(|&d| d as i64).collect(),
+            ))
         })
         .collect::<Result<_, IrError>>()?;
     let mut seen_roots = vec![];
@@ -715,7 +728,10 @@ fn plan_memory(
             }
         }
     }
-    let output_in_buffer = outputs.iter().map(|&o| in_buffer[root[o as usize] as usize]).collect();
+    let output_in_buffer = outputs
+        .iter()
+        .map(|&o| in_buffer[root[o as usize] as usize])
+        .collect();
     (buffers, output_in_buffer)
 }
 
@@ -750,8 +766,10 @@ fn write_in_place(
         } else if let TorchOp::SliceScatter(dims) = op {
             let (base, value) = (args[0], args[1]);
             let r = root[base as usize];
-            let live_after =
-                |s: u32| is_output[s as usize] || (last_use[s as usize] > i && last_use[s as usize] != usize::MAX);
+            let live_after = |s: u32| {
+                is_output[s as usize]
+                    || (last_use[s as usize] > i && last_use[s as usize] != usize::MAX)
+            };
             let list = members.entry(r).or_default();
             list.retain(|&s| live_after(s) || s == base);
             let owned = if r < n_inputs {
@@ -779,8 +797,9 @@ fn write_in_place(
         members.entry(r).or_default().push(out);
     }
     for w in &mut written {
-        w.2 = instrs[w.0..].iter().any(|Instr::Torch { op, .. }| can_raise(op));
+        w.2 = instrs[w.0..]
+            .iter()
+            .any(|Instr::Torch { op, .. }| can_raise(op));
     }
     written
 }
-

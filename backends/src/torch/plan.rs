@@ -147,8 +147,12 @@ pub enum TorchOp {
     /// Float max/min (NaN-propagating) returning operand `tie` where the two
     /// compare equal, as NumPy's loops do for zeros of both signs: the second
     /// for float32/float64 (x86's min/max instructions), the first for float16.
-    FloatMaximum { tie: usize },
-    FloatMinimum { tie: usize },
+    FloatMaximum {
+        tie: usize,
+    },
+    FloatMinimum {
+        tie: usize,
+    },
     /// bool max/min are or/and.
     LogicalOr,
     LogicalAnd,
@@ -376,7 +380,11 @@ impl Plan {
     /// (the caller's array): output `j` ends up in it, and it is returned.
     /// Other outputs are returned as fresh C-ordered tensors (a write-back
     /// output as it stands: the caller copies it into the argument).
-    pub fn run_into(&self, inputs: Vec<Tensor>, outs: &[Option<Tensor>]) -> Result<Vec<Tensor>, PlanError> {
+    pub fn run_into(
+        &self,
+        inputs: Vec<Tensor>,
+        outs: &[Option<Tensor>],
+    ) -> Result<Vec<Tensor>, PlanError> {
         if inputs.len() != self.n_inputs {
             return Err(PlanError::Input(format!(
                 "plan takes {} inputs, got {}",
@@ -452,7 +460,12 @@ impl Plan {
                     }
                 }
             }
-            let Instr::Torch { op, args, out, dest } = instr;
+            let Instr::Torch {
+                op,
+                args,
+                out,
+                dest,
+            } = instr;
             let target = match *dest {
                 Dest::Fresh => None,
                 Dest::Buffer(b) => buffers.get(b as usize),
@@ -543,6 +556,9 @@ pub fn writes_into(op: &TorchOp) -> bool {
             | Where
             | AddCMul
             | MatMul
+            | Sqrt
+            | FloatMaximum { .. }
+            | FloatMinimum { .. }
             | SliceScatter(_)
             | Copy
     ) || matches!(op, Cast { from, to } if plain_cast(*from, *to))
@@ -606,6 +622,9 @@ fn exec_into(op: &TorchOp, a: &[&Tensor], out: &Tensor) -> Result<(), PlanError>
             out.shallow_clone().f_copy_(a[0])?;
             return Ok(());
         }
+        Sqrt => return settle(sqrt_exact(a[0], Some(out))?, out),
+        FloatMaximum { tie } => return settle(float_extreme(a[0], a[1], true, *tie, Some(out))?, out),
+        FloatMinimum { tie } => return settle(float_extreme(a[0], a[1], false, *tie, Some(out))?, out),
         SliceScatter(dims) => {
             out.shallow_clone().f_copy_(a[0])?;
             scatter_into(out, a[1], dims)?;
@@ -688,7 +707,7 @@ fn exec(op: &TorchOp, a: &[&Tensor]) -> Result<Tensor, PlanError> {
         Tan => a[0].f_tan()?,
         Exp => a[0].f_exp()?,
         Log => a[0].f_log()?,
-        Sqrt => sqrt_exact(a[0])?,
+        Sqrt => sqrt_exact(a[0], None)?,
         Tanh => a[0].f_tanh()?,
         Asin => a[0].f_asin()?,
         Acos => a[0].f_acos()?,
@@ -815,8 +834,8 @@ fn exec(op: &TorchOp, a: &[&Tensor]) -> Result<Tensor, PlanError> {
         Pow => a[0].f_pow(a[1])?,
         Maximum => a[0].f_maximum(a[1])?,
         Minimum => a[0].f_minimum(a[1])?,
-        FloatMaximum { tie } => float_extreme(a[0], a[1], true, *tie)?,
-        FloatMinimum { tie } => float_extreme(a[0], a[1], false, *tie)?,
+        FloatMaximum { tie } => float_extreme(a[0], a[1], true, *tie, None)?,
+        FloatMinimum { tie } => float_extreme(a[0], a[1], false, *tie, None)?,
         LogicalOr => a[0].f_logical_or(a[1])?,
         LogicalAnd => a[0].f_logical_and(a[1])?,
         BitAnd => a[0].f_bitwise_and_tensor(a[1])?,
@@ -1114,19 +1133,41 @@ fn cumsum_f64(x: &Tensor, dim: i64) -> Result<Tensor, PlanError> {
 /// `tie` where the two compare equal (zeros of both signs). On the CPU, for
 /// float32/float64 operands of one shape or against a single value, one host
 /// pass; elsewhere libtorch's kernel and a `where` that picks the tie.
-fn float_extreme(a: &Tensor, b: &Tensor, max: bool, tie: usize) -> Result<Tensor, PlanError> {
+/// `dest` where it is a C-ordered tensor of `like`'s kind and shape (a plan
+/// destination: it shares no memory with a live value), else a new one.
+fn fresh_or(dest: Option<&Tensor>, like: &Tensor) -> Result<Tensor, PlanError> {
+    Ok(match dest {
+        Some(d) if d.kind() == like.kind() && d.size() == like.size() && d.is_contiguous() => {
+            d.shallow_clone()
+        }
+        _ => like.f_empty_like()?,
+    })
+}
+
+fn float_extreme(
+    a: &Tensor,
+    b: &Tensor,
+    max: bool,
+    tie: usize,
+    dest: Option<&Tensor>,
+) -> Result<Tensor, PlanError> {
     let kind = a.kind();
     let cpu = a.device() == tch::Device::Cpu && b.device() == tch::Device::Cpu;
     let (na, nb) = (a.numel(), b.numel());
-    let shapes_fit = a.size() == b.size() || (nb == 1 && b.dim() <= a.dim()) || (na == 1 && a.dim() <= b.dim());
+    let shapes_fit =
+        a.size() == b.size() || (nb == 1 && b.dim() <= a.dim()) || (na == 1 && a.dim() <= b.dim());
     if !cpu || kind != b.kind() || !matches!(kind, Kind::Float | Kind::Double) || !shapes_fit {
-        let r = if max { a.f_maximum(b)? } else { a.f_minimum(b)? };
+        let r = if max {
+            a.f_maximum(b)?
+        } else {
+            a.f_minimum(b)?
+        };
         let pick = if tie == 0 { a } else { b };
         return Ok(pick.f_where_self(&a.f_eq_tensor(b)?, &r)?);
     }
     let (a, b) = (a.f_contiguous()?, b.f_contiguous()?);
     let a_shaped = a.size() == b.size() || (nb == 1 && b.dim() <= a.dim());
-    let out = if a_shaped { a.f_empty_like()? } else { b.f_empty_like()? };
+    let out = fresh_or(dest, if a_shaped { &a } else { &b })?;
     let n = out.numel();
     if n == 0 {
         return Ok(out);
@@ -1144,10 +1185,17 @@ fn float_extreme(a: &Tensor, b: &Tensor, max: bool, tie: usize) -> Result<Tensor
             o
         }
     }
-    fn run<T: Copy + PartialOrd, const MAX: bool, const KEEP_FIRST: bool>(x: &[T], y: &[T], out: &mut [T]) {
+    fn run<T: Copy + PartialOrd, const MAX: bool, const KEEP_FIRST: bool>(
+        x: &[T],
+        y: &[T],
+        out: &mut [T],
+    ) {
         let f = pick::<T, MAX, KEEP_FIRST>;
         match (x.len(), y.len()) {
-            (nx, ny) if nx == ny => out.iter_mut().zip(x.iter().zip(y)).for_each(|(o, (&p, &q))| *o = f(p, q)),
+            (nx, ny) if nx == ny => out
+                .iter_mut()
+                .zip(x.iter().zip(y))
+                .for_each(|(o, (&p, &q))| *o = f(p, q)),
             (1, _) => out.iter_mut().zip(y).for_each(|(o, &q)| *o = f(x[0], q)),
             _ => out.iter_mut().zip(x).for_each(|(o, &p)| *o = f(p, y[0])),
         }
@@ -1165,11 +1213,29 @@ fn float_extreme(a: &Tensor, b: &Tensor, max: bool, tie: usize) -> Result<Tensor
     // elements (n = max(na, nb), the other side is n or 1), alive until the end.
     unsafe {
         if kind == Kind::Float {
-            let (x, y) = (std::slice::from_raw_parts(a.data_ptr() as *const f32, na), std::slice::from_raw_parts(b.data_ptr() as *const f32, nb));
-            pass(x, y, std::slice::from_raw_parts_mut(out.data_ptr() as *mut f32, n), max, tie);
+            let (x, y) = (
+                std::slice::from_raw_parts(a.data_ptr() as *const f32, na),
+                std::slice::from_raw_parts(b.data_ptr() as *const f32, nb),
+            );
+            pass(
+                x,
+                y,
+                std::slice::from_raw_parts_mut(out.data_ptr() as *mut f32, n),
+                max,
+                tie,
+            );
         } else {
-            let (x, y) = (std::slice::from_raw_parts(a.data_ptr() as *const f64, na), std::slice::from_raw_parts(b.data_ptr() as *const f64, nb));
-            pass(x, y, std::slice::from_raw_parts_mut(out.data_ptr() as *mut f64, n), max, tie);
+            let (x, y) = (
+                std::slice::from_raw_parts(a.data_ptr() as *const f64, na),
+                std::slice::from_raw_parts(b.data_ptr() as *const f64, nb),
+            );
+            pass(
+                x,
+                y,
+                std::slice::from_raw_parts_mut(out.data_ptr() as *mut f64, n),
+                max,
+                tie,
+            );
         }
     }
     Ok(out)
@@ -1180,13 +1246,13 @@ fn float_extreme(a: &Tensor, b: &Tensor, max: bool, tie: usize) -> Result<Tensor
 /// values (about 0.7% of random large arrays), which `cos`, `floor` or a
 /// comparison downstream can turn into a visible difference: on the CPU the
 /// square root of float32/float64 is a host loop over Rust's `sqrt`.
-fn sqrt_exact(x: &Tensor) -> Result<Tensor, PlanError> {
+fn sqrt_exact(x: &Tensor, dest: Option<&Tensor>) -> Result<Tensor, PlanError> {
     let kind = x.kind();
     if x.device() != tch::Device::Cpu || !matches!(kind, Kind::Float | Kind::Double) {
         return Ok(x.f_sqrt()?);
     }
     let x = x.f_contiguous()?;
-    let out = x.f_empty_like()?;
+    let out = fresh_or(dest, &x)?;
     let n = x.numel();
     if n == 0 {
         return Ok(out); // an empty tensor's data pointer may be null
@@ -1676,13 +1742,18 @@ fn complex_arg(
 /// running product over the reduced elements, flattened last, after a leading 1.
 fn complex_prod(x: &Tensor, dims: &[i64], keepdim: bool) -> Result<Tensor, PlanError> {
     let shape = x.size();
-    let kept: Vec<i64> = (0..shape.len() as i64).filter(|d| !dims.contains(d)).collect();
+    let kept: Vec<i64> = (0..shape.len() as i64)
+        .filter(|d| !dims.contains(d))
+        .collect();
     let perm: Vec<i64> = kept.iter().chain(dims.iter()).copied().collect();
     let mut flat_shape: Vec<i64> = kept.iter().map(|&d| shape[d as usize]).collect();
     let n: i64 = dims.iter().map(|&d| shape[d as usize]).product();
     flat_shape.push(n);
     let last = flat_shape.len() as i64 - 1;
-    let y = x.f_permute(perm.as_slice())?.f_contiguous()?.f_reshape(flat_shape.as_slice())?;
+    let y = x
+        .f_permute(perm.as_slice())?
+        .f_contiguous()?
+        .f_reshape(flat_shape.as_slice())?;
     let mut one_shape = flat_shape.clone();
     one_shape[last as usize] = 1;
     let one = Tensor::f_ones(one_shape.as_slice(), (x.kind(), x.device()))?;
@@ -1691,7 +1762,9 @@ fn complex_prod(x: &Tensor, dims: &[i64], keepdim: bool) -> Result<Tensor, PlanE
     for &d in dims {
         out_shape[d as usize] = 1;
     }
-    let r = complex_cumprod(&y, last)?.f_narrow(last, n, 1)?.f_reshape(out_shape.as_slice())?;
+    let r = complex_cumprod(&y, last)?
+        .f_narrow(last, n, 1)?
+        .f_reshape(out_shape.as_slice())?;
     if keepdim {
         return Ok(r);
     }
@@ -1717,6 +1790,14 @@ fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor, PlanError> {
         Some(t) => Ok(t),
         None => Ok(a.f_matmul(b)?),
     }
+}
+
+/// A host pass's result, in `out` where it did not write there itself.
+fn settle(t: Tensor, out: &Tensor) -> Result<(), PlanError> {
+    if !same_memory(&t, out) {
+        out.shallow_clone().f_copy_(&t)?;
+    }
+    Ok(())
 }
 
 /// `a @ b` straight into `out` through NumPy's BLAS, where it takes them.
@@ -1784,7 +1865,16 @@ impl fmt::Display for Plan {
         for (slot, t) in &self.consts {
             writeln!(f, "  s{slot} = const {:?}[]", t.kind())?;
         }
-        for (Instr::Torch { op, args, out, dest }, frees) in self.instrs.iter().zip(&self.frees) {
+        for (
+            Instr::Torch {
+                op,
+                args,
+                out,
+                dest,
+            },
+            frees,
+        ) in self.instrs.iter().zip(&self.frees)
+        {
             let args: Vec<String> = args.iter().map(|a| format!("s{a}")).collect();
             write!(f, "  s{out} = {op:?}({})", args.join(", "))?;
             match dest {

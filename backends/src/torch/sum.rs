@@ -567,8 +567,20 @@ unsafe fn run<T: Float>(o: &Order, dims: &[Dim], src: *const T, out: *mut T) {
 ///
 /// # Safety
 /// As `run`, with `data` and `out` holding `T`.
-unsafe fn run_and_divide<T: Float>(o: &Order, dims: &[Dim], data: &Tensor, out: &Tensor, mean: bool, count: i64) {
-    run::<T>(o, dims, data.data_ptr() as *const T, out.data_ptr() as *mut T);
+unsafe fn run_and_divide<T: Float>(
+    o: &Order,
+    dims: &[Dim],
+    data: &Tensor,
+    out: &Tensor,
+    mean: bool,
+    count: i64,
+) {
+    run::<T>(
+        o,
+        dims,
+        data.data_ptr() as *const T,
+        out.data_ptr() as *mut T,
+    );
     if mean {
         let p = std::slice::from_raw_parts_mut(out.data_ptr() as *mut T, o.n_out as usize);
         p.iter_mut().for_each(|v| *v = v.div_count(count as f64));
