@@ -128,6 +128,9 @@ struct Compiled {
     /// Warnings NumPy gives on every call of this signature (a complex array
     /// cast to real), re-emitted after each run; `None` where there are none.
     warnings: Option<Py<PyAny>>,
+    /// Tensors over the arrays of recent calls: inputs, and output blocks.
+    input_views: crate::convert::ViewCache,
+    output_views: crate::convert::ViewCache,
 }
 
 /// An identity guard: a global name or a closure cell still holds `expected`.
@@ -220,7 +223,7 @@ pub struct CompiledFunction {
     cache_limit: usize,
     /// The reason of the latest graph break, for explain.
     last_break: Mutex<String>,
-    cache: Mutex<HashMap<Vec<KeyPart>, CacheEntry>>,
+    cache: Mutex<HashMap<Vec<KeyPart>, CacheEntry, crate::convert::FastHash>>,
     stats: Mutex<Stats>,
 }
 
@@ -325,8 +328,20 @@ impl CompiledFunction {
             };
             (kind, obj)
         });
-        for (kind, obj) in flat.leaves.iter().cloned().chain(captured) {
-            let (t, zero_copy) = leaf_tensor(kind, &obj, device, &mut keep)?;
+        for (j, (kind, obj)) in flat.leaves.iter().cloned().chain(captured).enumerate() {
+            let array = (kind == crate::convert::LeafKind::Numpy && device == tch::Device::Cpu)
+                .then(|| obj.cast::<numpy::PyUntypedArray>().ok())
+                .flatten();
+            let (t, zero_copy) = match array.and_then(|a| c.input_views.get(j, a)) {
+                Some(t) => (t, true),
+                None => {
+                    let (t, zero_copy) = leaf_tensor(kind, &obj, device, &mut keep)?;
+                    if let (Some(a), true) = (array, zero_copy) {
+                        c.input_views.put(j, a, &t);
+                    }
+                    (t, zero_copy)
+                }
+            };
             callers.push(zero_copy.then(|| t.shallow_clone()));
             inputs.push(t);
         }
@@ -355,7 +370,8 @@ impl CompiledFunction {
                         dests.push(None);
                         continue;
                     }
-                    let (arr, t) = crate::convert::numpy_empty(py, *dtype, *kind, shape)?;
+                    let (arr, t) =
+                    crate::convert::numpy_empty(py, *dtype, *kind, shape, &c.output_views, j)?;
                     arrays.push(Some(arr));
                     dests.push(Some(t));
                 }
@@ -438,7 +454,7 @@ impl CompiledFunction {
             fullgraph,
             cache_limit,
             last_break: Mutex::new(String::new()),
-            cache: Mutex::new(HashMap::new()),
+            cache: Mutex::new(HashMap::default()),
             stats: Mutex::new(Stats::default()),
         }
     }
@@ -450,11 +466,21 @@ impl CompiledFunction {
         args: &Bound<'_, PyTuple>,
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Py<PyAny>> {
-        let empty = PyDict::new(py);
-        let kwargs = kwargs.unwrap_or(&empty);
         let mut flat = Flat::default();
         flat.walk(args.as_any())?;
-        flat.walk(kwargs.as_any())?;
+        match kwargs {
+            Some(kw) => flat.walk(kw.as_any())?,
+            // What walking an empty dict records.
+            None => flat.key.push(KeyPart::Dict(0)),
+        }
+        let empty;
+        let kwargs = match kwargs {
+            Some(kw) => kw,
+            None => {
+                empty = PyDict::new(py);
+                &empty
+            }
+        };
         if !flat.objects.is_empty() && Self::tracing(py)? {
             // Called from inside another compiled function's trace, on its traced
             // arrays: trace through this function as plain Python.
@@ -508,6 +534,8 @@ impl CompiledFunction {
                             guards: t.guards,
                             writebacks: t.writebacks,
                             warnings: t.warnings,
+                            input_views: Default::default(),
+                            output_views: Default::default(),
                         }),
                         Err(e) => {
                             self.compile_failed(py, &e)?;

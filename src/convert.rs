@@ -9,6 +9,38 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyComplex, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
 use tch::{Device, Kind, Tensor};
 
+/// The signature cache's hasher: FxHash's multiply-rotate (keys are short and
+/// not adversarial; SipHash was a visible part of a cache hit).
+#[derive(Default, Clone, Copy)]
+pub struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+    fn write_u8(&mut self, n: u8) {
+        self.write_u64(n as u64);
+    }
+    fn write_i64(&mut self, n: i64) {
+        self.write_u64(n as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+pub type FastHash = std::hash::BuildHasherDefault<FxHasher>;
+
 /// One part of a signature key.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum KeyPart {
@@ -463,6 +495,8 @@ pub fn numpy_empty<'py>(
     dtype: DType,
     kind: Kind,
     shape: &[i64],
+    cache: &ViewCache,
+    position: usize,
 ) -> PyResult<(Bound<'py, PyAny>, Tensor)> {
     use numpy::npyffi::{npy_intp, NPY_TYPES, PY_ARRAY_API};
     let typenum = match dtype {
@@ -492,6 +526,10 @@ pub fn numpy_empty<'py>(
         let ptr = PY_ARRAY_API.PyArray_Empty(py, dims.len() as i32, dims.as_mut_ptr(), descr, 0);
         Bound::from_owned_ptr_or_err(py, ptr)?
     };
+    let untyped = arr.cast::<PyUntypedArray>()?;
+    if let Some(t) = cache.get(position, untyped) {
+        return Ok((arr, t));
+    }
     let mut strides = vec![0i64; shape.len()];
     let mut step = 1i64;
     for d in (0..shape.len()).rev() {
@@ -500,12 +538,39 @@ pub fn numpy_empty<'py>(
     }
     // SAFETY: the array is C-ordered with these element strides, and the caller
     // keeps it alive while the tensor is used.
-    let data = unsafe {
-        (*(arr.as_ptr() as *mut numpy::npyffi::PyArrayObject))
-            .fields
-            .data
-    } as *const u8;
-    let t = unsafe { Tensor::f_from_blob(data, shape, &strides, kind, Device::Cpu) }
-        .map_err(tch_err)?;
+    let data = unsafe { (*untyped.as_array_ptr()).fields.data } as *const u8;
+    let t = unsafe { Tensor::f_from_blob(data, shape, &strides, kind, Device::Cpu) }.map_err(tch_err)?;
+    cache.put(position, untyped, &t);
     Ok((arr, t))
+}
+
+/// Tensors over arrays seen before, per input (or output) position: a cache hit
+/// passes the same memory with the same strides again (a loop calling with the
+/// same arrays, or NumPy handing the same block to a new result), and its tensor
+/// is reused instead of wrapping the memory anew. The tensors own nothing: one
+/// found here describes exactly the memory of the array that matched it.
+#[derive(Default)]
+pub struct ViewCache(std::sync::Mutex<Vec<Option<(usize, Vec<isize>, Tensor)>>>);
+
+impl ViewCache {
+    /// The tensor over `arr`'s memory where the last array at `position` had
+    /// the same data pointer and strides.
+    pub fn get(&self, position: usize, arr: &Bound<'_, PyUntypedArray>) -> Option<Tensor> {
+        let guard = self.0.lock().ok()?;
+        let (ptr, strides, t) = guard.get(position)?.as_ref()?;
+        // SAFETY: reading the data pointer of a live array.
+        let data = unsafe { (*arr.as_array_ptr()).fields.data } as usize;
+        (data == *ptr && arr.strides() == strides.as_slice()).then(|| t.shallow_clone())
+    }
+
+    pub fn put(&self, position: usize, arr: &Bound<'_, PyUntypedArray>, t: &Tensor) {
+        if let Ok(mut guard) = self.0.lock() {
+            if guard.len() <= position {
+                guard.resize_with(position + 1, || None);
+            }
+            // SAFETY: reading the data pointer of a live array.
+            let data = unsafe { (*arr.as_array_ptr()).fields.data } as usize;
+            guard[position] = Some((data, arr.strides().to_vec(), t.shallow_clone()));
+        }
+    }
 }
