@@ -371,7 +371,7 @@ impl CompiledFunction {
                         continue;
                     }
                     let (arr, t) =
-                    crate::convert::numpy_empty(py, *dtype, *kind, shape, &c.output_views, j)?;
+                        crate::convert::numpy_empty(py, *dtype, *kind, shape, &c.output_views, j)?;
                     arrays.push(Some(arr));
                     dests.push(Some(t));
                 }

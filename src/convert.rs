@@ -539,7 +539,8 @@ pub fn numpy_empty<'py>(
     // SAFETY: the array is C-ordered with these element strides, and the caller
     // keeps it alive while the tensor is used.
     let data = unsafe { (*untyped.as_array_ptr()).fields.data } as *const u8;
-    let t = unsafe { Tensor::f_from_blob(data, shape, &strides, kind, Device::Cpu) }.map_err(tch_err)?;
+    let t = unsafe { Tensor::f_from_blob(data, shape, &strides, kind, Device::Cpu) }
+        .map_err(tch_err)?;
     cache.put(position, untyped, &t);
     Ok((arr, t))
 }

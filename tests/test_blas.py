@@ -59,3 +59,84 @@ def test_products_inside_a_plan():
 
     A, B, C = _m(6, 5), _m(5, 4), _m(6, 4)
     assert_matches(f, lambda: (1.5, 0.5, C.copy(), A, B), must_compile=True)
+
+
+def _plan(fn, *args):
+    import npcompile
+
+    return npcompile.explain(fn, *args).split("== plan")[1]
+
+
+GEMM_FORMS = {
+    "alpha*A@B+beta*C": lambda A, B, C: 1.5 * A @ B + 0.5 * C,
+    "A@B+C": lambda A, B, C: A @ B + C,
+    "C+A@B": lambda A, B, C: C + A @ B,
+    "A@B+bias": lambda A, B, C: A @ B + C[0],
+    "A@B*beta": lambda A, B, C: A @ B + C * 2.0,
+    "transposed": lambda A, B, C: 2.0 * A.T.T @ B.T.T + C.T.T,
+    "scaled-second": lambda A, B, C: A @ (2.0 * B) + C,
+    "scaled-product": lambda A, B, C: C + (A @ B) * 3.0,
+    "product-scaled": lambda A, B, C: 3.0 * (A @ B) + C,
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("form", sorted(GEMM_FORMS))
+def test_gemm_forms_fold_into_one_blas_call(form, dtype):
+    fn = GEMM_FORMS[form]
+    A, B, C = _m(6, 5, dtype=dtype), _m(5, 4, dtype=dtype), _m(6, 4, dtype=dtype)
+    assert_matches(fn, lambda: (A, B, C), must_compile=True)
+    if _core.blas_library():
+        assert "Gemm" in _plan(fn, A, B, C)
+
+
+@pytest.mark.parametrize("coefficient", [0.0, -0.0, np.inf, np.nan])
+def test_coefficients_blas_would_skip_do_not_fold(coefficient):
+    def f(A, B, C, k):
+        return k * A @ B + k * C
+
+    A, B, C = _m(4, 3), _m(3, 2), _m(4, 2)
+    A[0, 0], C[1, 1] = np.inf, np.nan
+    assert_matches(f, lambda: (A, B, C, coefficient), must_compile=True)
+    assert "alpha: 0" not in _plan(f, A, B, C, coefficient)
+
+
+def test_non_finite_operands_propagate_as_numpy():
+    def f(A, B, C):
+        return 2.0 * A @ B + 3.0 * C
+
+    A, B, C = _m(4, 3), _m(3, 2), _m(4, 2)
+    A[1, 2], B[0, 1], C[3, 0] = np.inf, np.nan, -np.inf
+    assert_matches(f, lambda: (A, B, C), must_compile=True)
+
+
+def test_a_product_used_twice_is_not_folded():
+    def f(A, B, C):
+        P = A @ B
+        return P + C, P.sum()
+
+    A, B, C = _m(4, 3), _m(3, 2), _m(4, 2)
+    assert_matches(f, lambda: (A, B, C), must_compile=True)
+    assert "Gemm" not in _plan(f, A, B, C)
+
+
+def test_accumulating_products_in_a_loop():
+    def cov(X, block):
+        n, d = X.shape
+        acc = np.zeros((d, d))
+        for s in range(0, n, block):
+            Xk = X[s:s + block]
+            acc += Xk.T @ Xk
+        return acc / n
+
+    X = _m(24, 5)
+    assert_matches(cov, lambda: (X, 8), must_compile=True)
+
+
+def test_broadcast_addend_larger_than_the_product_is_not_folded():
+    def f(a, b, C):
+        return a @ b + C  # (1, 3) product broadcast against (4, 3)
+
+    a, b, C = _m(1, 5), _m(5, 3), _m(4, 3)
+    assert_matches(f, lambda: (a, b, C), must_compile=True)
+    assert "Gemm" not in _plan(f, a, b, C)

@@ -126,9 +126,22 @@ pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Option<Tensor>, PlanError> {
     Ok(matmul_into(a, b, &c)?.then_some(c))
 }
 
-/// `a @ b` written into `c` (m x n, C-ordered rows: unit column stride) through
-/// NumPy's BLAS; false (nothing written) where it does not take them.
+/// `a @ b` written into `c` (m x n, unit column stride) through NumPy's BLAS;
+/// false (nothing written) where it does not take them.
 pub fn matmul_into(a: &Tensor, b: &Tensor, c: &Tensor) -> Result<bool, PlanError> {
+    gemm_into(a, b, c, 1.0, 0.0)
+}
+
+/// `c = alpha * (a @ b) + beta * c` (c: m x n with unit column stride) through
+/// NumPy's BLAS; false (nothing written) where it does not take them. With
+/// `beta == 0` BLAS does not read `c`.
+pub fn gemm_into(
+    a: &Tensor,
+    b: &Tensor,
+    c: &Tensor,
+    alpha: f64,
+    beta: f64,
+) -> Result<bool, PlanError> {
     let Some(blas) = numpy_blas() else {
         return Ok(false);
     };
@@ -164,8 +177,8 @@ pub fn matmul_into(a: &Tensor, b: &Tensor, c: &Tensor) -> Result<bool, PlanError
     };
     let trans = |t: bool| if t { TRANS } else { NO_TRANS };
     // SAFETY: the pointers address live tensors of the sizes and strides given;
-    // `c` is m x n with unit column stride and row stride ldc, written (beta = 0)
-    // and not read; it shares no memory with `a` or `b` (a plan's destinations
+    // `c` is m x n with unit column stride and row stride ldc (read where beta
+    // is nonzero); it shares no memory with `a` or `b` (a plan's destinations
     // never hold a live value).
     unsafe {
         match kind {
@@ -176,12 +189,12 @@ pub fn matmul_into(a: &Tensor, b: &Tensor, c: &Tensor) -> Result<bool, PlanError
                 m,
                 n,
                 k,
-                1.0,
+                alpha,
                 a.data_ptr() as *const f64,
                 lda,
                 b.data_ptr() as *const f64,
                 ldb,
-                0.0,
+                beta,
                 c.data_ptr() as *mut f64,
                 ldc,
             ),
@@ -192,12 +205,12 @@ pub fn matmul_into(a: &Tensor, b: &Tensor, c: &Tensor) -> Result<bool, PlanError
                 m,
                 n,
                 k,
-                1.0,
+                alpha as f32,
                 a.data_ptr() as *const f32,
                 lda,
                 b.data_ptr() as *const f32,
                 ldb,
-                0.0,
+                beta as f32,
                 c.data_ptr() as *mut f32,
                 ldc,
             ),

@@ -540,6 +540,23 @@ pub fn lower(graph: &Graph, device: Device, opts: &LowerOptions) -> Result<Plan,
         }
     }
     let outputs: Vec<u32> = graph.outputs.iter().map(|o| slot_of[o.index()]).collect();
+    if device == Device::Cpu {
+        let mut shape: Vec<Vec<i64>> = graph
+            .input_types()
+            .iter()
+            .map(|t| t.shape.iter().map(|&d| d as i64).collect())
+            .collect();
+        shape.extend(
+            slot_type[n_inputs..]
+                .iter()
+                .map(|t| t.as_ref().map_or(vec![], |(_, s)| s.clone())),
+        );
+        let kinds: Vec<Option<Kind>> = slot_type
+            .iter()
+            .map(|t| t.as_ref().map(|(k, _)| *k))
+            .collect();
+        fuse_gemm(&mut instrs, &consts, &shape, &kinds, &outputs);
+    }
     // Each slot's last use; outputs live to the end.
     let mut last_use = vec![usize::MAX; next as usize];
     for (i, Instr::Torch { args, .. }) in instrs.iter().enumerate() {
@@ -594,11 +611,11 @@ pub fn lower(graph: &Graph, device: Device, opts: &LowerOptions) -> Result<Plan,
         .iter()
         .enumerate()
         .map(|(k, &o)| {
-            if writeback_outputs.contains(&k) {
-                // Stored into the input by the caller, never handed out.
+            let r = root[o as usize];
+            if opts.writebacks.contains(&(r as usize, k)) {
+                // The input's own memory, written in place: nothing to store.
                 return false;
             }
-            let r = root[o as usize];
             let copy = leaf_roots[r as usize] || seen_roots.contains(&r);
             seen_roots.push(r);
             copy
@@ -637,6 +654,134 @@ pub fn lower(graph: &Graph, device: Device, opts: &LowerOptions) -> Result<Plan,
         output_types,
         output_in_buffer,
     })
+}
+
+/// `add(matmul(mul(alpha, a), b), mul(beta, c))` on float32/float64 matrices
+/// becomes one `Gemm { alpha, beta }(a, b, c)`: BLAS scales and accumulates
+/// into the output, which starts as `c` broadcast (a bias row, or the array a
+/// loop accumulates into). Either product with a literal may be absent (alpha
+/// or beta 1); a literal folds only where it is finite and nonzero (BLAS skips
+/// reading `a`, `b` or `c` when a coefficient is 0, and NumPy's `0 * inf` is nan).
+/// Each fused intermediate must have no other use.
+fn fuse_gemm(
+    instrs: &mut Vec<Instr>,
+    consts: &[(u32, Tensor)],
+    shape: &[Vec<i64>],
+    kind: &[Option<Kind>],
+    outputs: &[u32],
+) {
+    let rank = |s: u32| shape[s as usize].len();
+    let mut uses = vec![0usize; shape.len()];
+    let mut producer = vec![usize::MAX; shape.len()];
+    for (i, Instr::Torch { args, out, .. }) in instrs.iter().enumerate() {
+        for &a in args {
+            uses[a as usize] += 1;
+        }
+        producer[*out as usize] = i;
+    }
+    for &o in outputs {
+        uses[o as usize] += 1;
+    }
+    let literal = |slot: u32| -> Option<f64> {
+        let (_, t) = consts.iter().find(|(s, _)| *s == slot)?;
+        let v = t.f_double_value(&[]).ok()?;
+        (v.is_finite() && v != 0.0).then_some(v)
+    };
+    let op_of = |instrs: &[Instr], slot: u32| -> Option<(usize, TorchOp, SmallVec<[u32; 3]>)> {
+        let i = *producer.get(slot as usize)?;
+        let Instr::Torch { op, args, .. } = instrs.get(i)?;
+        Some((i, op.clone(), args.clone()))
+    };
+    // `mul(literal, x)` or `mul(x, literal)` used once: (instruction, x, literal).
+    let scaled = |instrs: &[Instr], slot: u32| -> Option<(usize, u32, f64)> {
+        if uses[slot as usize] != 1 {
+            return None;
+        }
+        match op_of(instrs, slot)? {
+            (i, TorchOp::Mul, args) => match (literal(args[0]), literal(args[1])) {
+                (Some(v), _) if rank(args[0]) == 0 => Some((i, args[1], v)),
+                (_, Some(v)) if rank(args[1]) == 0 => Some((i, args[0], v)),
+                _ => None,
+            },
+            _ => None,
+        }
+    };
+    let mut dead = vec![false; instrs.len()];
+    for i in 0..instrs.len() {
+        let Instr::Torch { op, args, out, .. } = &instrs[i];
+        let out = *out;
+        if !matches!(kind[out as usize], Some(Kind::Double | Kind::Float)) || rank(out) != 2 {
+            continue;
+        }
+        let is_product = |s: u32| {
+            uses[s as usize] == 1
+                && shape[s as usize] == shape[out as usize]
+                && matches!(op_of(instrs, s), Some((j, TorchOp::MatMul, ref a))
+                    if !dead[j] && rank(a[0]) == 2 && rank(a[1]) == 2)
+        };
+        let scalar = |s: u32| if rank(s) == 0 { literal(s) } else { None };
+        // (product, a literal scaling it, the addend, a literal scaling that).
+        let (product, scale, addend, addend_scale) = match (op, args.as_slice()) {
+            (TorchOp::Add, &[l, r]) if is_product(l) => (l, None, r, None),
+            (TorchOp::Add, &[l, r]) if is_product(r) => (r, None, l, None),
+            // addcmul(s, t1, t2) = s + t1 * t2
+            (TorchOp::AddCMul, &[s, t1, t2]) => match (scalar(t1), scalar(t2)) {
+                (Some(v), _) if is_product(s) => (s, None, t2, Some(v)),
+                (_, Some(v)) if is_product(s) => (s, None, t1, Some(v)),
+                (Some(v), _) if is_product(t2) => (t2, Some(v), s, None),
+                (_, Some(v)) if is_product(t1) => (t1, Some(v), s, None),
+                _ => continue,
+            },
+            _ => continue,
+        };
+        let Some((mm, _, mm_args)) = op_of(instrs, product) else {
+            continue;
+        };
+        let (mut x, y) = (mm_args[0], mm_args[1]);
+        let mut fused = vec![mm];
+        let alpha = match scale {
+            Some(v) => v,
+            None => match scaled(instrs, x)
+                .filter(|&(_, inner, _)| shape[inner as usize] == shape[x as usize])
+            {
+                Some((j, inner, v)) => {
+                    x = inner;
+                    fused.push(j);
+                    v
+                }
+                None => 1.0,
+            },
+        };
+        let (c, beta) = match addend_scale {
+            Some(v) => (addend, v),
+            None => match scaled(instrs, addend)
+                .filter(|&(_, inner, _)| shape[inner as usize] == shape[addend as usize])
+            {
+                Some((j, inner, v)) => {
+                    fused.push(j);
+                    (inner, v)
+                }
+                None => (addend, 1.0),
+            },
+        };
+        if fused.iter().any(|&j| dead[j]) {
+            continue;
+        }
+        for &j in &fused {
+            dead[j] = true;
+        }
+        instrs[i] = Instr::Torch {
+            op: TorchOp::Gemm { alpha, beta },
+            args: SmallVec::from_slice(&[x, y, c]),
+            out,
+            dest: Dest::Fresh,
+        };
+    }
+    let mut i = 0;
+    instrs.retain(|_| {
+        i += 1;
+        !dead[i - 1]
+    });
 }
 
 /// The static memory plan. Every result an instruction writes with a

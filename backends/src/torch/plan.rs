@@ -284,6 +284,13 @@ pub enum TorchOp {
         via: Option<Kind>,
     },
     MatMul,
+    /// `alpha * (a @ b) + beta * c` for float32/float64 matrices: NumPy's
+    /// `(alpha * a) @ b + beta * c` folded into one BLAS call (lowering's
+    /// `fuse_gemm`; alpha and beta finite and nonzero, so BLAS reads every operand).
+    Gemm {
+        alpha: f64,
+        beta: f64,
+    },
     /// bool matmul: count in int64, then test nonzero.
     BoolMatMul,
     Reshape(Vec<i64>),
@@ -556,6 +563,7 @@ pub fn writes_into(op: &TorchOp) -> bool {
             | Where
             | AddCMul
             | MatMul
+            | Gemm { .. }
             | Sqrt
             | FloatMaximum { .. }
             | FloatMinimum { .. }
@@ -612,6 +620,10 @@ fn exec_into(op: &TorchOp, a: &[&Tensor], out: &Tensor) -> Result<(), PlanError>
         Ge => a[0].f_ge_tensor_out(out, a[1])?,
         Where => a[1].f_where_self_out(out, a[0], a[2])?,
         AddCMul => a[0].f_addcmul_out(out, a[1], a[2])?,
+        Gemm { alpha, beta } => {
+            gemm_into(a, *alpha, *beta, out)?;
+            return Ok(());
+        }
         MatMul => {
             if !matmul_into(a[0], a[1], out)? {
                 out.shallow_clone().f_copy_(&matmul(a[0], a[1])?)?;
@@ -623,8 +635,12 @@ fn exec_into(op: &TorchOp, a: &[&Tensor], out: &Tensor) -> Result<(), PlanError>
             return Ok(());
         }
         Sqrt => return settle(sqrt_exact(a[0], Some(out))?, out),
-        FloatMaximum { tie } => return settle(float_extreme(a[0], a[1], true, *tie, Some(out))?, out),
-        FloatMinimum { tie } => return settle(float_extreme(a[0], a[1], false, *tie, Some(out))?, out),
+        FloatMaximum { tie } => {
+            return settle(float_extreme(a[0], a[1], true, *tie, Some(out))?, out)
+        }
+        FloatMinimum { tie } => {
+            return settle(float_extreme(a[0], a[1], false, *tie, Some(out))?, out)
+        }
         SliceScatter(dims) => {
             out.shallow_clone().f_copy_(a[0])?;
             scatter_into(out, a[1], dims)?;
@@ -968,6 +984,12 @@ fn exec(op: &TorchOp, a: &[&Tensor]) -> Result<Tensor, PlanError> {
             }
         }
         MatMul => matmul(a[0], a[1])?,
+        Gemm { alpha, beta } => {
+            let shape = [a[0].size()[0], a[1].size()[1]];
+            let out = Tensor::f_empty(shape, (a[0].kind(), a[0].device()))?;
+            gemm_into(a, *alpha, *beta, &out)?;
+            out
+        }
         BoolMatMul => a[0]
             .f_to_kind(Kind::Int64)?
             .f_matmul(&a[1].f_to_kind(Kind::Int64)?)?
@@ -1797,6 +1819,22 @@ fn settle(t: Tensor, out: &Tensor) -> Result<(), PlanError> {
     if !same_memory(&t, out) {
         out.shallow_clone().f_copy_(&t)?;
     }
+    Ok(())
+}
+
+/// `alpha * (a @ b) + beta * c` into `out` (m x n): `c` broadcast into `out`,
+/// then one BLAS call that accumulates into it. Without NumPy's BLAS, NumPy's
+/// own order: `(alpha * a) @ b + beta * c`.
+fn gemm_into(a: &[&Tensor], alpha: f64, beta: f64, out: &Tensor) -> Result<(), PlanError> {
+    let (x, y, c) = (a[0], a[1], a[2]);
+    out.shallow_clone()
+        .f_copy_(&c.f_expand(out.size().as_slice(), false)?)?;
+    if super::blas::gemm_into(x, y, out, alpha, beta)? {
+        return Ok(());
+    }
+    let product = matmul(&x.f_mul_scalar(alpha)?, y)?;
+    out.shallow_clone()
+        .f_copy_(&product.f_add(&c.f_mul_scalar(beta)?)?)?;
     Ok(())
 }
 
