@@ -139,15 +139,102 @@ def test_fallback_is_reported_with_its_reason():
 def test_cli(tmp_path, capsys):
     out = tmp_path / "b.json"
     assert cli.main(["bench", "--cases", "ema,gemm", "--sizes", "small", "--repeats", "2", "--apart",
-                     "--out", str(out), "--no-plot"]) == 0
+                     "--no-call-path", "--no-large-chain", "--out", str(out), "--no-plot"]) == 0
     doc = json.loads(out.read_text())
     assert [r["name"] for r in doc["results"]] == ["gemm", "ema"]  # the suite's order: by kind
     assert all(r["interleaved"] is False for r in doc["results"])
+    # Skipped sections are null; without --interference nothing of it is recorded.
+    assert doc["call_path"] is None and doc["large_chain"] is None
+    assert "interference" not in doc and doc["environment"]["interference"] is False
+    assert all("interleaved_over_alone" not in r for r in doc["results"])
+    assert "interference:" not in capsys.readouterr().out
     assert cli.main(["bench", "--list"]) == 0
     assert "scalar_loops:" in capsys.readouterr().out
     assert cli.main(["bench", "--device", "cuda"]) == 2
     with pytest.raises(SystemExit):
         cli.main(["bench", "--kinds", "nonsense"])
+    with pytest.raises(SystemExit):
+        cli.main(["bench", "--call-path-calls", "0"])
+
+
+def test_cli_call_path_and_large_chain(tmp_path, capsys):
+    """Tiny counts: the JSON gains `call_path` and `large_chain` with sane fields,
+    and the text output prints both. No timing thresholds."""
+    out = tmp_path / "b.json"
+    assert cli.main(["bench", "--cases", "gelu_tanh", "--sizes", "small", "--repeats", "2",
+                     "--call-path-calls", "2000", "--large-chain-n", "100000", "--out", str(out), "--no-plot"]) == 0
+    text = capsys.readouterr().out
+    doc = json.loads(out.read_text())
+
+    cp = doc["call_path"]
+    assert cp["status"] == "ok" and cp["output"] == "ndarray float64[4]"
+    assert cp["batches"] == 20 and cp["calls_per_batch"] == 100 and cp["calls_per_side"] == 2000
+    assert cp["cache_hits"] == 2000 and cp["cache_info"]["misses"] == 1
+    for side in ("compiled", "numpy"):
+        assert 0 < cp[f"{side}_min_s"] <= cp[f"{side}_median_s"]
+        assert len(cp[f"{side}_batch_times_s"]) == 20
+    assert cp["bar_s"] == 2e-6 and isinstance(cp["within_bar"], bool)
+    assert "(median of 20 batches of 100 calls)" in text and "compiled " in text and "NumPy " in text
+
+    lc = doc["large_chain"]
+    assert lc["status"] == "ok" and lc["elements"] == 100_000 and lc["calls"] == 20
+    assert 0 < lc["compiled_min_s"] <= lc["compiled_median_s"] <= lc["compiled_max_s"]
+    assert lc["max_over_min"] == pytest.approx(lc["compiled_max_s"] / lc["compiled_min_s"]) and lc["max_over_min"] >= 1
+    assert len(lc["compiled_times_s"]) == len(lc["steady_minor_faults"]) == 20
+    faults = [lc["first_call_minor_faults"], lc["steady_max_minor_faults"], *lc["steady_minor_faults"],
+              *lc["numpy_minor_faults"]]
+    assert all(isinstance(f, int) and f >= 0 for f in faults)
+    assert lc["steady_max_minor_faults"] == max(lc["steady_minor_faults"])
+    assert lc["first_call_s"] > 0 and 0 < lc["numpy_min_s"] <= lc["numpy_median_s"]
+    assert len(lc["numpy_times_s"]) == 5
+    assert lc["bar_max_over_min"] == 1.3 and lc["bar_steady_faults"] == 0 and isinstance(lc["within_bar"], bool)
+    assert "max/min" in text and "minor page faults: first call" in text
+
+
+def test_measure_call_path_counts_cache_hits():
+    cp = bench.measure_call_path(calls=45)
+    assert cp["status"] == "ok" and cp["batches"] == 20 and cp["calls_per_batch"] == 2
+    assert cp["cache_hits"] == 40  # every timed call a cache hit
+    cp = bench.measure_call_path(calls=3)
+    assert cp["batches"] == 3 and cp["calls_per_batch"] == 1
+
+
+def test_interference(tmp_path, capsys):
+    """--interference: every row gets interleaved/alone from the same run, the JSON
+    an `interference` section with the worst, the text its line."""
+    out = tmp_path / "b.json"
+    assert cli.main(["bench", "--cases", "gelu_tanh,heat1d_steps", "--sizes", "small", "--interference",
+                     "--repeats", "2", "--no-call-path", "--no-large-chain", "--out", str(out), "--no-plot"]) == 0
+    text = capsys.readouterr().out
+    doc = json.loads(out.read_text())
+    assert doc["environment"]["interference"] is True
+    for r in doc["results"]:
+        assert r["status"] == "ok" and r["interleaved"] is True
+        assert r["compiled_interleaved_times_s"] == r["compiled_times_s"]
+        assert len(r["compiled_alone_times_s"]) == 2 and all(t > 0 for t in r["compiled_alone_times_s"])
+        assert r["interleaved_over_alone"] == pytest.approx(r["compiled_interleaved_median_s"]
+                                                            / r["compiled_alone_median_s"])
+        assert r["interleaved_over_alone"] > 0
+    inter = doc["interference"]
+    assert inter["bar"] == 1.15 and len(inter["rows"]) == 2
+    worst = max(doc["results"], key=lambda r: r["interleaved_over_alone"])
+    assert inter["worst"] == {"name": worst["name"], "size": "small",
+                              "interleaved_over_alone": worst["interleaved_over_alone"]}
+    assert inter["within_bar"] == (worst["interleaved_over_alone"] <= 1.15)
+    line = f"interference: worst interleaved/alone = {worst['interleaved_over_alone']:.2f} ({worst['name']}, small)"
+    assert line in text and "interleaved/alone" in text.split("== elementwise ==")[1].splitlines()[1]
+
+
+def test_interference_apart():
+    """With --apart, the compiled block is the main timing and interleaved pairs are the extra."""
+    res = bench.measure_program(bench.PROGRAMS_BY_NAME["ema"], "small", repeats=2, interleaved=False,
+                                interference=True)
+    assert res.status == "ok" and not res.interleaved
+    assert res.compiled_alone_times == res.compiled_times and len(res.compiled_interleaved_times) == 2
+    assert res.interleaved_over_alone > 0
+    assert bench.interference_summary([res])["worst"]["name"] == "ema"
+    plain = bench.measure_program(bench.PROGRAMS_BY_NAME["ema"], "small", repeats=2)
+    assert plain.interleaved_over_alone is None and bench.interference_summary([plain]) is None
 
 
 def test_plot(tmp_path):

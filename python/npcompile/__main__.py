@@ -4,7 +4,9 @@ demo   compile a few NumPy programs, check them against NumPy, show what the
        compiler did to one of them (``explain``), and time them against NumPy.
 bench  the benchmark suite (``npcompile.bench``): four kinds of NumPy program at
        two sizes, NumPy against compiled (interleaved), first-call times and the
-       geomean ratio per kind; writes bench-results/bench.json (and a PNG).
+       geomean ratio per kind; then the call path (a cache hit on tiny arrays) and
+       a large chain's steadiness and page faults (``--interference``: also
+       interleaved/alone per row); writes bench-results/bench.json (and a PNG).
 trace  trace + compile time of an unrolled loop of 1k, 10k and 100k ops.
 fuzz   differential fuzzing: random NumPy programs, compiled vs NumPy
        (``npcompile.fuzz``); exit status 1 on a mismatch.
@@ -25,6 +27,17 @@ def _sizes(text: str) -> list[int]:
     if not sizes or any(s < 1 for s in sizes):
         raise argparse.ArgumentTypeError("sizes must be positive")
     return sizes
+
+
+def _count(text: str) -> int:
+    """A positive count, written 1000000, 1_000_000 or 1e6."""
+    try:
+        n = int(float(text.replace("_", "")))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a count like 1e6, got {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError("the count must be positive")
+    return n
 
 
 def _import_npcompile():
@@ -143,12 +156,18 @@ def run_bench(opts: argparse.Namespace) -> int:
         _flat(opts.sizes) or bench.SIZES,
         repeats=opts.repeats,
         interleaved=not opts.apart,
+        interference=opts.interference,
+        call_path_calls=None if opts.no_call_path else opts.call_path_calls,
+        large_chain_n=None if opts.no_large_chain else opts.large_chain_n,
         out=opts.out,
         plot=not opts.no_plot,
     )
     if opts.trace:
         bench.print_trace_scaling(bench.trace_scaling())
     bad = [f"{r.name}@{r.size} ({r.status})" for r in rows if r.status in ("mismatch", "error")]
+    bad += [f"{name} ({section['status']})" for name, section in (("call path", rows.call_path),
+                                                                  ("large chain", rows.large_chain))
+            if section is not None and section["status"] == "mismatch"]
     if bad:
         print(f"results differ from NumPy or failed: {', '.join(bad)}", file=sys.stderr)
         return 1
@@ -186,6 +205,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--repeats", type=int, default=7, help="timed repetitions per side (default 7): median and min")
     p.add_argument("--apart", action="store_true",
                    help="time all NumPy repetitions, then all compiled ones (default: interleaved, alternating)")
+    p.add_argument("--interference", action="store_true",
+                   help="also time the compiled calls the other way (interleaved and alone, same run) and "
+                        "report interleaved/alone per row and the worst")
+    p.add_argument("--call-path-calls", type=_count, default=1_000_000, metavar="N",
+                   help="calls per side for the call path (a cache hit of a * b + a on 4 elements), "
+                        "in 20 batches (default 1e6)")
+    p.add_argument("--no-call-path", action="store_true", help="skip the call-path measurement")
+    p.add_argument("--large-chain-n", type=_count, default=10_000_000, metavar="N",
+                   help="elements per input of the large elementwise chain (default 1e7)")
+    p.add_argument("--no-large-chain", action="store_true",
+                   help="skip the large chain's steadiness and page-fault measurement")
     p.add_argument("--out", default="bench-results/bench.json", help="the JSON file; the PNG goes next to it")
     p.add_argument("--no-plot", action="store_true", help="skip the PNG even where matplotlib is installed")
     p.add_argument("--list", action="store_true", help="list the programs, their kinds and sizes, and exit")

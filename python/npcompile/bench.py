@@ -23,6 +23,18 @@ run on a fresh ``np_compile`` object), then times NumPy and the compiled functio
 ``numpy/compiled`` (> 1: compiled is faster) and writes JSON and a PNG plot. See
 benches/README.md.
 
+Three more measurements go into the text output and the JSON:
+
+``call_path``     a cache hit of ``a * b + a`` on two 4-element float64 arrays,
+                  compiled against NumPy: median and min per-call time over 20
+                  batches (``measure_call_path``; bar: compiled <= 2 us);
+``large_chain``   a 1e7-element elementwise chain, compiled: 20 calls after the
+                  first, timed, with their minor page faults (``measure_large_chain``;
+                  bars: max/min <= 1.3, no page faults after the first call);
+``interference``  with ``--interference``, every row's compiled calls timed both
+                  interleaved with NumPy's and alone, and ``interleaved/alone`` per
+                  row and the worst (bar: <= 1.15 for every row).
+
 ``python -m npcompile demo`` runs a few of the older, single-expression cases
 (``CASES``) once, checks them against NumPy and prints a table.
 
@@ -34,6 +46,7 @@ from __future__ import annotations
 
 import datetime
 import gc
+import itertools
 import json
 import math
 import os
@@ -820,6 +833,11 @@ class Result:
     compiled_batch: int = 1
     numpy_times: list[float] = field(default_factory=list)
     compiled_times: list[float] = field(default_factory=list)
+    # With --interference: the compiled repetitions interleaved with NumPy's and
+    # apart from them (blocks of compiled calls, no NumPy call between).
+    interference: bool = False
+    compiled_interleaved_times: list[float] = field(default_factory=list)
+    compiled_alone_times: list[float] = field(default_factory=list)
 
     @property
     def ratio(self) -> float | None:
@@ -827,6 +845,23 @@ class Result:
         if self.numpy_median is None or not self.compiled_median:
             return None
         return self.numpy_median / self.compiled_median
+
+    @property
+    def compiled_interleaved_median(self) -> float | None:
+        return statistics.median(self.compiled_interleaved_times) if self.compiled_interleaved_times else None
+
+    @property
+    def compiled_alone_median(self) -> float | None:
+        return statistics.median(self.compiled_alone_times) if self.compiled_alone_times else None
+
+    @property
+    def interleaved_over_alone(self) -> float | None:
+        """The compiled median interleaved with NumPy over the compiled median alone:
+        how much NumPy's work slows the compiled calls (1.0: not at all)."""
+        inter, alone = self.compiled_interleaved_median, self.compiled_alone_median
+        if inter is None or not alone:
+            return None
+        return inter / alone
 
     def to_json(self) -> dict:
         return {
@@ -850,6 +885,13 @@ class Result:
             "compiled_calls_per_repeat": self.compiled_batch,
             "numpy_times_s": self.numpy_times,
             "compiled_times_s": self.compiled_times,
+            **({
+                "compiled_interleaved_median_s": self.compiled_interleaved_median,
+                "compiled_alone_median_s": self.compiled_alone_median,
+                "interleaved_over_alone": self.interleaved_over_alone,
+                "compiled_interleaved_times_s": self.compiled_interleaved_times,
+                "compiled_alone_times_s": self.compiled_alone_times,
+            } if self.interference else {}),
         }
 
 
@@ -892,12 +934,22 @@ def _same_args(a: tuple, b: tuple) -> bool:
     )
 
 
-def measure_program(program: Program, size: str, *, repeats: int = 7, interleaved: bool = True, seed: int = 0) -> Result:
+def measure_program(program: Program, size: str, *, repeats: int = 7, interleaved: bool = True, seed: int = 0,
+                    interference: bool = False) -> Result:
     """Check `program` at `size` against NumPy, time its first call, then time NumPy
-    and the compiled function `repeats` times each (see the module's docstring)."""
+    and the compiled function `repeats` times each (see the module's docstring).
+
+    With `interference`, the compiled function is also timed the other way in the
+    same run, `repeats` repetitions split into a half before the main timing and a
+    half after: interleaved (the main timing) between blocks of compiled repetitions
+    alone (each block after one untimed compiled batch, so that no NumPy call
+    precedes it); or, with `interleaved` False, apart (the main timing) between
+    runs of interleaved pairs. The row then has ``interleaved_over_alone``, the
+    compiled median interleaved over the compiled median alone."""
     args = program.args(size, seed)
     res = Result(program.name, program.kind, size, program.sizes[size], fmt_shapes(args), short_shapes(args),
-                 status="ok", interleaved=interleaved, repeats=repeats, mutates=program.mutates)
+                 status="ok", interleaved=interleaved, repeats=repeats, mutates=program.mutates,
+                 interference=interference)
 
     numpy_args = copy_args(args)
     with np.errstate(all="ignore"):
@@ -927,13 +979,40 @@ def measure_program(program: Program, size: str, *, repeats: int = 7, interleave
         run_compiled = _timer(compiled, args, res.mutates)
         res.numpy_batch = _batch(run_numpy)
         res.compiled_batch = _batch(run_compiled)
+        # With `interference`, the other way's `repeats` repetitions are split in
+        # two halves, one before the main timing and one after, so that a drift
+        # over the run (the compiled side still warming up, the machine's load
+        # changing) does not favour one way.
+        before, after = repeats - repeats // 2, repeats // 2
+
+        def alone(n: int) -> list[float]:
+            run_compiled(res.compiled_batch)  # untimed: the block starts after a compiled call, not NumPy's
+            return [run_compiled(res.compiled_batch) for _ in range(n)]
+
+        def pairs(n: int) -> list[float]:
+            times = []
+            for _ in range(n):
+                run_numpy(res.numpy_batch)
+                times.append(run_compiled(res.compiled_batch))
+            return times
+
         if interleaved:
+            if interference:
+                res.compiled_alone_times = alone(before)
             for _ in range(repeats):
                 res.numpy_times.append(run_numpy(res.numpy_batch))
                 res.compiled_times.append(run_compiled(res.compiled_batch))
+            if interference:
+                res.compiled_interleaved_times = list(res.compiled_times)
+                res.compiled_alone_times += alone(after) if after else []
         else:
+            if interference:
+                res.compiled_interleaved_times = pairs(before)
             res.numpy_times = [run_numpy(res.numpy_batch) for _ in range(repeats)]
             res.compiled_times = [run_compiled(res.compiled_batch) for _ in range(repeats)]
+            if interference:
+                res.compiled_alone_times = list(res.compiled_times)
+                res.compiled_interleaved_times += pairs(after)
     res.numpy_median, res.numpy_min = statistics.median(res.numpy_times), min(res.numpy_times)
     res.compiled_median, res.compiled_min = statistics.median(res.compiled_times), min(res.compiled_times)
     return res
@@ -972,15 +1051,60 @@ def _fmt_ratio(x: float | None) -> str:
     return "-" if x is None else f"{x:.2f}x"
 
 
+#: The acceptance bar: the compiled median interleaved with NumPy calls is at most
+#: this many times the compiled median alone, for every program and size.
+INTERFERENCE_BAR = 1.15
+
+
+def interference_summary(results: Sequence[Result]) -> dict | None:
+    """``interleaved/alone`` per row (rows with status "ok" and both medians) and
+    the worst of them; None where no row was measured both ways."""
+    rows = [r for r in results if r.status == "ok" and r.interleaved_over_alone is not None]
+    if not any(r.interference for r in results):
+        return None
+    per_row = [{"name": r.name, "size": r.size, "interleaved_over_alone": r.interleaved_over_alone,
+                "compiled_interleaved_median_s": r.compiled_interleaved_median,
+                "compiled_alone_median_s": r.compiled_alone_median} for r in rows]
+    worst = max(rows, key=lambda r: r.interleaved_over_alone, default=None)
+    over = [f"{r.name}@{r.size}" for r in rows if r.interleaved_over_alone > INTERFERENCE_BAR]
+    return {
+        "what": "per row: compiled median interleaved with NumPy calls / compiled median alone "
+                "(blocks of compiled calls, no NumPy call between, half before and half after the "
+                "interleaved ones), both from the same run",
+        "bar": INTERFERENCE_BAR,
+        "worst": None if worst is None else {"name": worst.name, "size": worst.size,
+                                             "interleaved_over_alone": worst.interleaved_over_alone},
+        "over_bar": over,
+        "within_bar": bool(rows) and not over,
+        "rows": per_row,
+    }
+
+
+def print_interference(summary_: dict | None, *, file=None) -> None:
+    file = file or sys.stdout
+    if summary_ is None:
+        return
+    w = summary_["worst"]
+    if w is None:
+        print("\ninterference: no row compiled and was timed both ways", file=file)
+        return
+    print(f"\ninterference: worst interleaved/alone = {w['interleaved_over_alone']:.2f} ({w['name']}, {w['size']})",
+          file=file)
+    verdict = "met" if summary_["within_bar"] else "NOT met: " + ", ".join(summary_["over_bar"])
+    print(f"  bar: every row <= {summary_['bar']:.2f}: {verdict}", file=file)
+
+
 def print_results(results: Sequence[Result], *, file=None) -> None:
     """A table of rows (one kind's, say): medians and minima, first call, ratio, status."""
     file = file or sys.stdout
+    inter = any(r.interference for r in results)
     head = ["program", "size", "inputs", "numpy med", "numpy min", "compiled med", "compiled min",
-            "first call", "numpy/compiled", "status"]
+            "first call", "numpy/compiled"] + (["compiled alone", "interleaved/alone"] if inter else []) + ["status"]
     body = [
         [r.name, r.size, r.inputs, fmt_time(r.numpy_median), fmt_time(r.numpy_min), fmt_time(r.compiled_median),
-         fmt_time(r.compiled_min), fmt_time(r.first_call_s), _fmt_ratio(r.ratio),
-         r.status if r.status in ("ok", "fallback") else r.status.upper()]
+         fmt_time(r.compiled_min), fmt_time(r.first_call_s), _fmt_ratio(r.ratio)]
+        + ([fmt_time(r.compiled_alone_median), _fmt_ratio(r.interleaved_over_alone)] if inter else [])
+        + [r.status if r.status in ("ok", "fallback") else r.status.upper()]
         for r in results
     ]
     widths = [max(len(h), *(len(b[i]) for b in body)) if body else len(h) for i, h in enumerate(head)]
@@ -1010,7 +1134,7 @@ def _git_commit() -> str | None:
         return None
 
 
-def environment(repeats: int, interleaved: bool) -> dict:
+def environment(repeats: int, interleaved: bool, interference: bool = False) -> dict:
     info: dict[str, Any] = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "python": platform.python_version(),
@@ -1022,6 +1146,7 @@ def environment(repeats: int, interleaved: bool) -> dict:
         "git_commit": _git_commit(),
         "repeats": repeats,
         "interleaved": interleaved,
+        "interference": interference,
         "timing": (
             "each repetition times one call, or a batch of calls taking about "
             f"{BATCH_S * 1e6:.0f} us where a call is under {SINGLE_CALL_S * 1e6:.0f} us (per-call seconds); "
@@ -1030,6 +1155,10 @@ def environment(repeats: int, interleaved: bool) -> dict:
             + "; median and min over the repetitions; first call = trace + compile + run on a fresh "
             "np_compile object; programs that write into their inputs get fresh copies, made "
             "outside the timed region, at every call"
+            + ("; --interference: the compiled side is also timed the other way, half of the repetitions "
+               "before the main timing and half after (blocks of compiled repetitions alone around the "
+               "interleaved ones; or interleaved pairs around the apart ones), and interleaved/alone reported"
+               if interference else "")
         ),
     }
     # Thread pools: NumPy's BLAS and libtorch each start one per core; on a loaded
@@ -1052,10 +1181,11 @@ def environment(repeats: int, interleaved: bool) -> dict:
     return info
 
 
-def write_json(path: str, results: Sequence[Result], env: dict) -> str:
-    """The run as JSON: environment, every row, and the geomeans per kind."""
+def write_json(path: str, results: Sequence[Result], env: dict, sections: dict | None = None) -> str:
+    """The run as JSON: environment, every row, the geomeans per kind, and the
+    extra `sections` (call_path, large_chain, interference) where given."""
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    doc = {"environment": env, **summary(results), "results": [r.to_json() for r in results]}
+    doc = {"environment": env, **summary(results), **(sections or {}), "results": [r.to_json() for r in results]}
     with open(path, "w") as f:
         json.dump(doc, f, indent=2)
         f.write("\n")
@@ -1123,6 +1253,16 @@ def write_plot(results: Sequence[Result], path: str) -> str | None:
     return path
 
 
+class SuiteResults(list):
+    """The rows `run_suite` returns (a list of Result), with the run's extra
+    sections as attributes: ``call_path``, ``large_chain`` and ``interference``
+    (dicts, None where not measured)."""
+
+    call_path: dict | None = None
+    large_chain: dict | None = None
+    interference: dict | None = None
+
+
 def run_suite(
     kinds: Sequence[str] | None = None,
     names: Sequence[str] | None = None,
@@ -1130,26 +1270,35 @@ def run_suite(
     *,
     repeats: int = 7,
     interleaved: bool = True,
+    interference: bool = False,
+    call_path_calls: int | None = None,
+    large_chain_n: int | None = None,
     out: str | None = "bench-results/bench.json",
     plot: bool = True,
     file=None,
-) -> list[Result]:
+) -> SuiteResults:
     """Run the chosen programs at the chosen sizes, print a table and the geomean
-    per kind, then the geomeans; write JSON to `out` (and a PNG next to it)."""
+    per kind, then the geomeans; with `interference`, also interleaved/alone per
+    row and the worst; then the call path (`call_path_calls` calls per side; None:
+    skipped) and the large chain (`large_chain_n` elements; None: skipped); write
+    JSON to `out` (and a PNG next to it)."""
     file = file or sys.stdout
     for s in sizes:
         if s not in SIZES:
             raise ValueError(f"unknown size {s!r}; the sizes are {', '.join(SIZES)}")
     programs = select(kinds, names)
     mode = "interleaved" if interleaved else "apart"
-    print(f"npcompile bench: {len(programs)} programs x {len(sizes)} sizes, {repeats} repetitions, {mode}", file=file)
+    extra = ", compiled also timed " + ("apart" if interleaved else "interleaved") if interference else ""
+    print(f"npcompile bench: {len(programs)} programs x {len(sizes)} sizes, {repeats} repetitions, {mode}{extra}",
+          file=file)
     warm_library()
-    results: list[Result] = []
+    results = SuiteResults()
     for kind in KINDS:
         chosen = [p for p in programs if p.kind == kind]
         if not chosen:
             continue
-        rows = [measure_program(p, s, repeats=repeats, interleaved=interleaved) for p in chosen for s in sizes]
+        rows = [measure_program(p, s, repeats=repeats, interleaved=interleaved, interference=interference)
+                for p in chosen for s in sizes]
         results.extend(rows)
         print(f"\n== {kind} ==", file=file)
         print_results(rows, file=file)
@@ -1159,8 +1308,20 @@ def run_suite(
     print("\nGeometric-mean ratio numpy/compiled (> 1: compiled is faster; rows that compiled):", file=file)
     for key, value in g.items():
         print(f"  {key:<13} {_fmt_ratio(value)}", file=file)
+    if interference:
+        results.interference = interference_summary(results)
+        print_interference(results.interference, file=file)
+    if call_path_calls is not None:
+        results.call_path = measure_call_path(call_path_calls)
+        print_call_path(results.call_path, file=file)
+    if large_chain_n is not None:
+        results.large_chain = measure_large_chain(large_chain_n)
+        print_large_chain(results.large_chain, file=file)
     if out:
-        write_json(out, results, environment(repeats, interleaved))
+        sections = {"call_path": results.call_path, "large_chain": results.large_chain}
+        if interference:
+            sections["interference"] = results.interference
+        write_json(out, results, environment(repeats, interleaved, interference), sections)
         print(f"\nwrote {out}", file=file)
         if plot:
             png = write_plot(results, os.path.splitext(out)[0] + ".png")
@@ -1169,6 +1330,239 @@ def run_suite(
             else:
                 print("no plot: matplotlib is not importable (pip install 'npcompile[bench]')", file=file)
     return results
+
+
+# ---- the call path: a cache hit on tiny arrays ---------------------------------------
+
+
+def call_path_fma(a, b):
+    """The call-path probe: ``a * b + a`` on two 4-element float64 arrays."""
+    return a * b + a
+
+
+#: Batches per side for the call path; the calls are split evenly among them.
+CALL_PATH_BATCHES = 20
+#: The acceptance bar: a cache hit of the probe costs at most this (median per call).
+CALL_PATH_BAR_S = 2e-6
+
+
+def _loop_timer(fn: Callable[..., Any], a: Any, b: Any) -> Callable[[int], float]:
+    """Seconds per call of `number` back-to-back calls ``fn(a, b)``, GC off."""
+
+    def run(number: int) -> float:
+        loop = itertools.repeat(None, number)
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            t0 = time.perf_counter()
+            for _ in loop:
+                fn(a, b)
+            dt = time.perf_counter() - t0
+        finally:
+            if enabled:
+                gc.enable()
+        return dt / number
+
+    return run
+
+
+def measure_call_path(calls: int = 1_000_000, batches: int = CALL_PATH_BATCHES, seed: int = 0) -> dict:
+    """The compiled call path on a cache hit: ``call_path_fma`` on two 4-element
+    float64 NumPy arrays (NumPy in and out) against the undecorated function,
+    `calls` calls per side in `batches` batches, NumPy's batch and the compiled
+    one alternating; per-call median and min over the batches."""
+    from npcompile import np_compile
+
+    batches = max(1, min(batches, calls))
+    per_batch = max(1, calls // batches)
+    rng = np.random.default_rng(seed)
+    a, b = rng.standard_normal(4), rng.standard_normal(4)
+    compiled = np_compile(call_path_fma)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = compiled(a, b)
+    reasons = [str(w.message) for w in caught if is_fallback_warning(w)]
+    why = compare(got, call_path_fma(a, b))
+    status = "mismatch" if why else ("fallback" if reasons else "ok")
+
+    run_numpy, run_compiled = _loop_timer(call_path_fma, a, b), _loop_timer(compiled, a, b)
+    warm = min(per_batch, 10_000)
+    run_numpy(warm)
+    run_compiled(warm)
+    before = compiled.cache_info()
+    numpy_times, compiled_times = [], []
+    for _ in range(batches):
+        numpy_times.append(run_numpy(per_batch))
+        compiled_times.append(run_compiled(per_batch))
+    after = compiled.cache_info()
+    hits = after["hits"] - before["hits"]
+    if status == "ok" and (hits != batches * per_batch or after["misses"] != before["misses"]):
+        status, why = "not a cache hit", f"{hits} hits and {after['misses'] - before['misses']} misses " \
+                                        f"over {batches * per_batch} timed calls"
+    compiled_median = statistics.median(compiled_times)
+    return {
+        "program": "a * b + a",
+        "inputs": "two float64 NumPy arrays of 4 elements; the result is a NumPy array",
+        "what": "per-call seconds of back-to-back calls on the same arrays: the compiled function (a cache "
+                "hit) and the undecorated Python function (NumPy's own a * b + a); batches of NumPy and "
+                "compiled calls alternating, GC off while the clock runs",
+        "status": status,
+        "reason": why or ("; ".join(reasons) if reasons else None),
+        "output": f"{type(got).__name__} {getattr(got, 'dtype', '')}{list(getattr(got, 'shape', ()))}",
+        "batches": batches,
+        "calls_per_batch": per_batch,
+        "calls_per_side": batches * per_batch,
+        "compiled_median_s": compiled_median,
+        "compiled_min_s": min(compiled_times),
+        "numpy_median_s": statistics.median(numpy_times),
+        "numpy_min_s": min(numpy_times),
+        "compiled_over_numpy": compiled_median / statistics.median(numpy_times),
+        "compiled_batch_times_s": compiled_times,
+        "numpy_batch_times_s": numpy_times,
+        "cache_hits": hits,
+        "cache_info": after,
+        "bar_s": CALL_PATH_BAR_S,
+        "within_bar": status == "ok" and compiled_median <= CALL_PATH_BAR_S,
+    }
+
+
+def _us(s: float) -> str:
+    return f"{s * 1e6:.2f} us"
+
+
+def print_call_path(cp: dict, *, file=None) -> None:
+    file = file or sys.stdout
+    print("\n== call path: a cache hit of a * b + a on two float64[4] arrays (NumPy in and out) ==", file=file)
+    print(f"compiled {_us(cp['compiled_median_s'])}, NumPy {_us(cp['numpy_median_s'])} "
+          f"(median of {cp['batches']} batches of {cp['calls_per_batch']:,} calls)", file=file)
+    verdict = "met" if cp["within_bar"] else "NOT met"
+    print(f"  min: compiled {_us(cp['compiled_min_s'])}, NumPy {_us(cp['numpy_min_s'])}; "
+          f"compiled/NumPy {cp['compiled_over_numpy']:.2f}x; bar: compiled <= {_us(cp['bar_s'])}: {verdict}",
+          file=file)
+    if cp["status"] != "ok":
+        print(f"  {cp['status'].upper()}: {cp['reason']}", file=file)
+
+
+# ---- a large elementwise chain: steadiness and page faults ---------------------------
+
+
+def large_chain(x, y):
+    """The large-chain probe: an elementwise chain on two large float64 vectors."""
+    return np.sqrt(np.abs(x * y + 1.0)) * 0.5 - y / (x * x + 1.0)
+
+
+#: Timed compiled calls after the first; NumPy's repetitions.
+LARGE_CHAIN_CALLS = 20
+LARGE_CHAIN_NUMPY_REPEATS = 5
+#: The acceptance bars: slowest over fastest steady call, and page faults after the first call.
+LARGE_CHAIN_BAR_MAX_OVER_MIN = 1.3
+LARGE_CHAIN_BAR_FAULTS = 0
+
+
+def _minflt() -> int:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
+def _timed_faulting_call(fn: Callable[..., Any], *args) -> tuple[Any, float, int]:
+    """(result, seconds, minor page faults) of one call, GC off."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        f0 = _minflt()
+        t0 = time.perf_counter()
+        out = fn(*args)
+        dt = time.perf_counter() - t0
+        faults = _minflt() - f0
+    finally:
+        if enabled:
+            gc.enable()
+    return out, dt, faults
+
+
+def measure_large_chain(n: int = 10_000_000, calls: int = LARGE_CHAIN_CALLS,
+                        numpy_repeats: int = LARGE_CHAIN_NUMPY_REPEATS, seed: int = 0) -> dict:
+    """``large_chain`` on two float64 vectors of `n` elements, compiled: the first
+    call (trace + compile + run), then `calls` calls, each timed with its minor page
+    faults (``ru_minflt``), the result deleted before the next call; and NumPy's
+    median over `numpy_repeats` calls."""
+    from npcompile import np_compile
+
+    rng = np.random.default_rng(seed)
+    x, y = rng.standard_normal(n), rng.standard_normal(n)
+    compiled = np_compile(large_chain)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        expected = large_chain(x, y)
+        got, first_s, first_faults = _timed_faulting_call(compiled, x, y)
+        why = compare(got, expected)
+        del got, expected
+        times, faults = [], []
+        for _ in range(calls):
+            out, dt, nf = _timed_faulting_call(compiled, x, y)
+            del out  # as a loop that reuses the name drops it, before the next call
+            times.append(dt)
+            faults.append(nf)
+        numpy_times, numpy_faults = [], []
+        for _ in range(numpy_repeats):
+            out, dt, nf = _timed_faulting_call(large_chain, x, y)
+            del out
+            numpy_times.append(dt)
+            numpy_faults.append(nf)
+    info = compiled.cache_info()
+    status = "mismatch" if why else ("fallback" if info.get("fallbacks") else "ok")
+    lo, hi = min(times), max(times)
+    steady_max_faults = max(faults) if faults else 0
+    return {
+        "program": "np.sqrt(np.abs(x * y + 1.0)) * 0.5 - y / (x * x + 1.0)",
+        "elements": n,
+        "inputs": f"two float64 vectors of {n:,} elements",
+        "what": f"the compiled function: a first call (trace + compile + run), then {calls} calls, each timed "
+                "with its minor page faults (getrusage ru_minflt before and after), the result deleted "
+                f"before the next call; NumPy: median of {numpy_repeats} calls",
+        "status": status,
+        "reason": why,
+        "first_call_s": first_s,
+        "first_call_minor_faults": first_faults,
+        "calls": calls,
+        "compiled_min_s": lo,
+        "compiled_median_s": statistics.median(times),
+        "compiled_max_s": hi,
+        "max_over_min": hi / lo if lo > 0 else None,
+        "compiled_times_s": times,
+        "steady_minor_faults": faults,
+        "steady_max_minor_faults": steady_max_faults,
+        "numpy_median_s": statistics.median(numpy_times),
+        "numpy_min_s": min(numpy_times),
+        "numpy_times_s": numpy_times,
+        "numpy_minor_faults": numpy_faults,
+        "ratio_numpy_over_compiled": statistics.median(numpy_times) / statistics.median(times),
+        "bar_max_over_min": LARGE_CHAIN_BAR_MAX_OVER_MIN,
+        "bar_steady_faults": LARGE_CHAIN_BAR_FAULTS,
+        "within_bar": status == "ok" and lo > 0 and hi / lo <= LARGE_CHAIN_BAR_MAX_OVER_MIN
+        and steady_max_faults <= LARGE_CHAIN_BAR_FAULTS,
+    }
+
+
+def print_large_chain(lc: dict, *, file=None) -> None:
+    file = file or sys.stdout
+    print(f"\n== large chain: {lc['program']} on two float64[{lc['elements']:,}], compiled ==", file=file)
+    steady = lc["max_over_min"] is not None and lc["max_over_min"] <= lc["bar_max_over_min"]
+    print(f"{lc['calls']} calls after the first: min {fmt_time(lc['compiled_min_s'])}, "
+          f"median {fmt_time(lc['compiled_median_s'])}, max {fmt_time(lc['compiled_max_s'])}, "
+          f"max/min {lc['max_over_min']:.2f} (bar <= {lc['bar_max_over_min']}: {'met' if steady else 'NOT met'})",
+          file=file)
+    quiet = lc["steady_max_minor_faults"] <= lc["bar_steady_faults"]
+    print(f"minor page faults: first call {lc['first_call_minor_faults']:,}, max over the {lc['calls']} steady "
+          f"calls {lc['steady_max_minor_faults']:,} (bar: none after the first call: {'met' if quiet else 'NOT met'})",
+          file=file)
+    numpy_faults = max(lc["numpy_minor_faults"], default=0)
+    print(f"first call {fmt_time(lc['first_call_s'])}; NumPy {fmt_time(lc['numpy_median_s'])} "
+          f"(median of {len(lc['numpy_times_s'])}, {numpy_faults:,} page faults a call at most); "
+          f"numpy/compiled {_fmt_ratio(lc['ratio_numpy_over_compiled'])}", file=file)
+    if lc["status"] != "ok":
+        print(f"  {lc['status'].upper()}: {lc['reason']}", file=file)
 
 
 # ---- compile time against trace length --------------------------------------
