@@ -784,6 +784,21 @@ fn fuse_gemm(
     });
 }
 
+/// Ops whose kernels read and write element by element at the same index
+/// (libtorch's TensorIterator), so the result may take an operand's memory.
+fn elementwise(op: &TorchOp) -> bool {
+    writes_into(op)
+        && !matches!(
+            op,
+            TorchOp::MatMul
+                | TorchOp::Gemm { .. }
+                | TorchOp::SliceScatter(_)
+                | TorchOp::Sqrt
+                | TorchOp::FloatMaximum { .. }
+                | TorchOp::FloatMinimum { .. }
+        )
+}
+
 /// The static memory plan. Every result an instruction writes with a
 /// `writes_into` kernel starts a block of memory that its views and in-place
 /// writes share; the block lives until the last use of any of them. A block
@@ -845,22 +860,49 @@ fn plan_memory(
     let mut free: std::collections::HashMap<(Kind, Vec<i64>), Vec<u32>> = Default::default();
     let mut releases: std::collections::BTreeMap<usize, Vec<u32>> = Default::default();
     let mut in_buffer = vec![false; n];
+    // The buffer each block sits in.
+    let mut buffer_of = vec![None::<u32>; n];
     for i in 0..instrs.len() {
-        let Instr::Torch { op, out, dest, .. } = &mut instrs[i];
+        let Instr::Torch { op, args, out, dest } = &mut instrs[i];
         let o = *out as usize;
         if root[o] == *out && writes_into(op) {
             if let Some(&j) = output_of_block.get(out) {
                 *dest = Dest::Output(j);
             } else if let Some(ty) = &slot_type[o] {
-                let b = match free.get_mut(ty).and_then(Vec::pop) {
-                    Some(b) => b,
-                    None => {
-                        buffers.push(ty.clone());
-                        (buffers.len() - 1) as u32
+                // An elementwise op may write over an operand that dies here
+                // and is its block's whole memory, of the result's type, where
+                // no other operand reads that block: in place, as `a += b`.
+                let dying = elementwise(op)
+                    .then(|| {
+                        args.iter().copied().find(|&a| {
+                            let a_ = a as usize;
+                            root[a_] == a
+                                && end[a_] == Some(i)
+                                && buffer_of[a_].is_some()
+                                && slot_type[a_].as_ref() == Some(ty)
+                                && args.iter().all(|&x| x == a || root[x as usize] != a)
+                        })
+                    })
+                    .flatten()
+                    .and_then(|a| buffer_of[a as usize]);
+                let b = match dying {
+                    Some(b) => {
+                        if let Some(list) = releases.get_mut(&i) {
+                            list.retain(|&x| x != b);
+                        }
+                        b
                     }
+                    None => match free.get_mut(ty).and_then(Vec::pop) {
+                        Some(b) => b,
+                        None => {
+                            buffers.push(ty.clone());
+                            (buffers.len() - 1) as u32
+                        }
+                    },
                 };
                 *dest = Dest::Buffer(b);
                 in_buffer[o] = true;
+                buffer_of[o] = Some(b);
                 let last = end[o].unwrap_or(i);
                 if last != LIVE_TO_END {
                     releases.entry(last.max(i)).or_default().push(b);
