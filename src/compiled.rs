@@ -342,7 +342,9 @@ impl CompiledFunction {
                     (t, zero_copy)
                 }
             };
-            callers.push(zero_copy.then(|| t.shallow_clone()));
+            if !c.writebacks.is_empty() {
+                callers.push(zero_copy.then(|| t.shallow_clone()));
+            }
             inputs.push(t);
         }
         // NumPy arrays out: NumPy allocates them and the plan writes into them.
@@ -384,9 +386,13 @@ impl CompiledFunction {
             }
         }
         let plan = c.plan.clone();
-        let outs = py
-            .detach(move || plan.run_into(inputs, &dests))
-            .map_err(RunError::Plan)?;
+        let outs = if plan.small {
+            // Microseconds of work: releasing the GIL would cost more.
+            plan.run_into(inputs, &dests)
+        } else {
+            py.detach(move || plan.run_into(inputs, &dests))
+        }
+        .map_err(RunError::Plan)?;
         drop(keep);
         let mut outs: Vec<Option<OutValue<'_>>> = outs
             .into_iter()

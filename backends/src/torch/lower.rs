@@ -651,6 +651,17 @@ pub fn lower(graph: &Graph, device: Device, opts: &LowerOptions) -> Result<Plan,
         written_inputs,
         buffers,
         pool: std::sync::Mutex::new(None),
+        small: slot_type
+            .iter()
+            .flatten()
+            .map(|(_, shape)| shape.iter().product::<i64>())
+            .chain(
+                graph
+                    .input_types()
+                    .iter()
+                    .map(|t| t.shape.iter().product::<i64>()),
+            )
+            .all(|n| n <= super::plan::SMALL_PLAN),
         output_types,
         output_in_buffer,
     })
@@ -863,7 +874,12 @@ fn plan_memory(
     // The buffer each block sits in.
     let mut buffer_of = vec![None::<u32>; n];
     for i in 0..instrs.len() {
-        let Instr::Torch { op, args, out, dest } = &mut instrs[i];
+        let Instr::Torch {
+            op,
+            args,
+            out,
+            dest,
+        } = &mut instrs[i];
         let o = *out as usize;
         if root[o] == *out && writes_into(op) {
             if let Some(&j) = output_of_block.get(out) {

@@ -4,6 +4,7 @@
 pub mod blas;
 mod complex;
 mod lower;
+mod native;
 mod plan;
 mod sum;
 

@@ -367,6 +367,10 @@ pub struct Plan {
     /// whether its value may sit in a plan buffer (so must be copied out when
     /// the caller did not allocate it).
     pub output_types: Vec<(Kind, Vec<i64>)>,
+    /// No value has more than `SMALL_PLAN` elements: libtorch runs every kernel
+    /// inline, so the plan need not set its threads, nor its caller release
+    /// the GIL.
+    pub small: bool,
     pub output_in_buffer: Vec<bool>,
     /// Inputs the plan writes in their caller's memory: (index of the first
     /// instruction that writes it, input slot, whether to snapshot it first).
@@ -399,7 +403,8 @@ impl Plan {
                 inputs.len()
             )));
         }
-        let _threads = (self.device == tch::Device::Cpu).then(OneThread::new);
+        // A plan on small tensors never reaches libtorch's parallel regions.
+        let _threads = (self.device == tch::Device::Cpu && !self.small).then(OneThread::new);
         // The buffers: this plan's own, unless another thread is running it.
         let mut held = self.pool.try_lock().ok();
         let mut own = held.as_mut().and_then(|g| g.take());
@@ -582,6 +587,9 @@ fn plain_cast(from: DType, to: DType) -> bool {
 /// `exec(op, a)` written into `out` (of the result's shape and kind).
 fn exec_into(op: &TorchOp, a: &[&Tensor], out: &Tensor) -> Result<(), PlanError> {
     use TorchOp::*;
+    if super::native::exec_into(op, a, out)? {
+        return Ok(());
+    }
     let _written: Tensor = match op {
         Neg => a[0].f_neg_out(out)?,
         Abs => a[0].f_abs_out(out)?,
@@ -659,6 +667,9 @@ fn exec_into(op: &TorchOp, a: &[&Tensor], out: &Tensor) -> Result<(), PlanError>
     };
     Ok(())
 }
+
+/// libtorch's grain size: below it a kernel runs on the calling thread.
+pub const SMALL_PLAN: i64 = 32768;
 
 /// libtorch's CPU kernels run on the calling thread while a plan runs; the
 /// thread's setting is restored after. libtorch's OpenMP workers spin between
