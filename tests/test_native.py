@@ -60,3 +60,21 @@ def test_special_floats_keep_their_bits():
     a = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1e308, 5e-324, 1.0])
     b = np.array([-0.0, 0.0, 0.0, np.inf, 1.0, 10.0, 0.5, -0.0])
     assert_matches(f, lambda: (a, b), must_compile=True)
+
+
+LAYOUTS = {
+    "stencil": lambda u: u[1:-1, 1:-1] + u[2:, 1:-1] * 2.0 - u[:-2, 1:-1],
+    "row-broadcast": lambda u: u[1:, 2:] * u[0, 2:] + u[1:, 2:],
+    "three-d": lambda u: u.reshape(4, 4, 6)[1:3, :, 1:5] - u.reshape(4, 4, 6)[2:, :, :4] * 3.0,
+    "every-other-row": lambda u: u[::2, 1:] + u[1::2, :-1],
+    "column-strided": lambda u: u[:, ::2] + 1.0,  # the last axis not unit-stride: libtorch
+    "column-broadcast": lambda u: u[:, :5] * u[:, :1],  # broadcast along rows' elements: libtorch
+    "transposed": lambda u: u.T[1:, 2:] - u.T[:-1, :-2],
+}
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int64", "int32"])
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_strided_rows(layout, dtype):
+    u = (np.arange(96) * 7 % 23 - 11).astype(dtype).reshape(16, 6)
+    assert_matches(LAYOUTS[layout], lambda: (u,), must_compile=True)

@@ -7,12 +7,16 @@
 //! separate ufuncs do). Anything else returns `false` and goes to libtorch.
 
 use super::plan::{PlanError, TorchOp};
+use smallvec::SmallVec;
 use tch::{Kind, Tensor};
 
 /// Past this many elements libtorch's vectorized kernels win.
 pub const SMALL: usize = 4096;
 
 trait Element: Copy {
+    /// Whether `div` is true division (floats) rather than refused (ints).
+    const DIVIDES: bool;
+    fn zero() -> Self;
     fn add(self, o: Self) -> Self;
     fn sub(self, o: Self) -> Self;
     fn mul(self, o: Self) -> Self;
@@ -23,6 +27,10 @@ trait Element: Copy {
 macro_rules! float_element {
     ($t:ty) => {
         impl Element for $t {
+            const DIVIDES: bool = true;
+            fn zero() -> Self {
+                0.0
+            }
             fn add(self, o: Self) -> Self {
                 self + o
             }
@@ -45,6 +53,10 @@ macro_rules! float_element {
 macro_rules! int_element {
     ($t:ty) => {
         impl Element for $t {
+            const DIVIDES: bool = false;
+            fn zero() -> Self {
+                0
+            }
             fn add(self, o: Self) -> Self {
                 self.wrapping_add(o)
             }
@@ -69,18 +81,45 @@ float_element!(f32);
 int_element!(i64);
 int_element!(i32);
 
-/// An operand as a slice: the result's size, or one element broadcast.
-enum Operand<'a, T> {
-    Full(&'a [T]),
+/// An operand: `n` elements at a pointer, or one element broadcast.
+#[derive(Clone, Copy)]
+enum Operand<T> {
+    Full(*const T),
     One(T),
 }
 
-impl<T: Copy> Operand<'_, T> {
-    #[inline(always)]
-    fn at(&self, i: usize) -> T {
-        match self {
-            Operand::Full(s) => s[i],
-            Operand::One(v) => *v,
+/// `out[i] = f(x[i], y[i])` with each operand's case hoisted out of the loop,
+/// so it vectorizes. Raw pointers: `out` may be exactly an operand's memory
+/// (each element is read before it is written, at the same index).
+#[inline(always)]
+unsafe fn binary<T: Copy>(
+    x: Operand<T>,
+    y: Operand<T>,
+    out: *mut T,
+    n: usize,
+    f: impl Fn(T, T) -> T,
+) {
+    match (x, y) {
+        (Operand::Full(p), Operand::Full(q)) => {
+            for i in 0..n {
+                *out.add(i) = f(*p.add(i), *q.add(i));
+            }
+        }
+        (Operand::Full(p), Operand::One(v)) => {
+            for i in 0..n {
+                *out.add(i) = f(*p.add(i), v);
+            }
+        }
+        (Operand::One(u), Operand::Full(q)) => {
+            for i in 0..n {
+                *out.add(i) = f(u, *q.add(i));
+            }
+        }
+        (Operand::One(u), Operand::One(v)) => {
+            let r = f(u, v);
+            for i in 0..n {
+                *out.add(i) = r;
+            }
         }
     }
 }
@@ -104,64 +143,137 @@ pub fn exec_into(op: &TorchOp, a: &[&Tensor], out: &Tensor) -> Result<bool, Plan
     if n == 0 || n > SMALL || out.device() != tch::Device::Cpu || !out.is_contiguous() {
         return Ok(false);
     }
+    let shape = out.size();
+    let cols = *shape.last().unwrap_or(&1) as usize;
     let kind = out.kind();
+    let mut rows = SmallVec::<[Rows; 3]>::new();
     for t in a {
         if t.kind() != kind || t.device() != tch::Device::Cpu {
             return Ok(false);
         }
-        let m = t.numel();
-        if !(m == 1 || (m == n && t.is_contiguous())) {
-            return Ok(false);
+        match rows_of(t, &shape, cols, n) {
+            Some(r) => rows.push(r),
+            None => return Ok(false),
         }
     }
     Ok(match kind {
-        Kind::Double => run::<f64>(op, a, out, n),
-        Kind::Float => run::<f32>(op, a, out, n),
-        Kind::Int64 => run::<i64>(op, a, out, n),
-        Kind::Int => run::<i32>(op, a, out, n),
+        Kind::Double => run::<f64>(op, a, &rows, out, n, cols),
+        Kind::Float => run::<f32>(op, a, &rows, out, n, cols),
+        Kind::Int64 => run::<i64>(op, a, &rows, out, n, cols),
+        Kind::Int => run::<i32>(op, a, &rows, out, n, cols),
         _ => false,
     })
 }
 
-fn run<T: Element>(op: &TorchOp, a: &[&Tensor], out: &Tensor, n: usize) -> bool {
-    // SAFETY: every operand is a CPU tensor of `T`'s kind with `n` contiguous
-    // elements or one element (checked by the caller), alive for the call; `out`
-    // has `n` contiguous elements. `out` may be exactly an operand's memory (an
-    // elementwise result written over a dying operand): each element is read
-    // before it is written, at the same index.
-    let operands: Vec<Operand<'_, T>> = a
-        .iter()
-        .map(|t| unsafe {
-            let p = t.data_ptr() as *const T;
-            if t.numel() == n && n != 1 {
-                Operand::Full(std::slice::from_raw_parts(p, n))
-            } else {
-                Operand::One(*p)
-            }
-        })
-        .collect();
-    let dst = out.data_ptr() as *mut T;
-    let write = |i: usize, v: T| unsafe { *dst.add(i) = v };
-    match (op, operands.as_slice()) {
-        (TorchOp::Add, [x, y]) => (0..n).for_each(|i| write(i, x.at(i).add(y.at(i)))),
-        (TorchOp::Sub, [x, y]) => (0..n).for_each(|i| write(i, x.at(i).sub(y.at(i)))),
-        (TorchOp::Mul, [x, y]) => (0..n).for_each(|i| write(i, x.at(i).mul(y.at(i)))),
-        (TorchOp::Square, [x]) => (0..n).for_each(|i| write(i, x.at(i).mul(x.at(i)))),
-        (TorchOp::Neg, [x]) => (0..n).for_each(|i| write(i, x.at(i).neg())),
-        (TorchOp::AddCMul, [s, p, q]) => {
-            (0..n).for_each(|i| write(i, s.at(i).add(p.at(i).mul(q.at(i)))))
+/// How an operand maps onto the result's rows (its last axis): one element
+/// broadcast, or rows of `cols` unit-stride elements `stride` apart (0: one
+/// row broadcast over all).
+#[derive(Clone, Copy)]
+enum Rows {
+    One,
+    Strided(i64),
+}
+
+fn rows_of(t: &Tensor, shape: &[i64], cols: usize, n: usize) -> Option<Rows> {
+    let m = t.numel();
+    if m == 1 {
+        return Some(Rows::One);
+    }
+    if m == n && t.is_contiguous() {
+        return Some(Rows::Strided(cols as i64));
+    }
+    let (size, stride) = (t.size(), t.stride());
+    let k = shape.len();
+    if size.len() > k || k == 0 {
+        return None;
+    }
+    // The operand's axes, aligned on the right with the result's.
+    let pad = k - size.len();
+    let dim = |d: usize| if d < pad { 1 } else { size[d - pad] };
+    let step = |d: usize| if d < pad { 0 } else { stride[d - pad] };
+    if dim(k - 1) as usize != cols || (cols > 1 && step(k - 1) != 1) {
+        return None;
+    }
+    if k == 1 {
+        return Some(Rows::Strided(cols as i64));
+    }
+    if (0..k - 1).all(|d| dim(d) == 1) {
+        return Some(Rows::Strided(0));
+    }
+    // Every leading axis the result's, collapsing into one row index.
+    if (0..k - 1).any(|d| dim(d) != shape[d]) {
+        return None;
+    }
+    let mut expected = step(k - 2);
+    for d in (0..k - 2).rev() {
+        expected *= dim(d + 1);
+        if dim(d) > 1 && step(d) != expected {
+            return None;
         }
-        (TorchOp::Div, [x, y]) => {
-            if x.at(0).div(y.at(0)).is_none() {
-                return false;
-            }
-            (0..n).for_each(|i| {
-                if let Some(v) = x.at(i).div(y.at(i)) {
-                    write(i, v)
+        expected = if dim(d) > 1 { step(d) } else { expected };
+    }
+    Some(Rows::Strided(step(k - 2)))
+}
+
+fn run<T: Element>(
+    op: &TorchOp,
+    a: &[&Tensor],
+    rows: &[Rows],
+    out: &Tensor,
+    n: usize,
+    cols: usize,
+) -> bool {
+    if matches!(op, TorchOp::Div) && !T::DIVIDES {
+        return false;
+    }
+    let n_rows = n / cols.max(1);
+    // SAFETY: each operand is a CPU tensor of `T`'s kind whose elements lie
+    // where `rows` says (checked by `rows_of`), alive for the call; `out` has
+    // `n` contiguous elements and shares memory with no operand except,
+    // possibly, one it exactly coincides with (see `binary`).
+    unsafe {
+        let base: SmallVec<[*const T; 3]> = a.iter().map(|t| t.data_ptr() as *const T).collect();
+        let dst = out.data_ptr() as *mut T;
+        for r in 0..n_rows {
+            let operand = |k: usize| match rows[k] {
+                Rows::One => Operand::One(*base[k]),
+                Rows::Strided(s) => Operand::Full(base[k].offset(r as isize * s as isize)),
+            };
+            let o = dst.add(r * cols);
+            match (op, a.len()) {
+                (TorchOp::Add, 2) => binary(operand(0), operand(1), o, cols, T::add),
+                (TorchOp::Sub, 2) => binary(operand(0), operand(1), o, cols, T::sub),
+                (TorchOp::Mul, 2) => binary(operand(0), operand(1), o, cols, T::mul),
+                (TorchOp::Div, 2) => binary(operand(0), operand(1), o, cols, |p, q| {
+                    p.div(q).unwrap_or(p)
+                }),
+                (TorchOp::Square, 1) => binary(operand(0), operand(0), o, cols, T::mul),
+                (TorchOp::Neg, 1) => {
+                    binary(operand(0), Operand::One(T::zero()), o, cols, |p, _| p.neg())
                 }
-            })
+                (TorchOp::AddCMul, 3) => {
+                    // s + p * q element by element: `o` may be `s`'s memory.
+                    let (s, p, q) = (operand(0), operand(1), operand(2));
+                    let at = |x: Operand<T>, i: usize| match x {
+                        Operand::Full(ptr) => *ptr.add(i),
+                        Operand::One(v) => v,
+                    };
+                    match (s, p, q) {
+                        (Operand::Full(sp), Operand::Full(pp), Operand::Full(qp)) => {
+                            for i in 0..cols {
+                                *o.add(i) = (*sp.add(i)).add((*pp.add(i)).mul(*qp.add(i)));
+                            }
+                        }
+                        _ => {
+                            for i in 0..cols {
+                                *o.add(i) = at(s, i).add(at(p, i).mul(at(q, i)));
+                            }
+                        }
+                    }
+                }
+                _ => return false,
+            }
         }
-        _ => return false,
     }
     true
 }
