@@ -17,7 +17,7 @@ def chain(a, b):
     c = a * b + a  # addcmul
     d = c - b * 3
     e = -d * d
-    return e + 1, (a + b) / (b * b + 1)
+    return e + 1, (a + b) / (b * b + 1), np.abs(e - a)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -428,6 +428,7 @@ fn is_view(op: &TorchOp) -> bool {
         TorchOp::Reshape(_)
         | TorchOp::Permute(_)
         | TorchOp::Slice(_)
+        | TorchOp::SliceView(_)
         | TorchOp::Real
         | TorchOp::Imag
         | TorchOp::CheckInt { .. } => true,
@@ -595,6 +596,9 @@ pub fn lower(graph: &Graph, device: Device, opts: &LowerOptions) -> Result<Plan,
     } else {
         (vec![], vec![false; outputs.len()])
     };
+    if device == Device::Cpu {
+        direct_slices(&mut instrs, &root, &leaf_roots);
+    }
     let output_types = outputs
         .iter()
         .zip(&graph.outputs)
@@ -793,6 +797,29 @@ fn fuse_gemm(
         i += 1;
         !dead[i - 1]
     });
+}
+
+/// A `Slice` of memory that outlives the run (an argument, a constant, or a
+/// block in a plan buffer) becomes a `SliceView`: libtorch's views cost a call
+/// (and autograd's view bookkeeping) per sliced axis. Blocks returned as
+/// outputs are not taken: without caller arrays they are libtorch's.
+fn direct_slices(instrs: &mut [Instr], root: &[u32], leaf_roots: &[bool]) {
+    let mut lasting = leaf_roots.to_vec();
+    for Instr::Torch { out, dest, .. } in instrs.iter() {
+        if matches!(dest, Dest::Buffer(_)) {
+            lasting[*out as usize] = true;
+        }
+    }
+    for Instr::Torch { op, args, .. } in instrs.iter_mut() {
+        if let TorchOp::Slice(dims) = op {
+            let forward = dims
+                .iter()
+                .all(|&(_, start, len, step)| step > 0 && len > 0 && start >= 0);
+            if forward && lasting[root[args[0] as usize] as usize] {
+                *op = TorchOp::SliceView(std::mem::take(dims));
+            }
+        }
+    }
 }
 
 /// Ops whose kernels read and write element by element at the same index

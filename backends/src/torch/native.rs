@@ -1,8 +1,9 @@
 //! Native loops for small elementwise instructions. On a few thousand elements
 //! a libtorch call spends most of its ~1 us in dispatch and TensorIterator set-up;
 //! these loops read the operands' memory directly. They cover float32/float64
-//! and int32/int64 arithmetic on C-contiguous operands of the result's size or
-//! single elements, writing into a plan destination, with NumPy's bits (IEEE
+//! and int32/int64 arithmetic (and `abs`) on operands laid out in rows with a
+//! unit-stride last axis, or single elements (see `rows_of`), writing into a
+//! C-ordered plan destination, with NumPy's bits (IEEE
 //! arithmetic, integer wraparound, `s + t1 * t2` rounded twice as NumPy's
 //! separate ufuncs do). Anything else returns `false` and goes to libtorch.
 
@@ -22,6 +23,7 @@ trait Element: Copy {
     fn mul(self, o: Self) -> Self;
     fn div(self, o: Self) -> Option<Self>;
     fn neg(self) -> Self;
+    fn abs(self) -> Self;
 }
 
 macro_rules! float_element {
@@ -45,6 +47,9 @@ macro_rules! float_element {
             }
             fn neg(self) -> Self {
                 -self
+            }
+            fn abs(self) -> Self {
+                <$t>::abs(self)
             }
         }
     };
@@ -71,6 +76,9 @@ macro_rules! int_element {
             }
             fn neg(self) -> Self {
                 self.wrapping_neg()
+            }
+            fn abs(self) -> Self {
+                self.wrapping_abs()
             }
         }
     };
@@ -135,6 +143,7 @@ pub fn exec_into(op: &TorchOp, a: &[&Tensor], out: &Tensor) -> Result<bool, Plan
             | TorchOp::Div
             | TorchOp::AddCMul
             | TorchOp::Neg
+            | TorchOp::Abs
             | TorchOp::Square
     ) {
         return Ok(false);
@@ -250,6 +259,9 @@ fn run<T: Element>(
                 (TorchOp::Square, 1) => binary(operand(0), operand(0), o, cols, T::mul),
                 (TorchOp::Neg, 1) => {
                     binary(operand(0), Operand::One(T::zero()), o, cols, |p, _| p.neg())
+                }
+                (TorchOp::Abs, 1) => {
+                    binary(operand(0), Operand::One(T::zero()), o, cols, |p, _| p.abs())
                 }
                 (TorchOp::AddCMul, 3) => {
                     // s + p * q element by element: `o` may be `s`'s memory.

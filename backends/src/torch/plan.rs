@@ -297,6 +297,10 @@ pub enum TorchOp {
     Permute(Vec<i64>),
     /// (dim, start, len, step), step may be negative.
     Slice(Vec<(i64, i64, i64, i64)>),
+    /// A `Slice` (positive steps, nonempty) of memory that outlives the run (an
+    /// argument, a constant, a plan buffer): a tensor made directly over the
+    /// selected elements, one call instead of a libtorch view per axis.
+    SliceView(Vec<(i64, i64, i64, i64)>),
     Concat(i64),
     /// Sorted values along `dim` (bool sorted as uint8).
     Sort {
@@ -1007,6 +1011,7 @@ fn exec(op: &TorchOp, a: &[&Tensor]) -> Result<Tensor, PlanError> {
             .f_ne(0)?,
         Reshape(shape) => a[0].f_reshape(shape.as_slice())?,
         Permute(perm) => a[0].f_permute(perm.as_slice())?,
+        SliceView(dims) => slice_view(a[0], dims)?,
         Slice(dims) => {
             let mut t = a[0].shallow_clone();
             for &(dim, start, len, step) in dims {
@@ -1822,6 +1827,37 @@ fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor, PlanError> {
     match product {
         Some(t) => Ok(t),
         None => Ok(a.f_matmul(b)?),
+    }
+}
+
+/// The elements `dims` select of `t`, as a tensor over `t`'s memory that does
+/// not own it (lowering only makes these of memory that outlives the run).
+fn slice_view(t: &Tensor, dims: &[(i64, i64, i64, i64)]) -> Result<Tensor, PlanError> {
+    let (mut size, mut stride) = (t.size(), t.stride());
+    let mut offset = 0i64;
+    for &(dim, start, len, step) in dims {
+        let d = dim as usize;
+        if d >= size.len()
+            || step <= 0
+            || len <= 0
+            || start < 0
+            || start + (len - 1) * step >= size[d]
+        {
+            return Err(PlanError::Torch(format!(
+                "slice view out of range on axis {dim}"
+            )));
+        }
+        offset += start * stride[d];
+        size[d] = len;
+        stride[d] *= step;
+    }
+    let kind = t.kind();
+    let item = kind.elt_size_in_bytes() as i64;
+    // SAFETY: every selected element lies inside `t` (checked above), whose
+    // memory outlives the run; the new tensor does not free it.
+    unsafe {
+        let data = (t.data_ptr() as *const u8).offset((offset * item) as isize);
+        Ok(Tensor::f_from_blob(data, &size, &stride, kind, t.device())?)
     }
 }
 
