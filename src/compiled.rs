@@ -479,18 +479,10 @@ impl CompiledFunction {
             // What walking an empty dict records.
             None => flat.key.push(KeyPart::Dict(0)),
         }
-        let empty;
-        let kwargs = match kwargs {
-            Some(kw) => kw,
-            None => {
-                empty = PyDict::new(py);
-                &empty
-            }
-        };
         if !flat.objects.is_empty() && Self::tracing(py)? {
             // Called from inside another compiled function's trace, on its traced
             // arrays: trace through this function as plain Python.
-            return Ok(self.func.bind(py).call(args, Some(kwargs))?.unbind());
+            return Ok(self.func.bind(py).call(args, kwargs)?.unbind());
         }
         let mut hit = self
             .cache
@@ -525,12 +517,13 @@ impl CompiledFunction {
                         .getattr("cache_limit_reached")?
                         .call1((self.func.bind(py), self.cache_limit, self.fullgraph))?;
                 }
-                return Ok(self.func.bind(py).call(args, Some(kwargs))?.unbind());
+                return Ok(self.func.bind(py).call(args, kwargs)?.unbind());
             }
             None => {
                 self.stats.lock().expect("stats lock").misses += 1;
                 let start = Instant::now();
-                let entry = match self.trace(py, args, kwargs)? {
+                let empty = PyDict::new(py);
+                let entry = match self.trace(py, args, kwargs.unwrap_or(&empty))? {
                     None => Entry::Fallback,
                     Some(t) => match Self::compile(py, &t.graph, &flat, &t.writebacks) {
                         Ok((plan, _)) => Entry::Compiled(Compiled {
@@ -568,7 +561,7 @@ impl CompiledFunction {
             }
         };
         match &*entry {
-            Entry::Fallback => Ok(self.func.bind(py).call(args, Some(kwargs))?.unbind()),
+            Entry::Fallback => Ok(self.func.bind(py).call(args, kwargs)?.unbind()),
             Entry::Compiled(c) if !c.writebacks.is_empty() && self.inputs_alias(py, c, &flat) => {
                 // The plan writes its inputs as if they were distinct memory.
                 let first = !std::mem::replace(
@@ -584,7 +577,7 @@ impl CompiledFunction {
                     )?;
                 }
                 self.stats.lock().expect("stats lock").fallbacks += 1;
-                Ok(self.func.bind(py).call(args, Some(kwargs))?.unbind())
+                Ok(self.func.bind(py).call(args, kwargs)?.unbind())
             }
             Entry::Compiled(c) => match self.run(py, c, &flat) {
                 Err(RunError::Plan(PlanError::Torch(m))) => {
@@ -599,7 +592,7 @@ impl CompiledFunction {
                             _objects: objects,
                         },
                     );
-                    Ok(self.func.bind(py).call(args, Some(kwargs))?.unbind())
+                    Ok(self.func.bind(py).call(args, kwargs)?.unbind())
                 }
                 Err(RunError::Plan(e)) => Err(plan_err(e)),
                 Err(RunError::Py(e)) => Err(e),

@@ -224,7 +224,39 @@ fn rows_of(t: &Tensor, shape: &[i64], cols: usize, n: usize) -> Option<Rows> {
     Some(Rows::Strided(step(k - 2)))
 }
 
+/// `run_rows` compiled for AVX2 where the CPU has it (the same IEEE
+/// operations, twice as wide; Rust never contracts `a * b + c` into an FMA).
 fn run<T: Element>(
+    op: &TorchOp,
+    a: &[&Tensor],
+    rows: &[Rows],
+    out: &Tensor,
+    n: usize,
+    cols: usize,
+) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx2")]
+        unsafe fn wide<T: Element>(
+            op: &TorchOp,
+            a: &[&Tensor],
+            rows: &[Rows],
+            out: &Tensor,
+            n: usize,
+            cols: usize,
+        ) -> bool {
+            run_rows::<T>(op, a, rows, out, n, cols)
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2.
+            return unsafe { wide::<T>(op, a, rows, out, n, cols) };
+        }
+    }
+    run_rows::<T>(op, a, rows, out, n, cols)
+}
+
+#[inline(always)]
+fn run_rows<T: Element>(
     op: &TorchOp,
     a: &[&Tensor],
     rows: &[Rows],
