@@ -128,3 +128,29 @@ def test_torch_outputs_are_not_plan_buffers():
     expected = chain(x.numpy(), y.numpy())
     assert_same(first[0].numpy(), expected[0])
     assert not np.shares_memory(first[0].numpy(), second[0].numpy())
+
+
+def test_views_of_copies_made_by_negative_steps_and_reshapes():
+    # libtorch's negative-step slice (a flip) and some reshapes copy: a direct
+    # view must not be made over such a copy once it is freed (fuzz seed 11).
+    def f(b):
+        v0 = np.ones(b.shape, dtype=np.float16)
+        return (v0 == v0)[1, -2::-1, :][3, ...]
+
+    assert_matches(f, lambda: (np.zeros((2, 5, 2), np.uint8),), must_compile=True)
+
+    def g(a, c):
+        v1 = c[..., -1:2:-1][1::3]
+        v2, _ = divmod(a, 1)
+        v4 = np.where((v2 > -4611686018427387904) & (v2 < 4611686018427387904), v2, 0)
+        return divmod(v1, v4)[1]
+
+    assert_matches(g, lambda: (np.array([0, 4], np.uint64), np.array([0, 0, 0, 0, 0, 0, 0, 1], np.uint8).reshape(2, 4)),
+                   must_compile=True)
+
+    def h(x):
+        y = x * 2.0
+        z = y[::-1][1:, 1:][::2]
+        return z + 1.0, y[::-1, ::2][1:] * 3.0
+
+    assert_matches(h, lambda: (np.arange(12.0).reshape(4, 3),), must_compile=True)

@@ -597,7 +597,7 @@ pub fn lower(graph: &Graph, device: Device, opts: &LowerOptions) -> Result<Plan,
         (vec![], vec![false; outputs.len()])
     };
     if device == Device::Cpu {
-        direct_slices(&mut instrs, &root, &leaf_roots);
+        direct_slices(&mut instrs, &leaf_roots);
     }
     let output_types = outputs
         .iter()
@@ -803,22 +803,40 @@ fn fuse_gemm(
 /// block in a plan buffer) becomes a `SliceView`: libtorch's views cost a call
 /// (and autograd's view bookkeeping) per sliced axis. Blocks returned as
 /// outputs are not taken: without caller arrays they are libtorch's.
-fn direct_slices(instrs: &mut [Instr], root: &[u32], leaf_roots: &[bool]) {
+/// `lasting` is per slot, not per root: `root` treats ops that may copy as
+/// views (right for aliasing, wrong for lifetime).
+fn direct_slices(instrs: &mut [Instr], leaf_roots: &[bool]) {
+    // Slots whose tensor is certainly memory that outlives the run: libtorch's
+    // `Reshape` and negative-step `Slice` may copy, so only ops that always
+    // return their operand's memory pass it on.
     let mut lasting = leaf_roots.to_vec();
-    for Instr::Torch { out, dest, .. } in instrs.iter() {
-        if matches!(dest, Dest::Buffer(_)) {
-            lasting[*out as usize] = true;
-        }
-    }
-    for Instr::Torch { op, args, .. } in instrs.iter_mut() {
-        if let TorchOp::Slice(dims) = op {
-            let forward = dims
-                .iter()
-                .all(|&(_, start, len, step)| step > 0 && len > 0 && start >= 0);
-            if forward && lasting[root[args[0] as usize] as usize] {
+    for Instr::Torch {
+        op,
+        args,
+        out,
+        dest,
+    } in instrs.iter_mut()
+    {
+        let from_operand = || lasting[args[0] as usize];
+        let forward = |dims: &[(i64, i64, i64, i64)]| {
+            dims.iter()
+                .all(|&(_, start, len, step)| step > 0 && len > 0 && start >= 0)
+        };
+        let keeps = match op {
+            TorchOp::Slice(dims) if forward(dims) && from_operand() => {
                 *op = TorchOp::SliceView(std::mem::take(dims));
+                true
             }
-        }
+            TorchOp::SliceView(_)
+            | TorchOp::Permute(_)
+            | TorchOp::CheckInt { .. }
+            | TorchOp::SliceScatterInPlace(_) => from_operand(),
+            TorchOp::Cast { from, to } if super::plan::cast_shares_storage(*from, *to) => {
+                from_operand()
+            }
+            _ => matches!(dest, Dest::Buffer(_)),
+        };
+        lasting[*out as usize] = keeps;
     }
 }
 

@@ -321,3 +321,96 @@ fn run_rows<T: Element>(
     }
     true
 }
+
+/// `out[region] = value` by copying bytes, where `value` holds the region's
+/// elements in C order (contiguous, of the region's size) or is one element,
+/// of `out`'s kind, on the CPU, and every step is forward; `Ok(false)` (nothing
+/// written) otherwise. `value` shares no memory with `out` (lowering's rule for
+/// in-place writes, and destinations never hold a live value).
+pub fn scatter_into(
+    out: &Tensor,
+    value: &Tensor,
+    dims: &[(i64, i64, i64, i64)],
+) -> Result<bool, PlanError> {
+    if out.device() != tch::Device::Cpu
+        || value.device() != tch::Device::Cpu
+        || value.kind() != out.kind()
+        || dims
+            .iter()
+            .any(|&(_, start, len, step)| step <= 0 || len <= 0 || start < 0)
+    {
+        return Ok(false);
+    }
+    let (size, stride) = (out.size(), out.stride());
+    let k = size.len();
+    let mut shape = size.clone();
+    let mut steps = stride.clone();
+    let mut offset = 0i64;
+    for &(dim, start, len, step) in dims {
+        let d = dim as usize;
+        if d >= k || start + (len - 1) * step >= size[d] {
+            return Ok(false);
+        }
+        offset += start * stride[d];
+        shape[d] = len;
+        steps[d] *= step;
+    }
+    let n: i64 = shape.iter().product();
+    let m = value.numel() as i64;
+    if n == 0 {
+        return Ok(true);
+    }
+    if !(m == 1 || (m == n && value.is_contiguous())) {
+        return Ok(false);
+    }
+    let item = out.kind().elt_size_in_bytes();
+    // Rows along the last axis, unit-stride in `out` or element by element.
+    let (cols, unit) = match k {
+        0 => (1, true),
+        _ => (shape[k - 1], steps[k - 1] == 1 || shape[k - 1] == 1),
+    };
+    let rows = n / cols;
+    // SAFETY: every address is inside `out` (the region was checked against
+    // its size) or inside `value` (`n` contiguous elements, or one); the two
+    // do not overlap.
+    unsafe {
+        let dst = out.data_ptr() as *mut u8;
+        let src = value.data_ptr() as *const u8;
+        let mut index = vec![0i64; k.saturating_sub(1)];
+        for r in 0..rows {
+            let mut at = offset;
+            for (d, &i) in index.iter().enumerate() {
+                at += i * steps[d];
+            }
+            let row = dst.offset((at * item as i64) as isize);
+            let from = |c: i64| {
+                if m == 1 {
+                    src
+                } else {
+                    src.add(((r * cols + c) as usize) * item)
+                }
+            };
+            if unit && m != 1 {
+                std::ptr::copy_nonoverlapping(from(0), row, cols as usize * item);
+            } else {
+                let step = if k == 0 { 0 } else { steps[k - 1] };
+                for c in 0..cols {
+                    std::ptr::copy_nonoverlapping(
+                        from(c),
+                        row.offset((c * step * item as i64) as isize),
+                        item,
+                    );
+                }
+            }
+            // The next row's index over the leading axes, C order.
+            for d in (0..index.len()).rev() {
+                index[d] += 1;
+                if index[d] < shape[d] {
+                    break;
+                }
+                index[d] = 0;
+            }
+        }
+    }
+    Ok(true)
+}

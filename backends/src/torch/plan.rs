@@ -654,7 +654,7 @@ fn exec_into(op: &TorchOp, a: &[&Tensor], out: &Tensor) -> Result<(), PlanError>
             return settle(float_extreme(a[0], a[1], false, *tie, Some(out))?, out)
         }
         SliceScatter(dims) => {
-            out.shallow_clone().f_copy_(a[0])?;
+            copy_into(out, a[0])?;
             scatter_into(out, a[1], dims)?;
             return Ok(());
         }
@@ -1861,6 +1861,34 @@ fn slice_view(t: &Tensor, dims: &[(i64, i64, i64, i64)]) -> Result<Tensor, PlanE
     }
 }
 
+/// `out` (a plan destination) = `src` of the same shape and kind: one memcpy
+/// where both are C-ordered CPU tensors, libtorch's copy otherwise.
+fn copy_into(out: &Tensor, src: &Tensor) -> Result<(), PlanError> {
+    let cpu = out.device() == tch::Device::Cpu && src.device() == tch::Device::Cpu;
+    if cpu
+        && out.kind() == src.kind()
+        && out.size() == src.size()
+        && out.is_contiguous()
+        && src.is_contiguous()
+    {
+        let bytes = out.numel() * out.kind().elt_size_in_bytes();
+        if bytes > 0 {
+            // SAFETY: both hold `bytes` contiguous bytes; a destination never
+            // shares memory with a live value.
+            unsafe {
+                std::ptr::copy_nonoverlapping(
+                    src.data_ptr() as *const u8,
+                    out.data_ptr() as *mut u8,
+                    bytes,
+                )
+            };
+        }
+        return Ok(());
+    }
+    out.shallow_clone().f_copy_(src)?;
+    Ok(())
+}
+
 /// A host pass's result, in `out` where it did not write there itself.
 fn settle(t: Tensor, out: &Tensor) -> Result<(), PlanError> {
     if !same_memory(&t, out) {
@@ -1901,6 +1929,9 @@ fn scatter_into(
     value: &Tensor,
     dims: &[(i64, i64, i64, i64)],
 ) -> Result<(), PlanError> {
+    if super::native::scatter_into(out, value, dims)? {
+        return Ok(());
+    }
     let mut region_shape = out.size();
     for &(dim, _, len, _) in dims {
         region_shape[dim as usize] = len;
