@@ -289,3 +289,35 @@ def test_sqrt_is_correctly_rounded(dtype):
     got = np_compile(np.sqrt)(specials)
     np.testing.assert_array_equal(got, expected)
     np.testing.assert_array_equal(np.signbit(got), np.signbit(expected))  # x86's default NaN is negative
+
+
+def test_ravel_of_an_element_view_is_a_view():
+    # b[..., i, j] is a 0-d view; a region of one element is C-contiguous, so
+    # its ravel is a view too and writes through it reach b (fuzz seed 16).
+    def f(b):
+        v0 = b[..., -3, -4]
+        v4 = v0.ravel()
+        v4.fill(1j)
+        return v0
+
+    assert_matches(f, lambda: (np.zeros((3, 4), np.complex64),), must_compile=True)
+
+    def g(a):
+        r = a[1:2, 2:4].ravel()  # one row's elements: contiguous
+        r += 1
+        s = a[:, 1:2].ravel()  # a column: not contiguous (a copy)
+        s += 100
+        return a
+
+    assert_matches(g, lambda: (np.arange(12.0).reshape(3, 4),), must_compile=True)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_product_over_every_axis_multiplies_in_numpys_order(dtype):
+    # inf * 1e-30 * tiny * tiny: C order keeps inf; libtorch's grouping made
+    # 1e-30 * tiny * tiny underflow to 0 first, and inf * 0 is nan.
+    tiny = np.finfo(dtype).tiny
+    x = np.array([[np.inf, 1e-30], [tiny, tiny]], dtype=dtype)
+    for fn in (lambda a: np.prod(a), lambda a: a.prod(keepdims=True), lambda a: np.prod(a * 1)):
+        assert_matches(fn, lambda: (x,), must_compile=True)
+    assert_matches(lambda a: np.prod(a), lambda: (np.zeros((0, 3), dtype),), must_compile=True)

@@ -429,6 +429,7 @@ fn is_view(op: &TorchOp) -> bool {
         | TorchOp::Permute(_)
         | TorchOp::Slice(_)
         | TorchOp::SliceView(_)
+        | TorchOp::Restride(_)
         | TorchOp::Real
         | TorchOp::Imag
         | TorchOp::CheckInt { .. } => true,
@@ -597,7 +598,17 @@ pub fn lower(graph: &Graph, device: Device, opts: &LowerOptions) -> Result<Plan,
         (vec![], vec![false; outputs.len()])
     };
     if device == Device::Cpu {
-        direct_slices(&mut instrs, &leaf_roots);
+        let mut shape: Vec<Vec<i64>> = graph
+            .input_types()
+            .iter()
+            .map(|t| t.shape.iter().map(|&d| d as i64).collect())
+            .collect();
+        shape.extend(
+            slot_type[n_inputs..]
+                .iter()
+                .map(|t| t.as_ref().map_or(vec![], |(_, s)| s.clone())),
+        );
+        direct_slices(&mut instrs, &leaf_roots, &shape);
     }
     let output_types = outputs
         .iter()
@@ -805,7 +816,7 @@ fn fuse_gemm(
 /// outputs are not taken: without caller arrays they are libtorch's.
 /// `lasting` is per slot, not per root: `root` treats ops that may copy as
 /// views (right for aliasing, wrong for lifetime).
-fn direct_slices(instrs: &mut [Instr], leaf_roots: &[bool]) {
+fn direct_slices(instrs: &mut [Instr], leaf_roots: &[bool], shape: &[Vec<i64>]) {
     // Slots whose tensor is certainly memory that outlives the run: libtorch's
     // `Reshape` and negative-step `Slice` may copy, so only ops that always
     // return their operand's memory pass it on.
@@ -827,7 +838,15 @@ fn direct_slices(instrs: &mut [Instr], leaf_roots: &[bool]) {
                 *op = TorchOp::SliceView(std::mem::take(dims));
                 true
             }
+            TorchOp::Reshape(_)
+                if from_operand()
+                    && unit_axes_only(&shape[args[0] as usize], &shape[*out as usize]) =>
+            {
+                *op = TorchOp::Restride(shape[*out as usize].clone());
+                true
+            }
             TorchOp::SliceView(_)
+            | TorchOp::Restride(_)
             | TorchOp::Permute(_)
             | TorchOp::CheckInt { .. }
             | TorchOp::SliceScatterInPlace(_) => from_operand(),
@@ -838,6 +857,12 @@ fn direct_slices(instrs: &mut [Instr], leaf_roots: &[bool]) {
         };
         lasting[*out as usize] = keeps;
     }
+}
+
+/// Whether a reshape from `a` to `b` only adds or drops length-1 axes.
+fn unit_axes_only(a: &[i64], b: &[i64]) -> bool {
+    let big = |s: &[i64]| s.iter().copied().filter(|&d| d != 1).collect::<Vec<_>>();
+    big(a) == big(b)
 }
 
 /// Ops whose kernels read and write element by element at the same index

@@ -301,6 +301,9 @@ pub enum TorchOp {
     /// argument, a constant, a plan buffer): a tensor made directly over the
     /// selected elements, one call instead of a libtorch view per axis.
     SliceView(Vec<(i64, i64, i64, i64)>),
+    /// A `Reshape` that only adds or drops length-1 axes, of memory that
+    /// outlives the run: a tensor of this shape over the same elements.
+    Restride(Vec<i64>),
     Concat(i64),
     /// Sorted values along `dim` (bool sorted as uint8).
     Sort {
@@ -921,6 +924,15 @@ fn exec(op: &TorchOp, a: &[&Tensor]) -> Result<Tensor, PlanError> {
         Amin { dims, keepdim } => reduce(a[0], dims, |t| t.f_amin(dims.as_slice(), *keepdim))?,
         Any { dims, keepdim } => reduce(a[0], dims, |t| t.f_any_dims(dims.as_slice(), *keepdim))?,
         All { dims, keepdim } => reduce(a[0], dims, |t| t.f_all_dims(dims.as_slice(), *keepdim))?,
+        Prod { dims, keepdim }
+            if !dims.is_empty()
+                && dims.len() as i64 == a[0].dim() as i64
+                && a[0].device() == tch::Device::Cpu
+                && a[0].is_contiguous()
+                && matches!(a[0].kind(), Kind::Float | Kind::Double) =>
+        {
+            prod_in_order(a[0], *keepdim)?
+        }
         Prod { dims, keepdim } => reduce(a[0], dims, |t| {
             // libtorch's prod takes one dim at a time; go from the last so indices hold.
             let mut acc = t.shallow_clone();
@@ -1012,6 +1024,7 @@ fn exec(op: &TorchOp, a: &[&Tensor]) -> Result<Tensor, PlanError> {
         Reshape(shape) => a[0].f_reshape(shape.as_slice())?,
         Permute(perm) => a[0].f_permute(perm.as_slice())?,
         SliceView(dims) => slice_view(a[0], dims)?,
+        Restride(shape) => restride(a[0], shape)?,
         Slice(dims) => {
             let mut t = a[0].shallow_clone();
             for &(dim, start, len, step) in dims {
@@ -1887,6 +1900,70 @@ fn copy_into(out: &Tensor, src: &Tensor) -> Result<(), PlanError> {
     }
     out.shallow_clone().f_copy_(src)?;
     Ok(())
+}
+
+/// `t` seen with length-1 axes added or dropped (`shape` has `t`'s other
+/// axes, in order), over `t`'s memory without owning it.
+fn restride(t: &Tensor, shape: &[i64]) -> Result<Tensor, PlanError> {
+    if t.numel() == 0 {
+        return Ok(t.f_reshape(shape)?);
+    }
+    let (size, stride) = (t.size(), t.stride());
+    let mut kept = size
+        .iter()
+        .zip(&stride)
+        .filter(|(&d, _)| d != 1)
+        .map(|(_, &s)| s);
+    let mut strides = Vec::with_capacity(shape.len());
+    for &d in shape {
+        strides.push(if d == 1 {
+            1
+        } else {
+            kept.next()
+                .ok_or_else(|| PlanError::Torch("restride to a larger shape".into()))?
+        });
+    }
+    // SAFETY: the same elements as `t`'s, whose memory outlives the run.
+    unsafe {
+        Ok(Tensor::f_from_blob(
+            t.data_ptr() as *const u8,
+            shape,
+            &strides,
+            t.kind(),
+            t.device(),
+        )?)
+    }
+}
+
+/// A float product over every axis of a C-ordered array in NumPy's order: its
+/// multiply loop takes the elements one after another in memory order (no
+/// pairwise or vector accumulators, unlike libtorch's), so `inf * tiny * tiny`
+/// stays inf where a different grouping underflows to 0 first and gives nan.
+/// (Other layouts keep libtorch's order: NumPy's follows the strides.)
+fn prod_in_order(t: &Tensor, keepdim: bool) -> Result<Tensor, PlanError> {
+    let x = t.f_contiguous()?;
+    let n = x.numel();
+    let shape: Vec<i64> = if keepdim { vec![1; x.dim()] } else { vec![] };
+    // SAFETY: `x` is a contiguous CPU tensor of `n` (> 0) elements of the
+    // matched kind (an empty tensor's data pointer may be null).
+    let value = if n == 0 {
+        1.0
+    } else {
+        unsafe {
+            match x.kind() {
+                Kind::Float => {
+                    let s = std::slice::from_raw_parts(x.data_ptr() as *const f32, n);
+                    f64::from(s.iter().fold(1f32, |acc, &v| acc * v))
+                }
+                _ => {
+                    let s = std::slice::from_raw_parts(x.data_ptr() as *const f64, n);
+                    s.iter().fold(1f64, |acc, &v| acc * v)
+                }
+            }
+        }
+    };
+    let out = Tensor::f_full(shape.as_slice(), value, (x.kind(), x.device()))?;
+    Ok(out)
 }
 
 /// A host pass's result, in `out` where it did not write there itself.

@@ -1102,10 +1102,7 @@ def _basic_index(a, index):
     if any(s != 0 or st != 1 or ln != d for s, ln, st, d in zip(starts, lens, steps, a.shape)):
         slice_op = f"slice[starts={_tuple(starts)},lens={_tuple(lens)},steps={_tuple(steps)}]"
     reshape_op = None if tuple(out_shape) == tuple(lens) else f"reshape[shape={_tuple(out_shape)}]"
-    partial = [k for k, (n, ln, st) in enumerate(zip(a.shape, lens, steps)) if not (ln == n and (st == 1 or n <= 1))]
-    contiguous = not partial or (
-        len(partial) == 1 and (steps[partial[0]] == 1 or lens[partial[0]] <= 1) and all(a.shape[k] == 1 for k in range(partial[0]))
-    )
+    contiguous = _region_is_c_contiguous(a.shape, lens, steps)
     scalar = len(out_shape) == 0 and not n_ellipsis
     return slice_op, reshape_op, tuple(out_shape), scalar, contiguous
 
@@ -1212,6 +1209,26 @@ def getitem(a, index):
     if scalar or a._scalar:  # an element, or a new array from an immutable NumPy scalar: not a view
         r._buf, r._path = None, ()
     return r
+
+
+def _region_is_c_contiguous(shape, lens, steps):
+    """NumPy's C-contiguity of the region `lens`/`steps` select of a C-ordered
+    array of `shape`: ignoring length-1 axes, each axis steps over exactly the
+    elements of the axes after it (an element, or any empty region, is)."""
+    if 0 in lens:
+        return True
+    strides, size = [], 1
+    for n in reversed(shape):
+        strides.append(size)
+        size *= n
+    strides.reverse()
+    expected = 1
+    for d in reversed(range(len(lens))):
+        if lens[d] != 1:
+            if strides[d] * steps[d] != expected:
+                return False
+            expected *= lens[d]
+    return True
 
 
 def _static_integers(index):
