@@ -276,12 +276,19 @@ impl CompiledFunction {
         graph: &ir::Graph,
         flat: &Flat<'_>,
         writebacks: &[(usize, usize)],
+        captured: &[Py<PyAny>],
     ) -> PyResult<(Plan, Vec<StageReport>)> {
         let (optimized, reports) = optimize(graph, Limits::default()).map_err(|e| ir_err(py, e))?;
         let opts = LowerOptions {
             writebacks: writebacks.to_vec(),
             // libtorch refuses in-place writes into tensors that require grad.
             inputs_in_place: !flat.requires_grad(),
+            c_ordered_inputs: flat.c_ordered()
+                && captured.iter().all(|o| {
+                    o.bind(py)
+                        .cast::<numpy::PyUntypedArray>()
+                        .is_ok_and(|a| numpy::PyUntypedArrayMethods::is_c_contiguous(a))
+                }),
         };
         let plan = lower(&optimized, flat.device(), &opts).map_err(|e| ir_err(py, e))?;
         if std::env::var("NPCOMPILE_LOG").is_ok_and(|v| v.split(',').any(|k| k.trim() == "plan")) {
@@ -307,9 +314,19 @@ impl CompiledFunction {
         Ok(())
     }
 
+    /// Whether arrays the plan writes may share memory with other arguments,
+    /// or have elements that share memory among themselves (an `as_strided`
+    /// array with a zero stride): the plan writes as if each element were
+    /// its own memory.
     fn inputs_alias(&self, py: Python<'_>, c: &Compiled, flat: &Flat<'_>) -> bool {
         let leaves = flat.leaves.iter().map(|(_, o)| o.clone());
-        crate::convert::any_overlap(leaves.chain(c.captured.iter().map(|o| o.bind(py).clone())))
+        let all: Vec<_> = leaves
+            .chain(c.captured.iter().map(|o| o.bind(py).clone()))
+            .collect();
+        c.writebacks
+            .iter()
+            .any(|&(input, _)| all.get(input).is_some_and(crate::convert::self_overlaps))
+            || crate::convert::any_overlap(all.into_iter())
     }
 
     fn run(&self, py: Python<'_>, c: &Compiled, flat: &Flat<'_>) -> Result<Py<PyAny>, RunError> {
@@ -411,10 +428,21 @@ impl CompiledFunction {
             };
             match &callers[input] {
                 Some(target) if backends::torch::same_memory(target, &value) => {}
-                Some(target) => target
-                    .shallow_clone()
-                    .f_copy_(&value)
-                    .map_err(crate::errors::tch_err)?,
+                Some(target) => {
+                    // The new value may be the argument's own memory seen
+                    // another way (`a[:] = a.T` on an F-ordered `a`).
+                    let value = if crate::convert::tensors_overlap(target, &value) {
+                        value
+                            .f_to_dtype(value.kind(), false, true)
+                            .map_err(crate::errors::tch_err)?
+                    } else {
+                        value
+                    };
+                    target
+                        .shallow_clone()
+                        .f_copy_(&value)
+                        .map_err(crate::errors::tch_err)?
+                }
                 None => {
                     let target = match flat.leaves.get(input) {
                         Some((_, obj)) => obj.clone(),
@@ -525,7 +553,8 @@ impl CompiledFunction {
                 let empty = PyDict::new(py);
                 let entry = match self.trace(py, args, kwargs.unwrap_or(&empty))? {
                     None => Entry::Fallback,
-                    Some(t) => match Self::compile(py, &t.graph, &flat, &t.writebacks) {
+                    Some(t) => match Self::compile(py, &t.graph, &flat, &t.writebacks, &t.captured)
+                    {
                         Ok((plan, _)) => Entry::Compiled(Compiled {
                             plan: Arc::new(plan),
                             out: t.out,
@@ -572,7 +601,7 @@ impl CompiledFunction {
                     self.compile_failed(
                         py,
                         &pyo3::exceptions::PyValueError::new_err(
-                            "arrays it writes share memory with other arguments in this call (this call runs under NumPy)",
+                            "arrays it writes share memory with other arguments, or among their own elements, in this call (this call runs under NumPy)",
                         ),
                     )?;
                 }
@@ -621,7 +650,7 @@ impl CompiledFunction {
                 self.last_break.lock().expect("break lock")
             ));
         };
-        let (plan, reports) = Self::compile(py, &t.graph, &flat, &t.writebacks)?;
+        let (plan, reports) = Self::compile(py, &t.graph, &flat, &t.writebacks, &t.captured)?;
         let _ = writeln!(s, "== traced ==\n{}\n", t.graph);
         for r in &reports {
             let _ = writeln!(s, "== after {} ({}) ==\n{}\n", r.name, r.detail, r.graph);

@@ -296,6 +296,16 @@ impl<'py> Flat<'py> {
             .unwrap_or(Device::Cpu)
     }
 
+    /// Whether every array argument is a C-ordered NumPy array (or a NumPy
+    /// scalar); torch tensors' strides are not part of the signature.
+    pub fn c_ordered(&self) -> bool {
+        self.key.iter().all(|k| match k {
+            KeyPart::Array(_, _, layout) => layout & 3 == 0,
+            KeyPart::Tensor(..) => false,
+            _ => true,
+        })
+    }
+
     /// Whether a torch tensor argument requires grad.
     pub fn requires_grad(&self) -> bool {
         self.key
@@ -479,6 +489,74 @@ fn extent(obj: &Bound<'_, PyAny>) -> Option<(usize, usize)> {
         }
     }
     Some((lo as usize, hi as usize))
+}
+
+/// The byte range a CPU tensor's elements span, where it has elements.
+fn tensor_extent(t: &Tensor) -> Option<(usize, usize)> {
+    if t.device() != Device::Cpu || t.numel() == 0 {
+        return None;
+    }
+    let item = t.f_kind().ok()?.elt_size_in_bytes() as isize;
+    let (mut lo, mut hi) = (t.data_ptr() as isize, t.data_ptr() as isize + item);
+    for (&d, &s) in t.size().iter().zip(&t.stride()) {
+        let reach = (d as isize - 1) * s as isize * item;
+        if reach < 0 {
+            lo += reach;
+        } else {
+            hi += reach;
+        }
+    }
+    Some((lo as usize, hi as usize))
+}
+
+/// Whether two CPU tensors' element ranges intersect.
+pub fn tensors_overlap(a: &Tensor, b: &Tensor) -> bool {
+    match (tensor_extent(a), tensor_extent(b)) {
+        (Some((a0, a1)), Some((b0, b1))) => a0 < b1 && b0 < a1,
+        _ => false,
+    }
+}
+
+/// Whether an array's own elements may share memory: axes sorted by stride,
+/// each must step past everything the smaller ones span.
+pub fn self_overlaps(obj: &Bound<'_, PyAny>) -> bool {
+    let (shape, strides, item): (Vec<isize>, Vec<isize>, isize) =
+        if let Ok(arr) = obj.cast::<PyUntypedArray>() {
+            (
+                arr.shape().iter().map(|&d| d as isize).collect(),
+                arr.strides().to_vec(),
+                arr.dtype().itemsize() as isize,
+            )
+        } else if let Some(t) = torch_tensor(obj) {
+            let Some(item) = t.f_kind().ok().map(|k| k.elt_size_in_bytes() as isize) else {
+                return false;
+            };
+            (
+                t.size().iter().map(|&d| d as isize).collect(),
+                t.stride().iter().map(|&s| s as isize * item).collect(),
+                item,
+            )
+        } else {
+            return false;
+        };
+    if shape.contains(&0) {
+        return false;
+    }
+    let mut axes: Vec<(isize, isize)> = shape
+        .iter()
+        .zip(&strides)
+        .filter(|(&d, _)| d > 1)
+        .map(|(&d, &s)| (s.abs(), d))
+        .collect();
+    axes.sort_unstable();
+    let mut span = item;
+    for (stride, d) in axes {
+        if stride < span {
+            return true;
+        }
+        span = stride * (d - 1) + span;
+    }
+    false
 }
 
 /// Whether two of these arrays may share memory (NumPy's `may_share_memory`).

@@ -321,3 +321,14 @@ def test_a_product_over_every_axis_multiplies_in_numpys_order(dtype):
     for fn in (lambda a: np.prod(a), lambda a: a.prod(keepdims=True), lambda a: np.prod(a * 1)):
         assert_matches(fn, lambda: (x,), must_compile=True)
     assert_matches(lambda a: np.prod(a), lambda: (np.zeros((0, 3), dtype),), must_compile=True)
+
+
+def test_sort_of_a_transposed_array_keeps_its_order():
+    # NumPy's np.sort copies in the input's order (F here): reshape(-1) of the
+    # result is a copy, so the write does not reach it (fuzz seed 4242).
+    def s1(a):
+        v2 = np.sort(a.T, axis=1)
+        v2.reshape(-1)[...] = 0
+        return v2
+
+    assert_matches(s1, lambda: (np.array([[3.0, 1.0], [2.0, 0.0]]),))

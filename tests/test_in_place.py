@@ -186,3 +186,34 @@ def test_returned_written_argument_is_not_the_caller_memory_twice():
     r, _ = np_compile(f)(a)
     r[0] = 100.0  # results are fresh arrays
     assert a[0] == 1.0
+
+
+def test_writing_an_argument_with_its_own_transpose():
+    # The new value is the argument's memory seen transposed (F order: a.T is
+    # C-contiguous): copied before it is stored.
+    def w(a):
+        a[:] = a.T
+        return a
+
+    assert_matches(w, lambda: (np.asfortranarray(np.arange(4.0).reshape(2, 2)),), must_compile=True)
+    assert_matches(w, lambda: (np.arange(9.0).reshape(3, 3),), must_compile=True)
+
+    def w3(a):
+        a[...] = a.transpose(1, 0, 2)
+        return a.sum()
+
+    assert_matches(w3, lambda: (np.asfortranarray(np.arange(8.0).reshape(2, 2, 2)),), must_compile=True)
+
+
+def test_a_written_argument_whose_elements_share_memory_runs_under_numpy():
+    from numpy.lib.stride_tricks import as_strided
+
+    def z(a):
+        a[1] = np.array([1.0, 2.0, 3.0])
+        return a.sum()
+
+    def make():
+        return (as_strided(np.zeros(3), (4, 3), (0, 8)),)
+
+    broke = assert_matches(z, make)
+    assert broke  # NumPy's answer, with a warning

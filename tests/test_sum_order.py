@@ -233,3 +233,20 @@ def test_large_reductions(shape, axis, dtype):
     x = cancelling(np.random.default_rng(11), shape, dtype)
     exact(lambda a: np.sum(a, axis=axis), x)
     exact(lambda a: np.mean(a, axis=axis, keepdims=True), x)
+
+
+def test_sums_of_elementwise_results_on_transposed_and_fortran_arrays():
+    # A summed intermediate keeps libtorch's layout (NumPy's K order), not a
+    # C-ordered plan buffer, so the host sum adds in NumPy's order.
+    B0 = np.random.default_rng(5).standard_normal((40, 50))
+    F = np.asfortranarray(B0)
+    cases = [
+        (lambda a: (a.T * 1.5).sum(), B0),
+        (lambda a: (a * a).sum(), F),
+        (lambda a: (a * 2.0).sum(axis=0), F),
+        (lambda a: np.mean(a - 1.0), F),
+    ]
+    for fn, x in cases:
+        expected = fn(x)
+        got = np_compile(fn)(x)
+        assert np.array_equal(np.asarray(got), np.asarray(expected)), (got, expected)

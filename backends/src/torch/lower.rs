@@ -448,6 +448,8 @@ pub struct LowerOptions {
     /// (the caller passes zero-copy views of its arrays and checks that
     /// written arguments do not overlap others).
     pub inputs_in_place: bool,
+    /// Whether every input is C-ordered (part of the signature).
+    pub c_ordered_inputs: bool,
 }
 
 /// Instructions that raise NumPy's errors (not libtorch failures) when run.
@@ -586,8 +588,12 @@ pub fn lower(graph: &Graph, device: Device, opts: &LowerOptions) -> Result<Plan,
     );
     let writeback_outputs: Vec<usize> = opts.writebacks.iter().map(|&(_, o)| o).collect();
     let (buffers, output_in_buffer) = if device == Device::Cpu {
+        let transposes = instrs
+            .iter()
+            .any(|Instr::Torch { op, .. }| matches!(op, TorchOp::Permute(_)));
         plan_memory(
             &mut instrs,
+            opts.c_ordered_inputs && !transposes,
             &root,
             &slot_type,
             &last_use,
@@ -682,12 +688,15 @@ pub fn lower(graph: &Graph, device: Device, opts: &LowerOptions) -> Result<Plan,
     })
 }
 
-/// `add(matmul(mul(alpha, a), b), mul(beta, c))` on float32/float64 matrices
-/// becomes one `Gemm { alpha, beta }(a, b, c)`: BLAS scales and accumulates
-/// into the output, which starts as `c` broadcast (a bias row, or the array a
-/// loop accumulates into). Either product with a literal may be absent (alpha
-/// or beta 1); a literal folds only where it is finite and nonzero (BLAS skips
-/// reading `a`, `b` or `c` when a coefficient is 0, and NumPy's `0 * inf` is nan).
+/// `add(matmul(a, b), mul(beta, c))` on float32/float64 matrices becomes one
+/// `Gemm { alpha: 1, beta }(a, b, c)`: the output starts as `c` broadcast (a
+/// bias row, or the array a loop accumulates into), BLAS scales it by beta
+/// (NumPy's `beta * c`, element by element) and accumulates the product into
+/// it. The product with a literal may be absent (beta 1); beta folds only
+/// where finite and nonzero (BLAS does not read `c` when beta is 0, and NumPy's
+/// `0 * nan` is nan). A scaled product (`(alpha * a) @ b`, `k * (a @ b)`) is not
+/// folded: NumPy rounds the scaled operand or product, and where that
+/// overflows or underflows BLAS's scaled partial sums need not.
 /// Each fused intermediate must have no other use.
 fn fuse_gemm(
     instrs: &mut Vec<Instr>,
@@ -763,21 +772,14 @@ fn fuse_gemm(
         let Some((mm, _, mm_args)) = op_of(instrs, product) else {
             continue;
         };
-        let (mut x, y) = (mm_args[0], mm_args[1]);
+        let (x, y) = (mm_args[0], mm_args[1]);
         let mut fused = vec![mm];
-        let alpha = match scale {
-            Some(v) => v,
-            None => match scaled(instrs, x)
-                .filter(|&(_, inner, _)| shape[inner as usize] == shape[x as usize])
-            {
-                Some((j, inner, v)) => {
-                    x = inner;
-                    fused.push(j);
-                    v
-                }
-                None => 1.0,
-            },
-        };
+        if scale.is_some() {
+            // k * (A @ B): BLAS would scale partial sums, NumPy the rounded
+            // product (they part where one overflows and the other does not).
+            continue;
+        }
+        let alpha = 1.0;
         let (c, beta) = match addend_scale {
             Some(v) => (addend, v),
             None => match scaled(instrs, addend)
@@ -891,6 +893,7 @@ fn elementwise(op: &TorchOp) -> bool {
 /// Returns the buffers' types and, per output, whether it sits in a buffer.
 fn plan_memory(
     instrs: &mut [Instr],
+    c_ordered: bool,
     root: &[u32],
     slot_type: &[Option<(Kind, Vec<i64>)>],
     last_use: &[usize],
@@ -937,6 +940,19 @@ fn plan_memory(
             output_of_block.entry(s).or_insert(j as u32);
         }
     }
+    // Where some value may not be C-ordered (an input that is not, or a
+    // transpose), blocks a host sum reads keep libtorch's layout: the sum
+    // replays NumPy's order on its operand's strides, and libtorch's
+    // elementwise results follow their operands' layout (NumPy's K order)
+    // where a destination would be C-ordered.
+    let mut summed = vec![false; n];
+    for Instr::Torch { op, args, .. } in instrs.iter() {
+        if !c_ordered && matches!(op, TorchOp::HostSum { .. }) {
+            for &a in args {
+                summed[root[a as usize] as usize] = true;
+            }
+        }
+    }
     let mut buffers: Vec<(Kind, Vec<i64>)> = vec![];
     let mut free: std::collections::HashMap<(Kind, Vec<i64>), Vec<u32>> = Default::default();
     let mut releases: std::collections::BTreeMap<usize, Vec<u32>> = Default::default();
@@ -951,7 +967,7 @@ fn plan_memory(
             dest,
         } = &mut instrs[i];
         let o = *out as usize;
-        if root[o] == *out && writes_into(op) {
+        if root[o] == *out && writes_into(op) && !summed[o] {
             if let Some(&j) = output_of_block.get(out) {
                 *dest = Dest::Output(j);
             } else if let Some(ty) = &slot_type[o] {

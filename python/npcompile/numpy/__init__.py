@@ -1659,6 +1659,11 @@ def sort(a, axis=-1, kind=None, order=None, *, stable=None):
     axis = normalize_axis_index(axis, a.ndim)
     r = _record(f"sort[axis={axis}]", a)
     r._scalar = False
+    if not a._contig or a._layout is not None:
+        # NumPy sorts a copy in the input's own order (`copy(order="K")`):
+        # what views of the result see depends on strides the tracer does
+        # not model, so reshaping it breaks.
+        r._contig, r._layout = False, "unknown"
     return r
 
 
