@@ -7,6 +7,7 @@ use numpy::{PyArrayDescrMethods, PyUntypedArray, PyUntypedArrayMethods};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyComplex, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
+use smallvec::SmallVec;
 use tch::{Device, Kind, Tensor};
 
 /// The signature cache's hasher: FxHash's multiply-rotate (keys are short and
@@ -55,7 +56,7 @@ pub enum KeyPart {
     Complex(u64, u64),
     Str(String),
     /// numpy array: dtype, shape, layout (0 C, 1 F, 2 other; + 4 read-only).
-    Array(DType, Vec<i64>, u8),
+    Array(DType, SmallVec<[i64; 4]>, u8),
     /// torch tensor: dtype, shape, device, requires_grad.
     Tensor(DType, Vec<i64>, String, bool),
     /// NumPy scalar (np.float64(1.0), ...): a 0-d input of its dtype.
@@ -164,7 +165,7 @@ pub fn classify(obj: &Bound<'_, PyAny>) -> PyResult<Class> {
                 "an ndarray subclass ({name})"
             ))));
         }
-        let shape: Vec<i64> = arr.shape().iter().map(|&d| d as i64).collect();
+        let shape: SmallVec<[i64; 4]> = arr.shape().iter().map(|&d| d as i64).collect();
         let order = if arr.is_c_contiguous() {
             0
         } else if arr.is_fortran_contiguous() {
@@ -239,7 +240,7 @@ pub fn classify(obj: &Bound<'_, PyAny>) -> PyResult<Class> {
 #[derive(Default)]
 pub struct Flat<'py> {
     pub key: Vec<KeyPart>,
-    pub leaves: Vec<(LeafKind, Bound<'py, PyAny>)>,
+    pub leaves: SmallVec<[(LeafKind, Bound<'py, PyAny>); 4]>,
     /// Objects keyed by identity: the cache entry holds them so ids stay unique.
     pub objects: Vec<Bound<'py, PyAny>>,
 }
