@@ -78,3 +78,29 @@ LAYOUTS = {
 def test_strided_rows(layout, dtype):
     u = (np.arange(96) * 7 % 23 - 11).astype(dtype).reshape(16, 6)
     assert_matches(LAYOUTS[layout], lambda: (u,), must_compile=True)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n", [1, 5, 4096, 4097])
+def test_comparisons_and_where(n, dtype):
+    def f(a, b):
+        picked = np.where(a > b, a, b * 2)
+        return (a == b, a != b, a < b, a <= b, a >= b, picked,
+                np.where(a[:1] < 0, a, -a), np.where(b > 0, 1, b))
+
+    rng = np.random.default_rng(n)
+    a = (rng.standard_normal(n) * 4).astype(dtype)
+    b = (rng.standard_normal(n) * 4).astype(dtype)
+    b[: n // 3] = a[: n // 3]  # ties
+    if dtype.startswith("float") and n > 2:
+        a[1], b[2] = np.nan, np.nan
+    assert_matches(f, lambda: (a, b), must_compile=True)
+
+
+def test_where_over_rows_and_broadcast_conditions():
+    def f(x, y):
+        return np.where(x > 0.0, np.clip(x, -1.0, 1.0), y * 0.5), np.where(y > 0, x, 0.0)
+
+    x = np.linspace(-3, 3, 64 * 64).reshape(64, 64)
+    y = np.linspace(1, -1, 64)
+    assert_matches(f, lambda: (x, y), must_compile=True)

@@ -135,17 +135,14 @@ unsafe fn binary<T: Copy>(
 /// `exec_into(op, a, out)` natively where it can; `Ok(false)` (nothing
 /// written) where it cannot.
 pub fn exec_into(op: &TorchOp, a: &[&Tensor], out: &Tensor) -> Result<bool, PlanError> {
-    if !matches!(
-        op,
-        TorchOp::Add
-            | TorchOp::Sub
-            | TorchOp::Mul
-            | TorchOp::Div
-            | TorchOp::AddCMul
-            | TorchOp::Neg
-            | TorchOp::Abs
-            | TorchOp::Square
-    ) {
+    use TorchOp::*;
+    let compare = matches!(op, Eq | Ne | Lt | Le | Gt | Ge);
+    if !compare
+        && !matches!(
+            op,
+            Add | Sub | Mul | Div | AddCMul | Neg | Abs | Square | Where
+        )
+    {
         return Ok(false);
     }
     let n = out.numel();
@@ -154,10 +151,20 @@ pub fn exec_into(op: &TorchOp, a: &[&Tensor], out: &Tensor) -> Result<bool, Plan
     }
     let shape = out.size();
     let cols = *shape.last().unwrap_or(&1) as usize;
-    let kind = out.kind();
+    // The operands' kind: the result's, but bool for a comparison's result
+    // and a `where`'s condition.
+    let kind = if compare { a[0].kind() } else { out.kind() };
+    if compare && out.kind() != Kind::Bool {
+        return Ok(false);
+    }
     let mut rows = SmallVec::<[Rows; 3]>::new();
-    for t in a {
-        if t.kind() != kind || t.device() != tch::Device::Cpu {
+    for (k, t) in a.iter().enumerate() {
+        let want = if matches!(op, Where) && k == 0 {
+            Kind::Bool
+        } else {
+            kind
+        };
+        if t.kind() != want || t.device() != tch::Device::Cpu {
             return Ok(false);
         }
         match rows_of(t, &shape, cols, n) {
@@ -165,13 +172,55 @@ pub fn exec_into(op: &TorchOp, a: &[&Tensor], out: &Tensor) -> Result<bool, Plan
             None => return Ok(false),
         }
     }
-    Ok(match kind {
-        Kind::Double => run::<f64>(op, a, &rows, out, n, cols),
-        Kind::Float => run::<f32>(op, a, &rows, out, n, cols),
-        Kind::Int64 => run::<i64>(op, a, &rows, out, n, cols),
-        Kind::Int => run::<i32>(op, a, &rows, out, n, cols),
+    Ok(match (compare, kind) {
+        (true, Kind::Double) => run_compare::<f64>(op, a, &rows, out, n, cols),
+        (true, Kind::Float) => run_compare::<f32>(op, a, &rows, out, n, cols),
+        (true, Kind::Int64) => run_compare::<i64>(op, a, &rows, out, n, cols),
+        (true, Kind::Int) => run_compare::<i32>(op, a, &rows, out, n, cols),
+        (false, Kind::Double) => run::<f64>(op, a, &rows, out, n, cols),
+        (false, Kind::Float) => run::<f32>(op, a, &rows, out, n, cols),
+        (false, Kind::Int64) => run::<i64>(op, a, &rows, out, n, cols),
+        (false, Kind::Int) => run::<i32>(op, a, &rows, out, n, cols),
         _ => false,
     })
+}
+
+/// A comparison of two `T` operands into a bool result (one byte, 0 or 1).
+fn run_compare<T: Element + PartialOrd>(
+    op: &TorchOp,
+    a: &[&Tensor],
+    rows: &[Rows],
+    out: &Tensor,
+    n: usize,
+    cols: usize,
+) -> bool {
+    let f: fn(T, T) -> bool = match op {
+        TorchOp::Eq => |p, q| p == q,
+        TorchOp::Ne => |p, q| p != q,
+        TorchOp::Lt => |p, q| p < q,
+        TorchOp::Le => |p, q| p <= q,
+        TorchOp::Gt => |p, q| p > q,
+        TorchOp::Ge => |p, q| p >= q,
+        _ => return false,
+    };
+    let n_rows = n / cols.max(1);
+    // SAFETY: as in `run_rows`; the result is bytes of its own (a comparison's
+    // bool result never shares memory with its operands of another kind).
+    unsafe {
+        let (x, y) = (a[0].data_ptr() as *const T, a[1].data_ptr() as *const T);
+        let dst = out.data_ptr() as *mut u8;
+        for r in 0..n_rows {
+            let at = |p: *const T, rs: Rows, i: usize| match rs {
+                Rows::One => *p,
+                Rows::Strided(s) => *p.offset(r as isize * s as isize + i as isize),
+            };
+            let o = dst.add(r * cols);
+            for i in 0..cols {
+                *o.add(i) = f(at(x, rows[0], i), at(y, rows[1], i)) as u8;
+            }
+        }
+    }
+    true
 }
 
 /// How an operand maps onto the result's rows (its last axis): one element
@@ -313,6 +362,27 @@ fn run_rows<T: Element>(
                                 *o.add(i) = at(s, i).add(at(p, i).mul(at(q, i)));
                             }
                         }
+                    }
+                }
+                (TorchOp::Where, 3) => {
+                    // where(cond, x, y): the condition is bytes, 0 or 1.
+                    let c = match rows[0] {
+                        Rows::One => Operand::One(*(a[0].data_ptr() as *const u8)),
+                        Rows::Strided(st) => Operand::Full(
+                            (a[0].data_ptr() as *const u8).offset(r as isize * st as isize),
+                        ),
+                    };
+                    let (x, y) = (operand(1), operand(2));
+                    let at = |o: Operand<T>, i: usize| match o {
+                        Operand::Full(ptr) => *ptr.add(i),
+                        Operand::One(v) => v,
+                    };
+                    for i in 0..cols {
+                        let pick = match c {
+                            Operand::Full(p) => *p.add(i),
+                            Operand::One(v) => v,
+                        };
+                        *o.add(i) = if pick != 0 { at(x, i) } else { at(y, i) };
                     }
                 }
                 _ => return false,
