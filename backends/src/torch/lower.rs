@@ -545,16 +545,7 @@ pub fn lower(graph: &Graph, device: Device, opts: &LowerOptions) -> Result<Plan,
     }
     let outputs: Vec<u32> = graph.outputs.iter().map(|o| slot_of[o.index()]).collect();
     if device == Device::Cpu {
-        let mut shape: Vec<Vec<i64>> = graph
-            .input_types()
-            .iter()
-            .map(|t| t.shape.iter().map(|&d| d as i64).collect())
-            .collect();
-        shape.extend(
-            slot_type[n_inputs..]
-                .iter()
-                .map(|t| t.as_ref().map_or(vec![], |(_, s)| s.clone())),
-        );
+        let shape = slot_shapes(graph, &slot_type);
         let kinds: Vec<Option<Kind>> = slot_type
             .iter()
             .map(|t| t.as_ref().map(|(k, _)| *k))
@@ -604,16 +595,7 @@ pub fn lower(graph: &Graph, device: Device, opts: &LowerOptions) -> Result<Plan,
         (vec![], vec![false; outputs.len()])
     };
     if device == Device::Cpu {
-        let mut shape: Vec<Vec<i64>> = graph
-            .input_types()
-            .iter()
-            .map(|t| t.shape.iter().map(|&d| d as i64).collect())
-            .collect();
-        shape.extend(
-            slot_type[n_inputs..]
-                .iter()
-                .map(|t| t.as_ref().map_or(vec![], |(_, s)| s.clone())),
-        );
+        let shape = slot_shapes(graph, &slot_type);
         direct_slices(&mut instrs, &leaf_roots, &shape);
     }
     let output_types = outputs
@@ -859,6 +841,22 @@ fn direct_slices(instrs: &mut [Instr], leaf_roots: &[bool], shape: &[Vec<i64>]) 
         };
         lasting[*out as usize] = keeps;
     }
+}
+
+/// Every slot's static shape: the inputs', then the instructions' results
+/// (constants are 0-d).
+fn slot_shapes(graph: &Graph, slot_type: &[Option<(Kind, Vec<i64>)>]) -> Vec<Vec<i64>> {
+    let inputs = graph.input_types();
+    let mut shape: Vec<Vec<i64>> = inputs
+        .iter()
+        .map(|t| t.shape.iter().map(|&d| d as i64).collect())
+        .collect();
+    shape.extend(
+        slot_type[inputs.len()..]
+            .iter()
+            .map(|t| t.as_ref().map_or(vec![], |(_, s)| s.clone())),
+    );
+    shape
 }
 
 /// Whether a reshape from `a` to `b` only adds or drops length-1 axes.
