@@ -194,33 +194,64 @@ fn run_compare<T: Element + PartialOrd>(
     n: usize,
     cols: usize,
 ) -> bool {
-    let f: fn(T, T) -> bool = match op {
-        TorchOp::Eq => |p, q| p == q,
-        TorchOp::Ne => |p, q| p != q,
-        TorchOp::Lt => |p, q| p < q,
-        TorchOp::Le => |p, q| p <= q,
-        TorchOp::Gt => |p, q| p > q,
-        TorchOp::Ge => |p, q| p >= q,
+    match op {
+        TorchOp::Eq => compare_rows::<T>(a, rows, out, n, cols, |p, q| p == q),
+        TorchOp::Ne => compare_rows::<T>(a, rows, out, n, cols, |p, q| p != q),
+        TorchOp::Lt => compare_rows::<T>(a, rows, out, n, cols, |p, q| p < q),
+        TorchOp::Le => compare_rows::<T>(a, rows, out, n, cols, |p, q| p <= q),
+        TorchOp::Gt => compare_rows::<T>(a, rows, out, n, cols, |p, q| p > q),
+        TorchOp::Ge => compare_rows::<T>(a, rows, out, n, cols, |p, q| p >= q),
         _ => return false,
-    };
+    }
+    true
+}
+
+#[inline(always)]
+fn compare_rows<T: Element + PartialOrd>(
+    a: &[&Tensor],
+    rows: &[Rows],
+    out: &Tensor,
+    n: usize,
+    cols: usize,
+    f: impl Fn(T, T) -> bool,
+) {
     let n_rows = n / cols.max(1);
-    // SAFETY: as in `run_rows`; the result is bytes of its own (a comparison's
-    // bool result never shares memory with its operands of another kind).
+    // SAFETY: as in `run_rows`; the bool result (bytes) never shares memory
+    // with operands of another kind.
     unsafe {
         let (x, y) = (a[0].data_ptr() as *const T, a[1].data_ptr() as *const T);
         let dst = out.data_ptr() as *mut u8;
         for r in 0..n_rows {
-            let at = |p: *const T, rs: Rows, i: usize| match rs {
-                Rows::One => *p,
-                Rows::Strided(s) => *p.offset(r as isize * s as isize + i as isize),
-            };
             let o = dst.add(r * cols);
-            for i in 0..cols {
-                *o.add(i) = f(at(x, rows[0], i), at(y, rows[1], i)) as u8;
+            let row = |p: *const T, rs: Rows| match rs {
+                Rows::One => Operand::One(*p),
+                Rows::Strided(s) => Operand::Full(p.offset(r as isize * s as isize)),
+            };
+            match (row(x, rows[0]), row(y, rows[1])) {
+                (Operand::Full(p), Operand::Full(q)) => {
+                    for i in 0..cols {
+                        *o.add(i) = f(*p.add(i), *q.add(i)) as u8;
+                    }
+                }
+                (Operand::Full(p), Operand::One(v)) => {
+                    for i in 0..cols {
+                        *o.add(i) = f(*p.add(i), v) as u8;
+                    }
+                }
+                (Operand::One(u), Operand::Full(q)) => {
+                    for i in 0..cols {
+                        *o.add(i) = f(u, *q.add(i)) as u8;
+                    }
+                }
+                (Operand::One(u), Operand::One(v)) => {
+                    let b = f(u, v) as u8;
+                    for i in 0..cols {
+                        *o.add(i) = b;
+                    }
+                }
             }
         }
     }
-    true
 }
 
 /// How an operand maps onto the result's rows (its last axis): one element
@@ -372,17 +403,39 @@ fn run_rows<T: Element>(
                             (a[0].data_ptr() as *const u8).offset(r as isize * st as isize),
                         ),
                     };
-                    let (x, y) = (operand(1), operand(2));
-                    let at = |o: Operand<T>, i: usize| match o {
-                        Operand::Full(ptr) => *ptr.add(i),
-                        Operand::One(v) => v,
-                    };
-                    for i in 0..cols {
-                        let pick = match c {
-                            Operand::Full(p) => *p.add(i),
-                            Operand::One(v) => v,
-                        };
-                        *o.add(i) = if pick != 0 { at(x, i) } else { at(y, i) };
+                    match (c, operand(1), operand(2)) {
+                        (Operand::Full(cp), Operand::Full(xp), Operand::Full(yp)) => {
+                            for i in 0..cols {
+                                *o.add(i) = if *cp.add(i) != 0 {
+                                    *xp.add(i)
+                                } else {
+                                    *yp.add(i)
+                                };
+                            }
+                        }
+                        (Operand::Full(cp), Operand::Full(xp), Operand::One(v)) => {
+                            for i in 0..cols {
+                                *o.add(i) = if *cp.add(i) != 0 { *xp.add(i) } else { v };
+                            }
+                        }
+                        (Operand::Full(cp), Operand::One(u), Operand::Full(yp)) => {
+                            for i in 0..cols {
+                                *o.add(i) = if *cp.add(i) != 0 { u } else { *yp.add(i) };
+                            }
+                        }
+                        (c, x, y) => {
+                            let at = |o: Operand<T>, i: usize| match o {
+                                Operand::Full(ptr) => *ptr.add(i),
+                                Operand::One(v) => v,
+                            };
+                            for i in 0..cols {
+                                let pick = match c {
+                                    Operand::Full(p) => *p.add(i),
+                                    Operand::One(v) => v,
+                                };
+                                *o.add(i) = if pick != 0 { at(x, i) } else { at(y, i) };
+                            }
+                        }
                     }
                 }
                 _ => return false,
