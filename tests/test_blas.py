@@ -72,6 +72,8 @@ GEMM_FORMS = {
     "A@B+C": lambda A, B, C: A @ B + C,
     "C+A@B": lambda A, B, C: C + A @ B,
     "A@B+bias": lambda A, B, C: A @ B + C[0],
+    "A@B+column": lambda A, B, C: A @ B + C[:, :1],
+    "A@B+element": lambda A, B, C: A @ B + C[1, 2],
     "A@B*beta": lambda A, B, C: A @ B + C * 2.0,
     "transposed": lambda A, B, C: 2.0 * A.T.T @ B.T.T + C.T.T,
     "scaled-second": lambda A, B, C: A @ (2.0 * B) + C,

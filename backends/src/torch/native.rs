@@ -537,3 +537,45 @@ pub fn scatter_into(
     }
     Ok(true)
 }
+
+/// `out[...] = src` broadcast, by rows (`rows_of`'s layouts), for a C-ordered
+/// CPU `out` of `src`'s kind; `Ok(false)` (nothing written) otherwise. `src`
+/// shares no memory with `out` (a destination holds no live value).
+pub fn copy_broadcast(out: &Tensor, src: &Tensor) -> Result<bool, PlanError> {
+    let n = out.numel();
+    if n == 0
+        || out.device() != tch::Device::Cpu
+        || src.device() != tch::Device::Cpu
+        || src.kind() != out.kind()
+        || !out.is_contiguous()
+    {
+        return Ok(false);
+    }
+    let shape = out.size();
+    let cols = *shape.last().unwrap_or(&1) as usize;
+    let Some(rows) = rows_of(src, &shape, cols, n) else {
+        return Ok(false);
+    };
+    let item = out.kind().elt_size_in_bytes();
+    // SAFETY: `rows_of` checked where `src`'s elements lie; `out` holds `n`
+    // contiguous elements; the two do not overlap.
+    unsafe {
+        let (dst, from) = (out.data_ptr() as *mut u8, src.data_ptr() as *const u8);
+        for r in 0..n / cols.max(1) {
+            let row = dst.add(r * cols * item);
+            match rows {
+                Rows::One => {
+                    for c in 0..cols {
+                        std::ptr::copy_nonoverlapping(from, row.add(c * item), item);
+                    }
+                }
+                Rows::Strided(s) => std::ptr::copy_nonoverlapping(
+                    from.offset(r as isize * s as isize * item as isize),
+                    row,
+                    cols * item,
+                ),
+            }
+        }
+    }
+    Ok(true)
+}

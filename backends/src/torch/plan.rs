@@ -1979,8 +1979,10 @@ fn settle(t: Tensor, out: &Tensor) -> Result<(), PlanError> {
 /// own order: `(alpha * a) @ b + beta * c`.
 fn gemm_into(a: &[&Tensor], alpha: f64, beta: f64, out: &Tensor) -> Result<(), PlanError> {
     let (x, y, c) = (a[0], a[1], a[2]);
-    out.shallow_clone()
-        .f_copy_(&c.f_expand(out.size().as_slice(), false)?)?;
+    if !super::native::copy_broadcast(out, c)? {
+        out.shallow_clone()
+            .f_copy_(&c.f_expand(out.size().as_slice(), false)?)?;
+    }
     if super::blas::gemm_into(x, y, out, alpha, beta)? {
         return Ok(());
     }
