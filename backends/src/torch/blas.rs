@@ -101,7 +101,14 @@ fn to_str(s: &CStr) -> &str {
 /// A row-major operand as BLAS reads it: (transposed, leading dimension), or
 /// `None` where neither axis has unit stride.
 fn layout(t: &Tensor) -> Option<(bool, i64)> {
-    let (size, stride) = (t.size(), t.stride());
+    layout_of(&t.size(), &t.stride())
+}
+
+/// `layout` from a matrix's size and strides (read once: each is a call).
+fn layout_of(size: &[i64], stride: &[i64]) -> Option<(bool, i64)> {
+    if size.len() != 2 || stride.len() != 2 {
+        return None;
+    }
     let (rows, cols) = (size[0], size[1]);
     // The stride of a length-1 axis steps nowhere: read it as C order's.
     let s1 = if cols == 1 { 1 } else { stride[1] };
@@ -151,30 +158,31 @@ pub fn gemm_into(
         || b.kind() != kind
         || c.kind() != kind
         || c.device() != Device::Cpu
-        || a.dim() != 2
-        || b.dim() != 2
-        || c.dim() != 2
     {
         return Ok(false);
     }
-    let (m, k, n) = (a.size()[0], a.size()[1], b.size()[1]);
-    if m == 0 || n == 0 || k == 0 || c.size() != [m, n] {
+    let (sa, sb, sc) = (a.size(), b.size(), c.size());
+    if sa.len() != 2 || sb.len() != 2 || sc.len() != 2 {
         return Ok(false);
     }
-    let Some((false, ldc)) = layout(c) else {
+    let (m, k, n) = (sa[0], sa[1], sb[1]);
+    if m == 0 || n == 0 || k == 0 || sc != [m, n] {
+        return Ok(false);
+    }
+    let Some((false, ldc)) = layout_of(&sc, &c.stride()) else {
         return Ok(false);
     };
-    let a = match layout(a) {
-        Some(_) => a.shallow_clone(),
-        None => a.f_contiguous()?,
+    // Each operand as BLAS reads it, made C-ordered where it cannot.
+    let readable = |t: &Tensor, size: &[i64]| -> Result<(Tensor, (bool, i64)), PlanError> {
+        if let Some(l) = layout_of(size, &t.stride()) {
+            return Ok((t.shallow_clone(), l));
+        }
+        let t = t.f_contiguous()?;
+        let l = layout(&t).ok_or_else(|| PlanError::Torch("matmul operand layout".into()))?;
+        Ok((t, l))
     };
-    let b = match layout(b) {
-        Some(_) => b.shallow_clone(),
-        None => b.f_contiguous()?,
-    };
-    let (Some((ta, lda)), Some((tb, ldb))) = (layout(&a), layout(&b)) else {
-        return Ok(false);
-    };
+    let (a, (ta, lda)) = readable(a, &sa)?;
+    let (b, (tb, ldb)) = readable(b, &sb)?;
     let trans = |t: bool| if t { TRANS } else { NO_TRANS };
     // SAFETY: the pointers address live tensors of the sizes and strides given;
     // `c` is m x n with unit column stride and row stride ldc (read where beta
