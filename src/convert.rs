@@ -450,33 +450,39 @@ pub fn tensor_out<'py>(
     Ok(arr)
 }
 
-/// The byte range an array or tensor's elements span, where it has elements.
-fn extent(obj: &Bound<'_, PyAny>) -> Option<(usize, usize)> {
-    let (start, shape, strides, item): (isize, Vec<isize>, Vec<isize>, isize) =
-        if let Ok(arr) = obj.cast::<PyUntypedArray>() {
-            // SAFETY: reading the data pointer of a live array.
-            let data = unsafe { (*arr.as_array_ptr()).fields.data } as isize;
-            let shape = arr.shape().iter().map(|&d| d as isize).collect();
-            (
-                data,
-                shape,
-                arr.strides().to_vec(),
-                arr.dtype().itemsize() as isize,
-            )
-        } else {
-            let t = torch_tensor(obj)?;
-            if t.device() != Device::Cpu {
-                return None;
-            }
-            let item = t.f_kind().ok()?.elt_size_in_bytes() as isize;
-            let strides = t.stride().iter().map(|&s| s as isize * item).collect();
-            (
-                t.data_ptr() as isize,
-                t.size().iter().map(|&d| d as isize).collect(),
-                strides,
-                item,
-            )
-        };
+/// An array's or CPU tensor's memory in bytes: (data address, shape,
+/// strides, item size).
+type Memory = (isize, Vec<isize>, Vec<isize>, isize);
+
+fn array_memory(obj: &Bound<'_, PyAny>) -> Option<Memory> {
+    if let Ok(arr) = obj.cast::<PyUntypedArray>() {
+        // SAFETY: reading the data pointer of a live array.
+        let data = unsafe { (*arr.as_array_ptr()).fields.data } as isize;
+        return Some((
+            data,
+            arr.shape().iter().map(|&d| d as isize).collect(),
+            arr.strides().to_vec(),
+            arr.dtype().itemsize() as isize,
+        ));
+    }
+    tensor_memory(&torch_tensor(obj)?)
+}
+
+fn tensor_memory(t: &Tensor) -> Option<Memory> {
+    if t.device() != Device::Cpu {
+        return None;
+    }
+    let item = t.f_kind().ok()?.elt_size_in_bytes() as isize;
+    Some((
+        t.data_ptr() as isize,
+        t.size().iter().map(|&d| d as isize).collect(),
+        t.stride().iter().map(|&s| s as isize * item).collect(),
+        item,
+    ))
+}
+
+/// The byte range some memory's elements span, where it has elements.
+fn span((start, shape, strides, item): Memory) -> Option<(usize, usize)> {
     if shape.contains(&0) {
         return None;
     }
@@ -492,27 +498,16 @@ fn extent(obj: &Bound<'_, PyAny>) -> Option<(usize, usize)> {
     Some((lo as usize, hi as usize))
 }
 
-/// The byte range a CPU tensor's elements span, where it has elements.
-fn tensor_extent(t: &Tensor) -> Option<(usize, usize)> {
-    if t.device() != Device::Cpu || t.numel() == 0 {
-        return None;
-    }
-    let item = t.f_kind().ok()?.elt_size_in_bytes() as isize;
-    let (mut lo, mut hi) = (t.data_ptr() as isize, t.data_ptr() as isize + item);
-    for (&d, &s) in t.size().iter().zip(&t.stride()) {
-        let reach = (d as isize - 1) * s as isize * item;
-        if reach < 0 {
-            lo += reach;
-        } else {
-            hi += reach;
-        }
-    }
-    Some((lo as usize, hi as usize))
+fn extent(obj: &Bound<'_, PyAny>) -> Option<(usize, usize)> {
+    span(array_memory(obj)?)
 }
 
 /// Whether two CPU tensors' element ranges intersect.
 pub fn tensors_overlap(a: &Tensor, b: &Tensor) -> bool {
-    match (tensor_extent(a), tensor_extent(b)) {
+    match (
+        tensor_memory(a).and_then(span),
+        tensor_memory(b).and_then(span),
+    ) {
         (Some((a0, a1)), Some((b0, b1))) => a0 < b1 && b0 < a1,
         _ => false,
     }
@@ -521,25 +516,9 @@ pub fn tensors_overlap(a: &Tensor, b: &Tensor) -> bool {
 /// Whether an array's own elements may share memory: axes sorted by stride,
 /// each must step past everything the smaller ones span.
 pub fn self_overlaps(obj: &Bound<'_, PyAny>) -> bool {
-    let (shape, strides, item): (Vec<isize>, Vec<isize>, isize) =
-        if let Ok(arr) = obj.cast::<PyUntypedArray>() {
-            (
-                arr.shape().iter().map(|&d| d as isize).collect(),
-                arr.strides().to_vec(),
-                arr.dtype().itemsize() as isize,
-            )
-        } else if let Some(t) = torch_tensor(obj) {
-            let Some(item) = t.f_kind().ok().map(|k| k.elt_size_in_bytes() as isize) else {
-                return false;
-            };
-            (
-                t.size().iter().map(|&d| d as isize).collect(),
-                t.stride().iter().map(|&s| s as isize * item).collect(),
-                item,
-            )
-        } else {
-            return false;
-        };
+    let Some((_, shape, strides, item)) = array_memory(obj) else {
+        return false;
+    };
     if shape.contains(&0) {
         return false;
     }

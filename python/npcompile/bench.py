@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import datetime
 import gc
-import itertools
 import json
 import math
 import os
@@ -1346,26 +1345,6 @@ CALL_PATH_BATCHES = 20
 CALL_PATH_BAR_S = 2e-6
 
 
-def _loop_timer(fn: Callable[..., Any], a: Any, b: Any) -> Callable[[int], float]:
-    """Seconds per call of `number` back-to-back calls ``fn(a, b)``, GC off."""
-
-    def run(number: int) -> float:
-        loop = itertools.repeat(None, number)
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
-            t0 = time.perf_counter()
-            for _ in loop:
-                fn(a, b)
-            dt = time.perf_counter() - t0
-        finally:
-            if enabled:
-                gc.enable()
-        return dt / number
-
-    return run
-
-
 def measure_call_path(calls: int = 1_000_000, batches: int = CALL_PATH_BATCHES, seed: int = 0) -> dict:
     """The compiled call path on a cache hit: ``call_path_fma`` on two 4-element
     float64 NumPy arrays (NumPy in and out) against the undecorated function,
@@ -1385,7 +1364,7 @@ def measure_call_path(calls: int = 1_000_000, batches: int = CALL_PATH_BATCHES, 
     why = compare(got, call_path_fma(a, b))
     status = "mismatch" if why else ("fallback" if reasons else "ok")
 
-    run_numpy, run_compiled = _loop_timer(call_path_fma, a, b), _loop_timer(compiled, a, b)
+    run_numpy, run_compiled = _timer(call_path_fma, (a, b), False), _timer(compiled, (a, b), False)
     warm = min(per_batch, 10_000)
     run_numpy(warm)
     run_compiled(warm)

@@ -100,12 +100,12 @@ enum Operand<T> {
 /// so it vectorizes. Raw pointers: `out` may be exactly an operand's memory
 /// (each element is read before it is written, at the same index).
 #[inline(always)]
-unsafe fn binary<T: Copy>(
+unsafe fn binary<T: Copy, R: Copy>(
     x: Operand<T>,
     y: Operand<T>,
-    out: *mut T,
+    out: *mut R,
     n: usize,
-    f: impl Fn(T, T) -> T,
+    f: impl Fn(T, T) -> R,
 ) {
     match (x, y) {
         (Operand::Full(p), Operand::Full(q)) => {
@@ -222,34 +222,14 @@ fn compare_rows<T: Element + PartialOrd>(
         let (x, y) = (a[0].data_ptr() as *const T, a[1].data_ptr() as *const T);
         let dst = out.data_ptr() as *mut u8;
         for r in 0..n_rows {
-            let o = dst.add(r * cols);
             let row = |p: *const T, rs: Rows| match rs {
                 Rows::One => Operand::One(*p),
                 Rows::Strided(s) => Operand::Full(p.offset(r as isize * s as isize)),
             };
-            match (row(x, rows[0]), row(y, rows[1])) {
-                (Operand::Full(p), Operand::Full(q)) => {
-                    for i in 0..cols {
-                        *o.add(i) = f(*p.add(i), *q.add(i)) as u8;
-                    }
-                }
-                (Operand::Full(p), Operand::One(v)) => {
-                    for i in 0..cols {
-                        *o.add(i) = f(*p.add(i), v) as u8;
-                    }
-                }
-                (Operand::One(u), Operand::Full(q)) => {
-                    for i in 0..cols {
-                        *o.add(i) = f(u, *q.add(i)) as u8;
-                    }
-                }
-                (Operand::One(u), Operand::One(v)) => {
-                    let b = f(u, v) as u8;
-                    for i in 0..cols {
-                        *o.add(i) = b;
-                    }
-                }
-            }
+            let o = dst.add(r * cols);
+            binary(row(x, rows[0]), row(y, rows[1]), o, cols, |p, q| {
+                f(p, q) as u8
+            });
         }
     }
 }

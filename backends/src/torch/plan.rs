@@ -455,11 +455,12 @@ impl Plan {
         buffers: &[Tensor],
         outs: &[Option<Tensor>],
     ) -> Result<Vec<Tensor>, PlanError> {
-        // The caller's memory of each input written in place, and its snapshot.
-        let mut written: SmallVec<[(usize, Tensor, Option<Tensor>, bool); 2]> = self
+        // Per input written in place: the caller's memory, its snapshot, and
+        // whether the plan has begun writing it.
+        let mut written: SmallVec<[(Tensor, Option<Tensor>, bool); 2]> = self
             .written_inputs
             .iter()
-            .map(|&(at, slot, _)| (at, inputs[slot as usize].shallow_clone(), None, false))
+            .map(|&(_, slot, _)| (inputs[slot as usize].shallow_clone(), None, false))
             .collect();
         let mut slots: Vec<Option<Tensor>> = Vec::with_capacity(self.n_slots);
         slots.extend(inputs.into_iter().map(Some));
@@ -470,10 +471,10 @@ impl Plan {
         for (i, (instr, frees)) in self.instrs.iter().zip(&self.frees).enumerate() {
             for (w, &(at, _, snapshot)) in written.iter_mut().zip(&self.written_inputs) {
                 if at == i {
-                    w.3 = true;
+                    w.2 = true;
                     if snapshot {
-                        match w.1.f_to_dtype(w.1.kind(), false, true) {
-                            Ok(t) => w.2 = Some(t),
+                        match w.0.f_to_dtype(w.0.kind(), false, true) {
+                            Ok(t) => w.1 = Some(t),
                             Err(e) => return Err(restore(&written, e.into())),
                         }
                     }
@@ -645,10 +646,7 @@ fn exec_into(op: &TorchOp, a: &[&Tensor], out: &Tensor) -> Result<(), PlanError>
             }
             return Ok(());
         }
-        Copy => {
-            out.shallow_clone().f_copy_(a[0])?;
-            return Ok(());
-        }
+
         Sqrt => return settle(sqrt_exact(a[0], Some(out))?, out),
         FloatMaximum { tie } => {
             return settle(float_extreme(a[0], a[1], true, *tie, Some(out))?, out)
@@ -661,8 +659,9 @@ fn exec_into(op: &TorchOp, a: &[&Tensor], out: &Tensor) -> Result<(), PlanError>
             scatter_into(out, a[1], dims)?;
             return Ok(());
         }
-        Cast { .. } => {
-            out.shallow_clone().f_copy_(a[0])?;
+        // `writes_into` takes only the casts libtorch's copy makes exactly.
+        Copy | Cast { .. } => {
+            copy_into(out, a[0])?;
             return Ok(());
         }
         _ => {
@@ -707,9 +706,9 @@ impl Drop for OneThread {
 /// After a failed instruction: copy each snapshot back into the caller's array
 /// it was taken of. Where an input was written without one, NumPy cannot re-run
 /// the call on the arrays the caller passed: say so instead of falling back.
-fn restore(written: &[(usize, Tensor, Option<Tensor>, bool)], e: PlanError) -> PlanError {
+fn restore(written: &[(Tensor, Option<Tensor>, bool)], e: PlanError) -> PlanError {
     let mut lost = false;
-    for (_, target, snapshot, started) in written {
+    for (target, snapshot, started) in written {
         match snapshot {
             Some(s) => {
                 if let Err(err) = target.shallow_clone().f_copy_(s) {
