@@ -1,6 +1,7 @@
 //! Backends turn an optimized graph into something that runs. `torch` lowers to a
 //! `Plan` of libtorch calls (CPU or CUDA). Knows nothing of Python.
 
+pub mod cpu;
 pub mod torch;
 
 use ir::Graph;

@@ -423,7 +423,7 @@ fn host_sum(graph: &Graph, v: ir::Value, device: Device) -> Option<(TorchOp, Opt
 }
 
 /// Ops whose libtorch result may share memory with their operand.
-fn is_view(op: &TorchOp) -> bool {
+pub(crate) fn is_view(op: &TorchOp) -> bool {
     match op {
         TorchOp::Reshape(_)
         | TorchOp::Permute(_)
@@ -640,7 +640,7 @@ pub fn lower(graph: &Graph, device: Device, opts: &LowerOptions) -> Result<Plan,
         .iter()
         .map(|o| graph.node(*o).ty.dtype)
         .collect();
-    Ok(Plan {
+    let mut plan = Plan {
         n_inputs,
         n_slots: next as usize,
         consts,
@@ -667,6 +667,83 @@ pub fn lower(graph: &Graph, device: Device, opts: &LowerOptions) -> Result<Plan,
             .all(|n| n <= super::plan::SMALL_PLAN),
         output_types,
         output_in_buffer,
+        machine: None,
+    };
+    if device == Device::Cpu && native_layout_holds(&plan, opts.c_ordered_inputs) {
+        let run_native = match crate::cpu::native_mode() {
+            crate::cpu::NativeMode::Always => true,
+            crate::cpu::NativeMode::Never => false,
+            crate::cpu::NativeMode::Auto => plan.small,
+        };
+        if run_native {
+            let types = slot_types(graph, &plan, &slot_type)?;
+            plan.machine = Some(crate::cpu::Machine::build(&plan, &types));
+        }
+    }
+    Ok(plan)
+}
+
+/// Every slot's storage kind and shape: inputs', constants' and results'.
+fn slot_types(
+    graph: &Graph,
+    plan: &Plan,
+    slot_type: &[Option<(Kind, Vec<i64>)>],
+) -> Result<Vec<(Kind, Vec<i64>)>, IrError> {
+    let mut types: Vec<Option<(Kind, Vec<i64>)>> = slot_type.to_vec();
+    for (k, t) in graph.input_types().iter().enumerate() {
+        types[k] = Some((
+            kind_of(t.dtype)?,
+            t.shape.iter().map(|&d| d as i64).collect(),
+        ));
+    }
+    for (slot, t) in &plan.consts {
+        types[*slot as usize] = Some((t.kind(), t.size()));
+    }
+    types
+        .into_iter()
+        .enumerate()
+        .map(|(s, t)| t.ok_or_else(|| IrError::internal(format!("slot {s} has no type"))))
+        .collect()
+}
+
+/// The native executor lays every result out in C order. NumPy's float sums
+/// add in the order of their operand's memory, which libtorch's layouts
+/// follow where inputs are not C-ordered or a transpose feeds elementwise
+/// work: there the plan keeps libtorch's layouts (and the libtorch executor)
+/// if it sums or accumulates.
+fn native_layout_holds(plan: &Plan, c_ordered_inputs: bool) -> bool {
+    let order_sensitive = plan.instrs.iter().any(|Instr::Torch { op, .. }| {
+        matches!(
+            op,
+            TorchOp::HostSum { .. }
+                | TorchOp::Sum { .. }
+                | TorchOp::Prod { .. }
+                | TorchOp::Mean { .. }
+                | TorchOp::CumSum { .. }
+                | TorchOp::CumProd { .. }
+                | TorchOp::SeqCumSum(_)
+                | TorchOp::SeqCumProd(_)
+                | TorchOp::ComplexCumProd(_)
+                | TorchOp::ComplexProd { .. }
+        )
+    });
+    if !order_sensitive {
+        return true;
+    }
+    if !c_ordered_inputs {
+        return false;
+    }
+    // A transpose whose result only feeds matrix products changes no layout.
+    let transposed: Vec<u32> = plan
+        .instrs
+        .iter()
+        .filter_map(|Instr::Torch { op, out, .. }| {
+            matches!(op, TorchOp::Permute(_)).then_some(*out)
+        })
+        .collect();
+    plan.instrs.iter().all(|Instr::Torch { op, args, .. }| {
+        matches!(op, TorchOp::MatMul | TorchOp::Gemm { .. })
+            || !args.iter().any(|a| transposed.contains(a))
     })
 }
 

@@ -384,6 +384,8 @@ pub struct Plan {
     /// A snapshot is taken where an instruction from the first write on may
     /// raise NumPy's error, and copied back when one does.
     pub written_inputs: Vec<(usize, u32, bool)>,
+    /// The native executor's form of this plan, where it runs it (see `cpu`).
+    pub machine: Option<crate::cpu::Machine>,
 }
 
 // Tensors are reference counted handles that libtorch lets threads share.
@@ -412,6 +414,9 @@ impl Plan {
         }
         // A plan on small tensors never reaches libtorch's parallel regions.
         let _threads = (self.device == tch::Device::Cpu && !self.small).then(OneThread::new);
+        if let Some(m) = &self.machine {
+            return m.run(self, inputs, outs);
+        }
         // The buffers: this plan's own, unless another thread is running it.
         let mut held = self.pool.try_lock().ok();
         let mut own = held.as_mut().and_then(|g| g.take());
@@ -593,7 +598,7 @@ fn plain_cast(from: DType, to: DType) -> bool {
 }
 
 /// `exec(op, a)` written into `out` (of the result's shape and kind).
-fn exec_into(op: &TorchOp, a: &[&Tensor], out: &Tensor) -> Result<(), PlanError> {
+pub(crate) fn exec_into(op: &TorchOp, a: &[&Tensor], out: &Tensor) -> Result<(), PlanError> {
     use TorchOp::*;
     if super::native::exec_into(op, a, out)? {
         return Ok(());
@@ -706,7 +711,7 @@ impl Drop for OneThread {
 /// After a failed instruction: copy each snapshot back into the caller's array
 /// it was taken of. Where an input was written without one, NumPy cannot re-run
 /// the call on the arrays the caller passed: say so instead of falling back.
-fn restore(written: &[(Tensor, Option<Tensor>, bool)], e: PlanError) -> PlanError {
+pub(crate) fn restore(written: &[(Tensor, Option<Tensor>, bool)], e: PlanError) -> PlanError {
     let mut lost = false;
     for (target, snapshot, started) in written {
         match snapshot {
@@ -728,7 +733,7 @@ fn zero_like(t: &Tensor) -> Result<Tensor, PlanError> {
     Ok(t.f_zeros_like()?)
 }
 
-fn exec(op: &TorchOp, a: &[&Tensor]) -> Result<Tensor, PlanError> {
+pub(crate) fn exec(op: &TorchOp, a: &[&Tensor]) -> Result<Tensor, PlanError> {
     use TorchOp::*;
     Ok(match op {
         Neg => a[0].f_neg()?,
@@ -1222,19 +1227,7 @@ fn float_extreme(
     if n == 0 {
         return Ok(out);
     }
-    /// One compare and one select an element, so the loop vectorizes: the
-    /// kept operand `k` wins where it is NaN or strictly beyond the other.
-    #[allow(clippy::eq_op)]
-    #[inline(always)]
-    fn pick<T: Copy + PartialOrd, const MAX: bool, const KEEP_FIRST: bool>(p: T, q: T) -> T {
-        let (k, o) = if KEEP_FIRST { (q, p) } else { (p, q) };
-        let beyond = if MAX { k > o } else { k < o };
-        if beyond || k != k {
-            k
-        } else {
-            o
-        }
-    }
+    use crate::cpu::kernels::pick;
     fn run<T: Copy + PartialOrd, const MAX: bool, const KEEP_FIRST: bool>(
         x: &[T],
         y: &[T],
@@ -1641,9 +1634,26 @@ fn complex_on_host(t: &Tensor) -> Result<Vec<f64>, PlanError> {
 /// NumPy's setitem of a scalar into a signed integer array: `int(value)`, then
 /// the dtype's range (C long's first), with NumPy's exception and words.
 fn check_int(x: &Tensor, from: DType, to: DType) -> Result<(), PlanError> {
+    let v = if from.is_float() {
+        IntValue::Float(x.f_double_value(&[])?)
+    } else {
+        IntValue::Bits(x.f_int64_value(&[])?)
+    };
+    check_int_value(v, from, to)
+}
+
+/// A scalar setitem converts through a Python int: a float's value, or an
+/// integer's storage bits (read as `from`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum IntValue {
+    Float(f64),
+    Bits(i64),
+}
+
+/// NumPy's errors for a scalar of `from` stored into `to` through a Python int.
+pub(crate) fn check_int_value(x: IntValue, from: DType, to: DType) -> Result<(), PlanError> {
     let too_large = || PlanError::Overflow("Python int too large to convert to C long".into());
-    let v: i128 = if from.is_float() {
-        let f = x.f_double_value(&[])?;
+    let v: i128 = if let IntValue::Float(f) = x {
         if f.is_nan() {
             return Err(PlanError::Value(
                 "cannot convert float NaN to integer".into(),
@@ -1660,7 +1670,10 @@ fn check_int(x: &Tensor, from: DType, to: DType) -> Result<(), PlanError> {
         }
         t as i128
     } else {
-        let bits = x.f_int64_value(&[])? as i128;
+        let bits = match x {
+            IntValue::Bits(b) => b as i128,
+            IntValue::Float(f) => f as i128,
+        };
         match from {
             DType::U64 if bits < 0 => return Err(too_large()),
             DType::U16 => bits & 0xFFFF,
@@ -2059,22 +2072,34 @@ impl fmt::Display for Plan {
         for (slot, t) in &self.consts {
             writeln!(f, "  s{slot} = const {:?}[]", t.kind())?;
         }
+        let native: Vec<bool> = match &self.machine {
+            Some(m) => m.native_steps().collect(),
+            None => vec![],
+        };
         for (
-            Instr::Torch {
-                op,
-                args,
-                out,
-                dest,
-            },
-            frees,
-        ) in self.instrs.iter().zip(&self.frees)
+            i,
+            (
+                Instr::Torch {
+                    op,
+                    args,
+                    out,
+                    dest,
+                },
+                frees,
+            ),
+        ) in self.instrs.iter().zip(&self.frees).enumerate()
         {
             let args: Vec<String> = args.iter().map(|a| format!("s{a}")).collect();
             write!(f, "  s{out} = {op:?}({})", args.join(", "))?;
-            match dest {
-                Dest::Fresh => {}
-                Dest::Buffer(b) => write!(f, "  -> buf{b}")?,
-                Dest::Output(j) => write!(f, "  -> out{j}")?,
+            match native.get(i) {
+                // The native executor places every value in its own arena.
+                Some(true) => write!(f, "  [native]")?,
+                Some(false) => write!(f, "  [libtorch]")?,
+                None => match dest {
+                    Dest::Fresh => {}
+                    Dest::Buffer(b) => write!(f, "  -> buf{b}")?,
+                    Dest::Output(j) => write!(f, "  -> out{j}")?,
+                },
             }
             if !frees.is_empty() {
                 write!(
@@ -2102,7 +2127,15 @@ impl fmt::Display for Plan {
             })
             .collect();
         write!(f, "outputs: {}", outs.join(", "))?;
-        if !self.buffers.is_empty() {
+        if let Some(m) = &self.machine {
+            let n = native.iter().filter(|&&b| b).count();
+            write!(
+                f,
+                "\nexecutor: native, {n} of {} instructions as native loops, arena {} bytes (kept from call to call)",
+                native.len(),
+                m.arena_bytes()
+            )?;
+        } else if !self.buffers.is_empty() {
             let bufs: Vec<String> = self
                 .buffers
                 .iter()

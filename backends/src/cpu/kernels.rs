@@ -1,0 +1,302 @@
+//! Typed loops over strided memory: the native executor's kernels. An operand
+//! is a pointer to its first element and a stride per axis, in elements (any
+//! sign, 0 where it is broadcast); the result's shape drives the loop. NumPy's
+//! bits: IEEE arithmetic in the operands' own width, integer wraparound, one
+//! rounding per NumPy ufunc (`s + t1 * t2` rounds twice, as NumPy's separate
+//! multiply and add do).
+
+use smallvec::SmallVec;
+
+pub type Strides = SmallVec<[isize; 4]>;
+
+/// An operand: its first element and its strides (in elements) along the
+/// result's axes, broadcast axes at stride 0.
+#[derive(Clone, Copy)]
+pub struct Raw<'a> {
+    pub ptr: *mut u8,
+    pub strides: &'a [isize],
+}
+
+/// The C-order strides of `shape`, in elements.
+pub fn c_strides(shape: &[i64]) -> Strides {
+    let mut s: Strides = SmallVec::from_elem(0, shape.len());
+    let mut acc = 1isize;
+    for (d, &n) in shape.iter().enumerate().rev() {
+        s[d] = acc;
+        acc *= n.max(1) as isize;
+    }
+    s
+}
+
+/// `strides` of an operand of `shape` seen along the axes of `out` (NumPy's
+/// broadcasting: aligned at the right, length-1 axes at stride 0).
+pub fn broadcast_strides(out: &[i64], shape: &[i64], strides: &[isize]) -> Strides {
+    let lead = out.len() - shape.len();
+    (0..out.len())
+        .map(|d| {
+            if d < lead {
+                0
+            } else {
+                let j = d - lead;
+                if shape[j] == 1 && out[d] != 1 {
+                    0
+                } else {
+                    strides[j]
+                }
+            }
+        })
+        .collect()
+}
+
+/// Calls `f` with the element offsets of `K` operands at every index of
+/// `shape`, in C order (the last axis innermost).
+#[inline(always)]
+pub fn each_index<const K: usize>(shape: &[i64], st: [&[isize]; K], mut f: impl FnMut([isize; K])) {
+    if shape.contains(&0) {
+        return;
+    }
+    let rank = shape.len();
+    if rank == 0 {
+        f([0; K]);
+        return;
+    }
+    let inner = shape[rank - 1];
+    let step: [isize; K] = std::array::from_fn(|k| st[k][rank - 1]);
+    let mut idx: SmallVec<[i64; 6]> = SmallVec::from_elem(0, rank);
+    let mut base = [0isize; K];
+    loop {
+        let mut off = base;
+        for _ in 0..inner {
+            f(off);
+            for k in 0..K {
+                off[k] += step[k];
+            }
+        }
+        let mut d = rank - 1;
+        loop {
+            if d == 0 {
+                return;
+            }
+            d -= 1;
+            idx[d] += 1;
+            for k in 0..K {
+                base[k] += st[k][d];
+            }
+            if idx[d] < shape[d] {
+                break;
+            }
+            for k in 0..K {
+                base[k] -= st[k][d] * shape[d] as isize;
+            }
+            idx[d] = 0;
+        }
+    }
+}
+
+/// Whether every operand is C-ordered over `shape` or one element broadcast
+/// (then the loop is over one flat index), and which are the full ones.
+fn flat<const K: usize>(shape: &[i64], st: [&[isize]; K]) -> Option<[bool; K]> {
+    let c = c_strides(shape);
+    let mut full = [false; K];
+    for k in 0..K {
+        let s = st[k];
+        if shape
+            .iter()
+            .zip(s.iter().zip(&c))
+            .all(|(&n, (&a, &b))| n == 1 || a == b)
+        {
+            full[k] = true;
+        } else if !s.iter().all(|&a| a == 0) {
+            return None;
+        }
+    }
+    Some(full)
+}
+
+/// `out = f(a)` elementwise.
+///
+/// # Safety
+/// Every operand addresses valid elements of its type at every index of
+/// `shape`; `out` does not overlap an operand except at the same index.
+#[inline(always)]
+pub unsafe fn map1<A: Copy, R: Copy>(shape: &[i64], out: Raw, a: Raw, f: impl Fn(A) -> R) {
+    let (o, x) = (out.ptr as *mut R, a.ptr as *const A);
+    match flat(shape, [out.strides, a.strides]) {
+        Some([true, true]) => {
+            let n = shape.iter().product::<i64>() as usize;
+            for i in 0..n {
+                *o.add(i) = f(*x.add(i));
+            }
+        }
+        _ => each_index(shape, [out.strides, a.strides], |[i, j]| {
+            *o.offset(i) = f(*x.offset(j));
+        }),
+    }
+}
+
+/// `out = f(a, b)` elementwise, with broadcasting (strides 0).
+///
+/// # Safety
+/// As `map1`.
+#[inline(always)]
+pub unsafe fn map2<A: Copy, B: Copy, R: Copy>(
+    shape: &[i64],
+    out: Raw,
+    a: Raw,
+    b: Raw,
+    f: impl Fn(A, B) -> R,
+) {
+    let (o, x, y) = (out.ptr as *mut R, a.ptr as *const A, b.ptr as *const B);
+    let n = shape.iter().product::<i64>() as usize;
+    if n == 1 {
+        *o = f(*x, *y);
+        return;
+    }
+    match flat(shape, [out.strides, a.strides, b.strides]) {
+        Some([true, true, true]) => {
+            for i in 0..n {
+                *o.add(i) = f(*x.add(i), *y.add(i));
+            }
+        }
+        Some([true, true, false]) => {
+            let v = *y;
+            for i in 0..n {
+                *o.add(i) = f(*x.add(i), v);
+            }
+        }
+        Some([true, false, true]) => {
+            let u = *x;
+            for i in 0..n {
+                *o.add(i) = f(u, *y.add(i));
+            }
+        }
+        _ => each_index(shape, [out.strides, a.strides, b.strides], |[i, j, k]| {
+            *o.offset(i) = f(*x.offset(j), *y.offset(k));
+        }),
+    }
+}
+
+/// `out = f(a, b, c)` elementwise, with broadcasting.
+///
+/// # Safety
+/// As `map1`.
+#[inline(always)]
+pub unsafe fn map3<A: Copy, B: Copy, C: Copy, R: Copy>(
+    shape: &[i64],
+    out: Raw,
+    a: Raw,
+    b: Raw,
+    c: Raw,
+    f: impl Fn(A, B, C) -> R,
+) {
+    let (o, x, y, z) = (
+        out.ptr as *mut R,
+        a.ptr as *const A,
+        b.ptr as *const B,
+        c.ptr as *const C,
+    );
+    let n = shape.iter().product::<i64>() as usize;
+    if n == 1 {
+        *o = f(*x, *y, *z);
+        return;
+    }
+    match flat(shape, [out.strides, a.strides, b.strides, c.strides]) {
+        Some([true, true, true, true]) => {
+            for i in 0..n {
+                *o.add(i) = f(*x.add(i), *y.add(i), *z.add(i));
+            }
+        }
+        _ => each_index(
+            shape,
+            [out.strides, a.strides, b.strides, c.strides],
+            |[i, j, k, l]| {
+                *o.offset(i) = f(*x.offset(j), *y.offset(k), *z.offset(l));
+            },
+        ),
+    }
+}
+
+/// `out = a` for elements of `item` bytes.
+///
+/// # Safety
+/// As `map1`; `out` does not overlap `a` at all.
+pub unsafe fn copy(shape: &[i64], item: usize, out: Raw, a: Raw) {
+    if let Some([true, true]) = flat(shape, [out.strides, a.strides]) {
+        let n = shape.iter().product::<i64>() as usize;
+        std::ptr::copy_nonoverlapping(a.ptr as *const u8, out.ptr, n * item);
+        return;
+    }
+    match item {
+        1 => map1(shape, out, a, |v: u8| v),
+        2 => map1(shape, out, a, |v: u16| v),
+        4 => map1(shape, out, a, |v: u32| v),
+        8 => map1(shape, out, a, |v: u64| v),
+        _ => each_index(shape, [out.strides, a.strides], |[i, j]| {
+            std::ptr::copy_nonoverlapping(
+                a.ptr.offset(j * item as isize) as *const u8,
+                out.ptr.offset(i * item as isize),
+                item,
+            );
+        }),
+    }
+}
+
+/// `out = cond ? a : b` for elements of `item` bytes (`cond` is bool).
+///
+/// # Safety
+/// As `map1`.
+pub unsafe fn select(shape: &[i64], item: usize, out: Raw, cond: Raw, a: Raw, b: Raw) -> bool {
+    macro_rules! sel {
+        ($t:ty) => {
+            map3(
+                shape,
+                out,
+                cond,
+                a,
+                b,
+                |c: u8, x: $t, y: $t| if c != 0 { x } else { y },
+            )
+        };
+    }
+    match item {
+        1 => sel!(u8),
+        2 => sel!(u16),
+        4 => sel!(u32),
+        8 => sel!(u64),
+        16 => sel!(u128),
+        _ => return false,
+    }
+    true
+}
+
+/// The byte range `[lo, hi)` an operand of `shape` touches.
+pub fn extent(ptr: *const u8, shape: &[i64], strides: &[isize], item: usize) -> (usize, usize) {
+    let (mut lo, mut hi) = (ptr as isize, ptr as isize);
+    if shape.contains(&0) {
+        return (lo as usize, lo as usize);
+    }
+    for (&n, &s) in shape.iter().zip(strides) {
+        let span = (n as isize - 1) * s * item as isize;
+        if span < 0 {
+            lo += span;
+        } else {
+            hi += span;
+        }
+    }
+    (lo as usize, hi as usize + item)
+}
+
+/// NumPy's float `maximum`/`minimum`: NaN-propagating, returning the second
+/// operand where they compare equal unless `keep_first` (float16's tie).
+/// One compare and one select an element, so the loop vectorizes.
+#[allow(clippy::eq_op)]
+#[inline(always)]
+pub fn pick<T: Copy + PartialOrd, const MAX: bool, const KEEP_FIRST: bool>(p: T, q: T) -> T {
+    let (k, o) = if KEEP_FIRST { (q, p) } else { (p, q) };
+    let beyond = if MAX { k > o } else { k < o };
+    if beyond || k != k {
+        k
+    } else {
+        o
+    }
+}

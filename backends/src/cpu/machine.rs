@@ -1,0 +1,1173 @@
+use super::kernels::{self, broadcast_strides, c_strides, Raw, Strides};
+use crate::torch::{check_int_value, exec_op, exec_op_into, restore, writes_into, IntValue};
+use crate::torch::{Instr, Plan, PlanError, TorchOp};
+use ir::DType;
+use smallvec::SmallVec;
+use std::sync::Mutex;
+use tch::{Kind, Tensor};
+
+type Dims = SmallVec<[i64; 4]>;
+
+/// Where the native executor runs (`NPCOMPILE_NATIVE`, read when a plan is built).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NativeMode {
+    /// Plans whose values are all small (libtorch's dispatch dominates there).
+    Auto,
+    /// Every CPU plan it can run (the tests force it to exercise it everywhere).
+    Always,
+    /// Never: every instruction is a libtorch call on tensor slots.
+    Never,
+}
+
+pub fn native_mode() -> NativeMode {
+    match std::env::var("NPCOMPILE_NATIVE").as_deref() {
+        Ok("always" | "1" | "force") => NativeMode::Always,
+        Ok("never" | "0" | "off") => NativeMode::Never,
+        _ => NativeMode::Auto,
+    }
+}
+
+/// Past this many elements a transcendental runs as libtorch's vectorized
+/// kernel (its dispatch then costs less than a scalar libm loop).
+const LIBM_MAX: i64 = 512;
+
+/// The storage types the typed loops know; `Bytes` values are only viewed,
+/// copied and selected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ty {
+    F64,
+    F32,
+    I64,
+    I32,
+    I16,
+    I8,
+    U8,
+    Bool,
+    Bytes,
+}
+
+impl Ty {
+    fn of(kind: Kind) -> Ty {
+        match kind {
+            Kind::Double => Ty::F64,
+            Kind::Float => Ty::F32,
+            Kind::Int64 => Ty::I64,
+            Kind::Int => Ty::I32,
+            Kind::Int16 => Ty::I16,
+            Kind::Int8 => Ty::I8,
+            Kind::Uint8 => Ty::U8,
+            Kind::Bool => Ty::Bool,
+            _ => Ty::Bytes,
+        }
+    }
+    fn float(self) -> bool {
+        matches!(self, Ty::F64 | Ty::F32)
+    }
+    fn numeric(self) -> bool {
+        !matches!(self, Ty::Bool | Ty::Bytes)
+    }
+    /// The storage of a NumPy dtype whose values it holds as they are (not
+    /// uint16/32/64 in signed storage, float16 or complex).
+    fn exact(d: DType) -> Option<Ty> {
+        Some(match d {
+            DType::F64 => Ty::F64,
+            DType::F32 => Ty::F32,
+            DType::I64 => Ty::I64,
+            DType::I32 => Ty::I32,
+            DType::I16 => Ty::I16,
+            DType::I8 => Ty::I8,
+            DType::U8 => Ty::U8,
+            DType::Bool => Ty::Bool,
+            _ => return None,
+        })
+    }
+}
+
+/// One value's static type.
+struct Meta {
+    kind: Kind,
+    ty: Ty,
+    item: usize,
+    shape: Dims,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Un {
+    Neg,
+    Abs,
+    Square,
+    Sqrt,
+    Floor,
+    Ceil,
+    Trunc,
+    Not,
+    Exp,
+    Log,
+    Sin,
+    Cos,
+    Tanh,
+    Expm1,
+    Log1p,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Bin {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Max,
+    Min,
+    FMax { keep_first: bool },
+    FMin { keep_first: bool },
+    And,
+    Or,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+/// How one instruction runs.
+#[derive(Debug)]
+enum Step {
+    /// A view: the operand's elements seen with other offsets and strides.
+    Slice(Vec<(i64, i64, i64, i64)>),
+    Permute(Dims),
+    /// A view where the operand's strides allow one (libtorch's rule), else a
+    /// copy into the value's block.
+    Reshape,
+    /// The same memory as another kind of the same width.
+    Alias,
+    /// The real (false) or imaginary (true) part of a complex value.
+    Part(bool),
+    CheckInt {
+        from: DType,
+        to: DType,
+    },
+    Unary(Un),
+    Binary(Bin),
+    AddCMul,
+    Where,
+    Copy,
+    Cast,
+    Scatter {
+        dims: Vec<(i64, i64, i64, i64)>,
+        in_place: bool,
+    },
+    Concat(usize),
+    /// The libtorch call, on tensors made over the operands' memory.
+    Torch,
+    /// A libtorch call whose result views its operand (lowering's `is_view`).
+    TorchView,
+}
+
+impl Step {
+    /// Whether the result is (or may be) a view of operand 0's memory.
+    fn aliases(&self) -> bool {
+        matches!(
+            self,
+            Step::Slice(_)
+                | Step::Permute(_)
+                | Step::Reshape
+                | Step::Alias
+                | Step::Part(_)
+                | Step::CheckInt { .. }
+                | Step::Scatter { in_place: true, .. }
+                | Step::TorchView
+        )
+    }
+}
+
+/// A value at run time: its first element and strides (in elements).
+#[derive(Clone, Default)]
+struct Val {
+    ptr: usize,
+    strides: Strides,
+}
+
+/// What one run needs besides the plan: the arena and the value table.
+struct Scratch {
+    arena: Vec<u64>,
+    vals: Vec<Val>,
+}
+
+/// A plan compiled for the native executor (see the module's comment).
+pub struct Machine {
+    meta: Vec<Meta>,
+    steps: Vec<Step>,
+    /// Per instruction: its result's block, a byte offset into the arena.
+    block: Vec<usize>,
+    /// Per slot: the slot whose memory it is (itself, or what it views).
+    root: Vec<u32>,
+    arena_bytes: usize,
+    consts: Vec<(u32, Val)>,
+    scratch: Mutex<Option<Scratch>>,
+}
+
+// The raw pointers a machine keeps are its plan's constants, which live as long
+// as the plan; each run has its own scratch.
+unsafe impl Send for Machine {}
+unsafe impl Sync for Machine {}
+
+const NO_BLOCK: usize = usize::MAX;
+
+/// Op -> step, where a typed loop exists for these storage types.
+fn step_for(op: &TorchOp, args: &[&Meta], out: &Meta) -> Step {
+    use TorchOp as T;
+    let t = args.first().map_or(Ty::Bytes, |m| m.ty);
+    let same = args.iter().all(|m| m.ty == t);
+    let numel: i64 = out.shape.iter().product();
+    let unary = |u: Un| -> Step {
+        let ok = match u {
+            Un::Neg | Un::Abs | Un::Square => t.numeric(),
+            Un::Not => t == Ty::Bool,
+            Un::Sqrt | Un::Floor | Un::Ceil | Un::Trunc => t.float(),
+            _ => t.float() && numel <= LIBM_MAX,
+        };
+        if ok && out.ty == t {
+            Step::Unary(u)
+        } else {
+            Step::Torch
+        }
+    };
+    let binary = |b: Bin| -> Step {
+        let ok = match b {
+            Bin::Add | Bin::Sub | Bin::Mul | Bin::Max | Bin::Min => t.numeric() && out.ty == t,
+            Bin::Div | Bin::FMax { .. } | Bin::FMin { .. } => t.float() && out.ty == t,
+            Bin::And | Bin::Or => t == Ty::Bool && out.ty == t,
+            _ => t != Ty::Bytes && out.ty == Ty::Bool,
+        };
+        if ok && same && args.len() == 2 {
+            Step::Binary(b)
+        } else {
+            Step::Torch
+        }
+    };
+    match op {
+        T::Slice(d) | T::SliceView(d) => Step::Slice(d.clone()),
+        T::Permute(p) => Step::Permute(p.iter().copied().collect()),
+        T::Reshape(_) | T::Restride(_) => Step::Reshape,
+        T::Real | T::Imag if args[0].item == 2 * out.item => Step::Part(matches!(op, T::Imag)),
+        T::CheckInt { from, to } if args[0].shape.is_empty() && check_readable(*from) => {
+            Step::CheckInt {
+                from: *from,
+                to: *to,
+            }
+        }
+        T::Cast { from, to } if crate::torch::cast_shares_storage(*from, *to) => Step::Alias,
+        T::Cast { from, to } => match (Ty::exact(*from), Ty::exact(*to)) {
+            (Some(f), Some(g)) if !(f.float() && !g.float() && g != Ty::Bool) => Step::Cast,
+            _ => Step::Torch,
+        },
+        T::Copy => Step::Copy,
+        T::Neg => unary(Un::Neg),
+        T::Abs => unary(Un::Abs),
+        T::Square => unary(Un::Square),
+        T::Sqrt => unary(Un::Sqrt),
+        T::Floor => unary(Un::Floor),
+        T::Ceil => unary(Un::Ceil),
+        T::Trunc => unary(Un::Trunc),
+        T::LogicalNot => unary(Un::Not),
+        T::Exp => unary(Un::Exp),
+        T::Log => unary(Un::Log),
+        T::Sin => unary(Un::Sin),
+        T::Cos => unary(Un::Cos),
+        T::Tanh => unary(Un::Tanh),
+        T::Expm1 => unary(Un::Expm1),
+        T::Log1p => unary(Un::Log1p),
+        T::Add => binary(Bin::Add),
+        T::Sub => binary(Bin::Sub),
+        T::Mul => binary(Bin::Mul),
+        T::Div => binary(Bin::Div),
+        T::Maximum if !t.float() => binary(Bin::Max),
+        T::Minimum if !t.float() => binary(Bin::Min),
+        T::FloatMaximum { tie } => binary(Bin::FMax {
+            keep_first: *tie == 0,
+        }),
+        T::FloatMinimum { tie } => binary(Bin::FMin {
+            keep_first: *tie == 0,
+        }),
+        T::LogicalAnd => binary(Bin::And),
+        T::LogicalOr => binary(Bin::Or),
+        T::Eq => binary(Bin::Eq),
+        T::Ne => binary(Bin::Ne),
+        T::Lt => binary(Bin::Lt),
+        T::Le => binary(Bin::Le),
+        T::Gt => binary(Bin::Gt),
+        T::Ge => binary(Bin::Ge),
+        T::AddCMul if same && t.numeric() && out.ty == t => Step::AddCMul,
+        T::Where
+            if args[0].ty == Ty::Bool
+                && args[1].kind == out.kind
+                && args[2].kind == out.kind
+                && matches!(out.item, 1 | 2 | 4 | 8 | 16) =>
+        {
+            Step::Where
+        }
+        T::SliceScatter(d) if args[1].kind == out.kind => Step::Scatter {
+            dims: d.clone(),
+            in_place: false,
+        },
+        T::SliceScatterInPlace(d) if args[1].kind == out.kind => Step::Scatter {
+            dims: d.clone(),
+            in_place: true,
+        },
+        T::Concat(axis) if args.iter().all(|m| m.kind == out.kind) => Step::Concat(*axis as usize),
+        _ => Step::Torch,
+    }
+}
+
+fn check_readable(from: DType) -> bool {
+    matches!(
+        from,
+        DType::F64
+            | DType::F32
+            | DType::I64
+            | DType::I32
+            | DType::I16
+            | DType::I8
+            | DType::U8
+            | DType::U16
+            | DType::U32
+            | DType::U64
+            | DType::Bool
+    )
+}
+
+/// First-fit blocks of an arena, with neighbours merged when freed.
+#[derive(Default)]
+struct Arena {
+    free: Vec<(usize, usize)>,
+    top: usize,
+}
+
+impl Arena {
+    fn alloc(&mut self, bytes: usize) -> usize {
+        let size = bytes.div_ceil(64) * 64;
+        if size == 0 {
+            return 0;
+        }
+        if let Some(k) = self.free.iter().position(|&(_, s)| s >= size) {
+            let (at, s) = self.free[k];
+            if s == size {
+                self.free.remove(k);
+            } else {
+                self.free[k] = (at + size, s - size);
+            }
+            return at;
+        }
+        let at = self.top;
+        self.top += size;
+        at
+    }
+    fn release(&mut self, at: usize, bytes: usize) {
+        let size = bytes.div_ceil(64) * 64;
+        if size == 0 {
+            return;
+        }
+        let k = self.free.partition_point(|&(a, _)| a < at);
+        self.free.insert(k, (at, size));
+        if k + 1 < self.free.len() && self.free[k].0 + self.free[k].1 == self.free[k + 1].0 {
+            self.free[k].1 += self.free[k + 1].1;
+            self.free.remove(k + 1);
+        }
+        if k > 0 && self.free[k - 1].0 + self.free[k - 1].1 == self.free[k].0 {
+            self.free[k - 1].1 += self.free[k].1;
+            self.free.remove(k);
+        }
+    }
+}
+
+impl Machine {
+    /// The machine for `plan`, whose slots have `types` (storage kind and shape).
+    pub fn build(plan: &Plan, types: &[(Kind, Vec<i64>)]) -> Machine {
+        let meta: Vec<Meta> = types
+            .iter()
+            .map(|(kind, shape)| Meta {
+                kind: *kind,
+                ty: Ty::of(*kind),
+                item: kind.elt_size_in_bytes(),
+                shape: shape.iter().copied().collect(),
+            })
+            .collect();
+        let mut steps = Vec::with_capacity(plan.instrs.len());
+        let mut root: Vec<u32> = (0..plan.n_slots as u32).collect();
+        let mut last_use = vec![0usize; plan.n_slots];
+        for (i, Instr::Torch { op, args, out, .. }) in plan.instrs.iter().enumerate() {
+            let argm: SmallVec<[&Meta; 3]> = args.iter().map(|&a| &meta[a as usize]).collect();
+            let step = match step_for(op, &argm, &meta[*out as usize]) {
+                Step::Torch if crate::torch::is_view(op) => Step::TorchView,
+                s => s,
+            };
+            if step.aliases() {
+                root[*out as usize] = root[args[0] as usize];
+            }
+            for &a in args {
+                last_use[a as usize] = i;
+            }
+            last_use[*out as usize] = last_use[*out as usize].max(i);
+            steps.push(step);
+        }
+        for &o in &plan.outputs {
+            last_use[o as usize] = usize::MAX;
+        }
+        // A memory's end: the last use of any value in it.
+        let mut end = vec![0usize; plan.n_slots];
+        for s in 0..plan.n_slots {
+            let r = root[s] as usize;
+            end[r] = end[r].max(last_use[s]);
+        }
+        let bytes = |s: usize| meta[s].shape.iter().product::<i64>().max(0) as usize * meta[s].item;
+        let mut arena = Arena::default();
+        let mut block = vec![NO_BLOCK; steps.len()];
+        let mut dying: Vec<Vec<(usize, usize)>> = vec![vec![]; steps.len()];
+        for (i, (Instr::Torch { out, .. }, step)) in plan.instrs.iter().zip(&steps).enumerate() {
+            let o = *out as usize;
+            let owns = !step.aliases() || matches!(step, Step::Reshape);
+            if !owns {
+                continue;
+            }
+            let at = arena.alloc(bytes(o));
+            block[i] = at;
+            let e = end[root[o] as usize];
+            if e != usize::MAX {
+                dying[e.max(i)].push((at, bytes(o)));
+            }
+            for (at, n) in std::mem::take(&mut dying[i]) {
+                arena.release(at, n);
+            }
+        }
+        let consts = plan
+            .consts
+            .iter()
+            .map(|(s, t)| {
+                (
+                    *s,
+                    Val {
+                        ptr: t.data_ptr() as usize,
+                        strides: t.stride().iter().map(|&x| x as isize).collect(),
+                    },
+                )
+            })
+            .collect();
+        Machine {
+            meta,
+            steps,
+            block,
+            root,
+            arena_bytes: arena.top,
+            consts,
+            scratch: Mutex::new(None),
+        }
+    }
+
+    /// Per instruction: whether it runs as a native loop (else libtorch).
+    pub fn native_steps(&self) -> impl Iterator<Item = bool> + '_ {
+        self.steps
+            .iter()
+            .map(|s| !matches!(s, Step::Torch | Step::TorchView))
+    }
+
+    pub fn arena_bytes(&self) -> usize {
+        self.arena_bytes
+    }
+
+    fn scratch(&self) -> Scratch {
+        let mut vals = vec![Val::default(); self.meta.len()];
+        for (s, v) in &self.consts {
+            vals[*s as usize] = v.clone();
+        }
+        Scratch {
+            arena: vec![0u64; self.arena_bytes.div_ceil(8)],
+            vals,
+        }
+    }
+
+    /// Run `plan` (the plan this machine was built for): as `Plan::run_into`.
+    pub fn run(
+        &self,
+        plan: &Plan,
+        inputs: Vec<Tensor>,
+        outs: &[Option<Tensor>],
+    ) -> Result<Vec<Tensor>, PlanError> {
+        let mut held = self.scratch.try_lock().ok();
+        let mut scratch = held
+            .as_mut()
+            .and_then(|g| g.take())
+            .unwrap_or_else(|| self.scratch());
+        let result = self.execute(plan, &inputs, outs, &mut scratch);
+        if let Some(g) = held.as_mut() {
+            **g = Some(scratch);
+        }
+        result
+    }
+
+    fn execute(
+        &self,
+        plan: &Plan,
+        inputs: &[Tensor],
+        outs: &[Option<Tensor>],
+        scratch: &mut Scratch,
+    ) -> Result<Vec<Tensor>, PlanError> {
+        let base = scratch.arena.as_mut_ptr() as usize;
+        let vals = &mut scratch.vals;
+        for (k, t) in inputs.iter().enumerate() {
+            let m = &self.meta[k];
+            if t.kind() != m.kind || t.device() != tch::Device::Cpu {
+                return Err(PlanError::Input(format!(
+                    "input {k} is not a CPU {:?} tensor",
+                    m.kind
+                )));
+            }
+            vals[k] = Val {
+                ptr: t.data_ptr() as usize,
+                strides: t.stride().iter().map(|&x| x as isize).collect(),
+            };
+        }
+        let mut written: SmallVec<[(Tensor, Option<Tensor>, bool); 2]> = plan
+            .written_inputs
+            .iter()
+            .map(|&(_, slot, _)| (inputs[slot as usize].shallow_clone(), None, false))
+            .collect();
+        // Tensors libtorch made that values still point into (copies of
+        // operands it cannot view): kept to the end of the run.
+        let mut keep: Vec<Tensor> = vec![];
+        for (i, (instr, step)) in plan.instrs.iter().zip(&self.steps).enumerate() {
+            for (w, &(at, _, snapshot)) in written.iter_mut().zip(&plan.written_inputs) {
+                if at == i {
+                    w.2 = true;
+                    if snapshot {
+                        match w.0.f_to_dtype(w.0.kind(), false, true) {
+                            Ok(t) => w.1 = Some(t),
+                            Err(e) => return Err(restore(&written, e.into())),
+                        }
+                    }
+                }
+            }
+            let Instr::Torch { op, args, out, .. } = instr;
+            let block = self.block[i];
+            let dest = if block == NO_BLOCK { 0 } else { base + block };
+            let r = self.step(step, op, args, *out as usize, dest, vals, &mut keep);
+            match r {
+                Ok(v) => vals[*out as usize] = v,
+                Err(e) => return Err(restore(&written, e)),
+            }
+        }
+        plan.outputs
+            .iter()
+            .enumerate()
+            .map(|(j, &o)| {
+                let (v, m) = (&vals[o as usize], &self.meta[o as usize]);
+                if let Some(Some(t)) = outs.get(j) {
+                    if t.data_ptr() as usize != v.ptr {
+                        let st: Strides = t.stride().iter().map(|&x| x as isize).collect();
+                        // SAFETY: `t` is the caller's fresh array of this shape and kind.
+                        unsafe {
+                            kernels::copy(
+                                &m.shape,
+                                m.item,
+                                raw(t.data_ptr() as usize, &st),
+                                raw(v.ptr, &v.strides),
+                            )
+                        };
+                    }
+                    return Ok(t.shallow_clone());
+                }
+                let r = self.root[o as usize] as usize;
+                if r < inputs.len() && !plan.copy_out[j] {
+                    let t = &inputs[r];
+                    let st: Strides = t.stride().iter().map(|&x| x as isize).collect();
+                    if t.data_ptr() as usize == v.ptr
+                        && st == v.strides
+                        && t.size() == m.shape.as_slice()
+                    {
+                        return Ok(t.shallow_clone());
+                    }
+                }
+                let t = Tensor::f_empty(m.shape.as_slice(), (m.kind, tch::Device::Cpu))?;
+                let st = c_strides(&m.shape);
+                // SAFETY: `t` is fresh, of this shape and kind.
+                unsafe {
+                    kernels::copy(
+                        &m.shape,
+                        m.item,
+                        raw(t.data_ptr() as usize, &st),
+                        raw(v.ptr, &v.strides),
+                    )
+                };
+                Ok(t)
+            })
+            .collect()
+    }
+
+    /// One instruction: its result's value.
+    #[allow(clippy::too_many_arguments)]
+    fn step(
+        &self,
+        step: &Step,
+        op: &TorchOp,
+        args: &[u32],
+        out: usize,
+        dest: usize,
+        vals: &[Val],
+        keep: &mut Vec<Tensor>,
+    ) -> Result<Val, PlanError> {
+        let m = &self.meta[out];
+        let shape = m.shape.as_slice();
+        let arg = |k: usize| &vals[args[k] as usize];
+        let argm = |k: usize| &self.meta[args[k] as usize];
+        let fresh = || Val {
+            ptr: dest,
+            strides: c_strides(shape),
+        };
+        // Operand k along the result's axes.
+        let along = |k: usize| broadcast_strides(shape, &argm(k).shape, &arg(k).strides);
+        // SAFETY (every unsafe block below): values address live memory of
+        // their static type and shape (inputs, constants, or arena blocks sized
+        // for them that no live value shares); a result's block is its own.
+        Ok(match step {
+            Step::Slice(dims) => {
+                let a = arg(0);
+                let mut strides = a.strides.clone();
+                let mut offset = 0isize;
+                for &(dim, start, _len, step) in dims {
+                    let d = dim as usize;
+                    offset += start as isize * strides[d];
+                    strides[d] *= step as isize;
+                }
+                Val {
+                    ptr: (a.ptr as isize).wrapping_add(offset * m.item as isize) as usize,
+                    strides,
+                }
+            }
+            Step::Permute(perm) => {
+                let a = arg(0);
+                Val {
+                    ptr: a.ptr,
+                    strides: perm.iter().map(|&p| a.strides[p as usize]).collect(),
+                }
+            }
+            Step::Reshape => {
+                let a = arg(0);
+                match view_strides(&argm(0).shape, &a.strides, shape) {
+                    Some(strides) => Val {
+                        ptr: a.ptr,
+                        strides,
+                    },
+                    None => {
+                        let v = fresh();
+                        unsafe {
+                            kernels::copy(
+                                &argm(0).shape,
+                                m.item,
+                                raw(v.ptr, &c_strides(&argm(0).shape)),
+                                raw(a.ptr, &a.strides),
+                            )
+                        };
+                        v
+                    }
+                }
+            }
+            Step::Alias => arg(0).clone(),
+            Step::Part(imag) => {
+                let a = arg(0);
+                Val {
+                    ptr: a.ptr + if *imag { m.item } else { 0 },
+                    strides: a.strides.iter().map(|&s| s * 2).collect(),
+                }
+            }
+            Step::CheckInt { from, to } => {
+                let a = arg(0);
+                let v = unsafe { read_int_value(a.ptr, *from) };
+                check_int_value(v, *from, *to)?;
+                a.clone()
+            }
+            Step::Unary(u) => {
+                let v = fresh();
+                let a = along(0);
+                unsafe { unary(*u, m.ty, shape, raw(v.ptr, &v.strides), raw(arg(0).ptr, &a)) };
+                v
+            }
+            Step::Binary(b) => {
+                let v = fresh();
+                let (a, c) = (along(0), along(1));
+                unsafe {
+                    binary(
+                        *b,
+                        argm(0).ty,
+                        shape,
+                        raw(v.ptr, &v.strides),
+                        raw(arg(0).ptr, &a),
+                        raw(arg(1).ptr, &c),
+                    )
+                };
+                v
+            }
+            Step::AddCMul => {
+                let v = fresh();
+                let (a, b, c) = (along(0), along(1), along(2));
+                let o = raw(v.ptr, &v.strides);
+                let (x, y, z) = (
+                    raw(arg(0).ptr, &a),
+                    raw(arg(1).ptr, &b),
+                    raw(arg(2).ptr, &c),
+                );
+                macro_rules! fma2 {
+                    ($t:ty, $mul:expr, $add:expr) => {
+                        kernels::map3(shape, o, x, y, z, |s: $t, p: $t, q: $t| $add(s, $mul(p, q)))
+                    };
+                }
+                unsafe {
+                    match m.ty {
+                        Ty::F64 => fma2!(f64, |p: f64, q: f64| p * q, |s: f64, t: f64| s + t),
+                        Ty::F32 => fma2!(f32, |p: f32, q: f32| p * q, |s: f32, t: f32| s + t),
+                        Ty::I64 => fma2!(i64, i64::wrapping_mul, i64::wrapping_add),
+                        Ty::I32 => fma2!(i32, i32::wrapping_mul, i32::wrapping_add),
+                        Ty::I16 => fma2!(i16, i16::wrapping_mul, i16::wrapping_add),
+                        Ty::I8 => fma2!(i8, i8::wrapping_mul, i8::wrapping_add),
+                        Ty::U8 => fma2!(u8, u8::wrapping_mul, u8::wrapping_add),
+                        Ty::Bool | Ty::Bytes => return Err(internal("addcmul")),
+                    }
+                }
+                v
+            }
+            Step::Where => {
+                let v = fresh();
+                let (c, a, b) = (along(0), along(1), along(2));
+                unsafe {
+                    kernels::select(
+                        shape,
+                        m.item,
+                        raw(v.ptr, &v.strides),
+                        raw(arg(0).ptr, &c),
+                        raw(arg(1).ptr, &a),
+                        raw(arg(2).ptr, &b),
+                    )
+                };
+                v
+            }
+            Step::Copy => {
+                let v = fresh();
+                let a = along(0);
+                unsafe {
+                    kernels::copy(shape, m.item, raw(v.ptr, &v.strides), raw(arg(0).ptr, &a))
+                };
+                v
+            }
+            Step::Cast => {
+                let v = fresh();
+                let a = along(0);
+                unsafe {
+                    cast(
+                        argm(0).ty,
+                        m.ty,
+                        shape,
+                        raw(v.ptr, &v.strides),
+                        raw(arg(0).ptr, &a),
+                    )
+                };
+                v
+            }
+            Step::Scatter { dims, in_place } => {
+                let base = if *in_place {
+                    arg(0).clone()
+                } else {
+                    let v = fresh();
+                    let a = along(0);
+                    unsafe {
+                        kernels::copy(shape, m.item, raw(v.ptr, &v.strides), raw(arg(0).ptr, &a))
+                    };
+                    v
+                };
+                let mut region: Dims = m.shape.clone();
+                let mut strides = base.strides.clone();
+                let mut offset = 0isize;
+                for &(dim, start, len, step) in dims {
+                    let d = dim as usize;
+                    region[d] = len;
+                    offset += start as isize * strides[d];
+                    strides[d] *= step as isize;
+                }
+                let at = (base.ptr as isize).wrapping_add(offset * m.item as isize) as usize;
+                let value = arg(1);
+                let vs = broadcast_strides(&region, &argm(1).shape, &value.strides);
+                let (lo, hi) = kernels::extent(at as *const u8, &region, &strides, m.item);
+                let (vlo, vhi) = kernels::extent(value.ptr as *const u8, &region, &vs, m.item);
+                if vlo < hi && lo < vhi {
+                    // The value overlaps the region it is stored into: copy it first.
+                    let tmp = Tensor::f_empty(region.as_slice(), (m.kind, tch::Device::Cpu))?;
+                    let ts = c_strides(&region);
+                    unsafe {
+                        kernels::copy(
+                            &region,
+                            m.item,
+                            raw(tmp.data_ptr() as usize, &ts),
+                            raw(value.ptr, &vs),
+                        );
+                        kernels::copy(
+                            &region,
+                            m.item,
+                            raw(at, &strides),
+                            raw(tmp.data_ptr() as usize, &ts),
+                        );
+                    }
+                } else {
+                    unsafe {
+                        kernels::copy(&region, m.item, raw(at, &strides), raw(value.ptr, &vs))
+                    };
+                }
+                base
+            }
+            Step::Concat(axis) => {
+                let v = fresh();
+                let mut offset = 0isize;
+                for k in 0..args.len() {
+                    let am = argm(k);
+                    let at = v.ptr as isize + offset * v.strides[*axis] * m.item as isize;
+                    unsafe {
+                        kernels::copy(
+                            &am.shape,
+                            m.item,
+                            raw(at as usize, &v.strides),
+                            raw(arg(k).ptr, &arg(k).strides),
+                        )
+                    };
+                    offset += am.shape[*axis] as isize;
+                }
+                v
+            }
+            Step::TorchView => {
+                let mut ts: SmallVec<[Tensor; 3]> = SmallVec::new();
+                for k in 0..args.len() {
+                    ts.push(tensor_of(arg(k), argm(k), keep)?);
+                }
+                let refs: SmallVec<[&Tensor; 3]> = ts.iter().collect();
+                let t = exec_op(op, &refs)?;
+                let val = Val {
+                    ptr: t.data_ptr() as usize,
+                    strides: t.stride().iter().map(|&x| x as isize).collect(),
+                };
+                keep.push(t);
+                val
+            }
+            Step::Torch => {
+                let mut ts: SmallVec<[Tensor; 3]> = SmallVec::new();
+                for k in 0..args.len() {
+                    ts.push(tensor_of(arg(k), argm(k), keep)?);
+                }
+                let refs: SmallVec<[&Tensor; 3]> = ts.iter().collect();
+                let v = fresh();
+                // SAFETY: the block holds this value's shape and kind, and stays
+                // the value's until its last use.
+                let target = unsafe {
+                    Tensor::f_from_blob(
+                        v.ptr as *const u8,
+                        shape,
+                        &v.strides.iter().map(|&s| s as i64).collect::<Dims>(),
+                        m.kind,
+                        tch::Device::Cpu,
+                    )?
+                };
+                if writes_into(op) {
+                    exec_op_into(op, &refs, &target)?;
+                } else {
+                    let r = exec_op(op, &refs)?;
+                    if r.size() != shape || r.kind() != m.kind {
+                        return Err(PlanError::Torch(format!(
+                            "{op:?} gave {:?}{:?}, the plan has {:?}{:?}",
+                            r.kind(),
+                            r.size(),
+                            m.kind,
+                            shape
+                        )));
+                    }
+                    target.shallow_clone().f_copy_(&r)?;
+                }
+                v
+            }
+        })
+    }
+}
+
+fn internal(what: &str) -> PlanError {
+    PlanError::Torch(format!("native {what}: an operand of an unexpected type"))
+}
+
+fn raw(ptr: usize, strides: &[isize]) -> Raw<'_> {
+    Raw {
+        ptr: ptr as *mut u8,
+        strides,
+    }
+}
+
+/// A tensor over a value's memory (a copy where libtorch cannot hold its
+/// strides: negative ones), kept alive in `keep` when it is a copy.
+fn tensor_of(v: &Val, m: &Meta, keep: &mut Vec<Tensor>) -> Result<Tensor, PlanError> {
+    let empty = m.shape.contains(&0);
+    if v.strides.iter().all(|&s| s >= 0) || empty {
+        let strides: Dims = if empty {
+            c_strides(&m.shape).iter().map(|&s| s as i64).collect()
+        } else {
+            v.strides.iter().map(|&s| s as i64).collect()
+        };
+        // SAFETY: the value's elements are live memory for the whole step.
+        return Ok(unsafe {
+            Tensor::f_from_blob(
+                v.ptr as *const u8,
+                &m.shape,
+                &strides,
+                m.kind,
+                tch::Device::Cpu,
+            )?
+        });
+    }
+    let t = Tensor::f_empty(m.shape.as_slice(), (m.kind, tch::Device::Cpu))?;
+    let st = c_strides(&m.shape);
+    // SAFETY: `t` is fresh, of this shape and kind.
+    unsafe {
+        kernels::copy(
+            &m.shape,
+            m.item,
+            raw(t.data_ptr() as usize, &st),
+            raw(v.ptr, &v.strides),
+        )
+    };
+    keep.push(t.shallow_clone());
+    Ok(t)
+}
+
+/// The strides of a view of `shape` over elements laid out as (`from`,
+/// `strides`), where one exists (libtorch's `computeStride`).
+fn view_strides(from: &[i64], strides: &[isize], shape: &[i64]) -> Option<Strides> {
+    let numel: i64 = from.iter().product();
+    let mut out: Strides = SmallVec::from_elem(0, shape.len());
+    if numel == 0 || from.is_empty() {
+        return Some(c_strides(shape));
+    }
+    let mut view_d = shape.len() as isize - 1;
+    let mut chunk_base_stride = *strides.last().unwrap_or(&1);
+    let mut tensor_numel = 1i64;
+    let mut view_numel = 1i64;
+    for d in (0..from.len()).rev() {
+        tensor_numel *= from[d];
+        if d == 0
+            || (from[d - 1] != 1 && strides[d - 1] != tensor_numel as isize * chunk_base_stride)
+        {
+            while view_d >= 0 && (view_numel < tensor_numel || shape[view_d as usize] == 1) {
+                out[view_d as usize] = view_numel as isize * chunk_base_stride;
+                view_numel *= shape[view_d as usize];
+                view_d -= 1;
+            }
+            if view_numel != tensor_numel {
+                return None;
+            }
+            if d > 0 {
+                chunk_base_stride = strides[d - 1];
+                tensor_numel = 1;
+                view_numel = 1;
+            }
+        }
+    }
+    if view_d != -1 {
+        return None;
+    }
+    Some(out)
+}
+
+/// A scalar's value as `check_int_value` reads it.
+///
+/// # Safety
+/// `ptr` addresses one element of `from`'s storage.
+unsafe fn read_int_value(ptr: usize, from: DType) -> IntValue {
+    let p = ptr as *const u8;
+    match from {
+        DType::F64 => IntValue::Float(*(p as *const f64)),
+        DType::F32 => IntValue::Float(*(p as *const f32) as f64),
+        DType::I64 | DType::U64 => IntValue::Bits(*(p as *const i64)),
+        DType::I32 | DType::U32 => IntValue::Bits(*(p as *const i32) as i64),
+        DType::I16 | DType::U16 => IntValue::Bits(*(p as *const i16) as i64),
+        DType::I8 => IntValue::Bits(*(p as *const i8) as i64),
+        DType::U8 | DType::Bool => IntValue::Bits(*p as i64),
+        _ => IntValue::Bits(0),
+    }
+}
+
+/// # Safety
+/// As `kernels::map1`.
+unsafe fn unary(u: Un, ty: Ty, shape: &[i64], o: Raw, a: Raw) {
+    macro_rules! float {
+        ($t:ty) => {
+            match u {
+                Un::Neg => kernels::map1(shape, o, a, |x: $t| -x),
+                Un::Abs => kernels::map1(shape, o, a, |x: $t| x.abs()),
+                Un::Square => kernels::map1(shape, o, a, |x: $t| x * x),
+                Un::Sqrt => kernels::map1(shape, o, a, |x: $t| x.sqrt()),
+                Un::Floor => kernels::map1(shape, o, a, |x: $t| x.floor()),
+                Un::Ceil => kernels::map1(shape, o, a, |x: $t| x.ceil()),
+                Un::Trunc => kernels::map1(shape, o, a, |x: $t| x.trunc()),
+                Un::Exp => kernels::map1(shape, o, a, |x: $t| x.exp()),
+                Un::Log => kernels::map1(shape, o, a, |x: $t| x.ln()),
+                Un::Sin => kernels::map1(shape, o, a, |x: $t| x.sin()),
+                Un::Cos => kernels::map1(shape, o, a, |x: $t| x.cos()),
+                Un::Tanh => kernels::map1(shape, o, a, |x: $t| x.tanh()),
+                Un::Expm1 => kernels::map1(shape, o, a, |x: $t| x.exp_m1()),
+                Un::Log1p => kernels::map1(shape, o, a, |x: $t| x.ln_1p()),
+                Un::Not => {}
+            }
+        };
+    }
+    macro_rules! int {
+        ($t:ty) => {
+            match u {
+                Un::Neg => kernels::map1(shape, o, a, |x: $t| x.wrapping_neg()),
+                Un::Abs => kernels::map1(shape, o, a, |x: $t| x.wrapping_abs()),
+                Un::Square => kernels::map1(shape, o, a, |x: $t| x.wrapping_mul(x)),
+                _ => {}
+            }
+        };
+    }
+    match ty {
+        Ty::F64 => float!(f64),
+        Ty::F32 => float!(f32),
+        Ty::I64 => int!(i64),
+        Ty::I32 => int!(i32),
+        Ty::I16 => int!(i16),
+        Ty::I8 => int!(i8),
+        Ty::U8 => match u {
+            Un::Neg => kernels::map1(shape, o, a, |x: u8| x.wrapping_neg()),
+            Un::Square => kernels::map1(shape, o, a, |x: u8| x.wrapping_mul(x)),
+            _ => kernels::map1(shape, o, a, |x: u8| x),
+        },
+        Ty::Bool => kernels::map1(shape, o, a, |x: u8| (x == 0) as u8),
+        Ty::Bytes => {}
+    }
+}
+
+/// # Safety
+/// As `kernels::map2`.
+unsafe fn binary(b: Bin, ty: Ty, shape: &[i64], o: Raw, x: Raw, y: Raw) {
+    use kernels::{map2, pick};
+    macro_rules! cmp {
+        ($t:ty) => {
+            match b {
+                Bin::Eq => map2(shape, o, x, y, |p: $t, q: $t| (p == q) as u8),
+                Bin::Ne => map2(shape, o, x, y, |p: $t, q: $t| (p != q) as u8),
+                Bin::Lt => map2(shape, o, x, y, |p: $t, q: $t| (p < q) as u8),
+                Bin::Le => map2(shape, o, x, y, |p: $t, q: $t| (p <= q) as u8),
+                Bin::Gt => map2(shape, o, x, y, |p: $t, q: $t| (p > q) as u8),
+                _ => map2(shape, o, x, y, |p: $t, q: $t| (p >= q) as u8),
+            }
+        };
+    }
+    macro_rules! float {
+        ($t:ty) => {
+            match b {
+                Bin::Add => map2(shape, o, x, y, |p: $t, q: $t| p + q),
+                Bin::Sub => map2(shape, o, x, y, |p: $t, q: $t| p - q),
+                Bin::Mul => map2(shape, o, x, y, |p: $t, q: $t| p * q),
+                Bin::Div => map2(shape, o, x, y, |p: $t, q: $t| p / q),
+                Bin::FMax { keep_first: true } => map2(shape, o, x, y, pick::<$t, true, true>),
+                Bin::FMax { keep_first: false } => map2(shape, o, x, y, pick::<$t, true, false>),
+                Bin::FMin { keep_first: true } => map2(shape, o, x, y, pick::<$t, false, true>),
+                Bin::FMin { keep_first: false } => map2(shape, o, x, y, pick::<$t, false, false>),
+                _ => {}
+            }
+        };
+    }
+    macro_rules! int {
+        ($t:ty) => {
+            match b {
+                Bin::Add => map2(shape, o, x, y, |p: $t, q: $t| p.wrapping_add(q)),
+                Bin::Sub => map2(shape, o, x, y, |p: $t, q: $t| p.wrapping_sub(q)),
+                Bin::Mul => map2(shape, o, x, y, |p: $t, q: $t| p.wrapping_mul(q)),
+                Bin::Max => map2(shape, o, x, y, |p: $t, q: $t| p.max(q)),
+                Bin::Min => map2(shape, o, x, y, |p: $t, q: $t| p.min(q)),
+                _ => {}
+            }
+        };
+    }
+    let compare = matches!(b, Bin::Eq | Bin::Ne | Bin::Lt | Bin::Le | Bin::Gt | Bin::Ge);
+    match ty {
+        Ty::F64 if compare => cmp!(f64),
+        Ty::F32 if compare => cmp!(f32),
+        Ty::I64 if compare => cmp!(i64),
+        Ty::I32 if compare => cmp!(i32),
+        Ty::I16 if compare => cmp!(i16),
+        Ty::I8 if compare => cmp!(i8),
+        Ty::U8 | Ty::Bool if compare => cmp!(u8),
+        Ty::F64 => float!(f64),
+        Ty::F32 => float!(f32),
+        Ty::I64 => int!(i64),
+        Ty::I32 => int!(i32),
+        Ty::I16 => int!(i16),
+        Ty::I8 => int!(i8),
+        Ty::U8 | Ty::Bool => match b {
+            Bin::And => map2(shape, o, x, y, |p: u8, q: u8| ((p != 0) & (q != 0)) as u8),
+            Bin::Or => map2(shape, o, x, y, |p: u8, q: u8| ((p != 0) | (q != 0)) as u8),
+            _ => int!(u8),
+        },
+        Ty::Bytes => {}
+    }
+}
+
+/// A value read for a cast: exact integers (bool, int, uint8) or floats.
+#[derive(Clone, Copy)]
+enum Num {
+    I(i64),
+    F(f64),
+}
+
+/// NumPy's cast between the exact storage types (float to integer excluded:
+/// `step_for` leaves it to libtorch's).
+///
+/// # Safety
+/// As `kernels::map1`.
+unsafe fn cast(from: Ty, to: Ty, shape: &[i64], o: Raw, a: Raw) {
+    macro_rules! read {
+        ($conv:expr) => {
+            match from {
+                Ty::F64 => kernels::map1(shape, o, a, |x: f64| $conv(Num::F(x))),
+                Ty::F32 => kernels::map1(shape, o, a, |x: f32| $conv(Num::F(x as f64))),
+                Ty::I64 => kernels::map1(shape, o, a, |x: i64| $conv(Num::I(x))),
+                Ty::I32 => kernels::map1(shape, o, a, |x: i32| $conv(Num::I(x as i64))),
+                Ty::I16 => kernels::map1(shape, o, a, |x: i16| $conv(Num::I(x as i64))),
+                Ty::I8 => kernels::map1(shape, o, a, |x: i8| $conv(Num::I(x as i64))),
+                Ty::U8 => kernels::map1(shape, o, a, |x: u8| $conv(Num::I(x as i64))),
+                Ty::Bool => kernels::map1(shape, o, a, |x: u8| $conv(Num::I((x != 0) as i64))),
+                Ty::Bytes => {}
+            }
+        };
+    }
+    macro_rules! int_to {
+        ($t:ty) => {
+            read!(|v: Num| match v {
+                Num::I(i) => i as $t,
+                Num::F(f) => f as $t,
+            })
+        };
+    }
+    match to {
+        Ty::F64 => read!(|v: Num| match v {
+            Num::I(i) => i as f64,
+            Num::F(f) => f,
+        }),
+        // One rounding from the source: integers do not pass through float64.
+        Ty::F32 => read!(|v: Num| match v {
+            Num::I(i) => i as f32,
+            Num::F(f) => f as f32,
+        }),
+        Ty::I64 => int_to!(i64),
+        Ty::I32 => int_to!(i32),
+        Ty::I16 => int_to!(i16),
+        Ty::I8 => int_to!(i8),
+        Ty::U8 => int_to!(u8),
+        Ty::Bool => read!(|v: Num| match v {
+            Num::I(i) => (i != 0) as u8,
+            Num::F(f) => (f != 0.0) as u8,
+        }),
+        Ty::Bytes => {}
+    }
+}

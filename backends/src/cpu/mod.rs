@@ -1,0 +1,16 @@
+//! The native executor: a plan's instructions run over raw memory, with no
+//! libtorch tensor per value. Shapes are static, so at build time every value
+//! gets its place: a view is a pointer and strides computed from its operand's
+//! (nanoseconds, no allocation), every other result a block of an arena kept
+//! with the plan, reused once the value (and every view of it) is dead.
+//! Elementwise arithmetic, comparisons, `where`, casts, copies, slice stores
+//! and concatenation run as typed loops (`kernels`); any other instruction,
+//! or one too large for a plain loop to beat libtorch's vectorized kernel,
+//! runs as the libtorch call it always was, on tensors made over the arena's
+//! memory (`Step::Torch`). The choice is per instruction, made when the plan
+//! is built, and `explain` shows it.
+
+pub mod kernels;
+mod machine;
+
+pub use machine::{native_mode, Machine, NativeMode};
