@@ -188,6 +188,49 @@ struct Val {
     strides: Strides,
 }
 
+/// What a value's address is relative to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Root {
+    /// Input k's first element (inputs are C-ordered: their strides are known).
+    Input(u32),
+    /// The arena's start.
+    Arena,
+    /// Address 0: the offset is the address (a constant's memory).
+    Abs,
+}
+
+/// Where a value lives, where the plan knows it when it is built: a view
+/// of anything so placed is placed too, and costs nothing at run time.
+#[derive(Debug, Clone)]
+struct Loc {
+    root: Root,
+    /// Bytes from the root to the first element.
+    off: isize,
+    strides: Strides,
+}
+
+#[derive(Debug, Clone)]
+enum Place {
+    Static(Loc),
+    /// Computed as the plan runs (views of inputs of unknown strides, and
+    /// what libtorch returns): the value table holds it.
+    Dynamic,
+}
+
+/// One instruction as the machine runs it.
+struct Exec {
+    instr: usize,
+    step: Step,
+    out: u32,
+    /// The result's block (a byte offset into the arena), if it has one.
+    block: usize,
+    /// Per operand: its strides along the result's axes (the region's, for a
+    /// store), where known when the plan is built.
+    along: SmallVec<[Option<Strides>; 3]>,
+    /// A store whose value overlaps the region it is stored into (copied first).
+    overlap: bool,
+}
+
 /// What one run needs besides the plan: the arena and the value table.
 struct Scratch {
     arena: Vec<u64>,
@@ -197,18 +240,19 @@ struct Scratch {
 /// A plan compiled for the native executor (see the module's comment).
 pub struct Machine {
     meta: Vec<Meta>,
-    steps: Vec<Step>,
-    /// Per instruction: its result's block, a byte offset into the arena.
-    block: Vec<usize>,
+    /// Per instruction: how it runs (for `explain`) and its result's size.
+    kinds: Vec<(bool, i64)>,
+    /// The instructions that do work at run time, in order.
+    execs: Vec<Exec>,
+    place: Vec<Place>,
     /// Per slot: the slot whose memory it is (itself, or what it views).
     root: Vec<u32>,
     arena_bytes: usize,
-    consts: Vec<(u32, Val)>,
     scratch: Mutex<Option<Scratch>>,
 }
 
-// The raw pointers a machine keeps are its plan's constants, which live as long
-// as the plan; each run has its own scratch.
+// The raw addresses a machine keeps are its plan's constants, which live as
+// long as the plan; each run has its own scratch.
 unsafe impl Send for Machine {}
 unsafe impl Sync for Machine {}
 
@@ -381,9 +425,46 @@ impl Arena {
     }
 }
 
+/// The place of a view of `from` (a slot of `m_from`) made by `step`, where
+/// it is static (`None`: a copy, or unknown).
+fn view_place(step: &Step, from: &Loc, m_from: &Meta, m: &Meta) -> Option<Loc> {
+    let mut loc = from.clone();
+    match step {
+        Step::Slice(dims) => {
+            for &(dim, start, _len, step) in dims {
+                let d = dim as usize;
+                loc.off += start as isize * loc.strides[d] * m.item as isize;
+                loc.strides[d] *= step as isize;
+            }
+        }
+        Step::Permute(perm) => {
+            loc.strides = perm.iter().map(|&p| from.strides[p as usize]).collect();
+        }
+        Step::Reshape => loc.strides = view_strides(&m_from.shape, &from.strides, &m.shape)?,
+        Step::Alias | Step::CheckInt { .. } | Step::Scatter { in_place: true, .. } => {}
+        Step::Part(imag) => {
+            loc.off += if *imag { m.item as isize } else { 0 };
+            loc.strides = from.strides.iter().map(|&s| s * 2).collect();
+        }
+        _ => return None,
+    }
+    Some(loc)
+}
+
+/// Whether two static places can share a byte (same root, ranges that meet).
+fn may_overlap(a: &Loc, sa: &[i64], b: &Loc, sb: &[i64], item: usize) -> bool {
+    if a.root != b.root {
+        return false;
+    }
+    let (lo, hi) = kernels::extent(a.off as *const u8, sa, &a.strides, item);
+    let (vlo, vhi) = kernels::extent(b.off as *const u8, sb, &b.strides, item);
+    vlo < hi && lo < vhi
+}
+
 impl Machine {
-    /// The machine for `plan`, whose slots have `types` (storage kind and shape).
-    pub fn build(plan: &Plan, types: &[(Kind, Vec<i64>)]) -> Machine {
+    /// The machine for `plan`, whose slots have `types` (storage kind and
+    /// shape); `c_ordered_inputs`: the signature says every input is C-ordered.
+    pub fn build(plan: &Plan, types: &[(Kind, Vec<i64>)], c_ordered_inputs: bool) -> Machine {
         let meta: Vec<Meta> = types
             .iter()
             .map(|(kind, shape)| Meta {
@@ -393,9 +474,10 @@ impl Machine {
                 shape: shape.iter().copied().collect(),
             })
             .collect();
+        let n = plan.n_slots;
         let mut steps = Vec::with_capacity(plan.instrs.len());
-        let mut root: Vec<u32> = (0..plan.n_slots as u32).collect();
-        let mut last_use = vec![0usize; plan.n_slots];
+        let mut root: Vec<u32> = (0..n as u32).collect();
+        let mut last_use = vec![0usize; n];
         for (i, Instr::Torch { op, args, out, .. }) in plan.instrs.iter().enumerate() {
             let argm: SmallVec<[&Meta; 3]> = args.iter().map(|&a| &meta[a as usize]).collect();
             let step = match step_for(op, &argm, &meta[*out as usize]) {
@@ -415,60 +497,165 @@ impl Machine {
             last_use[o as usize] = usize::MAX;
         }
         // A memory's end: the last use of any value in it.
-        let mut end = vec![0usize; plan.n_slots];
-        for s in 0..plan.n_slots {
+        let mut end = vec![0usize; n];
+        for s in 0..n {
             let r = root[s] as usize;
             end[r] = end[r].max(last_use[s]);
         }
-        let bytes = |s: usize| meta[s].shape.iter().product::<i64>().max(0) as usize * meta[s].item;
-        let mut arena = Arena::default();
-        let mut block = vec![NO_BLOCK; steps.len()];
-        let mut dying: Vec<Vec<(usize, usize)>> = vec![vec![]; steps.len()];
-        for (i, (Instr::Torch { out, .. }, step)) in plan.instrs.iter().zip(&steps).enumerate() {
-            let o = *out as usize;
-            let owns = !step.aliases() || matches!(step, Step::Reshape);
-            if !owns {
-                continue;
+        let numel = |s: usize| meta[s].shape.iter().product::<i64>().max(0);
+        let bytes = |s: usize| numel(s) as usize * meta[s].item;
+        let mut place = vec![Place::Dynamic; n];
+        for k in 0..plan.n_inputs {
+            if c_ordered_inputs {
+                place[k] = Place::Static(Loc {
+                    root: Root::Input(k as u32),
+                    off: 0,
+                    strides: c_strides(&meta[k].shape),
+                });
             }
-            let at = arena.alloc(bytes(o));
-            block[i] = at;
-            let e = end[root[o] as usize];
-            if e != usize::MAX {
-                dying[e.max(i)].push((at, bytes(o)));
+        }
+        for (s, t) in &plan.consts {
+            place[*s as usize] = Place::Static(Loc {
+                root: Root::Abs,
+                off: t.data_ptr() as isize,
+                strides: t.stride().iter().map(|&x| x as isize).collect(),
+            });
+        }
+        let mut arena = Arena::default();
+        let mut dying: Vec<Vec<(usize, usize)>> = vec![vec![]; steps.len()];
+        let mut execs = vec![];
+        let mut kinds = vec![];
+        for (i, (Instr::Torch { args, out, .. }, step)) in plan.instrs.iter().zip(steps).enumerate()
+        {
+            let o = *out as usize;
+            kinds.push((
+                !matches!(step, Step::Torch | Step::TorchView),
+                if step.aliases() { 0 } else { numel(o) },
+            ));
+            let a0 = args.first().map(|&a| a as usize);
+            let from = a0.and_then(|a| match &place[a] {
+                Place::Static(l) => Some(l.clone()),
+                Place::Dynamic => None,
+            });
+            let view = match (&from, step.aliases()) {
+                (Some(l), true) => view_place(&step, l, &meta[a0.unwrap_or(0)], &meta[o]),
+                _ => None,
+            };
+            let owns = !step.aliases() || (matches!(step, Step::Reshape) && view.is_none());
+            let block = if owns {
+                arena.alloc(bytes(o))
+            } else {
+                NO_BLOCK
+            };
+            if owns {
+                let e = end[root[o] as usize];
+                if e != usize::MAX {
+                    dying[e.max(i)].push((block, bytes(o)));
+                }
+            }
+            place[o] = match &view {
+                Some(l) => Place::Static(l.clone()),
+                // A reshape of a value placed at run time may yet be a view.
+                None if owns && !(matches!(step, Step::Reshape) && from.is_none()) => {
+                    Place::Static(Loc {
+                        root: Root::Arena,
+                        off: block as isize,
+                        strides: c_strides(&meta[o].shape),
+                    })
+                }
+                None => Place::Dynamic,
+            };
+            // Operands along the result's axes (a store's: along its region).
+            let region: Option<Dims> = match &step {
+                Step::Scatter { dims, .. } => {
+                    let mut r = meta[o].shape.clone();
+                    for &(dim, _, len, _) in dims {
+                        r[dim as usize] = len;
+                    }
+                    Some(r)
+                }
+                _ => None,
+            };
+            let along = args
+                .iter()
+                .enumerate()
+                .map(|(k, &a)| match &place[a as usize] {
+                    Place::Static(l) => {
+                        let shape = match (&region, k) {
+                            (Some(r), 1) => r.as_slice(),
+                            _ => meta[o].shape.as_slice(),
+                        };
+                        let am = &meta[a as usize];
+                        (am.shape.len() <= shape.len())
+                            .then(|| broadcast_strides(shape, &am.shape, &l.strides))
+                    }
+                    Place::Dynamic => None,
+                })
+                .collect();
+            let overlap = match (&step, &region, &place[o]) {
+                (Step::Scatter { dims, .. }, Some(r), Place::Static(base)) => {
+                    match &place[args[1] as usize] {
+                        Place::Static(v) => {
+                            let mut at = base.clone();
+                            for &(dim, start, _, st) in dims {
+                                let d = dim as usize;
+                                at.off += start as isize * at.strides[d] * meta[o].item as isize;
+                                at.strides[d] *= st as isize;
+                            }
+                            let vs =
+                                broadcast_strides(r, &meta[args[1] as usize].shape, &v.strides);
+                            let v = Loc {
+                                strides: vs,
+                                ..v.clone()
+                            };
+                            may_overlap(&at, r, &v, r, meta[o].item)
+                        }
+                        Place::Dynamic => true,
+                    }
+                }
+                _ => true,
+            };
+            // A view placed at build time does nothing at run time (a checked
+            // conversion still checks; a store still stores).
+            let placed = view.is_some()
+                && matches!(
+                    step,
+                    Step::Slice(_) | Step::Permute(_) | Step::Reshape | Step::Alias | Step::Part(_)
+                );
+            if !placed {
+                execs.push(Exec {
+                    instr: i,
+                    step,
+                    out: *out,
+                    block,
+                    along,
+                    overlap,
+                });
             }
             for (at, n) in std::mem::take(&mut dying[i]) {
                 arena.release(at, n);
             }
         }
-        let consts = plan
-            .consts
-            .iter()
-            .map(|(s, t)| {
-                (
-                    *s,
-                    Val {
-                        ptr: t.data_ptr() as usize,
-                        strides: t.stride().iter().map(|&x| x as isize).collect(),
-                    },
-                )
-            })
-            .collect();
         Machine {
             meta,
-            steps,
-            block,
+            kinds,
+            execs,
+            place,
             root,
             arena_bytes: arena.top,
-            consts,
             scratch: Mutex::new(None),
         }
     }
 
-    /// Per instruction: whether it runs as a native loop (else libtorch).
+    /// Per instruction: whether it runs as a native loop (or is a view the
+    /// plan placed), else libtorch.
     pub fn native_steps(&self) -> impl Iterator<Item = bool> + '_ {
-        self.steps
-            .iter()
-            .map(|s| !matches!(s, Step::Torch | Step::TorchView))
+        self.kinds.iter().map(|&(native, _)| native)
+    }
+
+    /// The most elements of any value an instruction computes (not a view).
+    pub fn largest_result(&self) -> i64 {
+        self.kinds.iter().map(|&(_, n)| n).max().unwrap_or(0)
     }
 
     pub fn arena_bytes(&self) -> usize {
@@ -476,13 +663,9 @@ impl Machine {
     }
 
     fn scratch(&self) -> Scratch {
-        let mut vals = vec![Val::default(); self.meta.len()];
-        for (s, v) in &self.consts {
-            vals[*s as usize] = v.clone();
-        }
         Scratch {
             arena: vec![0u64; self.arena_bytes.div_ceil(8)],
-            vals,
+            vals: vec![Val::default(); self.meta.len()],
         }
     }
 
@@ -514,6 +697,7 @@ impl Machine {
     ) -> Result<Vec<Tensor>, PlanError> {
         let base = scratch.arena.as_mut_ptr() as usize;
         let vals = &mut scratch.vals;
+        let mut bases: SmallVec<[usize; 8]> = SmallVec::with_capacity(inputs.len());
         for (k, t) in inputs.iter().enumerate() {
             let m = &self.meta[k];
             if t.kind() != m.kind || t.device() != tch::Device::Cpu {
@@ -522,37 +706,46 @@ impl Machine {
                     m.kind
                 )));
             }
-            vals[k] = Val {
-                ptr: t.data_ptr() as usize,
-                strides: t.stride().iter().map(|&x| x as isize).collect(),
-            };
+            bases.push(t.data_ptr() as usize);
+            if let Place::Dynamic = self.place[k] {
+                vals[k] = Val {
+                    ptr: t.data_ptr() as usize,
+                    strides: t.stride().iter().map(|&x| x as isize).collect(),
+                };
+            }
         }
+        let env = Env {
+            base,
+            inputs: &bases,
+        };
         let mut written: SmallVec<[(Tensor, Option<Tensor>, bool); 2]> = plan
             .written_inputs
             .iter()
             .map(|&(_, slot, _)| (inputs[slot as usize].shallow_clone(), None, false))
             .collect();
+        let mut pending = plan.written_inputs.len();
         // Tensors libtorch made that values still point into (copies of
         // operands it cannot view): kept to the end of the run.
         let mut keep: Vec<Tensor> = vec![];
-        for (i, (instr, step)) in plan.instrs.iter().zip(&self.steps).enumerate() {
-            for (w, &(at, _, snapshot)) in written.iter_mut().zip(&plan.written_inputs) {
-                if at == i {
-                    w.2 = true;
-                    if snapshot {
-                        match w.0.f_to_dtype(w.0.kind(), false, true) {
-                            Ok(t) => w.1 = Some(t),
-                            Err(e) => return Err(restore(&written, e.into())),
+        for ex in &self.execs {
+            if pending > 0 {
+                for (w, &(at, _, snapshot)) in written.iter_mut().zip(&plan.written_inputs) {
+                    if at <= ex.instr && !w.2 {
+                        w.2 = true;
+                        pending -= 1;
+                        if snapshot {
+                            match w.0.f_to_dtype(w.0.kind(), false, true) {
+                                Ok(t) => w.1 = Some(t),
+                                Err(e) => return Err(restore(&written, e.into())),
+                            }
                         }
                     }
                 }
             }
-            let Instr::Torch { op, args, out, .. } = instr;
-            let block = self.block[i];
-            let dest = if block == NO_BLOCK { 0 } else { base + block };
-            let r = self.step(step, op, args, *out as usize, dest, vals, &mut keep);
-            match r {
-                Ok(v) => vals[*out as usize] = v,
+            let Instr::Torch { op, args, .. } = &plan.instrs[ex.instr];
+            match self.step(ex, op, args, &env, vals, &mut keep) {
+                Ok(Some(v)) => vals[ex.out as usize] = v,
+                Ok(None) => {}
                 Err(e) => return Err(restore(&written, e)),
             }
         }
@@ -560,9 +753,10 @@ impl Machine {
             .iter()
             .enumerate()
             .map(|(j, &o)| {
-                let (v, m) = (&vals[o as usize], &self.meta[o as usize]);
+                let m = &self.meta[o as usize];
+                let (ptr, strides) = self.at(o, &env, vals);
                 if let Some(Some(t)) = outs.get(j) {
-                    if t.data_ptr() as usize != v.ptr {
+                    if t.data_ptr() as usize != ptr {
                         let st: Strides = t.stride().iter().map(|&x| x as isize).collect();
                         // SAFETY: `t` is the caller's fresh array of this shape and kind.
                         unsafe {
@@ -570,7 +764,7 @@ impl Machine {
                                 &m.shape,
                                 m.item,
                                 raw(t.data_ptr() as usize, &st),
-                                raw(v.ptr, &v.strides),
+                                raw(ptr, strides),
                             )
                         };
                     }
@@ -580,8 +774,8 @@ impl Machine {
                 if r < inputs.len() && !plan.copy_out[j] {
                     let t = &inputs[r];
                     let st: Strides = t.stride().iter().map(|&x| x as isize).collect();
-                    if t.data_ptr() as usize == v.ptr
-                        && st == v.strides
+                    if t.data_ptr() as usize == ptr
+                        && st.as_slice() == strides
                         && t.size() == m.shape.as_slice()
                     {
                         return Ok(t.shallow_clone());
@@ -595,7 +789,7 @@ impl Machine {
                         &m.shape,
                         m.item,
                         raw(t.data_ptr() as usize, &st),
-                        raw(v.ptr, &v.strides),
+                        raw(ptr, strides),
                     )
                 };
                 Ok(t)
@@ -603,118 +797,120 @@ impl Machine {
             .collect()
     }
 
-    /// One instruction: its result's value.
-    #[allow(clippy::too_many_arguments)]
+    /// A value's first element and strides.
+    #[inline(always)]
+    fn at<'a>(&'a self, s: u32, env: &Env, vals: &'a [Val]) -> (usize, &'a [isize]) {
+        match &self.place[s as usize] {
+            Place::Static(l) => {
+                let root = match l.root {
+                    Root::Input(k) => env.inputs[k as usize],
+                    Root::Arena => env.base,
+                    Root::Abs => 0,
+                };
+                ((root as isize).wrapping_add(l.off) as usize, &l.strides)
+            }
+            Place::Dynamic => {
+                let v = &vals[s as usize];
+                (v.ptr, &v.strides)
+            }
+        }
+    }
+
+    /// One instruction; its result's value where the value table holds it.
     fn step(
         &self,
-        step: &Step,
+        ex: &Exec,
         op: &TorchOp,
         args: &[u32],
-        out: usize,
-        dest: usize,
+        env: &Env,
         vals: &[Val],
         keep: &mut Vec<Tensor>,
-    ) -> Result<Val, PlanError> {
+    ) -> Result<Option<Val>, PlanError> {
+        let out = ex.out as usize;
         let m = &self.meta[out];
         let shape = m.shape.as_slice();
-        let arg = |k: usize| &vals[args[k] as usize];
         let argm = |k: usize| &self.meta[args[k] as usize];
-        let fresh = || Val {
-            ptr: dest,
-            strides: c_strides(shape),
+        let dest = env.base.wrapping_add(ex.block);
+        let cs = || c_strides(shape);
+        // Operand k: its first element, and its strides along `along_shape`.
+        let opnd = |k: usize, along_shape: &[i64]| -> (usize, Strides) {
+            let (p, st) = self.at(args[k], env, vals);
+            let along = match &ex.along[k] {
+                Some(a) => a.clone(),
+                None => broadcast_strides(along_shape, &argm(k).shape, st),
+            };
+            (p, along)
         };
-        // Operand k along the result's axes.
-        let along = |k: usize| broadcast_strides(shape, &argm(k).shape, &arg(k).strides);
+        let dynamic = matches!(self.place[out], Place::Dynamic);
+        let own = |ptr: usize| Some(Val { ptr, strides: cs() });
         // SAFETY (every unsafe block below): values address live memory of
         // their static type and shape (inputs, constants, or arena blocks sized
         // for them that no live value shares); a result's block is its own.
-        Ok(match step {
-            Step::Slice(dims) => {
-                let a = arg(0);
-                let mut strides = a.strides.clone();
-                let mut offset = 0isize;
-                for &(dim, start, _len, step) in dims {
-                    let d = dim as usize;
-                    offset += start as isize * strides[d];
-                    strides[d] *= step as isize;
-                }
-                Val {
-                    ptr: (a.ptr as isize).wrapping_add(offset * m.item as isize) as usize,
-                    strides,
-                }
-            }
-            Step::Permute(perm) => {
-                let a = arg(0);
-                Val {
-                    ptr: a.ptr,
-                    strides: perm.iter().map(|&p| a.strides[p as usize]).collect(),
-                }
+        Ok(match &ex.step {
+            Step::Slice(_) | Step::Permute(_) | Step::Alias | Step::Part(_) => {
+                let (p, st) = self.at(args[0], env, vals);
+                let from = Loc {
+                    root: Root::Abs,
+                    off: p as isize,
+                    strides: st.iter().copied().collect(),
+                };
+                let l = view_place(&ex.step, &from, argm(0), m).ok_or_else(|| internal("view"))?;
+                Some(Val {
+                    ptr: l.off as usize,
+                    strides: l.strides,
+                })
             }
             Step::Reshape => {
-                let a = arg(0);
-                match view_strides(&argm(0).shape, &a.strides, shape) {
-                    Some(strides) => Val {
-                        ptr: a.ptr,
-                        strides,
-                    },
-                    None => {
-                        let v = fresh();
+                let (p, st) = self.at(args[0], env, vals);
+                match (dynamic, view_strides(&argm(0).shape, st, shape)) {
+                    (true, Some(strides)) => Some(Val { ptr: p, strides }),
+                    _ => {
+                        let a = argm(0);
                         unsafe {
                             kernels::copy(
-                                &argm(0).shape,
+                                &a.shape,
                                 m.item,
-                                raw(v.ptr, &c_strides(&argm(0).shape)),
-                                raw(a.ptr, &a.strides),
+                                raw(dest, &c_strides(&a.shape)),
+                                raw(p, st),
                             )
                         };
-                        v
+                        dynamic.then(|| own(dest)).flatten()
                     }
                 }
             }
-            Step::Alias => arg(0).clone(),
-            Step::Part(imag) => {
-                let a = arg(0);
-                Val {
-                    ptr: a.ptr + if *imag { m.item } else { 0 },
-                    strides: a.strides.iter().map(|&s| s * 2).collect(),
-                }
-            }
             Step::CheckInt { from, to } => {
-                let a = arg(0);
-                let v = unsafe { read_int_value(a.ptr, *from) };
+                let (p, st) = self.at(args[0], env, vals);
+                let v = unsafe { read_int_value(p, *from) };
                 check_int_value(v, *from, *to)?;
-                a.clone()
+                dynamic.then(|| Val {
+                    ptr: p,
+                    strides: st.iter().copied().collect(),
+                })
             }
             Step::Unary(u) => {
-                let v = fresh();
-                let a = along(0);
-                unsafe { unary(*u, m.ty, shape, raw(v.ptr, &v.strides), raw(arg(0).ptr, &a)) };
-                v
+                let (p, a) = opnd(0, shape);
+                unsafe { unary(*u, m.ty, shape, raw(dest, &cs()), raw(p, &a)) };
+                None
             }
             Step::Binary(b) => {
-                let v = fresh();
-                let (a, c) = (along(0), along(1));
+                let ((p, a), (q, c)) = (opnd(0, shape), opnd(1, shape));
                 unsafe {
                     binary(
                         *b,
                         argm(0).ty,
                         shape,
-                        raw(v.ptr, &v.strides),
-                        raw(arg(0).ptr, &a),
-                        raw(arg(1).ptr, &c),
+                        raw(dest, &cs()),
+                        raw(p, &a),
+                        raw(q, &c),
                     )
                 };
-                v
+                None
             }
             Step::AddCMul => {
-                let v = fresh();
-                let (a, b, c) = (along(0), along(1), along(2));
-                let o = raw(v.ptr, &v.strides);
-                let (x, y, z) = (
-                    raw(arg(0).ptr, &a),
-                    raw(arg(1).ptr, &b),
-                    raw(arg(2).ptr, &c),
-                );
+                let ((p, a), (q, b), (r, c)) = (opnd(0, shape), opnd(1, shape), opnd(2, shape));
+                let o = cs();
+                let o = raw(dest, &o);
+                let (x, y, z) = (raw(p, &a), raw(q, &b), raw(r, &c));
                 macro_rules! fma2 {
                     ($t:ty, $mul:expr, $add:expr) => {
                         kernels::map3(shape, o, x, y, z, |s: $t, p: $t, q: $t| $add(s, $mul(p, q)))
@@ -732,58 +928,43 @@ impl Machine {
                         Ty::Bool | Ty::Bytes => return Err(internal("addcmul")),
                     }
                 }
-                v
+                None
             }
             Step::Where => {
-                let v = fresh();
-                let (c, a, b) = (along(0), along(1), along(2));
+                let ((p, c), (q, a), (r, b)) = (opnd(0, shape), opnd(1, shape), opnd(2, shape));
                 unsafe {
                     kernels::select(
                         shape,
                         m.item,
-                        raw(v.ptr, &v.strides),
-                        raw(arg(0).ptr, &c),
-                        raw(arg(1).ptr, &a),
-                        raw(arg(2).ptr, &b),
+                        raw(dest, &cs()),
+                        raw(p, &c),
+                        raw(q, &a),
+                        raw(r, &b),
                     )
                 };
-                v
+                None
             }
             Step::Copy => {
-                let v = fresh();
-                let a = along(0);
-                unsafe {
-                    kernels::copy(shape, m.item, raw(v.ptr, &v.strides), raw(arg(0).ptr, &a))
-                };
-                v
+                let (p, a) = opnd(0, shape);
+                unsafe { kernels::copy(shape, m.item, raw(dest, &cs()), raw(p, &a)) };
+                None
             }
             Step::Cast => {
-                let v = fresh();
-                let a = along(0);
-                unsafe {
-                    cast(
-                        argm(0).ty,
-                        m.ty,
-                        shape,
-                        raw(v.ptr, &v.strides),
-                        raw(arg(0).ptr, &a),
-                    )
-                };
-                v
+                let (p, a) = opnd(0, shape);
+                unsafe { cast(argm(0).ty, m.ty, shape, raw(dest, &cs()), raw(p, &a)) };
+                None
             }
             Step::Scatter { dims, in_place } => {
-                let base = if *in_place {
-                    arg(0).clone()
+                let (bp, bst): (usize, Strides) = if *in_place {
+                    let (p, st) = self.at(args[0], env, vals);
+                    (p, st.iter().copied().collect())
                 } else {
-                    let v = fresh();
-                    let a = along(0);
-                    unsafe {
-                        kernels::copy(shape, m.item, raw(v.ptr, &v.strides), raw(arg(0).ptr, &a))
-                    };
-                    v
+                    let (p, a) = opnd(0, shape);
+                    unsafe { kernels::copy(shape, m.item, raw(dest, &cs()), raw(p, &a)) };
+                    (dest, cs())
                 };
                 let mut region: Dims = m.shape.clone();
-                let mut strides = base.strides.clone();
+                let mut strides = bst.clone();
                 let mut offset = 0isize;
                 for &(dim, start, len, step) in dims {
                     let d = dim as usize;
@@ -791,12 +972,14 @@ impl Machine {
                     offset += start as isize * strides[d];
                     strides[d] *= step as isize;
                 }
-                let at = (base.ptr as isize).wrapping_add(offset * m.item as isize) as usize;
-                let value = arg(1);
-                let vs = broadcast_strides(&region, &argm(1).shape, &value.strides);
-                let (lo, hi) = kernels::extent(at as *const u8, &region, &strides, m.item);
-                let (vlo, vhi) = kernels::extent(value.ptr as *const u8, &region, &vs, m.item);
-                if vlo < hi && lo < vhi {
+                let at = (bp as isize).wrapping_add(offset * m.item as isize) as usize;
+                let (vp, vs) = opnd(1, &region);
+                let overlap = ex.overlap && {
+                    let (lo, hi) = kernels::extent(at as *const u8, &region, &strides, m.item);
+                    let (vlo, vhi) = kernels::extent(vp as *const u8, &region, &vs, m.item);
+                    vlo < hi && lo < vhi
+                };
+                if overlap {
                     // The value overlaps the region it is stored into: copy it first.
                     let tmp = Tensor::f_empty(region.as_slice(), (m.kind, tch::Device::Cpu))?;
                     let ts = c_strides(&region);
@@ -805,7 +988,7 @@ impl Machine {
                             &region,
                             m.item,
                             raw(tmp.data_ptr() as usize, &ts),
-                            raw(value.ptr, &vs),
+                            raw(vp, &vs),
                         );
                         kernels::copy(
                             &region,
@@ -815,61 +998,44 @@ impl Machine {
                         );
                     }
                 } else {
-                    unsafe {
-                        kernels::copy(&region, m.item, raw(at, &strides), raw(value.ptr, &vs))
-                    };
+                    unsafe { kernels::copy(&region, m.item, raw(at, &strides), raw(vp, &vs)) };
                 }
-                base
+                dynamic.then_some(Val {
+                    ptr: bp,
+                    strides: bst,
+                })
             }
             Step::Concat(axis) => {
-                let v = fresh();
+                let o = cs();
                 let mut offset = 0isize;
                 for k in 0..args.len() {
                     let am = argm(k);
-                    let at = v.ptr as isize + offset * v.strides[*axis] * m.item as isize;
-                    unsafe {
-                        kernels::copy(
-                            &am.shape,
-                            m.item,
-                            raw(at as usize, &v.strides),
-                            raw(arg(k).ptr, &arg(k).strides),
-                        )
-                    };
+                    let (p, st) = self.at(args[k], env, vals);
+                    let at = dest as isize + offset * o[*axis] * m.item as isize;
+                    unsafe { kernels::copy(&am.shape, m.item, raw(at as usize, &o), raw(p, st)) };
                     offset += am.shape[*axis] as isize;
                 }
-                v
+                None
             }
             Step::TorchView => {
-                let mut ts: SmallVec<[Tensor; 3]> = SmallVec::new();
-                for k in 0..args.len() {
-                    ts.push(tensor_of(arg(k), argm(k), keep)?);
-                }
-                let refs: SmallVec<[&Tensor; 3]> = ts.iter().collect();
+                let refs = self.tensors(args, env, vals, keep)?;
+                let refs: SmallVec<[&Tensor; 3]> = refs.iter().collect();
                 let t = exec_op(op, &refs)?;
                 let val = Val {
                     ptr: t.data_ptr() as usize,
                     strides: t.stride().iter().map(|&x| x as isize).collect(),
                 };
                 keep.push(t);
-                val
+                Some(val)
             }
             Step::Torch => {
-                let mut ts: SmallVec<[Tensor; 3]> = SmallVec::new();
-                for k in 0..args.len() {
-                    ts.push(tensor_of(arg(k), argm(k), keep)?);
-                }
+                let ts = self.tensors(args, env, vals, keep)?;
                 let refs: SmallVec<[&Tensor; 3]> = ts.iter().collect();
-                let v = fresh();
+                let st: Dims = cs().iter().map(|&s| s as i64).collect();
                 // SAFETY: the block holds this value's shape and kind, and stays
                 // the value's until its last use.
                 let target = unsafe {
-                    Tensor::f_from_blob(
-                        v.ptr as *const u8,
-                        shape,
-                        &v.strides.iter().map(|&s| s as i64).collect::<Dims>(),
-                        m.kind,
-                        tch::Device::Cpu,
-                    )?
+                    Tensor::f_from_blob(dest as *const u8, shape, &st, m.kind, tch::Device::Cpu)?
                 };
                 if writes_into(op) {
                     exec_op_into(op, &refs, &target)?;
@@ -886,10 +1052,32 @@ impl Machine {
                     }
                     target.shallow_clone().f_copy_(&r)?;
                 }
-                v
+                None
             }
         })
     }
+
+    /// Tensors over the operands' memory, for a libtorch call.
+    fn tensors(
+        &self,
+        args: &[u32],
+        env: &Env,
+        vals: &[Val],
+        keep: &mut Vec<Tensor>,
+    ) -> Result<SmallVec<[Tensor; 3]>, PlanError> {
+        args.iter()
+            .map(|&a| {
+                let (p, st) = self.at(a, env, vals);
+                tensor_of(p, st, &self.meta[a as usize], keep)
+            })
+            .collect()
+    }
+}
+
+/// Run-time roots: the arena's start and each input's first element.
+struct Env<'a> {
+    base: usize,
+    inputs: &'a [usize],
 }
 
 fn internal(what: &str) -> PlanError {
@@ -905,18 +1093,23 @@ fn raw(ptr: usize, strides: &[isize]) -> Raw<'_> {
 
 /// A tensor over a value's memory (a copy where libtorch cannot hold its
 /// strides: negative ones), kept alive in `keep` when it is a copy.
-fn tensor_of(v: &Val, m: &Meta, keep: &mut Vec<Tensor>) -> Result<Tensor, PlanError> {
+fn tensor_of(
+    ptr: usize,
+    st: &[isize],
+    m: &Meta,
+    keep: &mut Vec<Tensor>,
+) -> Result<Tensor, PlanError> {
     let empty = m.shape.contains(&0);
-    if v.strides.iter().all(|&s| s >= 0) || empty {
+    if st.iter().all(|&s| s >= 0) || empty {
         let strides: Dims = if empty {
             c_strides(&m.shape).iter().map(|&s| s as i64).collect()
         } else {
-            v.strides.iter().map(|&s| s as i64).collect()
+            st.iter().map(|&s| s as i64).collect()
         };
         // SAFETY: the value's elements are live memory for the whole step.
         return Ok(unsafe {
             Tensor::f_from_blob(
-                v.ptr as *const u8,
+                ptr as *const u8,
                 &m.shape,
                 &strides,
                 m.kind,
@@ -925,14 +1118,14 @@ fn tensor_of(v: &Val, m: &Meta, keep: &mut Vec<Tensor>) -> Result<Tensor, PlanEr
         });
     }
     let t = Tensor::f_empty(m.shape.as_slice(), (m.kind, tch::Device::Cpu))?;
-    let st = c_strides(&m.shape);
+    let cs = c_strides(&m.shape);
     // SAFETY: `t` is fresh, of this shape and kind.
     unsafe {
         kernels::copy(
             &m.shape,
             m.item,
-            raw(t.data_ptr() as usize, &st),
-            raw(v.ptr, &v.strides),
+            raw(t.data_ptr() as usize, &cs),
+            raw(ptr, st),
         )
     };
     keep.push(t.shallow_clone());

@@ -670,14 +670,17 @@ pub fn lower(graph: &Graph, device: Device, opts: &LowerOptions) -> Result<Plan,
         machine: None,
     };
     if device == Device::Cpu && native_layout_holds(&plan, opts.c_ordered_inputs) {
-        let run_native = match crate::cpu::native_mode() {
-            crate::cpu::NativeMode::Always => true,
-            crate::cpu::NativeMode::Never => false,
-            crate::cpu::NativeMode::Auto => plan.small,
-        };
-        if run_native {
+        let mode = crate::cpu::native_mode();
+        if mode != crate::cpu::NativeMode::Never {
             let types = slot_types(graph, &plan, &slot_type)?;
-            plan.machine = Some(crate::cpu::Machine::build(&plan, &types));
+            let m = crate::cpu::Machine::build(&plan, &types, opts.c_ordered_inputs);
+            // Views and stores into arguments cost nothing natively, however
+            // large the array; a large result is libtorch's to compute.
+            if mode == crate::cpu::NativeMode::Always
+                || m.largest_result() <= super::plan::SMALL_PLAN
+            {
+                plan.machine = Some(m);
+            }
         }
     }
     Ok(plan)

@@ -413,7 +413,7 @@ impl Plan {
             )));
         }
         // A plan on small tensors never reaches libtorch's parallel regions.
-        let _threads = (self.device == tch::Device::Cpu && !self.small).then(OneThread::new);
+        let _threads = (self.device == tch::Device::Cpu).then(OneThread::new);
         if let Some(m) = &self.machine {
             return m.run(self, inputs, outs);
         }
