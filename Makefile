@@ -41,6 +41,8 @@ demo: build
 test: build
 	$(ENV) cargo test $(CARGO_TEST_FLAGS)
 	$(VENV_PY) -m pytest tests $(PYTEST_FLAGS)
+	@echo "== again with the native executor wherever it can run (NPCOMPILE_NATIVE=always) =="
+	NPCOMPILE_NATIVE=always $(VENV_PY) -m pytest tests $(PYTEST_FLAGS)
 
 # The halves of `test`, for iterating on one side.
 test-rust: venv
@@ -48,6 +50,7 @@ test-rust: venv
 
 test-python: build
 	$(VENV_PY) -m pytest tests $(PYTEST_FLAGS)
+	NPCOMPILE_NATIVE=always $(VENV_PY) -m pytest tests $(PYTEST_FLAGS)
 
 bench: build
 	$(VENV_PY) -m npcompile bench $(BENCH_FLAGS)

@@ -1,0 +1,196 @@
+"""The native executor (backends/src/cpu): small CPU plans run over raw memory,
+views placed when the plan is built. Every result is compared with NumPy
+running the same function, under the executor's automatic choice and with it
+forced on and off (NPCOMPILE_NATIVE is read when a plan is built)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import npcompile
+from npcompile import np_compile
+
+from conftest import assert_matches, assert_same
+
+MODES = ["auto", "always", "never"]
+
+
+@pytest.fixture(params=MODES)
+def mode(request, monkeypatch):
+    if request.param == "auto":
+        monkeypatch.delenv("NPCOMPILE_NATIVE", raising=False)
+    else:
+        monkeypatch.setenv("NPCOMPILE_NATIVE", request.param)
+    return request.param
+
+
+def plan_of(fn, *args):
+    return npcompile.explain(fn, *args).split("== plan")[1]
+
+
+def lu(A):
+    n = A.shape[0]
+    for k in range(n - 1):
+        for i in range(k + 1, n):
+            A[i, k] = A[i, k] / A[k, k]
+            A[i, k + 1:] -= A[i, k] * A[k, k + 1:]
+    return A
+
+
+def test_a_scalar_loop_runs_natively_and_explain_says_so(monkeypatch):
+    monkeypatch.delenv("NPCOMPILE_NATIVE", raising=False)
+    A = np.random.default_rng(0).standard_normal((6, 6)) + 6 * np.eye(6)
+    plan = plan_of(lu, A.copy())
+    assert "executor: native" in plan
+    assert "[native]" in plan and "[libtorch]" not in plan
+    assert_matches(lu, lambda: (A.copy(),), must_compile=True)
+
+
+def test_never_keeps_the_libtorch_executor(monkeypatch):
+    monkeypatch.setenv("NPCOMPILE_NATIVE", "never")
+    A = np.random.default_rng(0).standard_normal((6, 6)) + 6 * np.eye(6)
+    plan = plan_of(lu, A.copy())
+    assert "executor: native" not in plan and "[native]" not in plan
+
+
+def test_large_results_stay_with_libtorch_unless_forced(monkeypatch):
+    def f(x):
+        return np.exp(x) * 2.0 + 1.0
+
+    x = np.linspace(-1, 1, 100_000)
+    monkeypatch.delenv("NPCOMPILE_NATIVE", raising=False)
+    assert "executor: native" not in plan_of(f, x)
+    monkeypatch.setenv("NPCOMPILE_NATIVE", "always")
+    plan = plan_of(f, x)
+    # Forced: arithmetic is native, the large exp stays a libtorch call.
+    assert "executor: native" in plan and "Exp(s0)  [libtorch]" in plan
+    assert_matches(f, lambda: (x,), must_compile=True)
+
+
+def test_views_of_every_kind(mode):
+    def f(a):
+        b = a[::-1, 1::2]  # negative and positive steps
+        c = a.T[2:5]  # a transpose, sliced
+        d = a[1:4].reshape(-1)  # a reshape that views
+        e = (a[:, ::2] * 1.0).reshape(2, -1)
+        return b * 2.0, c + 1.0, d - e.reshape(-1)[: d.size], e[None, :, :3] + a[:1, :1]
+
+    a = np.arange(48.0).reshape(6, 8)
+    assert_matches(f, lambda: (a.copy(),), must_compile=True)
+
+
+def test_views_of_an_f_ordered_argument(mode):
+    def f(a):
+        a[1:, 0] = a[:-1, 0] * 0.5
+        return a[::2] * 2.0 + a.sum(), a[:, 1:].T - 1.0
+
+    a = np.asfortranarray(np.arange(20.0).reshape(4, 5))
+    assert_matches(f, lambda: (a.copy(order="F"),), must_compile=True)
+
+
+def test_a_store_whose_value_overlaps_its_region(mode):
+    def f(a):
+        a[1:] = a[:-1]
+        a[:-1] += a[1:]
+        return a
+
+    assert_matches(f, lambda: (np.arange(10.0),), must_compile=True)
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int16", "int32", "int64", "uint8"])
+def test_integer_arithmetic_wraps(mode, dtype):
+    def f(x, y):
+        return x * y + x - y, -x, np.abs(x), x * x, np.maximum(x, y), np.minimum(x, y)
+
+    info = np.iinfo(dtype)
+    x = np.array([info.max, info.min, 3, -1 if info.min < 0 else 1], dtype=dtype)
+    y = np.array([2, 3, info.max, info.min], dtype=dtype)
+    assert_matches(f, lambda: (x.copy(), y.copy()), must_compile=True)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_float_extremes_nan_and_signed_zeros(mode, dtype):
+    def f(x, y):
+        return np.maximum(x, y), np.minimum(x, y), np.where(x > y, x, y), x == y, x != y
+
+    x = np.array([np.nan, 0.0, -0.0, 1.0, np.inf, 2.0], dtype=dtype)
+    y = np.array([1.0, -0.0, 0.0, np.nan, -np.inf, 2.0], dtype=dtype)
+    expected = f(x, y)
+    got = np_compile(f)(x, y)
+    for g, e in zip(got, expected):
+        assert_same(g, e, signed_zeros=True)
+
+
+def test_casts(mode):
+    def f(i, x, b):
+        return (
+            i.astype(np.float32),  # one rounding from int64
+            x.astype(bool),  # nan is True
+            b.astype(np.int16) + i.astype(np.int8),  # int64 -> int8 wraps
+            x.astype(np.int32),  # float -> int: libtorch's cast
+        )
+
+    i = np.array([2**53 + 1, -(2**40) - 3, 255, 2**31 + 7], dtype=np.int64)
+    x = np.array([np.nan, 0.0, -0.0, 2.5])
+    b = np.array([True, False, True, False])
+    assert_matches(f, lambda: (i.copy(), x.copy(), b.copy()), must_compile=True)
+
+
+def test_a_failed_check_leaves_the_argument_as_it_was(mode):
+    def f(a, x):
+        a[0] = 1
+        a[1] = x[0] * 1e30  # OverflowError under NumPy
+        return a
+
+    with pytest.raises(OverflowError):
+        f(np.zeros(3, dtype=np.int64), np.array([5.0]))
+    cf = np_compile(f)
+    for _ in range(2):
+        a = np.zeros(3, dtype=np.int64)
+        with pytest.raises(OverflowError):
+            cf(a, np.array([5.0]))
+        # The failed call is undone: the caller's array is as it was.
+        assert_same(a, np.zeros(3, dtype=np.int64))
+    a = np.zeros(3, dtype=np.int64)
+    assert_same(cf(a, np.array([5e-30])), f(np.zeros(3, dtype=np.int64), np.array([5e-30])))
+
+
+def test_concatenate_and_where_with_broadcasting(mode):
+    def f(x, y):
+        z = np.concatenate((x[1:], x[:1], y))
+        return np.where(z > 0.5, z, -z[:1]), np.concatenate((x[None], x[None] * 2), axis=0)
+
+    x = np.linspace(0, 1, 7)
+    y = np.linspace(1, 2, 3)
+    assert_matches(f, lambda: (x.copy(), y.copy()), must_compile=True)
+
+
+def test_libtorch_calls_inside_a_native_plan(mode):
+    def f(Q, K):
+        s = Q @ K.T / 3.0
+        s = s - s.max(axis=1, keepdims=True)
+        p = np.exp(s)
+        return p / p.sum(axis=1, keepdims=True), np.sort(Q[::-1], axis=0)
+
+    rng = np.random.default_rng(1)
+    Q, K = rng.standard_normal((5, 4)), rng.standard_normal((6, 4))
+    assert_matches(f, lambda: (Q.copy(), K.copy()), must_compile=True)
+
+
+def test_repeated_calls_reuse_the_arena_without_stale_values(mode):
+    def f(x):
+        y = x * 2.0
+        z = y + x[::-1]
+        return z, y
+
+    cf = np_compile(f)
+    for k in range(5):
+        x = np.arange(10.0) * (k + 1)
+        got, expected = cf(x), f(x)
+        for g, e in zip(got, expected):
+            assert_same(g, e)
+        # Returned arrays are the caller's: a later call does not change them.
+        kept = got[0].copy()
+        cf(x + 100.0)
+        assert_same(got[0], kept)
