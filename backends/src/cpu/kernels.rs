@@ -93,6 +93,19 @@ pub fn each_index<const K: usize>(shape: &[i64], st: [&[isize]; K], mut f: impl 
     }
 }
 
+/// Calls `f` with the element offsets of `K` operands at the start of every
+/// row (the last axis) of `shape`, in C order; `f` walks the row itself.
+#[inline(always)]
+pub fn each_row<const K: usize>(shape: &[i64], st: [&[isize]; K], mut f: impl FnMut([isize; K])) {
+    let rank = shape.len();
+    if rank == 0 {
+        f([0; K]);
+        return;
+    }
+    let outer: [&[isize]; K] = std::array::from_fn(|k| &st[k][..rank - 1]);
+    each_index(&shape[..rank - 1], outer, f);
+}
+
 /// Whether every operand is C-ordered over `shape` or one element broadcast
 /// (then the loop is over one flat index), and which are the full ones.
 fn flat<const K: usize>(shape: &[i64], st: [&[isize]; K]) -> Option<[bool; K]> {
@@ -121,6 +134,10 @@ fn flat<const K: usize>(shape: &[i64], st: [&[isize]; K]) -> Option<[bool; K]> {
 #[inline(always)]
 pub unsafe fn map1<A: Copy, R: Copy>(shape: &[i64], out: Raw, a: Raw, f: impl Fn(A) -> R) {
     let (o, x) = (out.ptr as *mut R, a.ptr as *const A);
+    if shape.iter().all(|&n| n == 1) {
+        *o = f(*x);
+        return;
+    }
     match flat(shape, [out.strides, a.strides]) {
         Some([true, true]) => {
             let n = shape.iter().product::<i64>() as usize;
@@ -170,9 +187,33 @@ pub unsafe fn map2<A: Copy, B: Copy, R: Copy>(
                 *o.add(i) = f(u, *y.add(i));
             }
         }
-        _ => each_index(shape, [out.strides, a.strides, b.strides], |[i, j, k]| {
-            *o.offset(i) = f(*x.offset(j), *y.offset(k));
-        }),
+        _ => {
+            // Row by row, with the row's strides hoisted so the common
+            // cases (unit or broadcast) vectorize.
+            let rank = shape.len();
+            let (len, so, sx, sy) = (
+                shape[rank - 1] as usize,
+                out.strides[rank - 1],
+                a.strides[rank - 1],
+                b.strides[rank - 1],
+            );
+            each_row(shape, [out.strides, a.strides, b.strides], |[i, j, k]| {
+                let (o, x, y) = (o.offset(i), x.offset(j), y.offset(k));
+                match (so, sx, sy) {
+                    (1, 1, 1) => (0..len).for_each(|t| *o.add(t) = f(*x.add(t), *y.add(t))),
+                    (1, 1, 0) => {
+                        let v = *y;
+                        (0..len).for_each(|t| *o.add(t) = f(*x.add(t), v))
+                    }
+                    (1, 0, 1) => {
+                        let u = *x;
+                        (0..len).for_each(|t| *o.add(t) = f(u, *y.add(t)))
+                    }
+                    _ => (0..len as isize)
+                        .for_each(|t| *o.offset(t * so) = f(*x.offset(t * sx), *y.offset(t * sy))),
+                }
+            })
+        }
     }
 }
 
@@ -221,6 +262,10 @@ pub unsafe fn map3<A: Copy, B: Copy, C: Copy, R: Copy>(
 /// # Safety
 /// As `map1`; `out` does not overlap `a` at all.
 pub unsafe fn copy(shape: &[i64], item: usize, out: Raw, a: Raw) {
+    if shape.iter().all(|&n| n == 1) {
+        std::ptr::copy_nonoverlapping(a.ptr as *const u8, out.ptr, item);
+        return;
+    }
     if let Some([true, true]) = flat(shape, [out.strides, a.strides]) {
         let n = shape.iter().product::<i64>() as usize;
         std::ptr::copy_nonoverlapping(a.ptr as *const u8, out.ptr, n * item);

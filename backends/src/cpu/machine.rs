@@ -158,6 +158,11 @@ enum Step {
         in_place: bool,
     },
     Concat(usize),
+    /// A float32/float64 matrix product through NumPy's BLAS on the operands'
+    /// memory (`Some(beta)`: a `Gemm` whose addend, broadcast into the
+    /// result, BLAS scales and accumulates into); the libtorch call where an
+    /// operand's strides are not BLAS's.
+    MatMul(Option<f64>),
     /// The libtorch call, on tensors made over the operands' memory.
     Torch,
     /// A libtorch call whose result views its operand (lowering's `is_view`).
@@ -229,6 +234,11 @@ struct Exec {
     along: SmallVec<[Option<Strides>; 3]>,
     /// A store whose value overlaps the region it is stored into (copied first).
     overlap: bool,
+    /// The result's C-order strides (of its block).
+    strides: Strides,
+    /// A store's region where the base's strides are known: its shape, its
+    /// strides and its first element's distance in bytes from the base's.
+    region: Option<(Dims, Strides, isize)>,
 }
 
 /// What one run needs besides the plan: the arena and the value table.
@@ -360,6 +370,20 @@ fn step_for(op: &TorchOp, args: &[&Meta], out: &Meta) -> Step {
             in_place: true,
         },
         T::Concat(axis) if args.iter().all(|m| m.kind == out.kind) => Step::Concat(*axis as usize),
+        T::MatMul | T::Gemm { alpha: 1.0, .. }
+            if t.float()
+                && same
+                && out.ty == t
+                && args[..2].iter().all(|m| m.shape.len() == 2)
+                && out.shape.iter().all(|&n| n > 0)
+                && args[0].shape[1] > 0
+                && crate::torch::blas::numpy_blas().is_some() =>
+        {
+            Step::MatMul(match op {
+                T::Gemm { beta, .. } => Some(*beta),
+                _ => None,
+            })
+        }
         _ => Step::Torch,
     }
 }
@@ -449,6 +473,21 @@ fn view_place(step: &Step, from: &Loc, m_from: &Meta, m: &Meta) -> Option<Loc> {
         _ => return None,
     }
     Some(loc)
+}
+
+/// A store's region of a base of `m`'s shape and `strides`: its shape, its
+/// strides and its first element's distance in bytes from the base's.
+fn region_of(m: &Meta, strides: &[isize], dims: &[(i64, i64, i64, i64)]) -> (Dims, Strides, isize) {
+    let mut region: Dims = m.shape.clone();
+    let mut st: Strides = strides.iter().copied().collect();
+    let mut offset = 0isize;
+    for &(dim, start, len, step) in dims {
+        let d = dim as usize;
+        region[d] = len;
+        offset += start as isize * st[d];
+        st[d] *= step as isize;
+    }
+    (region, st, offset * m.item as isize)
 }
 
 /// Whether two static places can share a byte (same root, ranges that meet).
@@ -623,6 +662,16 @@ impl Machine {
                     Step::Slice(_) | Step::Permute(_) | Step::Reshape | Step::Alias | Step::Part(_)
                 );
             if !placed {
+                let region = match (&step, &place[o]) {
+                    (Step::Scatter { dims, .. }, Place::Static(base)) => {
+                        let base_strides = match &step {
+                            Step::Scatter { in_place: true, .. } => base.strides.clone(),
+                            _ => c_strides(&meta[o].shape),
+                        };
+                        Some(region_of(&meta[o], &base_strides, dims))
+                    }
+                    _ => None,
+                };
                 execs.push(Exec {
                     instr: i,
                     step,
@@ -630,6 +679,8 @@ impl Machine {
                     block,
                     along,
                     overlap,
+                    strides: c_strides(&meta[o].shape),
+                    region,
                 });
             }
             for (at, n) in std::mem::take(&mut dying[i]) {
@@ -831,13 +882,13 @@ impl Machine {
         let shape = m.shape.as_slice();
         let argm = |k: usize| &self.meta[args[k] as usize];
         let dest = env.base.wrapping_add(ex.block);
-        let cs = || c_strides(shape);
+        let cs = || ex.strides.clone();
         // Operand k: its first element, and its strides along `along_shape`.
-        let opnd = |k: usize, along_shape: &[i64]| -> (usize, Strides) {
+        let opnd = |k: usize, along_shape: &[i64]| -> (usize, Along) {
             let (p, st) = self.at(args[k], env, vals);
             let along = match &ex.along[k] {
-                Some(a) => a.clone(),
-                None => broadcast_strides(along_shape, &argm(k).shape, st),
+                Some(a) => Along::Known(a),
+                None => Along::Now(broadcast_strides(along_shape, &argm(k).shape, st)),
             };
             (p, along)
         };
@@ -889,7 +940,7 @@ impl Machine {
             }
             Step::Unary(u) => {
                 let (p, a) = opnd(0, shape);
-                unsafe { unary(*u, m.ty, shape, raw(dest, &cs()), raw(p, &a)) };
+                unsafe { unary(*u, m.ty, shape, raw(dest, &ex.strides), raw(p, &a)) };
                 None
             }
             Step::Binary(b) => {
@@ -899,7 +950,7 @@ impl Machine {
                         *b,
                         argm(0).ty,
                         shape,
-                        raw(dest, &cs()),
+                        raw(dest, &ex.strides),
                         raw(p, &a),
                         raw(q, &c),
                     )
@@ -908,8 +959,7 @@ impl Machine {
             }
             Step::AddCMul => {
                 let ((p, a), (q, b), (r, c)) = (opnd(0, shape), opnd(1, shape), opnd(2, shape));
-                let o = cs();
-                let o = raw(dest, &o);
+                let o = raw(dest, &ex.strides);
                 let (x, y, z) = (raw(p, &a), raw(q, &b), raw(r, &c));
                 macro_rules! fma2 {
                     ($t:ty, $mul:expr, $add:expr) => {
@@ -936,7 +986,7 @@ impl Machine {
                     kernels::select(
                         shape,
                         m.item,
-                        raw(dest, &cs()),
+                        raw(dest, &ex.strides),
                         raw(p, &c),
                         raw(q, &a),
                         raw(r, &b),
@@ -946,12 +996,12 @@ impl Machine {
             }
             Step::Copy => {
                 let (p, a) = opnd(0, shape);
-                unsafe { kernels::copy(shape, m.item, raw(dest, &cs()), raw(p, &a)) };
+                unsafe { kernels::copy(shape, m.item, raw(dest, &ex.strides), raw(p, &a)) };
                 None
             }
             Step::Cast => {
                 let (p, a) = opnd(0, shape);
-                unsafe { cast(argm(0).ty, m.ty, shape, raw(dest, &cs()), raw(p, &a)) };
+                unsafe { cast(argm(0).ty, m.ty, shape, raw(dest, &ex.strides), raw(p, &a)) };
                 None
             }
             Step::Scatter { dims, in_place } => {
@@ -960,40 +1010,39 @@ impl Machine {
                     (p, st.iter().copied().collect())
                 } else {
                     let (p, a) = opnd(0, shape);
-                    unsafe { kernels::copy(shape, m.item, raw(dest, &cs()), raw(p, &a)) };
+                    unsafe { kernels::copy(shape, m.item, raw(dest, &ex.strides), raw(p, &a)) };
                     (dest, cs())
                 };
-                let mut region: Dims = m.shape.clone();
-                let mut strides = bst.clone();
-                let mut offset = 0isize;
-                for &(dim, start, len, step) in dims {
-                    let d = dim as usize;
-                    region[d] = len;
-                    offset += start as isize * strides[d];
-                    strides[d] *= step as isize;
-                }
-                let at = (bp as isize).wrapping_add(offset * m.item as isize) as usize;
-                let (vp, vs) = opnd(1, &region);
+                let now;
+                let (region, strides, offset) = match &ex.region {
+                    Some((r, st, off)) => (r, st, *off),
+                    None => {
+                        now = region_of(m, &bst, dims);
+                        (&now.0, &now.1, now.2)
+                    }
+                };
+                let at = (bp as isize).wrapping_add(offset) as usize;
+                let (vp, vs) = opnd(1, region);
                 let overlap = ex.overlap && {
-                    let (lo, hi) = kernels::extent(at as *const u8, &region, &strides, m.item);
-                    let (vlo, vhi) = kernels::extent(vp as *const u8, &region, &vs, m.item);
+                    let (lo, hi) = kernels::extent(at as *const u8, region, strides, m.item);
+                    let (vlo, vhi) = kernels::extent(vp as *const u8, region, &vs, m.item);
                     vlo < hi && lo < vhi
                 };
                 if overlap {
                     // The value overlaps the region it is stored into: copy it first.
                     let tmp = Tensor::f_empty(region.as_slice(), (m.kind, tch::Device::Cpu))?;
-                    let ts = c_strides(&region);
+                    let ts = c_strides(region);
                     unsafe {
                         kernels::copy(
-                            &region,
+                            region,
                             m.item,
                             raw(tmp.data_ptr() as usize, &ts),
                             raw(vp, &vs),
                         );
                         kernels::copy(
-                            &region,
+                            region,
                             m.item,
-                            raw(at, &strides),
+                            raw(at, strides),
                             raw(tmp.data_ptr() as usize, &ts),
                         );
                     }
@@ -1017,6 +1066,42 @@ impl Machine {
                 }
                 None
             }
+            Step::MatMul(beta) => {
+                let ((p, sa), (q, sb)) = (self.at(args[0], env, vals), self.at(args[1], env, vals));
+                let (ma, mb) = (argm(0), argm(1));
+                let blas = crate::torch::blas::numpy_blas();
+                match (
+                    blas,
+                    crate::torch::blas::blas_layout(&ma.shape, sa),
+                    crate::torch::blas::blas_layout(&mb.shape, sb),
+                ) {
+                    (Some(blas), Some(la), Some(lb)) => {
+                        if beta.is_some() {
+                            let (r, c) = opnd(2, shape);
+                            unsafe {
+                                kernels::copy(shape, m.item, raw(dest, &ex.strides), raw(r, &c))
+                            };
+                        }
+                        let [rows, cols] = [shape[0], shape[1]];
+                        // SAFETY: BLAS reads the operands as their layouts say
+                        // and writes the result's own C-ordered block.
+                        unsafe {
+                            crate::torch::blas::gemm_raw(
+                                blas,
+                                m.ty == Ty::F64,
+                                [rows, cols, ma.shape[1]],
+                                1.0,
+                                (p as *const u8, la),
+                                (q as *const u8, lb),
+                                beta.unwrap_or(0.0),
+                                (dest as *mut u8, cols.max(1)),
+                            )
+                        };
+                        None
+                    }
+                    _ => self.torch(op, args, m, dest, env, vals, keep)?,
+                }
+            }
             Step::TorchView => {
                 let refs = self.tensors(args, env, vals, keep)?;
                 let refs: SmallVec<[&Tensor; 3]> = refs.iter().collect();
@@ -1028,10 +1113,29 @@ impl Machine {
                 keep.push(t);
                 Some(val)
             }
-            Step::Torch => {
+            Step::Torch => self.torch(op, args, m, dest, env, vals, keep)?,
+        })
+    }
+
+    /// The libtorch call, on tensors over the operands' memory, into the
+    /// result's block.
+    #[allow(clippy::too_many_arguments)]
+    fn torch(
+        &self,
+        op: &TorchOp,
+        args: &[u32],
+        m: &Meta,
+        dest: usize,
+        env: &Env,
+        vals: &[Val],
+        keep: &mut Vec<Tensor>,
+    ) -> Result<Option<Val>, PlanError> {
+        let shape = m.shape.as_slice();
+        Ok({
+            {
                 let ts = self.tensors(args, env, vals, keep)?;
                 let refs: SmallVec<[&Tensor; 3]> = ts.iter().collect();
-                let st: Dims = cs().iter().map(|&s| s as i64).collect();
+                let st: Dims = c_strides(shape).iter().map(|&s| s as i64).collect();
                 // SAFETY: the block holds this value's shape and kind, and stays
                 // the value's until its last use.
                 let target = unsafe {
@@ -1071,6 +1175,23 @@ impl Machine {
                 tensor_of(p, st, &self.meta[a as usize], keep)
             })
             .collect()
+    }
+}
+
+/// An operand's strides along a result: known when the plan was built, or
+/// computed now.
+enum Along<'a> {
+    Known(&'a Strides),
+    Now(Strides),
+}
+
+impl std::ops::Deref for Along<'_> {
+    type Target = [isize];
+    fn deref(&self) -> &[isize] {
+        match self {
+            Along::Known(s) => s,
+            Along::Now(s) => s,
+        }
     }
 }
 

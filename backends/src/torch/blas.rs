@@ -181,48 +181,89 @@ pub fn gemm_into(
         let l = layout(&t).ok_or_else(|| PlanError::Torch("matmul operand layout".into()))?;
         Ok((t, l))
     };
-    let (a, (ta, lda)) = readable(a, &sa)?;
-    let (b, (tb, ldb)) = readable(b, &sb)?;
-    let trans = |t: bool| if t { TRANS } else { NO_TRANS };
+    let (a, la) = readable(a, &sa)?;
+    let (b, lb) = readable(b, &sb)?;
     // SAFETY: the pointers address live tensors of the sizes and strides given;
     // `c` is m x n with unit column stride and row stride ldc (read where beta
     // is nonzero); it shares no memory with `a` or `b` (a plan's destinations
     // never hold a live value).
     unsafe {
-        match kind {
-            Kind::Double => (blas.dgemm)(
-                ROW_MAJOR,
-                trans(ta),
-                trans(tb),
-                m,
-                n,
-                k,
-                alpha,
-                a.data_ptr() as *const f64,
-                lda,
-                b.data_ptr() as *const f64,
-                ldb,
-                beta,
-                c.data_ptr() as *mut f64,
-                ldc,
-            ),
-            _ => (blas.sgemm)(
-                ROW_MAJOR,
-                trans(ta),
-                trans(tb),
-                m,
-                n,
-                k,
-                alpha as f32,
-                a.data_ptr() as *const f32,
-                lda,
-                b.data_ptr() as *const f32,
-                ldb,
-                beta as f32,
-                c.data_ptr() as *mut f32,
-                ldc,
-            ),
-        }
-    }
+        gemm_raw(
+            blas,
+            kind == Kind::Double,
+            [m, n, k],
+            alpha,
+            (a.data_ptr() as *const u8, la),
+            (b.data_ptr() as *const u8, lb),
+            beta,
+            (c.data_ptr() as *mut u8, ldc),
+        )
+    };
     Ok(true)
+}
+
+/// A matrix as BLAS reads it, from its size and strides in elements (see
+/// `layout_of`).
+pub fn blas_layout(size: &[i64], strides: &[isize]) -> Option<(bool, i64)> {
+    let st: [i64; 2] = match strides {
+        [a, b] => [*a as i64, *b as i64],
+        _ => return None,
+    };
+    layout_of(size, &st)
+}
+
+/// `c = alpha * (a @ b) + beta * c` on raw float64 (`double`) or float32
+/// memory: `[m, n, k]`, each operand's (first element, (transposed, leading
+/// dimension)), `c` row-major with leading dimension `ldc`.
+///
+/// # Safety
+/// The pointers address the elements those layouts describe; `c` does not
+/// overlap `a` or `b`.
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn gemm_raw(
+    blas: &Blas,
+    double: bool,
+    [m, n, k]: [i64; 3],
+    alpha: f64,
+    (a, (ta, lda)): (*const u8, (bool, i64)),
+    (b, (tb, ldb)): (*const u8, (bool, i64)),
+    beta: f64,
+    (c, ldc): (*mut u8, i64),
+) {
+    let trans = |t: bool| if t { TRANS } else { NO_TRANS };
+    if double {
+        (blas.dgemm)(
+            ROW_MAJOR,
+            trans(ta),
+            trans(tb),
+            m,
+            n,
+            k,
+            alpha,
+            a as *const f64,
+            lda,
+            b as *const f64,
+            ldb,
+            beta,
+            c as *mut f64,
+            ldc,
+        )
+    } else {
+        (blas.sgemm)(
+            ROW_MAJOR,
+            trans(ta),
+            trans(tb),
+            m,
+            n,
+            k,
+            alpha as f32,
+            a as *const f32,
+            lda,
+            b as *const f32,
+            ldb,
+            beta as f32,
+            c as *mut f32,
+            ldc,
+        )
+    }
 }
