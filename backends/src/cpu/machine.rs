@@ -241,6 +241,41 @@ struct Exec {
     region: Option<(Dims, Strides, isize)>,
 }
 
+/// A one-element operand placed at build time: its root's tag (0 the arena,
+/// 1 an absolute address, 2 + k input k) and its byte offset from it.
+#[derive(Debug, Clone, Copy)]
+struct Addr {
+    root: u32,
+    off: isize,
+}
+
+impl Addr {
+    fn of(l: &Loc) -> Addr {
+        Addr {
+            root: match l.root {
+                Root::Arena => 0,
+                Root::Abs => 1,
+                Root::Input(k) => 2 + k,
+            },
+            off: l.off,
+        }
+    }
+}
+
+/// What runs, in order: a one-element instruction on placed operands, in a
+/// few bytes that hold all it needs (scalar loops run thousands of these), or
+/// the general form (`Exec`).
+#[derive(Debug, Clone, Copy)]
+enum Op {
+    Unary(Un, Ty, Addr, Addr),
+    Binary(Bin, Ty, Addr, [Addr; 2]),
+    AddCMul(Ty, Addr, [Addr; 3]),
+    /// One element of `item` bytes (a copy, or a store into a placed region).
+    Move(usize, Addr, Addr),
+    Cast(Ty, Ty, Addr, Addr),
+    General(u32),
+}
+
 /// What one run needs besides the plan: the arena and the value table.
 struct Scratch {
     arena: Vec<u64>,
@@ -252,7 +287,10 @@ pub struct Machine {
     meta: Vec<Meta>,
     /// Per instruction: how it runs (for `explain`) and its result's size.
     kinds: Vec<(bool, i64)>,
-    /// The instructions that do work at run time, in order.
+    /// The instructions that do work at run time, in order; per op, the
+    /// instruction it runs (for the snapshots of written arguments).
+    ops: Vec<Op>,
+    op_instr: Vec<u32>,
     execs: Vec<Exec>,
     place: Vec<Place>,
     /// Per slot: the slot whose memory it is (itself, or what it views).
@@ -563,6 +601,8 @@ impl Machine {
         let mut arena = Arena::default();
         let mut dying: Vec<Vec<(usize, usize)>> = vec![vec![]; steps.len()];
         let mut execs = vec![];
+        let mut ops = vec![];
+        let mut op_instr = vec![];
         let mut kinds = vec![];
         for (i, (Instr::Torch { args, out, .. }, step)) in plan.instrs.iter().zip(steps).enumerate()
         {
@@ -672,16 +712,61 @@ impl Machine {
                     }
                     _ => None,
                 };
-                execs.push(Exec {
-                    instr: i,
-                    step,
-                    out: *out,
-                    block,
-                    along,
-                    overlap,
-                    strides: c_strides(&meta[o].shape),
-                    region,
-                });
+                let placed_arg = |k: usize| match &place[args[k] as usize] {
+                    Place::Static(l) if numel(args[k] as usize) == 1 => Some(Addr::of(l)),
+                    _ => None,
+                };
+                let all =
+                    |n: usize| -> Option<SmallVec<[Addr; 3]>> { (0..n).map(placed_arg).collect() };
+                let dst = match &place[o] {
+                    Place::Static(l) if numel(o) == 1 => Some(Addr::of(l)),
+                    _ => None,
+                };
+                let fast = match (&step, dst) {
+                    (Step::Unary(u), Some(d)) => all(1).map(|a| Op::Unary(*u, meta[o].ty, d, a[0])),
+                    (Step::Binary(b), Some(d)) => {
+                        all(2).map(|a| Op::Binary(*b, meta[args[0] as usize].ty, d, [a[0], a[1]]))
+                    }
+                    (Step::AddCMul, Some(d)) => {
+                        all(3).map(|a| Op::AddCMul(meta[o].ty, d, [a[0], a[1], a[2]]))
+                    }
+                    (Step::Copy, Some(d)) => all(1).map(|a| Op::Move(meta[o].item, d, a[0])),
+                    (Step::Cast, Some(d)) => {
+                        all(1).map(|a| Op::Cast(meta[args[0] as usize].ty, meta[o].ty, d, a[0]))
+                    }
+                    (Step::Scatter { in_place: true, .. }, _) => {
+                        match (&place[o], &region, placed_arg(1)) {
+                            (Place::Static(base), Some((r, _, off)), Some(v))
+                                if r.iter().product::<i64>() == 1 && !overlap =>
+                            {
+                                let at = Addr::of(&Loc {
+                                    off: base.off + off,
+                                    ..base.clone()
+                                });
+                                Some(Op::Move(meta[o].item, at, v))
+                            }
+                            _ => None,
+                        }
+                    }
+                    _ => None,
+                };
+                op_instr.push(i as u32);
+                match fast {
+                    Some(op) => ops.push(op),
+                    None => {
+                        ops.push(Op::General(execs.len() as u32));
+                        execs.push(Exec {
+                            instr: i,
+                            step,
+                            out: *out,
+                            block,
+                            along,
+                            overlap,
+                            strides: c_strides(&meta[o].shape),
+                            region,
+                        });
+                    }
+                }
             }
             for (at, n) in std::mem::take(&mut dying[i]) {
                 arena.release(at, n);
@@ -690,6 +775,8 @@ impl Machine {
         Machine {
             meta,
             kinds,
+            ops,
+            op_instr,
             execs,
             place,
             root,
@@ -778,10 +865,10 @@ impl Machine {
         // Tensors libtorch made that values still point into (copies of
         // operands it cannot view): kept to the end of the run.
         let mut keep: Vec<Tensor> = vec![];
-        for ex in &self.execs {
+        for (op, &instr) in self.ops.iter().zip(&self.op_instr) {
             if pending > 0 {
                 for (w, &(at, _, snapshot)) in written.iter_mut().zip(&plan.written_inputs) {
-                    if at <= ex.instr && !w.2 {
+                    if at <= instr as usize && !w.2 {
                         w.2 = true;
                         pending -= 1;
                         if snapshot {
@@ -793,6 +880,57 @@ impl Machine {
                     }
                 }
             }
+            let at = |a: Addr| -> usize {
+                let root = match a.root {
+                    0 => env.base,
+                    1 => 0,
+                    k => env.inputs[k as usize - 2],
+                };
+                (root as isize).wrapping_add(a.off) as usize
+            };
+            // SAFETY: each address is one live element of its static type
+            // (placed when the plan was built).
+            unsafe {
+                match *op {
+                    Op::Unary(u, ty, o, a) => {
+                        unary(u, ty, &[], raw(at(o), &[]), raw(at(a), &[]));
+                        continue;
+                    }
+                    Op::Binary(b, ty, o, [x, y]) => {
+                        binary(
+                            b,
+                            ty,
+                            &[],
+                            raw(at(o), &[]),
+                            raw(at(x), &[]),
+                            raw(at(y), &[]),
+                        );
+                        continue;
+                    }
+                    Op::AddCMul(ty, o, [x, y, z]) => {
+                        addcmul(
+                            ty,
+                            &[],
+                            raw(at(o), &[]),
+                            raw(at(x), &[]),
+                            raw(at(y), &[]),
+                            raw(at(z), &[]),
+                        );
+                        continue;
+                    }
+                    Op::Move(item, o, a) => {
+                        std::ptr::copy_nonoverlapping(at(a) as *const u8, at(o) as *mut u8, item);
+                        continue;
+                    }
+                    Op::Cast(from, to, o, a) => {
+                        cast(from, to, &[], raw(at(o), &[]), raw(at(a), &[]));
+                        continue;
+                    }
+                    Op::General(_) => {}
+                }
+            }
+            let Op::General(k) = *op else { continue };
+            let ex = &self.execs[k as usize];
             let Instr::Torch { op, args, .. } = &plan.instrs[ex.instr];
             match self.step(ex, op, args, &env, vals, &mut keep) {
                 Ok(Some(v)) => vals[ex.out as usize] = v,
@@ -961,23 +1099,7 @@ impl Machine {
                 let ((p, a), (q, b), (r, c)) = (opnd(0, shape), opnd(1, shape), opnd(2, shape));
                 let o = raw(dest, &ex.strides);
                 let (x, y, z) = (raw(p, &a), raw(q, &b), raw(r, &c));
-                macro_rules! fma2 {
-                    ($t:ty, $mul:expr, $add:expr) => {
-                        kernels::map3(shape, o, x, y, z, |s: $t, p: $t, q: $t| $add(s, $mul(p, q)))
-                    };
-                }
-                unsafe {
-                    match m.ty {
-                        Ty::F64 => fma2!(f64, |p: f64, q: f64| p * q, |s: f64, t: f64| s + t),
-                        Ty::F32 => fma2!(f32, |p: f32, q: f32| p * q, |s: f32, t: f32| s + t),
-                        Ty::I64 => fma2!(i64, i64::wrapping_mul, i64::wrapping_add),
-                        Ty::I32 => fma2!(i32, i32::wrapping_mul, i32::wrapping_add),
-                        Ty::I16 => fma2!(i16, i16::wrapping_mul, i16::wrapping_add),
-                        Ty::I8 => fma2!(i8, i8::wrapping_mul, i8::wrapping_add),
-                        Ty::U8 => fma2!(u8, u8::wrapping_mul, u8::wrapping_add),
-                        Ty::Bool | Ty::Bytes => return Err(internal("addcmul")),
-                    }
-                }
+                unsafe { addcmul(m.ty, shape, o, x, y, z) };
                 None
             }
             Step::Where => {
@@ -1357,6 +1479,28 @@ unsafe fn unary(u: Un, ty: Ty, shape: &[i64], o: Raw, a: Raw) {
         },
         Ty::Bool => kernels::map1(shape, o, a, |x: u8| (x == 0) as u8),
         Ty::Bytes => {}
+    }
+}
+
+/// `s + t1 * t2`, rounded twice (NumPy's multiply, then add).
+///
+/// # Safety
+/// As `kernels::map3`; `ty` is numeric (`step_for` checks).
+unsafe fn addcmul(ty: Ty, shape: &[i64], o: Raw, x: Raw, y: Raw, z: Raw) {
+    macro_rules! fma2 {
+        ($t:ty, $mul:expr, $add:expr) => {
+            kernels::map3(shape, o, x, y, z, |s: $t, p: $t, q: $t| $add(s, $mul(p, q)))
+        };
+    }
+    match ty {
+        Ty::F64 => fma2!(f64, |p: f64, q: f64| p * q, |s: f64, t: f64| s + t),
+        Ty::F32 => fma2!(f32, |p: f32, q: f32| p * q, |s: f32, t: f32| s + t),
+        Ty::I64 => fma2!(i64, i64::wrapping_mul, i64::wrapping_add),
+        Ty::I32 => fma2!(i32, i32::wrapping_mul, i32::wrapping_add),
+        Ty::I16 => fma2!(i16, i16::wrapping_mul, i16::wrapping_add),
+        Ty::I8 => fma2!(i8, i8::wrapping_mul, i8::wrapping_add),
+        Ty::U8 => fma2!(u8, u8::wrapping_mul, u8::wrapping_add),
+        Ty::Bool | Ty::Bytes => {}
     }
 }
 
