@@ -145,9 +145,25 @@ pub unsafe fn map1<A: Copy, R: Copy>(shape: &[i64], out: Raw, a: Raw, f: impl Fn
                 *o.add(i) = f(*x.add(i));
             }
         }
-        _ => each_index(shape, [out.strides, a.strides], |[i, j]| {
-            *o.offset(i) = f(*x.offset(j));
-        }),
+        _ => {
+            let rank = shape.len();
+            let (len, so, sx) = (
+                shape[rank - 1] as usize,
+                out.strides[rank - 1],
+                a.strides[rank - 1],
+            );
+            each_row(shape, [out.strides, a.strides], |[i, j]| {
+                let (o, x) = (o.offset(i), x.offset(j));
+                match (so, sx) {
+                    (1, 1) => (0..len).for_each(|t| *o.add(t) = f(*x.add(t))),
+                    (1, 0) => {
+                        let v = f(*x);
+                        (0..len).for_each(|t| *o.add(t) = v)
+                    }
+                    _ => (0..len as isize).for_each(|t| *o.offset(t * so) = f(*x.offset(t * sx))),
+                }
+            })
+        }
     }
 }
 
@@ -247,13 +263,41 @@ pub unsafe fn map3<A: Copy, B: Copy, C: Copy, R: Copy>(
                 *o.add(i) = f(*x.add(i), *y.add(i), *z.add(i));
             }
         }
-        _ => each_index(
-            shape,
-            [out.strides, a.strides, b.strides, c.strides],
-            |[i, j, k, l]| {
-                *o.offset(i) = f(*x.offset(j), *y.offset(k), *z.offset(l));
-            },
-        ),
+        _ => {
+            let rank = shape.len();
+            let last = |s: &[isize]| s[rank - 1];
+            let (len, so, sx, sy, sz) = (
+                shape[rank - 1] as usize,
+                last(out.strides),
+                last(a.strides),
+                last(b.strides),
+                last(c.strides),
+            );
+            each_row(
+                shape,
+                [out.strides, a.strides, b.strides, c.strides],
+                |[i, j, k, l]| {
+                    let (o, x, y, z) = (o.offset(i), x.offset(j), y.offset(k), z.offset(l));
+                    match (so, sx, sy, sz) {
+                        (1, 1, 1, 1) => {
+                            (0..len).for_each(|t| *o.add(t) = f(*x.add(t), *y.add(t), *z.add(t)))
+                        }
+                        (1, 1, 0, 1) => {
+                            let v = *y;
+                            (0..len).for_each(|t| *o.add(t) = f(*x.add(t), v, *z.add(t)))
+                        }
+                        (1, 1, 1, 0) => {
+                            let v = *z;
+                            (0..len).for_each(|t| *o.add(t) = f(*x.add(t), *y.add(t), v))
+                        }
+                        _ => (0..len as isize).for_each(|t| {
+                            *o.offset(t * so) =
+                                f(*x.offset(t * sx), *y.offset(t * sy), *z.offset(t * sz))
+                        }),
+                    }
+                },
+            )
+        }
     }
 }
 

@@ -273,6 +273,8 @@ enum Op {
     /// One element of `item` bytes (a copy, or a store into a placed region).
     Move(usize, Addr, Addr),
     Cast(Ty, Ty, Addr, Addr),
+    /// A scalar setitem's conversion, checked (the value is a placed view).
+    CheckInt(DType, DType, Addr),
     General(u32),
 }
 
@@ -734,6 +736,9 @@ impl Machine {
                     (Step::Cast, Some(d)) => {
                         all(1).map(|a| Op::Cast(meta[args[0] as usize].ty, meta[o].ty, d, a[0]))
                     }
+                    (Step::CheckInt { from, to }, _) => {
+                        all(1).map(|a| Op::CheckInt(*from, *to, a[0]))
+                    }
                     (Step::Scatter { in_place: true, .. }, _) => {
                         match (&place[o], &region, placed_arg(1)) {
                             (Place::Static(base), Some((r, _, off)), Some(v))
@@ -924,6 +929,12 @@ impl Machine {
                     }
                     Op::Cast(from, to, o, a) => {
                         cast(from, to, &[], raw(at(o), &[]), raw(at(a), &[]));
+                        continue;
+                    }
+                    Op::CheckInt(from, to, a) => {
+                        if let Err(e) = check_int_value(read_int_value(at(a), from), from, to) {
+                            return Err(restore(&written, e));
+                        }
                         continue;
                     }
                     Op::General(_) => {}
