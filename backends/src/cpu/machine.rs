@@ -898,11 +898,11 @@ impl Machine {
             unsafe {
                 match *op {
                     Op::Unary(u, ty, o, a) => {
-                        unary(u, ty, &[], raw(at(o), &[]), raw(at(a), &[]));
+                        narrow::unary(u, ty, &[], raw(at(o), &[]), raw(at(a), &[]));
                         continue;
                     }
                     Op::Binary(b, ty, o, [x, y]) => {
-                        binary(
+                        narrow::binary(
                             b,
                             ty,
                             &[],
@@ -913,7 +913,7 @@ impl Machine {
                         continue;
                     }
                     Op::AddCMul(ty, o, [x, y, z]) => {
-                        addcmul(
+                        narrow::addcmul(
                             ty,
                             &[],
                             raw(at(o), &[]),
@@ -928,7 +928,7 @@ impl Machine {
                         continue;
                     }
                     Op::Cast(from, to, o, a) => {
-                        cast(from, to, &[], raw(at(o), &[]), raw(at(a), &[]));
+                        narrow::cast(from, to, &[], raw(at(o), &[]), raw(at(a), &[]));
                         continue;
                     }
                     Op::CheckInt(from, to, a) => {
@@ -1089,13 +1089,13 @@ impl Machine {
             }
             Step::Unary(u) => {
                 let (p, a) = opnd(0, shape);
-                unsafe { unary(*u, m.ty, shape, raw(dest, &ex.strides), raw(p, &a)) };
+                unsafe { wide::unary(*u, m.ty, shape, raw(dest, &ex.strides), raw(p, &a)) };
                 None
             }
             Step::Binary(b) => {
                 let ((p, a), (q, c)) = (opnd(0, shape), opnd(1, shape));
                 unsafe {
-                    binary(
+                    wide::binary(
                         *b,
                         argm(0).ty,
                         shape,
@@ -1110,7 +1110,7 @@ impl Machine {
                 let ((p, a), (q, b), (r, c)) = (opnd(0, shape), opnd(1, shape), opnd(2, shape));
                 let o = raw(dest, &ex.strides);
                 let (x, y, z) = (raw(p, &a), raw(q, &b), raw(r, &c));
-                unsafe { addcmul(m.ty, shape, o, x, y, z) };
+                unsafe { wide::addcmul(m.ty, shape, o, x, y, z) };
                 None
             }
             Step::Where => {
@@ -1134,7 +1134,7 @@ impl Machine {
             }
             Step::Cast => {
                 let (p, a) = opnd(0, shape);
-                unsafe { cast(argm(0).ty, m.ty, shape, raw(dest, &ex.strides), raw(p, &a)) };
+                unsafe { wide::cast(argm(0).ty, m.ty, shape, raw(dest, &ex.strides), raw(p, &a)) };
                 None
             }
             Step::Scatter { dims, in_place } => {
@@ -1444,7 +1444,8 @@ unsafe fn read_int_value(ptr: usize, from: DType) -> IntValue {
 
 /// # Safety
 /// As `kernels::map1`.
-unsafe fn unary(u: Un, ty: Ty, shape: &[i64], o: Raw, a: Raw) {
+#[inline(always)]
+unsafe fn unary_in(u: Un, ty: Ty, shape: &[i64], o: Raw, a: Raw) {
     macro_rules! float {
         ($t:ty) => {
             match u {
@@ -1497,7 +1498,8 @@ unsafe fn unary(u: Un, ty: Ty, shape: &[i64], o: Raw, a: Raw) {
 ///
 /// # Safety
 /// As `kernels::map3`; `ty` is numeric (`step_for` checks).
-unsafe fn addcmul(ty: Ty, shape: &[i64], o: Raw, x: Raw, y: Raw, z: Raw) {
+#[inline(always)]
+unsafe fn addcmul_in(ty: Ty, shape: &[i64], o: Raw, x: Raw, y: Raw, z: Raw) {
     macro_rules! fma2 {
         ($t:ty, $mul:expr, $add:expr) => {
             kernels::map3(shape, o, x, y, z, |s: $t, p: $t, q: $t| $add(s, $mul(p, q)))
@@ -1517,7 +1519,8 @@ unsafe fn addcmul(ty: Ty, shape: &[i64], o: Raw, x: Raw, y: Raw, z: Raw) {
 
 /// # Safety
 /// As `kernels::map2`.
-unsafe fn binary(b: Bin, ty: Ty, shape: &[i64], o: Raw, x: Raw, y: Raw) {
+#[inline(always)]
+unsafe fn binary_in(b: Bin, ty: Ty, shape: &[i64], o: Raw, x: Raw, y: Raw) {
     use kernels::{map2, pick};
     macro_rules! cmp {
         ($t:ty) => {
@@ -1594,7 +1597,8 @@ enum Num {
 ///
 /// # Safety
 /// As `kernels::map1`.
-unsafe fn cast(from: Ty, to: Ty, shape: &[i64], o: Raw, a: Raw) {
+#[inline(always)]
+unsafe fn cast_in(from: Ty, to: Ty, shape: &[i64], o: Raw, a: Raw) {
     macro_rules! read {
         ($conv:expr) => {
             match from {
@@ -1639,4 +1643,62 @@ unsafe fn cast(from: Ty, to: Ty, shape: &[i64], o: Raw, a: Raw) {
         }),
         Ty::Bytes => {}
     }
+}
+
+/// The kernels for one element (no vector width to gain): plain calls.
+mod narrow {
+    use super::*;
+
+    pub unsafe fn unary(u: Un, ty: Ty, shape: &[i64], o: Raw, a: Raw) {
+        unary_in(u, ty, shape, o, a)
+    }
+    pub unsafe fn binary(b: Bin, ty: Ty, shape: &[i64], o: Raw, x: Raw, y: Raw) {
+        binary_in(b, ty, shape, o, x, y)
+    }
+    pub unsafe fn addcmul(ty: Ty, shape: &[i64], o: Raw, x: Raw, y: Raw, z: Raw) {
+        addcmul_in(ty, shape, o, x, y, z)
+    }
+    pub unsafe fn cast(from: Ty, to: Ty, shape: &[i64], o: Raw, a: Raw) {
+        cast_in(from, to, shape, o, a)
+    }
+}
+
+/// The kernels over arrays: compiled a second time for AVX2 (four float64 a
+/// vector instead of SSE2's two), chosen where the CPU has it. No FMA: `s + t1
+/// * t2` stays two roundings either way.
+mod wide {
+    use super::*;
+
+    fn avx2() -> bool {
+        #[cfg(target_arch = "x86_64")]
+        {
+            std::arch::is_x86_feature_detected!("avx2")
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            false
+        }
+    }
+
+    macro_rules! twice {
+        ($name:ident, $avx:ident, $inner:ident, ($($arg:ident: $t:ty),*)) => {
+            #[cfg(target_arch = "x86_64")]
+            #[target_feature(enable = "avx2")]
+            unsafe fn $avx($($arg: $t),*) {
+                $inner($($arg),*)
+            }
+            pub unsafe fn $name($($arg: $t),*) {
+                #[cfg(target_arch = "x86_64")]
+                if avx2() {
+                    return $avx($($arg),*);
+                }
+                $inner($($arg),*)
+            }
+        };
+    }
+
+    twice!(unary, unary_avx2, unary_in, (u: Un, ty: Ty, shape: &[i64], o: Raw, a: Raw));
+    twice!(binary, binary_avx2, binary_in, (b: Bin, ty: Ty, shape: &[i64], o: Raw, x: Raw, y: Raw));
+    twice!(addcmul, addcmul_avx2, addcmul_in, (ty: Ty, shape: &[i64], o: Raw, x: Raw, y: Raw, z: Raw));
+    twice!(cast, cast_avx2, cast_in, (from: Ty, to: Ty, shape: &[i64], o: Raw, a: Raw));
 }
