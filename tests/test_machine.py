@@ -194,3 +194,74 @@ def test_repeated_calls_reuse_the_arena_without_stale_values(mode):
         kept = got[0].copy()
         cf(x + 100.0)
         assert_same(got[0], kept)
+
+
+# ---- regions: elementwise runs over large arrays, tile by tile -------------------------
+
+
+def chain4(a, b, c, d):
+    return a * b + c - 0.5 * d
+
+
+@pytest.mark.parametrize("n", [4096, 10_001, (1 << 18) + 3])  # one tile, a remainder, threads
+def test_a_chain_runs_as_one_region(n, monkeypatch):
+    monkeypatch.delenv("NPCOMPILE_NATIVE", raising=False)
+    rng = np.random.default_rng(n)
+    args = [rng.standard_normal(n) for _ in range(4)]
+    plan = plan_of(chain4, *args)
+    assert "region 0:" in plan and "(tile)" in plan and "executor: native" in plan
+    assert_matches(chain4, lambda: tuple(a.copy() for a in args), must_compile=True)
+
+
+def test_values_a_region_passes_on_are_kept_whole(mode):
+    def f(x, y):
+        t = x * 2.0 + y  # read after the region too: kept whole
+        u = t * t - x
+        w = u / (y * y + 1.0)
+        return w, t.sum(), t[::7] + 1.0
+
+    rng = np.random.default_rng(3)
+    x, y = rng.standard_normal(50_000), rng.standard_normal(50_000)
+    assert_matches(f, lambda: (x.copy(), y.copy()), must_compile=True)
+
+
+@pytest.mark.parametrize("dtype", ["int32", "int64", "float32"])
+def test_regions_of_other_dtypes_and_kinds_of_op(mode, dtype):
+    def f(x, y, k):
+        z = x * y - k
+        m = np.where(z > x, z, y) + x.astype(np.float64)
+        return np.maximum(z, x) - y, m, (z == y)
+
+    rng = np.random.default_rng(4)
+    if dtype.startswith("int"):
+        info = np.iinfo(dtype)
+        x = rng.integers(info.min, info.max, 70_000, dtype=dtype, endpoint=True)
+        y = rng.integers(info.min, info.max, 70_000, dtype=dtype, endpoint=True)
+        k = np.array([7], dtype=dtype)
+    else:
+        x, y = rng.standard_normal(70_000).astype(dtype), rng.standard_normal(70_000).astype(dtype)
+        k = np.array([0.25], dtype=dtype)
+    assert_matches(f, lambda: (x.copy(), y.copy(), k.copy()), must_compile=True)
+
+
+def test_a_long_chain_whose_blocks_are_reused_midway(mode):
+    def f(a, b):
+        t = a * 2.0
+        for k in range(12):
+            t = (t + b) * 0.5 - a * (k + 1)
+        return t, b * t
+
+    rng = np.random.default_rng(5)
+    a, b = rng.standard_normal((300, 300)), rng.standard_normal((300, 300))
+    assert_matches(f, lambda: (a.copy(), b.copy()), must_compile=True)
+
+
+def test_a_region_writing_an_argument_in_place(mode):
+    def f(a, b):
+        a[:] = a * b + 1.0
+        a *= 2.0
+        return a - b
+
+    rng = np.random.default_rng(6)
+    a, b = rng.standard_normal(40_000), rng.standard_normal(40_000)
+    assert_matches(f, lambda: (a.copy(), b.copy()), must_compile=True)

@@ -202,6 +202,9 @@ enum Root {
     Arena,
     /// Address 0: the offset is the address (a constant's memory).
     Abs,
+    /// Output j's array (allocated by NumPy before the run), or the value's
+    /// own block where the caller gave none.
+    Output(u32),
 }
 
 /// Where a value lives, where the plan knows it when it is built: a view
@@ -239,6 +242,8 @@ struct Exec {
     /// A store's region where the base's strides are known: its shape, its
     /// strides and its first element's distance in bytes from the base's.
     region: Option<(Dims, Strides, isize)>,
+    /// The instruction's operands.
+    args: SmallVec<[u32; 3]>,
 }
 
 /// A one-element operand placed at build time: its root's tag (0 the arena,
@@ -256,6 +261,7 @@ impl Addr {
                 Root::Arena => 0,
                 Root::Abs => 1,
                 Root::Input(k) => 2 + k,
+                Root::Output(j) => OUTPUT_TAG | j,
             },
             off: l.off,
         }
@@ -276,6 +282,43 @@ enum Op {
     /// A scalar setitem's conversion, checked (the value is a placed view).
     CheckInt(DType, DType, Addr),
     General(u32),
+    /// Elementwise instructions over one shape, run together tile by tile.
+    Region(u32),
+}
+
+/// A run of elementwise instructions over C-ordered operands of one shape
+/// (or single elements broadcast): each tile of the result's flat index runs
+/// through every instruction before the next tile starts, so the values the
+/// run passes along stay in cache instead of making a pass over memory each.
+#[derive(Debug)]
+struct Region {
+    /// The instructions (indices into `execs`), in order.
+    members: Vec<u32>,
+    numel: usize,
+    /// Per member: where its result lives only one tile at a time (no
+    /// instruction outside the region reads it), the byte offset of its tile
+    /// in the arena's scratch; else `NO_BLOCK` (its own memory, written whole).
+    tile_at: Vec<usize>,
+    /// The bytes of one thread's tiles: thread w's are `w * span` further on.
+    span: usize,
+}
+
+/// Results of at least this many elements form regions; a tile is this many.
+const TILE: usize = 4096;
+
+/// Regions of at least this many elements split their tiles among threads
+/// (scoped threads of our own, started per call and joined: nothing is left
+/// spinning against NumPy's BLAS workers).
+const PARALLEL: usize = 1 << 18;
+
+/// How many threads a large region uses.
+fn workers() -> usize {
+    static N: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *N.get_or_init(|| {
+        std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, 8)
+    })
 }
 
 /// What one run needs besides the plan: the arena and the value table.
@@ -289,6 +332,9 @@ pub struct Machine {
     meta: Vec<Meta>,
     /// Per instruction: how it runs (for `explain`) and its result's size.
     kinds: Vec<(bool, i64)>,
+    /// Per output computed in place (`Root::Output`): its block, else `NO_BLOCK`.
+    out_block: Vec<usize>,
+    regions: Vec<Region>,
     /// The instructions that do work at run time, in order; per op, the
     /// instruction it runs (for the snapshots of written arguments).
     ops: Vec<Op>,
@@ -307,6 +353,9 @@ unsafe impl Send for Machine {}
 unsafe impl Sync for Machine {}
 
 const NO_BLOCK: usize = usize::MAX;
+
+/// `Addr::root`'s tag bit for an output's array.
+const OUTPUT_TAG: u32 = 1 << 31;
 
 /// Op -> step, where a typed loop exists for these storage types.
 fn step_for(op: &TorchOp, args: &[&Meta], out: &Meta) -> Step {
@@ -471,6 +520,12 @@ impl Arena {
         self.top += size;
         at
     }
+    /// Bytes no block ever shares (above every block handed out so far).
+    fn alloc_apart(&mut self, bytes: usize) -> usize {
+        let at = self.top;
+        self.top += bytes.div_ceil(64) * 64;
+        at
+    }
     fn release(&mut self, at: usize, bytes: usize) {
         let size = bytes.div_ceil(64) * 64;
         if size == 0 {
@@ -603,6 +658,7 @@ impl Machine {
         let mut arena = Arena::default();
         let mut dying: Vec<Vec<(usize, usize)>> = vec![vec![]; steps.len()];
         let mut execs = vec![];
+        let mut out_block = vec![NO_BLOCK; plan.outputs.len()];
         let mut ops = vec![];
         let mut op_instr = vec![];
         let mut kinds = vec![];
@@ -611,7 +667,14 @@ impl Machine {
             let o = *out as usize;
             kinds.push((
                 !matches!(step, Step::Torch | Step::TorchView),
-                if step.aliases() { 0 } else { numel(o) },
+                // The elements a typed loop of ours walks (libtorch's calls
+                // and BLAS's products run their own kernels either way).
+                if step.aliases() || matches!(step, Step::Torch | Step::TorchView | Step::MatMul(_))
+                {
+                    0
+                } else {
+                    numel(o)
+                },
             ));
             let a0 = args.first().map(|&a| a as usize);
             let from = a0.and_then(|a| match &place[a] {
@@ -638,10 +701,23 @@ impl Machine {
                 Some(l) => Place::Static(l.clone()),
                 // A reshape of a value placed at run time may yet be a view.
                 None if owns && !(matches!(step, Step::Reshape) && from.is_none()) => {
-                    Place::Static(Loc {
-                        root: Root::Arena,
-                        off: block as isize,
-                        strides: c_strides(&meta[o].shape),
+                    // A result the call returns is computed in the array it
+                    // returns (its block stands in where the caller gave none).
+                    let j = plan.outputs.iter().position(|&x| x as usize == o);
+                    Place::Static(match j {
+                        Some(j) => {
+                            out_block[j] = block;
+                            Loc {
+                                root: Root::Output(j as u32),
+                                off: 0,
+                                strides: c_strides(&meta[o].shape),
+                            }
+                        }
+                        None => Loc {
+                            root: Root::Arena,
+                            off: block as isize,
+                            strides: c_strides(&meta[o].shape),
+                        },
                     })
                 }
                 None => Place::Dynamic,
@@ -769,6 +845,7 @@ impl Machine {
                             overlap,
                             strides: c_strides(&meta[o].shape),
                             region,
+                            args: args.clone(),
                         });
                     }
                 }
@@ -777,9 +854,32 @@ impl Machine {
                 arena.release(at, n);
             }
         }
+        let mut readers: Vec<SmallVec<[u32; 2]>> = vec![SmallVec::new(); n];
+        for (i, Instr::Torch { args, .. }) in plan.instrs.iter().enumerate() {
+            for &a in args {
+                readers[a as usize].push(i as u32);
+            }
+        }
+        let outputs: Vec<u32> = plan.outputs.clone();
+        let (ops, op_instr, regions) = regions_of(
+            ops,
+            op_instr,
+            &execs,
+            &meta,
+            &place,
+            &out_block,
+            |s: u32, members: &[u32]| {
+                !outputs.contains(&s)
+                    && root[s as usize] == s
+                    && readers[s as usize].iter().all(|i| members.contains(i))
+            },
+            &mut arena,
+        );
         Machine {
             meta,
             kinds,
+            out_block,
+            regions,
             ops,
             op_instr,
             execs,
@@ -797,8 +897,40 @@ impl Machine {
     }
 
     /// The most elements of any value an instruction computes (not a view).
-    pub fn largest_result(&self) -> i64 {
-        self.kinds.iter().map(|&(_, n)| n).max().unwrap_or(0)
+    /// The most elements one of our loops walks whole (outside regions,
+    /// which go a tile at a time): past libtorch's grain size its kernels,
+    /// vectorized for every layout, are the safer choice.
+    pub fn largest_loop(&self) -> i64 {
+        let in_region: Vec<usize> = self
+            .regions
+            .iter()
+            .flat_map(|r| r.members.iter().map(|&e| self.execs[e as usize].instr))
+            .collect();
+        self.kinds
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !in_region.contains(i))
+            .map(|(_, &(_, n))| n)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Each region: its instructions (indices into the plan), its elements,
+    /// and which of them keep their result one tile at a time.
+    pub fn regions(&self) -> Vec<(Vec<usize>, usize, Vec<bool>)> {
+        self.regions
+            .iter()
+            .map(|r| {
+                (
+                    r.members
+                        .iter()
+                        .map(|&e| self.execs[e as usize].instr)
+                        .collect(),
+                    r.numel,
+                    r.tile_at.iter().map(|&t| t != NO_BLOCK).collect(),
+                )
+            })
+            .collect()
     }
 
     pub fn arena_bytes(&self) -> usize {
@@ -857,9 +989,20 @@ impl Machine {
                 };
             }
         }
+        let out_ptrs: SmallVec<[usize; 4]> = self
+            .out_block
+            .iter()
+            .enumerate()
+            .map(|(j, &b)| match outs.get(j) {
+                _ if b == NO_BLOCK => 0,
+                Some(Some(t)) if t.is_contiguous() => t.data_ptr() as usize,
+                _ => base.wrapping_add(b),
+            })
+            .collect();
         let env = Env {
             base,
             inputs: &bases,
+            outs: &out_ptrs,
         };
         let mut written: SmallVec<[(Tensor, Option<Tensor>, bool); 2]> = plan
             .written_inputs
@@ -889,6 +1032,7 @@ impl Machine {
                 let root = match a.root {
                     0 => env.base,
                     1 => 0,
+                    k if k & OUTPUT_TAG != 0 => env.outs[(k & !OUTPUT_TAG) as usize],
                     k => env.inputs[k as usize - 2],
                 };
                 (root as isize).wrapping_add(a.off) as usize
@@ -938,6 +1082,10 @@ impl Machine {
                         continue;
                     }
                     Op::General(_) => {}
+                    Op::Region(r) => {
+                        self.run_region(&self.regions[r as usize], plan, &env, vals);
+                        continue;
+                    }
                 }
             }
             let Op::General(k) = *op else { continue };
@@ -1006,6 +1154,7 @@ impl Machine {
                     Root::Input(k) => env.inputs[k as usize],
                     Root::Arena => env.base,
                     Root::Abs => 0,
+                    Root::Output(j) => env.outs[j as usize],
                 };
                 ((root as isize).wrapping_add(l.off) as usize, &l.strides)
             }
@@ -1030,7 +1179,13 @@ impl Machine {
         let m = &self.meta[out];
         let shape = m.shape.as_slice();
         let argm = |k: usize| &self.meta[args[k] as usize];
-        let dest = env.base.wrapping_add(ex.block);
+        let dest = match &self.place[out] {
+            Place::Static(Loc {
+                root: Root::Output(j),
+                ..
+            }) => env.outs[*j as usize],
+            _ => env.base.wrapping_add(ex.block),
+        };
         let cs = || ex.strides.clone();
         // Operand k: its first element, and its strides along `along_shape`.
         let opnd = |k: usize, along_shape: &[i64]| -> (usize, Along) {
@@ -1294,6 +1449,111 @@ impl Machine {
         })
     }
 
+    /// A region, tile by tile; a large one on every core, each thread a
+    /// contiguous share of the tiles with tiles of its own.
+    fn run_region(&self, r: &Region, plan: &Plan, env: &Env, vals: &[Val]) {
+        let w = workers();
+        if r.numel < PARALLEL || w == 1 {
+            return self.run_tiles(r, plan, env, vals, 0..r.numel, 0);
+        }
+        let tiles = r.numel.div_ceil(TILE);
+        let share = tiles.div_ceil(w) * TILE;
+        std::thread::scope(|scope| {
+            for k in 1..w {
+                let range = (k * share).min(r.numel)..((k + 1) * share).min(r.numel);
+                if !range.is_empty() {
+                    scope.spawn(move || self.run_tiles(r, plan, env, vals, range, k * r.span));
+                }
+            }
+            self.run_tiles(r, plan, env, vals, 0..share.min(r.numel), 0);
+        });
+    }
+
+    /// The tiles of `range` (of the region's flat index), with this thread's
+    /// tiles `scratch` bytes into the region's.
+    fn run_tiles(
+        &self,
+        r: &Region,
+        plan: &Plan,
+        env: &Env,
+        vals: &[Val],
+        range: std::ops::Range<usize>,
+        scratch: usize,
+    ) {
+        let mut t0 = range.start;
+        while t0 < range.end {
+            let len = TILE.min(range.end - t0);
+            let shape = [len as i64];
+            for (&k, &tile) in r.members.iter().zip(&r.tile_at) {
+                let ex = &self.execs[k as usize];
+                let Instr::Torch { args, .. } = &plan.instrs[ex.instr];
+                let m = &self.meta[ex.out as usize];
+                let o = if tile != NO_BLOCK {
+                    env.base + tile + scratch
+                } else {
+                    self.at(ex.out, env, vals).0 + t0 * m.item
+                };
+                // Each operand: a tile kept by the region, the tile's
+                // elements of a whole value, or one element.
+                let opnd = |j: usize| -> (usize, &'static [isize]) {
+                    let a = args[j];
+                    if let Some(q) = r
+                        .members
+                        .iter()
+                        .position(|&e| self.execs[e as usize].out == a)
+                    {
+                        if r.tile_at[q] != NO_BLOCK {
+                            return (env.base + r.tile_at[q] + scratch, &[1]);
+                        }
+                    }
+                    let (p, _) = self.at(a, env, vals);
+                    if self.meta[a as usize].shape.iter().product::<i64>() == 1 {
+                        (p, &[0])
+                    } else {
+                        (p + t0 * self.meta[a as usize].item, &[1])
+                    }
+                };
+                let out = raw(o, &[1]);
+                // SAFETY: `regions_of` formed the region only where every
+                // operand is C-ordered over the result's shape or one element,
+                // and no write meets another instruction's operand elsewhere
+                // than at the same element.
+                unsafe {
+                    match &ex.step {
+                        Step::Unary(u) => {
+                            let (p, s) = opnd(0);
+                            wide::unary(*u, m.ty, &shape, out, raw(p, s))
+                        }
+                        Step::Binary(b) => {
+                            let ((p, s), (q, t)) = (opnd(0), opnd(1));
+                            let ty = self.meta[args[0] as usize].ty;
+                            wide::binary(*b, ty, &shape, out, raw(p, s), raw(q, t))
+                        }
+                        Step::AddCMul => {
+                            let ((p, s), (q, t), (w, u)) = (opnd(0), opnd(1), opnd(2));
+                            wide::addcmul(m.ty, &shape, out, raw(p, s), raw(q, t), raw(w, u))
+                        }
+                        Step::Where => {
+                            let ((p, s), (q, t), (w, u)) = (opnd(0), opnd(1), opnd(2));
+                            kernels::select(&shape, m.item, out, raw(p, s), raw(q, t), raw(w, u));
+                        }
+                        Step::Cast => {
+                            let (p, s) = opnd(0);
+                            let ty = self.meta[args[0] as usize].ty;
+                            wide::cast(ty, m.ty, &shape, out, raw(p, s))
+                        }
+                        Step::Copy => {
+                            let (p, s) = opnd(0);
+                            kernels::copy(&shape, m.item, out, raw(p, s))
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            t0 += len;
+        }
+    }
+
     /// Tensors over the operands' memory, for a libtorch call.
     fn tensors(
         &self,
@@ -1332,6 +1592,7 @@ impl std::ops::Deref for Along<'_> {
 struct Env<'a> {
     base: usize,
     inputs: &'a [usize],
+    outs: &'a [usize],
 }
 
 fn internal(what: &str) -> PlanError {
@@ -1701,4 +1962,163 @@ mod wide {
     twice!(binary, binary_avx2, binary_in, (b: Bin, ty: Ty, shape: &[i64], o: Raw, x: Raw, y: Raw));
     twice!(addcmul, addcmul_avx2, addcmul_in, (ty: Ty, shape: &[i64], o: Raw, x: Raw, y: Raw, z: Raw));
     twice!(cast, cast_avx2, cast_in, (from: Ty, to: Ty, shape: &[i64], o: Raw, a: Raw));
+}
+
+/// Groups runs of elementwise instructions into regions (see `Region`):
+/// consecutive general instructions whose results have one shape of at least
+/// `TILE` elements, each a typed loop over placed operands that are C-ordered
+/// over that shape or single elements. A run whose writes meet an operand
+/// other than at the same element (a block reused at another offset) stays
+/// as it was.
+#[allow(clippy::too_many_arguments)]
+fn regions_of(
+    ops: Vec<Op>,
+    op_instr: Vec<u32>,
+    execs: &[Exec],
+    meta: &[Meta],
+    place: &[Place],
+    out_block: &[usize],
+    internal: impl Fn(u32, &[u32]) -> bool,
+    arena: &mut Arena,
+) -> (Vec<Op>, Vec<u32>, Vec<Region>) {
+    // An operand's or result's bytes, in the arena's terms for outputs that
+    // may fall back to their block: (root, start, end).
+    let span = |s: u32| -> Option<(Root, isize, isize)> {
+        let Place::Static(l) = &place[s as usize] else {
+            return None;
+        };
+        let m = &meta[s as usize];
+        let (root, off) = match l.root {
+            Root::Output(j) => (Root::Arena, out_block[j as usize] as isize + l.off),
+            r => (r, l.off),
+        };
+        let (lo, hi) = kernels::extent(off as *const u8, &m.shape, &l.strides, m.item);
+        Some((root, lo as isize, hi as isize))
+    };
+    let tileable = |ex: &Exec, args: &[u32]| -> Option<Dims> {
+        let m = &meta[ex.out as usize];
+        let n = m.shape.iter().product::<i64>().max(0) as usize;
+        let elementwise = matches!(
+            ex.step,
+            Step::Unary(_)
+                | Step::Binary(_)
+                | Step::AddCMul
+                | Step::Where
+                | Step::Cast
+                | Step::Copy
+        );
+        if !elementwise || n < TILE || !matches!(place[ex.out as usize], Place::Static(_)) {
+            return None;
+        }
+        let c = c_strides(&m.shape);
+        for (k, &a) in args.iter().enumerate() {
+            let one = meta[a as usize].shape.iter().product::<i64>() == 1;
+            let full = match &ex.along[k] {
+                Some(st) => m
+                    .shape
+                    .iter()
+                    .zip(st.iter().zip(&c))
+                    .all(|(&d, (&x, &y))| d == 1 || x == y),
+                None => false,
+            };
+            if !(one || full) || span(a).is_none() {
+                return None;
+            }
+        }
+        Some(m.shape.clone())
+    };
+    // The instruction's operands, as the plan lists them.
+    let _ = &op_instr;
+    let mut out_ops = Vec::with_capacity(ops.len());
+    let mut out_instr = Vec::with_capacity(ops.len());
+    let mut regions = vec![];
+    let mut k = 0;
+    while k < ops.len() {
+        let start = k;
+        let mut shape: Option<Dims> = None;
+        let mut members = vec![];
+        while k < ops.len() {
+            let Op::General(e) = ops[k] else { break };
+            let ex = &execs[e as usize];
+            let args = &ex.args;
+            match tileable(ex, args) {
+                Some(s) if shape.as_ref().is_none_or(|t| *t == s) => {
+                    shape = Some(s);
+                    members.push(e);
+                    k += 1;
+                }
+                _ => break,
+            }
+        }
+        let safe = members.len() > 1 && {
+            let mut writes = vec![];
+            let mut reads = vec![];
+            for &e in &members {
+                let ex = &execs[e as usize];
+                writes.extend(span(ex.out));
+                for &a in &ex.args {
+                    if meta[a as usize].shape.iter().product::<i64>() != 1 {
+                        reads.extend(span(a).map(|r| (r, true)));
+                    } else {
+                        reads.extend(span(a).map(|r| (r, false)));
+                    }
+                }
+            }
+            let meets = |(r1, lo1, hi1): (Root, isize, isize),
+                         (r2, lo2, hi2): (Root, isize, isize)| {
+                r1 == r2 && lo1 < hi2 && lo2 < hi1
+            };
+            writes.iter().all(|&w| {
+                writes.iter().all(|&v| !meets(w, v) || w.1 == v.1)
+                    && reads
+                        .iter()
+                        .all(|&(r, full)| !meets(w, r) || (full && w.1 == r.1))
+            })
+        };
+        if safe {
+            let n = shape.map_or(0, |s| s.iter().product::<i64>() as usize);
+            let instrs: Vec<u32> = members
+                .iter()
+                .map(|&e| execs[e as usize].instr as u32)
+                .collect();
+            // Tiles of values nothing else reads: arena bytes of their own,
+            // above every block (blocks freed by the end of the build may be
+            // live while the region runs).
+            let first = arena.top;
+            let tile_at: Vec<usize> = members
+                .iter()
+                .map(|&e| {
+                    let ex = &execs[e as usize];
+                    if internal(ex.out, &instrs) {
+                        arena.alloc_apart(TILE * meta[ex.out as usize].item)
+                    } else {
+                        NO_BLOCK
+                    }
+                })
+                .collect();
+            let span = arena.top - first;
+            if n >= PARALLEL {
+                // The other threads' tiles.
+                arena.alloc_apart(span * (workers() - 1));
+            }
+            out_ops.push(Op::Region(regions.len() as u32));
+            out_instr.push(op_instr[start]);
+            regions.push(Region {
+                members,
+                numel: n,
+                tile_at,
+                span,
+            });
+        } else if k == start {
+            out_ops.push(ops[k]);
+            out_instr.push(op_instr[k]);
+            k += 1;
+        } else {
+            for j in start..k {
+                out_ops.push(ops[j]);
+                out_instr.push(op_instr[j]);
+            }
+        }
+    }
+    (out_ops, out_instr, regions)
 }

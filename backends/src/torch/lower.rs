@@ -675,9 +675,9 @@ pub fn lower(graph: &Graph, device: Device, opts: &LowerOptions) -> Result<Plan,
             let types = slot_types(graph, &plan, &slot_type)?;
             let m = crate::cpu::Machine::build(&plan, &types, opts.c_ordered_inputs);
             // Views and stores into arguments cost nothing natively, however
-            // large the array; a large result is libtorch's to compute.
-            if mode == crate::cpu::NativeMode::Always
-                || m.largest_result() <= super::plan::SMALL_PLAN
+            // large the array, and regions go a tile at a time; a large
+            // result otherwise is libtorch's to compute.
+            if mode == crate::cpu::NativeMode::Always || m.largest_loop() <= super::plan::SMALL_PLAN
             {
                 plan.machine = Some(m);
             }

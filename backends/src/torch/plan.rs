@@ -2128,6 +2128,25 @@ impl fmt::Display for Plan {
             .collect();
         write!(f, "outputs: {}", outs.join(", "))?;
         if let Some(m) = &self.machine {
+            for (r, (members, numel, tiled)) in m.regions().iter().enumerate() {
+                let body: Vec<String> = members
+                    .iter()
+                    .zip(tiled)
+                    .map(|(&i, &t)| {
+                        let Instr::Torch { out, .. } = &self.instrs[i];
+                        if t {
+                            format!("s{out} (tile)")
+                        } else {
+                            format!("s{out}")
+                        }
+                    })
+                    .collect();
+                write!(
+                    f,
+                    "\nregion {r}: {} over {numel} elements, tile by tile",
+                    body.join(", ")
+                )?;
+            }
             let n = native.iter().filter(|&&b| b).count();
             write!(
                 f,
