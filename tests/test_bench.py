@@ -7,6 +7,7 @@ from __future__ import annotations
 import collections
 import io
 import json
+import os
 import warnings
 
 import numpy as np
@@ -189,6 +190,17 @@ def test_cli_call_path_and_large_chain(tmp_path, capsys):
     assert len(lc["numpy_times_s"]) == 5
     assert lc["bar_max_over_min"] == 1.3 and lc["bar_steady_faults"] == 0 and isinstance(lc["within_bar"], bool)
     assert "max/min" in text and "minor page faults: first call" in text
+
+    fc = doc["fused_chain"]
+    assert fc["status"] == "ok" and fc["elements"] == 100_000
+    for key in ("compiled_median_s", "numpy_median_s", "copyto_median_s"):
+        assert fc[key] > 0
+    assert fc["compiled_over_copyto"] == pytest.approx(fc["compiled_median_s"] / fc["copyto_median_s"])
+    assert isinstance(fc["within_bar"], bool)
+    if os.environ.get("NPCOMPILE_NATIVE") not in ("never", "0", "off"):
+        # The chain is one region, its intermediates a tile at a time.
+        assert len(fc["regions"]) == 1 and "(tile)" in fc["regions"][0]
+    assert "== fused chain: a * b + c - 0.5 * d" in text and "np.copyto" in text
 
 
 def test_measure_call_path_counts_cache_hits():

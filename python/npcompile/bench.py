@@ -28,6 +28,9 @@ Three more measurements go into the text output and the JSON:
 ``call_path``     a cache hit of ``a * b + a`` on two 4-element float64 arrays,
                   compiled against NumPy: median and min per-call time over 20
                   batches (``measure_call_path``; bar: compiled <= 2 us);
+``fused_chain``   ``a * b + c - 0.5 * d`` on four 4M float64 vectors: compiled, NumPy
+                  and ``np.copyto`` of one vector (issue 13's copy floor), with the
+                  plan's regions (``measure_fused_chain``; with the large chain).
 ``large_chain``   a 1e7-element elementwise chain, compiled: 20 calls after the
                   first, timed, with their minor page faults (``measure_large_chain``;
                   bars: max/min <= 1.3, no page faults after the first call);
@@ -1254,11 +1257,12 @@ def write_plot(results: Sequence[Result], path: str) -> str | None:
 
 class SuiteResults(list):
     """The rows `run_suite` returns (a list of Result), with the run's extra
-    sections as attributes: ``call_path``, ``large_chain`` and ``interference``
+    sections as attributes: ``call_path``, ``large_chain``, ``fused_chain`` and ``interference``
     (dicts, None where not measured)."""
 
     call_path: dict | None = None
     large_chain: dict | None = None
+    fused_chain: dict | None = None
     interference: dict | None = None
 
 
@@ -1316,8 +1320,12 @@ def run_suite(
     if large_chain_n is not None:
         results.large_chain = measure_large_chain(large_chain_n)
         print_large_chain(results.large_chain, file=file)
+        # 4M elements, fewer where the large chain was asked smaller (tests).
+        results.fused_chain = measure_fused_chain(min(FUSED_CHAIN_N, large_chain_n))
+        print_fused_chain(results.fused_chain, file=file)
     if out:
-        sections = {"call_path": results.call_path, "large_chain": results.large_chain}
+        sections = {"call_path": results.call_path, "large_chain": results.large_chain,
+                    "fused_chain": results.fused_chain}
         if interference:
             sections["interference"] = results.interference
         write_json(out, results, environment(repeats, interleaved, interference), sections)
@@ -1542,6 +1550,66 @@ def print_large_chain(lc: dict, *, file=None) -> None:
           f"numpy/compiled {_fmt_ratio(lc['ratio_numpy_over_compiled'])}", file=file)
     if lc["status"] != "ok":
         print(f"  {lc['status'].upper()}: {lc['reason']}", file=file)
+
+
+# ---- a fused chain against the copy floor (issue 13) ------------------------
+
+FUSED_CHAIN_N = 4_000_000
+FUSED_CHAIN_REPEATS = 7
+
+
+def fused_chain(a, b, c, d):
+    """The fused-chain probe: four float64 vectors in, one out (160 MB of traffic at 4M)."""
+    return a * b + c - 0.5 * d
+
+
+def measure_fused_chain(n: int = FUSED_CHAIN_N, repeats: int = FUSED_CHAIN_REPEATS, seed: int = 0) -> dict:
+    """``fused_chain`` on four float64 vectors of `n` elements: compiled, NumPy, and
+    ``np.copyto`` of one such vector (the copy floor), each the median of `repeats`
+    calls, interleaved; plus the plan's regions (from ``explain``)."""
+    from npcompile import explain, np_compile
+
+    rng = np.random.default_rng(seed)
+    args = tuple(rng.standard_normal(n) for _ in range(4))
+    dst = np.empty(n)
+    compiled = np_compile(fused_chain)
+    why = compare(compiled(*args), fused_chain(*args))
+    plan = explain(fused_chain, *args).split("== plan")[-1]
+    regions = [line.strip() for line in plan.splitlines() if line.strip().startswith("region ")]
+    t_c, t_n, t_copy = [], [], []
+    for _ in range(repeats):
+        for store, call in ((t_c, lambda: compiled(*args)), (t_n, lambda: fused_chain(*args)),
+                            (t_copy, lambda: np.copyto(dst, args[0]))):
+            t0 = time.perf_counter()
+            call()
+            store.append(time.perf_counter() - t0)
+    med = statistics.median
+    return {
+        "program": "a * b + c - 0.5 * d",
+        "elements": n,
+        "status": "mismatch" if why else "ok",
+        "reason": why,
+        "regions": regions,
+        "compiled_median_s": med(t_c),
+        "numpy_median_s": med(t_n),
+        "copyto_median_s": med(t_copy),
+        "compiled_over_copyto": med(t_c) / med(t_copy),
+        "ratio_numpy_over_compiled": med(t_n) / med(t_c),
+        "within_bar": not why and med(t_c) <= med(t_copy),
+    }
+
+
+def print_fused_chain(fc: dict, *, file=None) -> None:
+    file = file or sys.stdout
+    print(f"\n== fused chain: {fc['program']} on four float64[{fc['elements']:,}] ==", file=file)
+    print(f"compiled {fmt_time(fc['compiled_median_s'])}, NumPy {fmt_time(fc['numpy_median_s'])}, "
+          f"np.copyto of one vector {fmt_time(fc['copyto_median_s'])} (medians, interleaved); "
+          f"compiled/copyto {fc['compiled_over_copyto']:.2f} (bar <= 1: {'met' if fc['within_bar'] else 'NOT met'}); "
+          f"numpy/compiled {_fmt_ratio(fc['ratio_numpy_over_compiled'])}", file=file)
+    for r in fc["regions"] or ["(no region: the plan runs op by op)"]:
+        print(f"  {r}", file=file)
+    if fc["status"] != "ok":
+        print(f"  {fc['status'].upper()}: {fc['reason']}", file=file)
 
 
 # ---- compile time against trace length --------------------------------------
