@@ -389,3 +389,72 @@ pub fn pick<T: Copy + PartialOrd, const MAX: bool, const KEEP_FIRST: bool>(p: T,
         o
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn c_strides_and_broadcasting() {
+        assert_eq!(c_strides(&[2, 3, 4]).as_slice(), &[12, 4, 1]);
+        assert_eq!(c_strides(&[]).as_slice(), &[] as &[isize]);
+        // A row broadcast down a matrix; a column across it; a scalar.
+        assert_eq!(broadcast_strides(&[5, 4], &[4], &[1]).as_slice(), &[0, 1]);
+        assert_eq!(
+            broadcast_strides(&[5, 4], &[5, 1], &[1, 1]).as_slice(),
+            &[1, 0]
+        );
+        assert_eq!(broadcast_strides(&[5, 4], &[], &[]).as_slice(), &[0, 0]);
+    }
+
+    #[test]
+    fn each_index_walks_c_order_with_any_strides() {
+        let mut seen = vec![];
+        // A 2x3 view of a 3x4 array, transposed strides, offsets in elements.
+        each_index(&[2, 3], [&[1, 4], &[3, 1]], |[i, j]| seen.push((i, j)));
+        assert_eq!(seen, vec![(0, 0), (4, 1), (8, 2), (1, 3), (5, 4), (9, 5)]);
+        let mut n = 0;
+        each_index(&[3, 0, 2], [&[0, 0, 0]], |_| n += 1);
+        assert_eq!(n, 0);
+        each_index(&[], [&[]], |_| n += 1);
+        assert_eq!(n, 1);
+    }
+
+    #[test]
+    fn map2_broadcasts_rows_and_negative_strides() {
+        let x = [1.0f64, 2.0, 3.0, 4.0, 5.0, 6.0];
+        let row = [10.0f64, 20.0, 30.0];
+        let mut out = [0.0f64; 6];
+        // out[i, j] = x[1 - i, j] + row[j]: x read upwards (a negative stride).
+        unsafe {
+            map2(
+                &[2, 3],
+                Raw {
+                    ptr: out.as_mut_ptr() as *mut u8,
+                    strides: &[3, 1],
+                },
+                Raw {
+                    ptr: x.as_ptr().add(3) as *mut u8,
+                    strides: &[-3, 1],
+                },
+                Raw {
+                    ptr: row.as_ptr() as *mut u8,
+                    strides: &[0, 1],
+                },
+                |a: f64, b: f64| a + b,
+            )
+        };
+        assert_eq!(out, [14.0, 25.0, 36.0, 11.0, 22.0, 33.0]);
+    }
+
+    #[test]
+    fn pick_follows_numpy_nan_and_ties() {
+        let (z, nz) = (0.0f64, -0.0f64);
+        assert!(pick::<f64, true, false>(f64::NAN, 1.0).is_nan());
+        assert!(pick::<f64, true, false>(1.0, f64::NAN).is_nan());
+        // Ties return the second operand (float32/float64) or the first (float16's rule).
+        assert!(pick::<f64, true, false>(z, nz).is_sign_negative());
+        assert!(pick::<f64, true, true>(z, nz).is_sign_positive());
+        assert_eq!(pick::<f64, false, false>(2.0, 3.0), 2.0);
+    }
+}

@@ -2122,3 +2122,50 @@ fn regions_of(
     }
     (out_ops, out_instr, regions)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reshape_views_where_libtorch_would() {
+        // C-ordered: any reshape views.
+        assert_eq!(
+            view_strides(&[2, 6], &[6, 1], &[3, 4]).unwrap().as_slice(),
+            &[4, 1]
+        );
+        // Every other column of a 4x8 array: rows stay apart, (4, 2, 2) views...
+        assert_eq!(
+            view_strides(&[4, 4], &[8, 2], &[4, 2, 2])
+                .unwrap()
+                .as_slice(),
+            &[8, 4, 2]
+        );
+        // ...and so does flattening it (stride 2 throughout); three of every
+        // four columns do not flatten.
+        assert_eq!(
+            view_strides(&[4, 4], &[8, 2], &[16]).unwrap().as_slice(),
+            &[2]
+        );
+        assert!(view_strides(&[4, 3], &[8, 2], &[12]).is_none());
+        // A transpose cannot be flattened either; a scalar can be any shape of one.
+        assert!(view_strides(&[3, 2], &[1, 3], &[6]).is_none());
+        assert_eq!(view_strides(&[], &[], &[1, 1]).unwrap().as_slice(), &[1, 1]);
+    }
+
+    #[test]
+    fn arena_reuses_freed_blocks_and_merges_neighbours() {
+        let mut a = Arena::default();
+        let (x, y, z) = (a.alloc(100), a.alloc(64), a.alloc(8));
+        assert_eq!((x, y, z), (0, 128, 192));
+        a.release(x, 100);
+        a.release(y, 64);
+        // The two freed neighbours are one block of 192 bytes now.
+        assert_eq!(a.alloc(150), 0);
+        assert_eq!(a.alloc(0), 0);
+        // Apart from every block, however many are free.
+        a.release(0, 150);
+        assert_eq!(a.alloc_apart(10), 256);
+        assert_eq!(a.top, 320);
+    }
+}
