@@ -265,3 +265,25 @@ def test_a_region_writing_an_argument_in_place(mode):
     rng = np.random.default_rng(6)
     a, b = rng.standard_normal(40_000), rng.standard_normal(40_000)
     assert_matches(f, lambda: (a.copy(), b.copy()), must_compile=True)
+
+
+def test_a_region_with_a_row_broadcast_and_a_small_operand_computed_midway(mode):
+    def f(x, y, b):
+        s = np.where(x > 0.0, np.clip(x, -1.0, 1.0), y * 0.5)  # y * 0.5: a row, run first
+        return s + b, s * (b - 1.0)  # a bias row down the columns
+
+    rng = np.random.default_rng(7)
+    x, y, b = rng.standard_normal((300, 96)), rng.standard_normal(96), rng.standard_normal(96)
+    assert_matches(f, lambda: (x.copy(), y.copy(), b.copy()), must_compile=True)
+
+
+def test_an_instruction_a_region_depends_on_is_not_moved(mode):
+    def f(x, y):
+        t = x * 2.0
+        r = t[0] + y  # reads the region's value: runs after it
+        u = t - r  # r broadcast down the rows
+        return u * u
+
+    rng = np.random.default_rng(8)
+    x, y = rng.standard_normal((200, 64)), rng.standard_normal(64)
+    assert_matches(f, lambda: (x.copy(), y.copy()), must_compile=True)

@@ -301,6 +301,10 @@ struct Region {
     tile_at: Vec<usize>,
     /// The bytes of one thread's tiles: thread w's are `w * span` further on.
     span: usize,
+    /// Where an operand is one row broadcast down the result (a bias, a
+    /// scale per column): the row's length, and tiles are whole rows; else 0
+    /// (tiles of the flat index).
+    cols: usize,
 }
 
 /// Results of at least this many elements form regions; a tile is this many.
@@ -1453,24 +1457,26 @@ impl Machine {
     /// contiguous share of the tiles with tiles of its own.
     fn run_region(&self, r: &Region, plan: &Plan, env: &Env, vals: &[Val]) {
         let w = workers();
+        // Units: rows where tiles are whole rows, else elements.
+        let unit = r.cols.max(1);
+        let (units, per_tile) = (r.numel / unit, TILE / unit);
         if r.numel < PARALLEL || w == 1 {
-            return self.run_tiles(r, plan, env, vals, 0..r.numel, 0);
+            return self.run_tiles(r, plan, env, vals, 0..units, 0);
         }
-        let tiles = r.numel.div_ceil(TILE);
-        let share = tiles.div_ceil(w) * TILE;
+        let share = units.div_ceil(per_tile).div_ceil(w) * per_tile;
         std::thread::scope(|scope| {
             for k in 1..w {
-                let range = (k * share).min(r.numel)..((k + 1) * share).min(r.numel);
+                let range = (k * share).min(units)..((k + 1) * share).min(units);
                 if !range.is_empty() {
                     scope.spawn(move || self.run_tiles(r, plan, env, vals, range, k * r.span));
                 }
             }
-            self.run_tiles(r, plan, env, vals, 0..share.min(r.numel), 0);
+            self.run_tiles(r, plan, env, vals, 0..share.min(units), 0);
         });
     }
 
-    /// The tiles of `range` (of the region's flat index), with this thread's
-    /// tiles `scratch` bytes into the region's.
+    /// The tiles of `range` (of the region's units: rows or elements), with
+    /// this thread's tiles `scratch` bytes into the region's.
     fn run_tiles(
         &self,
         r: &Region,
@@ -1480,10 +1486,18 @@ impl Machine {
         range: std::ops::Range<usize>,
         scratch: usize,
     ) {
-        let mut t0 = range.start;
-        while t0 < range.end {
-            let len = TILE.min(range.end - t0);
-            let shape = [len as i64];
+        let unit = r.cols.max(1);
+        let rank = if r.cols > 0 { 2 } else { 1 };
+        // Strides of a tile's operands: whole (the tile's elements), one
+        // element, one row; a 1-D tile uses the last of each.
+        let (whole, one, row) = ([unit as isize, 1], [0isize, 0], [0isize, 1]);
+        let (whole, one, row) = (&whole[2 - rank..], &one[2 - rank..], &row[2 - rank..]);
+        let mut u0 = range.start;
+        while u0 < range.end {
+            let len = (TILE / unit).min(range.end - u0);
+            let t0 = u0 * unit;
+            let dims = [len as i64, r.cols as i64];
+            let shape = if rank == 2 { &dims[..] } else { &dims[..1] };
             for (&k, &tile) in r.members.iter().zip(&r.tile_at) {
                 let ex = &self.execs[k as usize];
                 let Instr::Torch { args, .. } = &plan.instrs[ex.instr];
@@ -1495,7 +1509,7 @@ impl Machine {
                 };
                 // Each operand: a tile kept by the region, the tile's
                 // elements of a whole value, or one element.
-                let opnd = |j: usize| -> (usize, &'static [isize]) {
+                let opnd = |j: usize| -> (usize, &[isize]) {
                     let a = args[j];
                     if let Some(q) = r
                         .members
@@ -1503,17 +1517,20 @@ impl Machine {
                         .position(|&e| self.execs[e as usize].out == a)
                     {
                         if r.tile_at[q] != NO_BLOCK {
-                            return (env.base + r.tile_at[q] + scratch, &[1]);
+                            return (env.base + r.tile_at[q] + scratch, whole);
                         }
                     }
                     let (p, _) = self.at(a, env, vals);
-                    if self.meta[a as usize].shape.iter().product::<i64>() == 1 {
-                        (p, &[0])
+                    let n = self.meta[a as usize].shape.iter().product::<i64>() as usize;
+                    if n == 1 {
+                        (p, one)
+                    } else if n == r.cols && n != r.numel {
+                        (p, row)
                     } else {
-                        (p + t0 * self.meta[a as usize].item, &[1])
+                        (p + t0 * self.meta[a as usize].item, whole)
                     }
                 };
-                let out = raw(o, &[1]);
+                let out = raw(o, whole);
                 // SAFETY: `regions_of` formed the region only where every
                 // operand is C-ordered over the result's shape or one element,
                 // and no write meets another instruction's operand elsewhere
@@ -1522,35 +1539,35 @@ impl Machine {
                     match &ex.step {
                         Step::Unary(u) => {
                             let (p, s) = opnd(0);
-                            wide::unary(*u, m.ty, &shape, out, raw(p, s))
+                            wide::unary(*u, m.ty, shape, out, raw(p, s))
                         }
                         Step::Binary(b) => {
                             let ((p, s), (q, t)) = (opnd(0), opnd(1));
                             let ty = self.meta[args[0] as usize].ty;
-                            wide::binary(*b, ty, &shape, out, raw(p, s), raw(q, t))
+                            wide::binary(*b, ty, shape, out, raw(p, s), raw(q, t))
                         }
                         Step::AddCMul => {
                             let ((p, s), (q, t), (w, u)) = (opnd(0), opnd(1), opnd(2));
-                            wide::addcmul(m.ty, &shape, out, raw(p, s), raw(q, t), raw(w, u))
+                            wide::addcmul(m.ty, shape, out, raw(p, s), raw(q, t), raw(w, u))
                         }
                         Step::Where => {
                             let ((p, s), (q, t), (w, u)) = (opnd(0), opnd(1), opnd(2));
-                            kernels::select(&shape, m.item, out, raw(p, s), raw(q, t), raw(w, u));
+                            kernels::select(shape, m.item, out, raw(p, s), raw(q, t), raw(w, u));
                         }
                         Step::Cast => {
                             let (p, s) = opnd(0);
                             let ty = self.meta[args[0] as usize].ty;
-                            wide::cast(ty, m.ty, &shape, out, raw(p, s))
+                            wide::cast(ty, m.ty, shape, out, raw(p, s))
                         }
                         Step::Copy => {
                             let (p, s) = opnd(0);
-                            kernels::copy(&shape, m.item, out, raw(p, s))
+                            kernels::copy(shape, m.item, out, raw(p, s))
                         }
                         _ => {}
                     }
                 }
             }
-            t0 += len;
+            u0 += len;
         }
     }
 
@@ -1995,7 +2012,8 @@ fn regions_of(
         let (lo, hi) = kernels::extent(off as *const u8, &m.shape, &l.strides, m.item);
         Some((root, lo as isize, hi as isize))
     };
-    let tileable = |ex: &Exec, args: &[u32]| -> Option<Dims> {
+    // Some(true): the instruction reads one row broadcast down its result.
+    let tileable = |ex: &Exec, args: &[u32]| -> Option<(Dims, bool)> {
         let m = &meta[ex.out as usize];
         let n = m.shape.iter().product::<i64>().max(0) as usize;
         let elementwise = matches!(
@@ -2011,24 +2029,65 @@ fn regions_of(
             return None;
         }
         let c = c_strides(&m.shape);
+        let cols = *m.shape.last().unwrap_or(&1) as usize;
+        let mut rows = false;
         for (k, &a) in args.iter().enumerate() {
-            let one = meta[a as usize].shape.iter().product::<i64>() == 1;
-            let full = match &ex.along[k] {
-                Some(st) => m
-                    .shape
-                    .iter()
-                    .zip(st.iter().zip(&c))
-                    .all(|(&d, (&x, &y))| d == 1 || x == y),
-                None => false,
+            let na = meta[a as usize].shape.iter().product::<i64>() as usize;
+            let one = na == 1;
+            let (full, row) = match &ex.along[k] {
+                Some(st) => (
+                    m.shape
+                        .iter()
+                        .zip(st.iter().zip(&c))
+                        .all(|(&d, (&x, &y))| d == 1 || x == y),
+                    m.shape.len() >= 2
+                        && na == cols
+                        && cols <= TILE
+                        && st.last() == Some(&1)
+                        && st[..st.len() - 1].iter().all(|&x| x == 0),
+                ),
+                None => (false, false),
             };
-            if !(one || full) || span(a).is_none() {
+            if !(one || full || row) || span(a).is_none() {
                 return None;
             }
+            rows |= row && !full;
         }
-        Some(m.shape.clone())
+        Some((m.shape.clone(), rows))
     };
-    // The instruction's operands, as the plan lists them.
-    let _ = &op_instr;
+    // Whether `ex` neither reads what `members` write nor writes what they
+    // read or write (every span placed when the plan was built).
+    let apart = |ex: &Exec, members: &[u32]| -> bool {
+        let meets = |a: Option<(Root, isize, isize)>, b: Option<(Root, isize, isize)>| match (a, b)
+        {
+            (Some((r1, lo1, hi1)), Some((r2, lo2, hi2))) => r1 == r2 && lo1 < hi2 && lo2 < hi1,
+            _ => true,
+        };
+        let w = span(ex.out);
+        let instrs: Vec<u32> = members
+            .iter()
+            .map(|&m| execs[m as usize].instr as u32)
+            .collect();
+        // A value the region keeps a tile at a time is never in its block.
+        let kept =
+            |s: u32| members.iter().any(|&m| execs[m as usize].out == s) && internal(s, &instrs);
+        w.is_some()
+            && matches!(
+                ex.step,
+                Step::Unary(_) | Step::Binary(_) | Step::AddCMul | Step::Cast | Step::Copy
+            )
+            && members.iter().all(|&m| {
+                let mx = &execs[m as usize];
+                let mw = if kept(mx.out) {
+                    Some((Root::Abs, 0, 0))
+                } else {
+                    span(mx.out)
+                };
+                !meets(w, mw)
+                    && mx.args.iter().all(|&a| kept(a) || !meets(w, span(a)))
+                    && ex.args.iter().all(|&a| !meets(span(a), mw))
+            })
+    };
     let mut out_ops = Vec::with_capacity(ops.len());
     let mut out_instr = Vec::with_capacity(ops.len());
     let mut regions = vec![];
@@ -2036,32 +2095,56 @@ fn regions_of(
     while k < ops.len() {
         let start = k;
         let mut shape: Option<Dims> = None;
+        let mut rows = false;
         let mut members = vec![];
+        // Instructions between members that touch nothing the members do
+        // (a small operand computed mid-chain): run before the region.
+        let mut hoisted = vec![];
         while k < ops.len() {
             let Op::General(e) = ops[k] else { break };
             let ex = &execs[e as usize];
             let args = &ex.args;
             match tileable(ex, args) {
-                Some(s) if shape.as_ref().is_none_or(|t| *t == s) => {
+                Some((s, r)) if shape.as_ref().is_none_or(|t| *t == s) => {
                     shape = Some(s);
+                    rows |= r;
                     members.push(e);
+                    k += 1;
+                }
+                _ if !members.is_empty() && apart(ex, &members) => {
+                    hoisted.push(k);
                     k += 1;
                 }
                 _ => break,
             }
         }
+        // Hoisted instructions after the last member stay where they were.
+        while hoisted.last().is_some_and(|&h| h + 1 == k) {
+            hoisted.pop();
+            k -= 1;
+        }
         let safe = members.len() > 1 && {
             let mut writes = vec![];
             let mut reads = vec![];
+            let instrs: Vec<u32> = members
+                .iter()
+                .map(|&m| execs[m as usize].instr as u32)
+                .collect();
+            let kept = |s: u32| {
+                members.iter().any(|&m| execs[m as usize].out == s) && internal(s, &instrs)
+            };
             for &e in &members {
                 let ex = &execs[e as usize];
-                writes.extend(span(ex.out));
-                for &a in &ex.args {
-                    if meta[a as usize].shape.iter().product::<i64>() != 1 {
-                        reads.extend(span(a).map(|r| (r, true)));
-                    } else {
-                        reads.extend(span(a).map(|r| (r, false)));
-                    }
+                if !kept(ex.out) {
+                    writes.extend(span(ex.out));
+                }
+                let whole = meta[ex.out as usize].shape.iter().product::<i64>();
+                for &a in ex.args.iter().filter(|&&a| !kept(a)) {
+                    // Only an operand of the result's size is read at the
+                    // element being written (one element, one row: always
+                    // the same ones).
+                    let full = meta[a as usize].shape.iter().product::<i64>() == whole;
+                    reads.extend(span(a).map(|r| (r, full)));
                 }
             }
             let meets = |(r1, lo1, hi1): (Root, isize, isize),
@@ -2076,6 +2159,10 @@ fn regions_of(
             })
         };
         if safe {
+            let cols = match (&shape, rows) {
+                (Some(s), true) => *s.last().unwrap_or(&1) as usize,
+                _ => 0,
+            };
             let n = shape.map_or(0, |s| s.iter().product::<i64>() as usize);
             let instrs: Vec<u32> = members
                 .iter()
@@ -2101,6 +2188,10 @@ fn regions_of(
                 // The other threads' tiles.
                 arena.alloc_apart(span * (workers() - 1));
             }
+            for &h in &hoisted {
+                out_ops.push(ops[h]);
+                out_instr.push(op_instr[h]);
+            }
             out_ops.push(Op::Region(regions.len() as u32));
             out_instr.push(op_instr[start]);
             regions.push(Region {
@@ -2108,6 +2199,7 @@ fn regions_of(
                 numel: n,
                 tile_at,
                 span,
+                cols,
             });
         } else if k == start {
             out_ops.push(ops[k]);
