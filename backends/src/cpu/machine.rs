@@ -1463,15 +1463,24 @@ impl Machine {
         if r.numel < PARALLEL || w == 1 {
             return self.run_tiles(r, plan, env, vals, 0..units, 0);
         }
-        let share = units.div_ceil(per_tile).div_ceil(w) * per_tile;
+        // Chunks of tiles taken in turn: a thread the machine delays takes
+        // fewer, rather than every other thread waiting for its share.
+        let chunk = per_tile * 16;
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let work = |k: usize| loop {
+            let c = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if c * chunk >= units {
+                break;
+            }
+            let range = c * chunk..((c + 1) * chunk).min(units);
+            self.run_tiles(r, plan, env, vals, range, k * r.span);
+        };
         std::thread::scope(|scope| {
             for k in 1..w {
-                let range = (k * share).min(units)..((k + 1) * share).min(units);
-                if !range.is_empty() {
-                    scope.spawn(move || self.run_tiles(r, plan, env, vals, range, k * r.span));
-                }
+                let work = &work;
+                scope.spawn(move || work(k));
             }
-            self.run_tiles(r, plan, env, vals, 0..share.min(units), 0);
+            work(0);
         });
     }
 
