@@ -287,3 +287,101 @@ def test_an_instruction_a_region_depends_on_is_not_moved(mode):
     rng = np.random.default_rng(8)
     x, y = rng.standard_normal((200, 64)), rng.standard_normal(64)
     assert_matches(f, lambda: (x.copy(), y.copy()), must_compile=True)
+
+
+REDUCE_DTYPES = ["bool", "int8", "int16", "int32", "int64", "uint8", "float32", "float64"]
+
+
+@pytest.mark.parametrize("dtype", REDUCE_DTYPES)
+def test_reductions_of_every_kind_over_any_axes(mode, dtype):
+    def f(x):
+        out = []
+        for axis in (None, 0, 1, (0, 2), -1):
+            out += [x.max(axis=axis), x.min(axis=axis, keepdims=True), x.any(axis=axis), x.all(axis=axis)]
+            if x.dtype != np.bool_:
+                out += [x.sum(axis=axis), np.prod(x[:2, :2], axis=axis)]
+        # Operands that are views: transposed, reversed, strided.
+        out += [x.T.sum(axis=0), x[::-1, ::2].max(axis=1), x[:, 1].min(), (x.T[1:] != 0).any(axis=1)]
+        return out
+
+    rng = np.random.default_rng(3)
+    if dtype == "bool":
+        x = rng.random((4, 5, 6)) > 0.5
+    elif dtype.startswith("float"):
+        x = rng.standard_normal((4, 5, 6)).astype(dtype)
+    else:
+        info = np.iinfo(dtype)
+        x = rng.integers(info.min, info.max, size=(4, 5, 6), endpoint=True, dtype=dtype)
+    assert_matches(f, lambda: (x.copy(),), must_compile=True)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_max_and_min_reductions_propagate_nan_wherever_it_is(mode, dtype):
+    def f(x):
+        return x.max(axis=1), x.min(axis=0), x.max(), np.abs(x).min(axis=1, keepdims=True)
+
+    x = np.arange(60.0, dtype=dtype).reshape(3, 20) - 30
+    for at in [(0, 0), (1, 7), (2, 19)]:  # a lane, the middle, the tail
+        y = x.copy()
+        y[at] = np.nan
+        assert_matches(f, lambda: (y.copy(),), must_compile=True)
+
+
+def test_float_sums_add_in_numpys_order_bit_for_bit(monkeypatch):
+    monkeypatch.setenv("NPCOMPILE_NATIVE", "always")
+
+    def f(x, y, k):
+        return (
+            x.sum(axis=1),
+            x.sum(axis=0),
+            x.sum(),
+            x.mean(axis=1, keepdims=True),
+            x[::-2].sum(axis=0),  # NumPy's negative strides decide the order
+            y.sum(axis=1),
+            y.mean(),
+            k.mean(axis=1),  # int64 cast to float64 on the fly (buffered)
+        )
+
+    rng = np.random.default_rng(4)
+    # Values that cancel: any other order of adding changes the last bits.
+    x = rng.standard_normal((9, 300)) * 10.0 ** rng.integers(-8, 9, size=(9, 300))
+    y = x[:, :200].astype(np.float32)
+    k = rng.integers(-(2**60), 2**60, size=(3, 9000))
+    plan = plan_of(f, x, y, k)
+    sums = [line for line in plan.splitlines() if "HostSum" in line]
+    assert len(sums) == 8 and all("[native]" in line for line in sums)
+    got = np_compile(f)(x, y, k)
+    for g, e in zip(got, f(x, y, k)):
+        assert g.dtype == e.dtype and g.shape == e.shape
+        assert np.array_equal(g, e), "a float sum added in another order than NumPy's"
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "int32", "int8", "uint8"])
+def test_products_with_a_vector_and_of_integer_matrices(mode, dtype):
+    def f(A, v, w):
+        return A @ v, w @ A, v @ v, A.T @ w, np.dot(A[1:3, :], v), A[:, :0] @ v[:0], A @ A.T
+
+    rng = np.random.default_rng(5)
+    if dtype.startswith("float"):
+        A = rng.standard_normal((7, 5)).astype(dtype)
+        v, w = rng.standard_normal(5).astype(dtype), rng.standard_normal(7).astype(dtype)
+    else:
+        info = np.iinfo(dtype)
+        lo, hi = max(info.min, -100), min(info.max, 100)
+        A = rng.integers(lo, hi, size=(7, 5), dtype=dtype)  # int8 products wrap
+        v, w = rng.integers(lo, hi, size=5, dtype=dtype), rng.integers(lo, hi, size=7, dtype=dtype)
+    assert_matches(f, lambda: (A.copy(), v.copy(), w.copy()), must_compile=True)
+
+
+def test_reductions_and_vector_products_run_natively(monkeypatch):
+    monkeypatch.delenv("NPCOMPILE_NATIVE", raising=False)
+
+    def f(A, v, k):
+        r = A @ v
+        return r.max(), np.abs(r).sum(), (A > 0).any(axis=0), k.sum(axis=1), A.mean(axis=0)
+
+    rng = np.random.default_rng(6)
+    A, v, k = rng.standard_normal((8, 8)), rng.standard_normal(8), rng.integers(0, 9, (3, 4))
+    plan = plan_of(f, A, v, k)
+    assert "executor: native" in plan and "[libtorch]" not in plan
+    assert_matches(f, lambda: (A.copy(), v.copy(), k.copy()), must_compile=True)

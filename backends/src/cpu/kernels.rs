@@ -375,6 +375,129 @@ pub fn extent(ptr: *const u8, shape: &[i64], strides: &[isize], item: usize) -> 
     (lo as usize, hi as usize + item)
 }
 
+/// `acc[o] = f(acc[o], x[i])` at every index of `shape` (the operand's), in
+/// C order, where `acc`'s strides are 0 along the reduced axes (each result
+/// element holds its fold so far). A contiguous run that folds into one
+/// element goes through `LANES` accumulators started at `id` and joined into
+/// it by `join`, so the loop vectorizes: `f` and `join` must make the order of
+/// a run's elements not matter (integer wraparound, NaN-propagating
+/// max/min, and/or).
+///
+/// # Safety
+/// `x` addresses valid `A`s and `acc` valid `R`s at every index of `shape`;
+/// they do not overlap.
+#[inline(always)]
+pub unsafe fn fold<A: Copy, R: Copy>(
+    shape: &[i64],
+    acc: Raw,
+    x: Raw,
+    id: R,
+    f: impl Fn(R, A) -> R,
+    join: impl Fn(R, R) -> R,
+) {
+    const LANES: usize = 8;
+    let (o, p) = (acc.ptr as *mut R, x.ptr as *const A);
+    if shape.contains(&0) {
+        return;
+    }
+    let rank = shape.len();
+    if rank == 0 {
+        *o = f(*o, *p);
+        return;
+    }
+    let n = shape[rank - 1] as usize;
+    let (so, sx) = (acc.strides[rank - 1], x.strides[rank - 1]);
+    each_row(shape, [acc.strides, x.strides], |[a, b]| {
+        let (o, p) = (o.offset(a), p.offset(b));
+        if so == 0 && sx == 1 {
+            let mut lanes = [id; LANES];
+            let whole = n / LANES * LANES;
+            for c in (0..whole).step_by(LANES) {
+                for (l, v) in lanes.iter_mut().enumerate() {
+                    *v = f(*v, *p.add(c + l));
+                }
+            }
+            let mut r = *o;
+            for v in lanes {
+                r = join(r, v);
+            }
+            for j in whole..n {
+                r = f(r, *p.add(j));
+            }
+            *o = r;
+        } else if so == 0 {
+            let mut r = *o;
+            for j in 0..n as isize {
+                r = f(r, *p.offset(j * sx));
+            }
+            *o = r;
+        } else {
+            for j in 0..n as isize {
+                let q = o.offset(j * so);
+                *q = f(*q, *p.offset(j * sx));
+            }
+        }
+    });
+}
+
+/// `out[i, j] = sum over l of a[i, l] * b[l, j]` for an `m x n` result of
+/// `m x k` and `k x n` operands at any strides (a vector is a matrix with a
+/// length-1 axis at stride 0): each element's products added in `l` order
+/// (NumPy's own loop for integers; for floats one of the orders a BLAS may
+/// take), one vector's dot product through four accumulators.
+///
+/// # Safety
+/// Every operand addresses valid `T`s at every index of its shape.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn matmul<T: Copy>(
+    [m, n, k]: [usize; 3],
+    (out, so): (*mut u8, [isize; 2]),
+    (a, sa): (*const u8, [isize; 2]),
+    (b, sb): (*const u8, [isize; 2]),
+    zero: T,
+    mul: impl Fn(T, T) -> T,
+    add: impl Fn(T, T) -> T,
+) {
+    let (o, a, b) = (out as *mut T, a as *const T, b as *const T);
+    for i in 0..m as isize {
+        let ai = a.offset(i * sa[0]);
+        if n == 1 {
+            let mut s = [zero; 4];
+            let whole = k / 4 * 4;
+            for l in (0..whole as isize).step_by(4) {
+                for (q, v) in s.iter_mut().enumerate() {
+                    let l = l + q as isize;
+                    *v = add(*v, mul(*ai.offset(l * sa[1]), *b.offset(l * sb[0])));
+                }
+            }
+            let mut r = add(add(s[0], s[1]), add(s[2], s[3]));
+            for l in whole as isize..k as isize {
+                r = add(r, mul(*ai.offset(l * sa[1]), *b.offset(l * sb[0])));
+            }
+            *o.offset(i * so[0]) = r;
+            continue;
+        }
+        let oi = o.offset(i * so[0]);
+        for j in 0..n as isize {
+            *oi.offset(j * so[1]) = zero;
+        }
+        for l in 0..k as isize {
+            let (x, bl) = (*ai.offset(l * sa[1]), b.offset(l * sb[0]));
+            if so[1] == 1 && sb[1] == 1 {
+                for j in 0..n {
+                    *oi.add(j) = add(*oi.add(j), mul(x, *bl.add(j)));
+                }
+            } else {
+                for j in 0..n as isize {
+                    let q = oi.offset(j * so[1]);
+                    *q = add(*q, mul(x, *bl.offset(j * sb[1])));
+                }
+            }
+        }
+    }
+}
+
 /// NumPy's float `maximum`/`minimum`: NaN-propagating, returning the second
 /// operand where they compare equal unless `keep_first` (float16's tie).
 /// One compare and one select an element, so the loop vectorizes.
@@ -445,6 +568,101 @@ mod tests {
             )
         };
         assert_eq!(out, [14.0, 25.0, 36.0, 11.0, 22.0, 33.0]);
+    }
+
+    #[test]
+    fn fold_reduces_rows_and_columns() {
+        // A 3x10 array (rows longer than the lanes) summed along each axis.
+        let x: Vec<i64> = (0..30).collect();
+        let mut rows = [0i64; 3];
+        let mut cols = [0i64; 10];
+        let add = |r: i64, v: i64| r.wrapping_add(v);
+        unsafe {
+            let xr = Raw {
+                ptr: x.as_ptr() as *mut u8,
+                strides: &[10, 1],
+            };
+            fold(
+                &[3, 10],
+                Raw {
+                    ptr: rows.as_mut_ptr() as *mut u8,
+                    strides: &[1, 0],
+                },
+                xr,
+                0,
+                add,
+                add,
+            );
+            fold(
+                &[3, 10],
+                Raw {
+                    ptr: cols.as_mut_ptr() as *mut u8,
+                    strides: &[0, 1],
+                },
+                xr,
+                0,
+                add,
+                add,
+            );
+        }
+        assert_eq!(rows, [45, 145, 245]);
+        assert_eq!(cols[0], 30);
+        assert_eq!(cols[9], 9 + 19 + 29);
+        // NaN wins a max wherever it is, in a lane or in the tail.
+        for at in [0, 5, 8, 10] {
+            let mut v = vec![1.0f64; 11];
+            v[at] = f64::NAN;
+            let mut r = f64::NEG_INFINITY;
+            unsafe {
+                fold(
+                    &[11],
+                    Raw {
+                        ptr: &mut r as *mut f64 as *mut u8,
+                        strides: &[0],
+                    },
+                    Raw {
+                        ptr: v.as_ptr() as *mut u8,
+                        strides: &[1],
+                    },
+                    f64::NEG_INFINITY,
+                    pick::<f64, true, false>,
+                    pick::<f64, true, false>,
+                )
+            };
+            assert!(r.is_nan(), "NaN at {at}");
+        }
+    }
+
+    #[test]
+    fn matmul_of_vectors_and_matrices() {
+        // [[1, 2, 3], [4, 5, 6]] @ [1, 0, -1] and [1, 1] @ the same matrix.
+        let a = [1i64, 2, 3, 4, 5, 6];
+        let v = [1i64, 0, -1];
+        let w = [1i64, 1];
+        let (mut mv, mut vm) = ([0i64; 2], [0i64; 3]);
+        let (mul, add) = (|p: i64, q: i64| p * q, |p: i64, q: i64| p + q);
+        unsafe {
+            matmul(
+                [2, 1, 3],
+                (mv.as_mut_ptr() as *mut u8, [1, 0]),
+                (a.as_ptr() as *const u8, [3, 1]),
+                (v.as_ptr() as *const u8, [1, 0]),
+                0,
+                mul,
+                add,
+            );
+            matmul(
+                [1, 3, 2],
+                (vm.as_mut_ptr() as *mut u8, [0, 1]),
+                (w.as_ptr() as *const u8, [0, 1]),
+                (a.as_ptr() as *const u8, [3, 1]),
+                0,
+                mul,
+                add,
+            );
+        }
+        assert_eq!(mv, [-2, -2]);
+        assert_eq!(vm, [5, 7, 9]);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 use super::kernels::{self, broadcast_strides, c_strides, Raw, Strides};
 use crate::torch::{check_int_value, exec_op, exec_op_into, restore, writes_into, IntValue};
-use crate::torch::{Instr, Plan, PlanError, TorchOp};
+use crate::torch::{Instr, Plan, PlanError, SumPlan, TorchOp, ViewStep};
 use ir::DType;
 use smallvec::SmallVec;
 use std::sync::Mutex;
@@ -26,6 +26,10 @@ pub fn native_mode() -> NativeMode {
         _ => NativeMode::Auto,
     }
 }
+
+/// Products of at most this many multiply-adds (`m * n * k`) with a vector
+/// operand, or of integer matrices, run as a plain loop (`Step::Dot`).
+const DOT_MAX: i64 = 1 << 16;
 
 /// Past this many elements a transcendental runs as libtorch's vectorized
 /// kernel (its dispatch then costs less than a scalar libm loop).
@@ -130,6 +134,19 @@ enum Bin {
     Ge,
 }
 
+/// A reduction the typed loops run (`fold`).
+#[derive(Debug, Clone, Copy)]
+enum Red {
+    /// Integers and bools added into int64 (or their own type), wrapping.
+    Sum,
+    Prod,
+    /// NumPy's maximum/minimum.reduce: NaN wins.
+    Max,
+    Min,
+    Any,
+    All,
+}
+
 /// How one instruction runs.
 #[derive(Debug)]
 enum Step {
@@ -163,6 +180,23 @@ enum Step {
     /// result, BLAS scales and accumulates into); the libtorch call where an
     /// operand's strides are not BLAS's.
     MatMul(Option<f64>),
+    /// A reduction folding each result element from its operand elements:
+    /// the result's strides along the operand's axes (0 where reduced).
+    Reduce(Red, Strides),
+    /// A float32/float64 `sum`/`mean` added in NumPy's order (`SumPlan`),
+    /// planned when the plan is built where the operand's strides are known.
+    /// Operand 1, where present, is the array NumPy iterates (after `view`):
+    /// its strides decide the order.
+    FloatSum {
+        reduced: SmallVec<[bool; 4]>,
+        mean: bool,
+        buffered: bool,
+        view: Vec<ViewStep>,
+        plan: Option<Box<SumPlan>>,
+    },
+    /// A product with a vector operand, or of integer matrices, small enough
+    /// for a plain loop: `[m, n, k]` (see `kernels::matmul`).
+    Dot([usize; 3]),
     /// The libtorch call, on tensors made over the operands' memory.
     Torch,
     /// A libtorch call whose result views its operand (lowering's `is_view`).
@@ -393,7 +427,80 @@ fn step_for(op: &TorchOp, args: &[&Meta], out: &Meta) -> Step {
             Step::Torch
         }
     };
+    let a_numel = |k: usize| args[k].shape.iter().product::<i64>();
+    // The reduced axes of operand 0, and the result's strides along its axes.
+    let reduce = |dims: &[i64], keepdim: bool| -> Option<(SmallVec<[bool; 4]>, Strides)> {
+        let rank = args.first()?.shape.len();
+        let mut reduced: SmallVec<[bool; 4]> = SmallVec::from_elem(false, rank);
+        for &d in dims {
+            *reduced.get_mut(usize::try_from(d).ok()?)? = true;
+        }
+        let out_c = c_strides(&out.shape);
+        let (mut acc, mut j): (Strides, usize) = (SmallVec::new(), 0);
+        for a in 0..rank {
+            if reduced[a] {
+                acc.push(0);
+                j += keepdim as usize;
+            } else {
+                acc.push(*out_c.get(j)?);
+                j += 1;
+            }
+        }
+        (j == out.shape.len()).then_some((reduced, acc))
+    };
+    let int = |t: Ty| matches!(t, Ty::I64 | Ty::I32 | Ty::I16 | Ty::I8 | Ty::U8 | Ty::Bool);
+    let fold = |red: Red, dims: &[i64], keepdim: bool| -> Step {
+        let ok = match red {
+            Red::Sum | Red::Prod => int(t) && (out.ty == Ty::I64 || (out.ty == t && t != Ty::Bool)),
+            Red::Max | Red::Min => t.numeric() && out.ty == t && a_numel(0) > 0,
+            Red::Any | Red::All => t != Ty::Bytes && out.ty == Ty::Bool,
+        };
+        match reduce(dims, keepdim) {
+            Some((_, acc)) if ok && args.len() == 1 => Step::Reduce(red, acc),
+            _ => Step::Torch,
+        }
+    };
     match op {
+        T::Sum { dims, keepdim } => fold(Red::Sum, dims, *keepdim),
+        T::Prod { dims, keepdim } => fold(Red::Prod, dims, *keepdim),
+        T::Amax { dims, keepdim } => fold(Red::Max, dims, *keepdim),
+        T::Amin { dims, keepdim } => fold(Red::Min, dims, *keepdim),
+        T::Any { dims, keepdim } => fold(Red::Any, dims, *keepdim),
+        T::All { dims, keepdim } => fold(Red::All, dims, *keepdim),
+        T::HostSum {
+            dims,
+            keepdim,
+            mean,
+            buffered,
+            view,
+        } if args.len() <= 2 && t.float() && out.ty == t => {
+            match reduce(dims, *keepdim) {
+                Some((reduced, _)) => Step::FloatSum {
+                    reduced,
+                    mean: *mean,
+                    buffered: *buffered,
+                    view: view.clone(),
+                    plan: None,
+                },
+                None => Step::Torch,
+            }
+        }
+        T::MatMul
+            if same
+                && args.len() == 2
+                && out.ty == t
+                && t.numeric()
+                && (1..=2).contains(&args[0].shape.len())
+                && (1..=2).contains(&args[1].shape.len())
+                && (!t.float() || args[0].shape.len() == 1 || args[1].shape.len() == 1)
+                && a_numel(0).saturating_mul(args[1].shape.last().copied().unwrap_or(1)) <= DOT_MAX =>
+        {
+            let (a, b) = (&args[0].shape, &args[1].shape);
+            let m = if a.len() == 2 { a[0] } else { 1 };
+            let k = *a.last().unwrap_or(&0);
+            let n = if b.len() == 2 { b[1] } else { 1 };
+            Step::Dot([m as usize, n as usize, k as usize])
+        }
         T::Slice(d) | T::SliceView(d) => Step::Slice(d.clone()),
         T::Permute(p) => Step::Permute(p.iter().copied().collect()),
         T::Reshape(_) | T::Restride(_) => Step::Reshape,
@@ -669,15 +776,59 @@ impl Machine {
         for (i, (Instr::Torch { args, out, .. }, step)) in plan.instrs.iter().zip(steps).enumerate()
         {
             let o = *out as usize;
+            // A float sum's order follows from its operand's strides: planned
+            // now where they are known.
+            let step = match step {
+                Step::FloatSum {
+                    reduced,
+                    mean,
+                    buffered,
+                    view,
+                    plan: None,
+                } => {
+                    let at = |k: usize| match place.get(args.get(k).map_or(usize::MAX, |&a| a as usize)) {
+                        Some(Place::Static(l)) => Some(l.strides.clone()),
+                        _ => None,
+                    };
+                    match (at(0), args.get(1).map(|_| at(1))) {
+                        (Some(st), layout) if !matches!(layout, Some(None)) => {
+                            let layout = args.get(1).zip(layout.flatten());
+                            let layout = layout.as_ref().map(|(&a, st)| (&meta[a as usize].shape[..], &st[..], &view[..]));
+                            let shape = &meta[args[0] as usize].shape;
+                            match sum_plan(shape, &st, layout, &reduced, mean, buffered) {
+                                Some(p) => Step::FloatSum {
+                                    reduced,
+                                    mean,
+                                    buffered,
+                                    view,
+                                    plan: Some(Box::new(p)),
+                                },
+                                None => Step::Torch,
+                            }
+                        }
+                        // Operand 1's strides only known as it runs: libtorch's call.
+                        (_, Some(None)) => Step::Torch,
+                        _ => Step::FloatSum {
+                            reduced,
+                            mean,
+                            buffered,
+                            view,
+                            plan: None,
+                        },
+                    }
+                }
+                s => s,
+            };
             kinds.push((
                 !matches!(step, Step::Torch | Step::TorchView),
                 // The elements a typed loop of ours walks (libtorch's calls
                 // and BLAS's products run their own kernels either way).
-                if step.aliases() || matches!(step, Step::Torch | Step::TorchView | Step::MatMul(_))
-                {
-                    0
-                } else {
-                    numel(o)
+                match &step {
+                    s if s.aliases() => 0,
+                    Step::Torch | Step::TorchView | Step::MatMul(_) => 0,
+                    Step::Reduce(..) | Step::FloatSum { .. } => numel(args[0] as usize),
+                    Step::Dot([m, n, k]) => (m * n * k) as i64,
+                    _ => numel(o),
                 },
             ));
             let a0 = args.first().map(|&a| a as usize);
@@ -1394,6 +1545,77 @@ impl Machine {
                     _ => self.torch(op, args, m, dest, env, vals, keep)?,
                 }
             }
+            Step::Reduce(red, acc) => {
+                let (p, st) = self.at(args[0], env, vals);
+                let a = argm(0);
+                let n_out = shape.iter().product::<i64>().max(0) as usize;
+                unsafe { wide::reduce(*red, a.ty, m.ty, &a.shape, n_out, raw(dest, acc), raw(p, st)) };
+                None
+            }
+            Step::FloatSum {
+                reduced,
+                mean,
+                buffered,
+                view,
+                plan,
+            } => {
+                let (p, st) = self.at(args[0], env, vals);
+                let made;
+                let plan = match plan {
+                    Some(plan) => plan.as_ref(),
+                    None => {
+                        let layout = match args.get(1) {
+                            Some(&a) => {
+                                let (_, ls) = self.at(a, env, vals);
+                                Some((&self.meta[a as usize].shape[..], ls, &view[..]))
+                            }
+                            None => None,
+                        };
+                        made = sum_plan(&argm(0).shape, st, layout, reduced, *mean, *buffered);
+                        match &made {
+                            Some(plan) => plan,
+                            None => return self.torch(op, args, m, dest, env, vals, keep),
+                        }
+                    }
+                };
+                // SAFETY: the plan walks the operand's own shape and strides;
+                // the result's block holds its `n_out` elements.
+                unsafe {
+                    if m.ty == Ty::F64 {
+                        plan.run_raw::<f64>(p as *const f64, dest as *mut f64)
+                    } else {
+                        plan.run_raw::<f32>(p as *const f32, dest as *mut f32)
+                    }
+                }
+                None
+            }
+            Step::Dot(mnk) => {
+                let ((p, sa), (q, sb)) = (self.at(args[0], env, vals), self.at(args[1], env, vals));
+                let two = |st: &[isize], row: bool| -> [isize; 2] {
+                    match st {
+                        [r, c] => [*r, *c],
+                        [v] if row => [0, *v],
+                        [v] => [*v, 0],
+                        _ => [0, 0],
+                    }
+                };
+                let os: [isize; 2] = match (argm(0).shape.len(), argm(1).shape.len()) {
+                    (2, 2) => [ex.strides[0], ex.strides[1]],
+                    (2, _) => [ex.strides[0], 0],
+                    (_, 2) => [0, ex.strides[0]],
+                    _ => [0, 0],
+                };
+                unsafe {
+                    wide::matmul(
+                        m.ty,
+                        *mnk,
+                        (dest as *mut u8, os),
+                        (p as *const u8, two(sa, true)),
+                        (q as *const u8, two(sb, false)),
+                    )
+                };
+                None
+            }
             Step::TorchView => {
                 let refs = self.tensors(args, env, vals, keep)?;
                 let refs: SmallVec<[&Tensor; 3]> = refs.iter().collect();
@@ -1932,6 +2154,162 @@ unsafe fn cast_in(from: Ty, to: Ty, shape: &[i64], o: Raw, a: Raw) {
     }
 }
 
+/// Fills the result's `n_out` elements with `red`'s identity, then folds the
+/// operand (`from`, of `shape`) into them (`to`: the result's type).
+///
+/// # Safety
+/// As `kernels::fold`; `acc` is the result's C-ordered block.
+#[inline(always)]
+unsafe fn reduce_in(red: Red, from: Ty, to: Ty, shape: &[i64], n_out: usize, acc: Raw, x: Raw) {
+    use kernels::{fold, pick};
+    unsafe fn fill<R: Copy>(acc: &Raw, n: usize, v: R) {
+        std::slice::from_raw_parts_mut(acc.ptr as *mut R, n).fill(v);
+    }
+    macro_rules! go {
+        ($r:ty, $a:ty, $id:expr, $f:expr, $join:expr) => {{
+            fill::<$r>(&acc, n_out, $id);
+            fold(shape, acc, x, $id, $f, $join)
+        }};
+    }
+    // Integers (and bools) widened into int64 or kept in their own type.
+    macro_rules! ints {
+        ($a:ty, $id:expr, $op:ident) => {
+            if to == Ty::I64 {
+                go!(i64, $a, $id, |r: i64, v: $a| r.$op(v as i64), |r: i64, v: i64| r.$op(v))
+            } else {
+                go!($a, $a, $id as $a, |r: $a, v: $a| r.$op(v), |r: $a, v: $a| r.$op(v))
+            }
+        };
+    }
+    macro_rules! each_int {
+        ($id:expr, $op:ident) => {
+            match from {
+                Ty::I64 => ints!(i64, $id, $op),
+                Ty::I32 => ints!(i32, $id, $op),
+                Ty::I16 => ints!(i16, $id, $op),
+                Ty::I8 => ints!(i8, $id, $op),
+                Ty::U8 | Ty::Bool => ints!(u8, $id, $op),
+                _ => {}
+            }
+        };
+    }
+    macro_rules! extreme {
+        ($max:expr) => {
+            match from {
+                Ty::F64 if $max => go!(f64, f64, f64::NEG_INFINITY, pick::<f64, true, false>, pick::<f64, true, false>),
+                Ty::F64 => go!(f64, f64, f64::INFINITY, pick::<f64, false, false>, pick::<f64, false, false>),
+                Ty::F32 if $max => go!(f32, f32, f32::NEG_INFINITY, pick::<f32, true, false>, pick::<f32, true, false>),
+                Ty::F32 => go!(f32, f32, f32::INFINITY, pick::<f32, false, false>, pick::<f32, false, false>),
+                Ty::I64 => go!(i64, i64, if $max { i64::MIN } else { i64::MAX }, |r: i64, v: i64| if $max { r.max(v) } else { r.min(v) }, |r: i64, v: i64| if $max { r.max(v) } else { r.min(v) }),
+                Ty::I32 => go!(i32, i32, if $max { i32::MIN } else { i32::MAX }, |r: i32, v: i32| if $max { r.max(v) } else { r.min(v) }, |r: i32, v: i32| if $max { r.max(v) } else { r.min(v) }),
+                Ty::I16 => go!(i16, i16, if $max { i16::MIN } else { i16::MAX }, |r: i16, v: i16| if $max { r.max(v) } else { r.min(v) }, |r: i16, v: i16| if $max { r.max(v) } else { r.min(v) }),
+                Ty::I8 => go!(i8, i8, if $max { i8::MIN } else { i8::MAX }, |r: i8, v: i8| if $max { r.max(v) } else { r.min(v) }, |r: i8, v: i8| if $max { r.max(v) } else { r.min(v) }),
+                Ty::U8 => go!(u8, u8, if $max { u8::MIN } else { u8::MAX }, |r: u8, v: u8| if $max { r.max(v) } else { r.min(v) }, |r: u8, v: u8| if $max { r.max(v) } else { r.min(v) }),
+                _ => {}
+            }
+        };
+    }
+    macro_rules! truth {
+        ($any:expr) => {{
+            macro_rules! t {
+                ($a:ty, $zero:expr) => {
+                    if $any {
+                        go!(u8, $a, 0u8, |r: u8, v: $a| r | (v != $zero) as u8, |r: u8, v: u8| r | v)
+                    } else {
+                        go!(u8, $a, 1u8, |r: u8, v: $a| r & (v != $zero) as u8, |r: u8, v: u8| r & v)
+                    }
+                };
+            }
+            match from {
+                Ty::F64 => t!(f64, 0.0),
+                Ty::F32 => t!(f32, 0.0),
+                Ty::I64 => t!(i64, 0),
+                Ty::I32 => t!(i32, 0),
+                Ty::I16 => t!(i16, 0),
+                Ty::I8 => t!(i8, 0),
+                Ty::U8 | Ty::Bool => t!(u8, 0),
+                Ty::Bytes => {}
+            }
+        }};
+    }
+    match red {
+        Red::Sum => each_int!(0, wrapping_add),
+        Red::Prod => each_int!(1, wrapping_mul),
+        Red::Max => extreme!(true),
+        Red::Min => extreme!(false),
+        Red::Any => truth!(true),
+        Red::All => truth!(false),
+    }
+}
+
+/// `kernels::matmul` in `ty`'s arithmetic (integers wrap).
+///
+/// # Safety
+/// As `kernels::matmul`.
+#[inline(always)]
+unsafe fn matmul_in(
+    ty: Ty,
+    mnk: [usize; 3],
+    o: (*mut u8, [isize; 2]),
+    a: (*const u8, [isize; 2]),
+    b: (*const u8, [isize; 2]),
+) {
+    macro_rules! int {
+        ($t:ty) => {
+            kernels::matmul(mnk, o, a, b, 0 as $t, <$t>::wrapping_mul, <$t>::wrapping_add)
+        };
+    }
+    match ty {
+        Ty::F64 => kernels::matmul(mnk, o, a, b, 0.0f64, |p, q| p * q, |p, q| p + q),
+        Ty::F32 => kernels::matmul(mnk, o, a, b, 0.0f32, |p, q| p * q, |p, q| p + q),
+        Ty::I64 => int!(i64),
+        Ty::I32 => int!(i32),
+        Ty::I16 => int!(i16),
+        Ty::I8 => int!(i8),
+        Ty::U8 => int!(u8),
+        Ty::Bool | Ty::Bytes => {}
+    }
+}
+
+/// NumPy's order for a float sum of values at `strides`, where the result's
+/// layout is C order (a block's); None where it is not. `layout`: the array
+/// NumPy iterates, where another (its shape and strides, and the views that
+/// make it of the same shape as the values), as `host_sum` reads it.
+fn sum_plan(
+    shape: &[i64],
+    strides: &[isize],
+    layout: Option<(&[i64], &[isize], &[ViewStep])>,
+    reduced: &[bool],
+    mean: bool,
+    buffered: bool,
+) -> Option<SumPlan> {
+    let st: Vec<i64> = strides.iter().map(|&s| s as i64).collect();
+    let numpy = match layout {
+        Some((base, base_st, view)) => {
+            let base_st: Vec<i64> = base_st.iter().map(|&s| s as i64).collect();
+            let (s, lst) = crate::torch::replay_view(base, &base_st, view);
+            if s == shape {
+                lst
+            } else {
+                st.clone()
+            }
+        }
+        None => st.clone(),
+    };
+    let plan = SumPlan::new(shape, &st, &numpy, reduced, mean, buffered);
+    let mut c = 1i64;
+    for a in (0..shape.len()).rev() {
+        if reduced[a] {
+            continue;
+        }
+        if shape[a] > 1 && plan.out_strides()[a] != c {
+            return None;
+        }
+        c *= shape[a];
+    }
+    Some(plan)
+}
+
 /// The kernels for one element (no vector width to gain): plain calls.
 mod narrow {
     use super::*;
@@ -1988,6 +2366,8 @@ mod wide {
     twice!(binary, binary_avx2, binary_in, (b: Bin, ty: Ty, shape: &[i64], o: Raw, x: Raw, y: Raw));
     twice!(addcmul, addcmul_avx2, addcmul_in, (ty: Ty, shape: &[i64], o: Raw, x: Raw, y: Raw, z: Raw));
     twice!(cast, cast_avx2, cast_in, (from: Ty, to: Ty, shape: &[i64], o: Raw, a: Raw));
+    twice!(reduce, reduce_avx2, reduce_in, (red: Red, from: Ty, to: Ty, shape: &[i64], n_out: usize, acc: Raw, x: Raw));
+    twice!(matmul, matmul_avx2, matmul_in, (ty: Ty, mnk: [usize; 3], o: (*mut u8, [isize; 2]), a: (*const u8, [isize; 2]), b: (*const u8, [isize; 2])));
 }
 
 /// Groups runs of elementwise instructions into regions (see `Region`):

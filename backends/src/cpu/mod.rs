@@ -3,8 +3,9 @@
 //! gets its place: a view is a pointer and strides computed from its operand's
 //! (nanoseconds, no allocation), every other result a block of an arena kept
 //! with the plan, reused once the value (and every view of it) is dead.
-//! Elementwise arithmetic, comparisons, `where`, casts, copies, slice stores
-//! and concatenation run as typed loops (`kernels`); any other instruction,
+//! Elementwise arithmetic, comparisons, `where`, casts, copies, slice stores,
+//! concatenation, reductions and products with a vector operand run as typed
+//! loops (`kernels`); any other instruction,
 //! or one too large for a plain loop to beat libtorch's vectorized kernel,
 //! runs as the libtorch call it always was, on tensors made over the arena's
 //! memory (`Step::Torch`). The choice is per instruction, made when the plan

@@ -15,4 +15,4 @@ pub(crate) use plan::{
     writes_into, IntValue,
 };
 pub use plan::{same_memory, Dest, Instr, Plan, PlanError, TorchOp};
-pub use sum::ViewStep;
+pub use sum::{replay as replay_view, SumPlan, ViewStep};

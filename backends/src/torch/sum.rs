@@ -289,7 +289,7 @@ fn joins(a: &Dim, b: &Dim) -> bool {
 }
 
 /// The float types NumPy's add loops accumulate in (their own).
-trait Float: Copy + Add<Output = Self> {
+pub trait Float: Copy + Add<Output = Self> {
     const ZERO: Self;
     fn div_count(self, n: f64) -> Self;
 }
@@ -562,28 +562,98 @@ unsafe fn run<T: Float>(o: &Order, dims: &[Dim], src: *const T, out: *mut T) {
     }
 }
 
-/// `run` over `data` into `out` (of `T`), then NumPy's division by the count for
-/// a mean.
-///
-/// # Safety
-/// As `run`, with `data` and `out` holding `T`.
-unsafe fn run_and_divide<T: Float>(
-    o: &Order,
-    dims: &[Dim],
-    data: &Tensor,
-    out: &Tensor,
-    mean: bool,
+/// One float `sum`/`mean` planned for an operand of known shape and strides:
+/// NumPy's iteration, the walk over the memory that holds the values, and the
+/// result's layout.
+#[derive(Debug)]
+pub struct SumPlan {
+    o: Order,
+    dims: Vec<Dim>,
+    /// The elements each result element sums (the mean's divisor).
     count: i64,
-) {
-    run::<T>(
-        o,
-        dims,
-        data.data_ptr() as *const T,
-        out.data_ptr() as *mut T,
-    );
-    if mean {
-        let p = std::slice::from_raw_parts_mut(out.data_ptr() as *mut T, o.n_out as usize);
-        p.iter_mut().for_each(|v| *v = v.div_count(count as f64));
+    mean: bool,
+    /// Per axis of the operand: the result's stride along it (NumPy's
+    /// allocation order over the kept axes; 0 along reduced ones).
+    out_strides: Vec<i64>,
+}
+
+impl SumPlan {
+    /// The sum over the `reduced` axes of values of `shape` at element
+    /// `strides`, where NumPy iterates an array with `numpy_strides` (the
+    /// same, unless the values are a copy of what NumPy reads); `buffered`:
+    /// NumPy casts on the fly.
+    pub fn new(
+        shape: &[i64],
+        strides: &[i64],
+        numpy_strides: &[i64],
+        reduced: &[bool],
+        mean: bool,
+        buffered: bool,
+    ) -> SumPlan {
+        let nd = shape.len();
+        let o = order(shape, numpy_strides, reduced, buffered);
+        // Walk the coalesced dimensions where the values sit as NumPy's would;
+        // otherwise the sorted axes, each with the values' own stride.
+        let same = (0..nd).all(|a| shape[a] <= 1 || numpy_strides[a] == strides[a]);
+        let dims: Vec<Dim> = if same {
+            o.dims.clone()
+        } else {
+            let mut v: Vec<Dim> = o
+                .sorted
+                .iter()
+                .filter(|(_, d)| d.shape != 1)
+                .map(|&(a, d)| Dim {
+                    s_in: strides[a],
+                    ..d
+                })
+                .collect();
+            if v.is_empty() {
+                v.push(Dim {
+                    shape: 1,
+                    s_in: 0,
+                    s_out: 0,
+                });
+            }
+            v
+        };
+        let mut out_strides = vec![0i64; nd];
+        for &(a, d) in &o.sorted {
+            out_strides[a] = d.s_out;
+        }
+        let count = (0..nd).filter(|&a| reduced[a]).map(|a| shape[a]).product();
+        SumPlan {
+            o,
+            dims,
+            count,
+            mean,
+            out_strides,
+        }
+    }
+
+    /// The result's elements.
+    pub fn n_out(&self) -> i64 {
+        self.o.n_out
+    }
+
+    /// Per axis of the operand, the result's stride along it (0 where reduced).
+    pub fn out_strides(&self) -> &[i64] {
+        &self.out_strides
+    }
+
+    /// Sums into `out` (`n_out` elements, overwritten), then divides a mean.
+    ///
+    /// # Safety
+    /// `src` addresses the values (of `T`) at the shape and strides the plan
+    /// was made for; `out` holds `n_out` writable elements of `T`.
+    pub unsafe fn run_raw<T: Float>(&self, src: *const T, out: *mut T) {
+        let out_s = std::slice::from_raw_parts_mut(out, self.o.n_out.max(0) as usize);
+        out_s.iter_mut().for_each(|v| *v = T::ZERO);
+        run::<T>(&self.o, &self.dims, src, out);
+        if self.mean {
+            out_s
+                .iter_mut()
+                .for_each(|v| *v = v.div_count(self.count as f64));
+        }
     }
 }
 
@@ -633,54 +703,26 @@ pub fn host_sum(
         }
         None => d_strides.clone(),
     };
-    let o = order(&shape, &l_strides, &reduced, buffered);
-    // Walk the coalesced dimensions where the values sit as NumPy's would;
-    // otherwise the sorted axes, each with the value tensor's own stride.
-    let same = (0..nd).all(|a| shape[a] <= 1 || l_strides[a] == d_strides[a]);
-    let dims: Vec<Dim> = if same {
-        o.dims.clone()
-    } else {
-        let mut v: Vec<Dim> = o
-            .sorted
-            .iter()
-            .filter(|(_, d)| d.shape != 1)
-            .map(|&(a, d)| Dim {
-                s_in: d_strides[a],
-                ..d
-            })
-            .collect();
-        if v.is_empty() {
-            v.push(Dim {
-                shape: 1,
-                s_in: 0,
-                s_out: 0,
-            });
-        }
-        v
-    };
-    let out = Tensor::f_zeros([o.n_out], (kind, Device::Cpu))?;
-    let count: i64 = axes.iter().map(|&a| shape[a as usize]).product();
-    // SAFETY: `dims` hold the data tensor's own shape and strides (reordered,
-    // coalesced only where the strides agree), so every offset reached from its
-    // first element lies in the tensor; the output offsets stay below `n_out`
-    // (NumPy's allocation order over the kept axes). Both tensors live here.
+    let plan = SumPlan::new(&shape, &d_strides, &l_strides, &reduced, mean, buffered);
+    let out = Tensor::f_empty([plan.n_out()], (kind, Device::Cpu))?;
+    // SAFETY: the plan walks the data tensor's own shape and strides
+    // (reordered, coalesced only where the strides agree), so every offset
+    // reached from its first element lies in the tensor; the output offsets
+    // stay below `n_out` (NumPy's allocation order over the kept axes). Both
+    // tensors live here.
     unsafe {
         if kind == Kind::Float {
-            run_and_divide::<f32>(&o, &dims, &data, &out, mean, count);
+            plan.run_raw::<f32>(data.data_ptr() as *const f32, out.data_ptr() as *mut f32);
         } else {
-            run_and_divide::<f64>(&o, &dims, &data, &out, mean, count);
+            plan.run_raw::<f64>(data.data_ptr() as *const f64, out.data_ptr() as *mut f64);
         }
     }
     // The result in NumPy's layout: its strides are the output's allocation order.
-    let mut out_stride = vec![0i64; nd];
-    for &(a, d) in &o.sorted {
-        out_stride[a] = d.s_out;
-    }
     let (mut size, mut stride) = (vec![], vec![]);
     for a in 0..nd {
         if !reduced[a] {
             size.push(shape[a]);
-            stride.push(out_stride[a]);
+            stride.push(plan.out_strides()[a]);
         } else if keepdim {
             size.push(1);
             stride.push(0);
