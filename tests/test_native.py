@@ -1,4 +1,4 @@
-"""Native loops for small elementwise instructions (backends/src/torch/native.rs):
+"""Native loops for small elementwise instructions (backends/src/cpu/host.rs):
 the same NumPy bits as libtorch's kernels on both sides of the size threshold,
 for every dtype and operand shape they take."""
 

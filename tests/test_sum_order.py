@@ -1,5 +1,5 @@
 """float32/float64 `sum` and `mean` add in NumPy's order, so their bits are
-NumPy's (backends/src/torch/sum.rs): pairwise runs, elementwise accumulation
+NumPy's (backends/src/cpu/sum.rs): pairwise runs, elementwise accumulation
 along kept inner axes, chunks of 8192 where NumPy casts on the fly (`np.mean`
 of ints, `dtype=`), and the order of transposed, strided and reversed views.
 

@@ -1,7 +1,10 @@
-//! Backends turn an optimized graph into something that runs. `torch` lowers to a
-//! `Plan` of libtorch calls (CPU or CUDA). Knows nothing of Python.
+//! Backends turn an optimized graph into something that runs. `torch` lowers
+//! it to a `Plan` (`plan`: instructions over slots, backend-neutral), run by
+//! libtorch's interpreter (`torch`, CPU or CUDA) or the native executor
+//! (`cpu`, small CPU plans and fused regions). Knows nothing of Python.
 
 pub mod cpu;
+pub mod plan;
 pub mod torch;
 
 use ir::Graph;

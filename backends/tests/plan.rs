@@ -1,7 +1,7 @@
 //! Plan execution on CPU: graphs are optimized by `passes`, lowered to a libtorch
 //! `Plan` and run; every expected value and dtype is NumPy's, worked out by hand.
 
-use backends::torch::{lower, Instr, PlanError, TorchOp};
+use backends::torch::{lower, Instr, PlanError, Prim};
 use ir::{DType, Graph, Op, TensorType, Value};
 use tch::{Device, Kind, Tensor};
 
@@ -63,7 +63,7 @@ fn f64_mul_add_with_weak_int_fuses_to_addcmul() {
     assert!(plan
         .instrs
         .iter()
-        .any(|Instr::Torch { op, .. }| matches!(op, TorchOp::AddCMul)));
+        .any(|Instr::Op { op, .. }| matches!(op, Prim::AddCMul)));
     let out = plan
         .run(vec![
             f64s(&[1.0, 2.0, 3.0], &[3]),

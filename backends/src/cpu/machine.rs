@@ -1,8 +1,10 @@
 use super::kernels::{self, broadcast_strides, c_strides, Raw, Strides};
+use super::sum::{replay as replay_view, SumPlan, ViewStep};
+use crate::plan::{Executor, Instr, Plan, PlanError, Prim};
 use crate::torch::{check_int_value, exec_op, exec_op_into, restore, writes_into, IntValue};
-use crate::torch::{Instr, Plan, PlanError, SumPlan, TorchOp, ViewStep};
 use ir::DType;
 use smallvec::SmallVec;
+use std::fmt;
 use std::sync::Mutex;
 use tch::{Kind, Tensor};
 
@@ -359,6 +361,54 @@ fn workers() -> usize {
     })
 }
 
+impl Executor for Machine {
+    fn run(
+        &self,
+        plan: &Plan,
+        inputs: Vec<Tensor>,
+        outs: &[Option<Tensor>],
+    ) -> Result<Vec<Tensor>, PlanError> {
+        self.run_plan(plan, inputs, outs)
+    }
+
+    /// Per instruction: whether it runs as a native loop (or is a view the
+    /// plan placed), else libtorch.
+    fn native_steps(&self) -> Option<Vec<bool>> {
+        Some(self.kinds.iter().map(|&(native, _)| native).collect())
+    }
+
+    fn summary(&self, plan: &Plan, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let native: Vec<bool> = self.native_steps().unwrap_or_default();
+        for (r, (members, numel, tiled)) in self.regions().iter().enumerate() {
+            let body: Vec<String> = members
+                .iter()
+                .zip(tiled)
+                .map(|(&i, &t)| {
+                    let Instr::Op { out, .. } = &plan.instrs[i];
+                    if t {
+                        format!("s{out} (tile)")
+                    } else {
+                        format!("s{out}")
+                    }
+                })
+                .collect();
+            write!(
+                f,
+                "\nregion {r}: {} over {numel} elements, tile by tile",
+                body.join(", ")
+            )?;
+        }
+        let n = native.iter().filter(|&&b| b).count();
+        write!(
+            f,
+            "\nexecutor: native, {n} of {} instructions as native loops, arena {} bytes (kept from call to call)",
+            native.len(),
+            self.arena_bytes()
+        )?;
+        Ok(())
+    }
+}
+
 /// What one run needs besides the plan: the arena and the value table.
 struct Scratch {
     arena: Vec<u64>,
@@ -396,8 +446,8 @@ const NO_BLOCK: usize = usize::MAX;
 const OUTPUT_TAG: u32 = 1 << 31;
 
 /// Op -> step, where a typed loop exists for these storage types.
-fn step_for(op: &TorchOp, args: &[&Meta], out: &Meta) -> Step {
-    use TorchOp as T;
+fn step_for(op: &Prim, args: &[&Meta], out: &Meta) -> Step {
+    use Prim as T;
     let t = args.first().map_or(Ty::Bytes, |m| m.ty);
     let same = args.iter().all(|m| m.ty == t);
     let numel: i64 = out.shape.iter().product();
@@ -473,18 +523,16 @@ fn step_for(op: &TorchOp, args: &[&Meta], out: &Meta) -> Step {
             mean,
             buffered,
             view,
-        } if args.len() <= 2 && t.float() && out.ty == t => {
-            match reduce(dims, *keepdim) {
-                Some((reduced, _)) => Step::FloatSum {
-                    reduced,
-                    mean: *mean,
-                    buffered: *buffered,
-                    view: view.clone(),
-                    plan: None,
-                },
-                None => Step::Torch,
-            }
-        }
+        } if args.len() <= 2 && t.float() && out.ty == t => match reduce(dims, *keepdim) {
+            Some((reduced, _)) => Step::FloatSum {
+                reduced,
+                mean: *mean,
+                buffered: *buffered,
+                view: view.clone(),
+                plan: None,
+            },
+            None => Step::Torch,
+        },
         T::MatMul
             if same
                 && args.len() == 2
@@ -493,7 +541,8 @@ fn step_for(op: &TorchOp, args: &[&Meta], out: &Meta) -> Step {
                 && (1..=2).contains(&args[0].shape.len())
                 && (1..=2).contains(&args[1].shape.len())
                 && (!t.float() || args[0].shape.len() == 1 || args[1].shape.len() == 1)
-                && a_numel(0).saturating_mul(args[1].shape.last().copied().unwrap_or(1)) <= DOT_MAX =>
+                && a_numel(0).saturating_mul(args[1].shape.last().copied().unwrap_or(1))
+                    <= DOT_MAX =>
         {
             let (a, b) = (&args[0].shape, &args[1].shape);
             let m = if a.len() == 2 { a[0] } else { 1 };
@@ -511,7 +560,7 @@ fn step_for(op: &TorchOp, args: &[&Meta], out: &Meta) -> Step {
                 to: *to,
             }
         }
-        T::Cast { from, to } if crate::torch::cast_shares_storage(*from, *to) => Step::Alias,
+        T::Cast { from, to } if crate::plan::cast_shares_storage(*from, *to) => Step::Alias,
         T::Cast { from, to } => match (Ty::exact(*from), Ty::exact(*to)) {
             (Some(f), Some(g)) if !(f.float() && !g.float() && g != Ty::Bool) => Step::Cast,
             _ => Step::Torch,
@@ -723,7 +772,7 @@ impl Machine {
         let mut steps = Vec::with_capacity(plan.instrs.len());
         let mut root: Vec<u32> = (0..n as u32).collect();
         let mut last_use = vec![0usize; n];
-        for (i, Instr::Torch { op, args, out, .. }) in plan.instrs.iter().enumerate() {
+        for (i, Instr::Op { op, args, out, .. }) in plan.instrs.iter().enumerate() {
             let argm: SmallVec<[&Meta; 3]> = args.iter().map(|&a| &meta[a as usize]).collect();
             let step = match step_for(op, &argm, &meta[*out as usize]) {
                 Step::Torch if crate::torch::is_view(op) => Step::TorchView,
@@ -773,8 +822,7 @@ impl Machine {
         let mut ops = vec![];
         let mut op_instr = vec![];
         let mut kinds = vec![];
-        for (i, (Instr::Torch { args, out, .. }, step)) in plan.instrs.iter().zip(steps).enumerate()
-        {
+        for (i, (Instr::Op { args, out, .. }, step)) in plan.instrs.iter().zip(steps).enumerate() {
             let o = *out as usize;
             // A float sum's order follows from its operand's strides: planned
             // now where they are known.
@@ -786,14 +834,18 @@ impl Machine {
                     view,
                     plan: None,
                 } => {
-                    let at = |k: usize| match place.get(args.get(k).map_or(usize::MAX, |&a| a as usize)) {
+                    let at = |k: usize| match place
+                        .get(args.get(k).map_or(usize::MAX, |&a| a as usize))
+                    {
                         Some(Place::Static(l)) => Some(l.strides.clone()),
                         _ => None,
                     };
                     match (at(0), args.get(1).map(|_| at(1))) {
                         (Some(st), layout) if !matches!(layout, Some(None)) => {
                             let layout = args.get(1).zip(layout.flatten());
-                            let layout = layout.as_ref().map(|(&a, st)| (&meta[a as usize].shape[..], &st[..], &view[..]));
+                            let layout = layout
+                                .as_ref()
+                                .map(|(&a, st)| (&meta[a as usize].shape[..], &st[..], &view[..]));
                             let shape = &meta[args[0] as usize].shape;
                             match sum_plan(shape, &st, layout, &reduced, mean, buffered) {
                                 Some(p) => Step::FloatSum {
@@ -1010,7 +1062,7 @@ impl Machine {
             }
         }
         let mut readers: Vec<SmallVec<[u32; 2]>> = vec![SmallVec::new(); n];
-        for (i, Instr::Torch { args, .. }) in plan.instrs.iter().enumerate() {
+        for (i, Instr::Op { args, .. }) in plan.instrs.iter().enumerate() {
             for &a in args {
                 readers[a as usize].push(i as u32);
             }
@@ -1043,12 +1095,6 @@ impl Machine {
             arena_bytes: arena.top,
             scratch: Mutex::new(None),
         }
-    }
-
-    /// Per instruction: whether it runs as a native loop (or is a view the
-    /// plan placed), else libtorch.
-    pub fn native_steps(&self) -> impl Iterator<Item = bool> + '_ {
-        self.kinds.iter().map(|&(native, _)| native)
     }
 
     /// The most elements of any value an instruction computes (not a view).
@@ -1100,7 +1146,7 @@ impl Machine {
     }
 
     /// Run `plan` (the plan this machine was built for): as `Plan::run_into`.
-    pub fn run(
+    fn run_plan(
         &self,
         plan: &Plan,
         inputs: Vec<Tensor>,
@@ -1245,7 +1291,7 @@ impl Machine {
             }
             let Op::General(k) = *op else { continue };
             let ex = &self.execs[k as usize];
-            let Instr::Torch { op, args, .. } = &plan.instrs[ex.instr];
+            let Instr::Op { op, args, .. } = &plan.instrs[ex.instr];
             match self.step(ex, op, args, &env, vals, &mut keep) {
                 Ok(Some(v)) => vals[ex.out as usize] = v,
                 Ok(None) => {}
@@ -1324,7 +1370,7 @@ impl Machine {
     fn step(
         &self,
         ex: &Exec,
-        op: &TorchOp,
+        op: &Prim,
         args: &[u32],
         env: &Env,
         vals: &[Val],
@@ -1549,7 +1595,17 @@ impl Machine {
                 let (p, st) = self.at(args[0], env, vals);
                 let a = argm(0);
                 let n_out = shape.iter().product::<i64>().max(0) as usize;
-                unsafe { wide::reduce(*red, a.ty, m.ty, &a.shape, n_out, raw(dest, acc), raw(p, st)) };
+                unsafe {
+                    wide::reduce(
+                        *red,
+                        a.ty,
+                        m.ty,
+                        &a.shape,
+                        n_out,
+                        raw(dest, acc),
+                        raw(p, st),
+                    )
+                };
                 None
             }
             Step::FloatSum {
@@ -1636,7 +1692,7 @@ impl Machine {
     #[allow(clippy::too_many_arguments)]
     fn torch(
         &self,
-        op: &TorchOp,
+        op: &Prim,
         args: &[u32],
         m: &Meta,
         dest: usize,
@@ -1731,7 +1787,7 @@ impl Machine {
             let shape = if rank == 2 { &dims[..] } else { &dims[..1] };
             for (&k, &tile) in r.members.iter().zip(&r.tile_at) {
                 let ex = &self.execs[k as usize];
-                let Instr::Torch { args, .. } = &plan.instrs[ex.instr];
+                let Instr::Op { args, .. } = &plan.instrs[ex.instr];
                 let m = &self.meta[ex.out as usize];
                 let o = if tile != NO_BLOCK {
                     env.base + tile + scratch
@@ -2175,9 +2231,21 @@ unsafe fn reduce_in(red: Red, from: Ty, to: Ty, shape: &[i64], n_out: usize, acc
     macro_rules! ints {
         ($a:ty, $id:expr, $op:ident) => {
             if to == Ty::I64 {
-                go!(i64, $a, $id, |r: i64, v: $a| r.$op(v as i64), |r: i64, v: i64| r.$op(v))
+                go!(
+                    i64,
+                    $a,
+                    $id,
+                    |r: i64, v: $a| r.$op(v as i64),
+                    |r: i64, v: i64| r.$op(v)
+                )
             } else {
-                go!($a, $a, $id as $a, |r: $a, v: $a| r.$op(v), |r: $a, v: $a| r.$op(v))
+                go!(
+                    $a,
+                    $a,
+                    $id as $a,
+                    |r: $a, v: $a| r.$op(v),
+                    |r: $a, v: $a| r.$op(v)
+                )
             }
         };
     }
@@ -2196,15 +2264,69 @@ unsafe fn reduce_in(red: Red, from: Ty, to: Ty, shape: &[i64], n_out: usize, acc
     macro_rules! extreme {
         ($max:expr) => {
             match from {
-                Ty::F64 if $max => go!(f64, f64, f64::NEG_INFINITY, pick::<f64, true, false>, pick::<f64, true, false>),
-                Ty::F64 => go!(f64, f64, f64::INFINITY, pick::<f64, false, false>, pick::<f64, false, false>),
-                Ty::F32 if $max => go!(f32, f32, f32::NEG_INFINITY, pick::<f32, true, false>, pick::<f32, true, false>),
-                Ty::F32 => go!(f32, f32, f32::INFINITY, pick::<f32, false, false>, pick::<f32, false, false>),
-                Ty::I64 => go!(i64, i64, if $max { i64::MIN } else { i64::MAX }, |r: i64, v: i64| if $max { r.max(v) } else { r.min(v) }, |r: i64, v: i64| if $max { r.max(v) } else { r.min(v) }),
-                Ty::I32 => go!(i32, i32, if $max { i32::MIN } else { i32::MAX }, |r: i32, v: i32| if $max { r.max(v) } else { r.min(v) }, |r: i32, v: i32| if $max { r.max(v) } else { r.min(v) }),
-                Ty::I16 => go!(i16, i16, if $max { i16::MIN } else { i16::MAX }, |r: i16, v: i16| if $max { r.max(v) } else { r.min(v) }, |r: i16, v: i16| if $max { r.max(v) } else { r.min(v) }),
-                Ty::I8 => go!(i8, i8, if $max { i8::MIN } else { i8::MAX }, |r: i8, v: i8| if $max { r.max(v) } else { r.min(v) }, |r: i8, v: i8| if $max { r.max(v) } else { r.min(v) }),
-                Ty::U8 => go!(u8, u8, if $max { u8::MIN } else { u8::MAX }, |r: u8, v: u8| if $max { r.max(v) } else { r.min(v) }, |r: u8, v: u8| if $max { r.max(v) } else { r.min(v) }),
+                Ty::F64 if $max => go!(
+                    f64,
+                    f64,
+                    f64::NEG_INFINITY,
+                    pick::<f64, true, false>,
+                    pick::<f64, true, false>
+                ),
+                Ty::F64 => go!(
+                    f64,
+                    f64,
+                    f64::INFINITY,
+                    pick::<f64, false, false>,
+                    pick::<f64, false, false>
+                ),
+                Ty::F32 if $max => go!(
+                    f32,
+                    f32,
+                    f32::NEG_INFINITY,
+                    pick::<f32, true, false>,
+                    pick::<f32, true, false>
+                ),
+                Ty::F32 => go!(
+                    f32,
+                    f32,
+                    f32::INFINITY,
+                    pick::<f32, false, false>,
+                    pick::<f32, false, false>
+                ),
+                Ty::I64 => go!(
+                    i64,
+                    i64,
+                    if $max { i64::MIN } else { i64::MAX },
+                    |r: i64, v: i64| if $max { r.max(v) } else { r.min(v) },
+                    |r: i64, v: i64| if $max { r.max(v) } else { r.min(v) }
+                ),
+                Ty::I32 => go!(
+                    i32,
+                    i32,
+                    if $max { i32::MIN } else { i32::MAX },
+                    |r: i32, v: i32| if $max { r.max(v) } else { r.min(v) },
+                    |r: i32, v: i32| if $max { r.max(v) } else { r.min(v) }
+                ),
+                Ty::I16 => go!(
+                    i16,
+                    i16,
+                    if $max { i16::MIN } else { i16::MAX },
+                    |r: i16, v: i16| if $max { r.max(v) } else { r.min(v) },
+                    |r: i16, v: i16| if $max { r.max(v) } else { r.min(v) }
+                ),
+                Ty::I8 => go!(
+                    i8,
+                    i8,
+                    if $max { i8::MIN } else { i8::MAX },
+                    |r: i8, v: i8| if $max { r.max(v) } else { r.min(v) },
+                    |r: i8, v: i8| if $max { r.max(v) } else { r.min(v) }
+                ),
+                Ty::U8 => go!(
+                    u8,
+                    u8,
+                    if $max { u8::MIN } else { u8::MAX },
+                    |r: u8, v: u8| if $max { r.max(v) } else { r.min(v) },
+                    |r: u8, v: u8| if $max { r.max(v) } else { r.min(v) }
+                ),
                 _ => {}
             }
         };
@@ -2214,9 +2336,21 @@ unsafe fn reduce_in(red: Red, from: Ty, to: Ty, shape: &[i64], n_out: usize, acc
             macro_rules! t {
                 ($a:ty, $zero:expr) => {
                     if $any {
-                        go!(u8, $a, 0u8, |r: u8, v: $a| r | (v != $zero) as u8, |r: u8, v: u8| r | v)
+                        go!(
+                            u8,
+                            $a,
+                            0u8,
+                            |r: u8, v: $a| r | (v != $zero) as u8,
+                            |r: u8, v: u8| r | v
+                        )
                     } else {
-                        go!(u8, $a, 1u8, |r: u8, v: $a| r & (v != $zero) as u8, |r: u8, v: u8| r & v)
+                        go!(
+                            u8,
+                            $a,
+                            1u8,
+                            |r: u8, v: $a| r & (v != $zero) as u8,
+                            |r: u8, v: u8| r & v
+                        )
                     }
                 };
             }
@@ -2256,7 +2390,15 @@ unsafe fn matmul_in(
 ) {
     macro_rules! int {
         ($t:ty) => {
-            kernels::matmul(mnk, o, a, b, 0 as $t, <$t>::wrapping_mul, <$t>::wrapping_add)
+            kernels::matmul(
+                mnk,
+                o,
+                a,
+                b,
+                0 as $t,
+                <$t>::wrapping_mul,
+                <$t>::wrapping_add,
+            )
         };
     }
     match ty {
@@ -2287,7 +2429,7 @@ fn sum_plan(
     let numpy = match layout {
         Some((base, base_st, view)) => {
             let base_st: Vec<i64> = base_st.iter().map(|&s| s as i64).collect();
-            let (s, lst) = crate::torch::replay_view(base, &base_st, view);
+            let (s, lst) = replay_view(base, &base_st, view);
             if s == shape {
                 lst
             } else {

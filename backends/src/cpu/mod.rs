@@ -10,8 +10,14 @@
 //! runs as the libtorch call it always was, on tensors made over the arena's
 //! memory (`Step::Torch`). The choice is per instruction, made when the plan
 //! is built, and `explain` shows it.
+//!
+//! The host loops libtorch's interpreter calls for small tensors (`host`) and
+//! NumPy's float sum in NumPy's order (`sum`) live here too: they are native
+//! CPU kernels whichever executor runs the plan.
 
+pub(crate) mod host;
 pub mod kernels;
 mod machine;
+pub mod sum;
 
 pub use machine::{native_mode, Machine, NativeMode};

@@ -5,7 +5,7 @@
 //! Where no such library is loaded (no NumPy, or a NumPy built otherwise) the
 //! plan keeps libtorch's matmul.
 
-use super::plan::PlanError;
+use crate::plan::PlanError;
 use std::ffi::{c_char, c_int, c_void, CStr};
 use std::sync::OnceLock;
 use tch::{Device, Kind, Tensor};

@@ -3,7 +3,7 @@
 //! `a + 1 * b` as a complex product (`0 + (nan+0j)` is `nan+nanj`), and its
 //! products, quotients and powers use other formulas than NumPy's loops.
 
-use super::plan::PlanError;
+use crate::plan::PlanError;
 use tch::Tensor;
 
 type Parts = (Tensor, Tensor);

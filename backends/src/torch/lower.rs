@@ -1,5 +1,6 @@
-use super::plan::{writes_into, Dest, Instr, Plan, TorchOp};
-use super::sum::ViewStep;
+use super::interp::{writes_into, Interpreter};
+use crate::cpu::sum::ViewStep;
+use crate::plan::{Dest, Instr, Plan, Prim};
 use ir::{
     ArgReduceOp, BinaryOp, CompareOp, CumOp, DType, Graph, IrError, Op, ReduceOp, Scalar, UnaryOp,
 };
@@ -21,7 +22,7 @@ impl crate::Backend for TorchBackend {
 /// The libtorch kind holding a NumPy dtype (uint16/32/64: their signed storage,
 /// see `ir::native`).
 pub fn kind_of(d: DType) -> Result<Kind, IrError> {
-    Ok(super::plan::storage_kind(d))
+    Ok(crate::plan::storage_kind(d))
 }
 
 fn torch_err(e: tch::TchError) -> IrError {
@@ -47,8 +48,8 @@ fn const_tensor(value: Scalar, dtype: DType, device: Device) -> Result<Tensor, I
 
 /// A float16 op computed in float32 and rounded to float16 once, as NumPy's
 /// float16 loops (and its float16 product's accumulator) do.
-fn in_float32(op: TorchOp) -> TorchOp {
-    TorchOp::Widened {
+fn in_float32(op: Prim) -> Prim {
+    Prim::Widened {
         op: Box::new(op),
         via: Kind::Float,
         back: Kind::Half,
@@ -78,8 +79,8 @@ fn int_reciprocal_of_zero(d: DType) -> i64 {
     }
 }
 
-fn op_for(graph: &Graph, v: ir::Value) -> Result<TorchOp, IrError> {
-    use TorchOp as T;
+fn op_for(graph: &Graph, v: ir::Value) -> Result<Prim, IrError> {
+    use Prim as T;
     let node = graph.node(v);
     let args = graph.args(v);
     let arg_dtype = |i: usize| graph.node(args[i]).ty.dtype;
@@ -356,10 +357,10 @@ fn op_for(graph: &Graph, v: ir::Value) -> Result<TorchOp, IrError> {
 }
 
 /// A float32/float64 `sum`/`mean` on the CPU adds in NumPy's order on the host
-/// (`TorchOp::HostSum`), with the value of the extra operand it reads strides
+/// (`Prim::HostSum`), with the value of the extra operand it reads strides
 /// from, if any. Complex and float16 reductions, and every reduction on CUDA,
 /// keep libtorch's sum, whose order is not NumPy's.
-fn host_sum(graph: &Graph, v: ir::Value, device: Device) -> Option<(TorchOp, Option<ir::Value>)> {
+fn host_sum(graph: &Graph, v: ir::Value, device: Device) -> Option<(Prim, Option<ir::Value>)> {
     let node = graph.node(v);
     let Op::Reduce {
         op,
@@ -395,7 +396,7 @@ fn host_sum(graph: &Graph, v: ir::Value, device: Device) -> Option<(TorchOp, Opt
                 ));
             }
             Op::Reshape { .. }
-                if super::sum::only_unit_axes(
+                if crate::cpu::sum::only_unit_axes(
                     &graph.node(*graph.args(base).first()?).ty.shape,
                     &graph.node(base).ty.shape,
                 ) =>
@@ -412,7 +413,7 @@ fn host_sum(graph: &Graph, v: ir::Value, device: Device) -> Option<(TorchOp, Opt
     } else {
         (vec![], layout)
     };
-    let op = TorchOp::HostSum {
+    let op = Prim::HostSum {
         dims: axes.to_vec(),
         keepdim: *keepdims,
         mean: *op == ReduceOp::Mean,
@@ -423,17 +424,17 @@ fn host_sum(graph: &Graph, v: ir::Value, device: Device) -> Option<(TorchOp, Opt
 }
 
 /// Ops whose libtorch result may share memory with their operand.
-pub(crate) fn is_view(op: &TorchOp) -> bool {
+pub(crate) fn is_view(op: &Prim) -> bool {
     match op {
-        TorchOp::Reshape(_)
-        | TorchOp::Permute(_)
-        | TorchOp::Slice(_)
-        | TorchOp::SliceView(_)
-        | TorchOp::Restride(_)
-        | TorchOp::Real
-        | TorchOp::Imag
-        | TorchOp::CheckInt { .. } => true,
-        TorchOp::Cast { from, to } => super::plan::cast_shares_storage(*from, *to),
+        Prim::Reshape(_)
+        | Prim::Permute(_)
+        | Prim::Slice(_)
+        | Prim::SliceView(_)
+        | Prim::Restride(_)
+        | Prim::Real
+        | Prim::Imag
+        | Prim::CheckInt { .. } => true,
+        Prim::Cast { from, to } => crate::plan::cast_shares_storage(*from, *to),
         _ => false,
     }
 }
@@ -453,11 +454,8 @@ pub struct LowerOptions {
 }
 
 /// Instructions that raise NumPy's errors (not libtorch failures) when run.
-fn can_raise(op: &TorchOp) -> bool {
-    matches!(
-        op,
-        TorchOp::IntPow | TorchOp::Take { .. } | TorchOp::CheckInt { .. }
-    )
+fn can_raise(op: &Prim) -> bool {
+    matches!(op, Prim::IntPow | Prim::Take { .. } | Prim::CheckInt { .. })
 }
 
 /// Lower an optimized graph. Every operand must already be in its op's compute
@@ -534,7 +532,7 @@ pub fn lower(graph: &Graph, device: Device, opts: &LowerOptions) -> Result<Plan,
                     node.ty.shape.iter().map(|&d| d as i64).collect(),
                 )));
                 slot_of[v.index()] = out;
-                instrs.push(Instr::Torch {
+                instrs.push(Instr::Op {
                     op,
                     args: arg_slots,
                     out,
@@ -554,7 +552,7 @@ pub fn lower(graph: &Graph, device: Device, opts: &LowerOptions) -> Result<Plan,
     }
     // Each slot's last use; outputs live to the end.
     let mut last_use = vec![usize::MAX; next as usize];
-    for (i, Instr::Torch { args, .. }) in instrs.iter().enumerate() {
+    for (i, Instr::Op { args, .. }) in instrs.iter().enumerate() {
         for &a in args {
             last_use[a as usize] = i;
         }
@@ -581,7 +579,7 @@ pub fn lower(graph: &Graph, device: Device, opts: &LowerOptions) -> Result<Plan,
     let (buffers, output_in_buffer) = if device == Device::Cpu {
         let transposes = instrs
             .iter()
-            .any(|Instr::Torch { op, .. }| matches!(op, TorchOp::Permute(_)));
+            .any(|Instr::Op { op, .. }| matches!(op, Prim::Permute(_)));
         plan_memory(
             &mut instrs,
             opts.c_ordered_inputs && !transposes,
@@ -653,7 +651,6 @@ pub fn lower(graph: &Graph, device: Device, opts: &LowerOptions) -> Result<Plan,
         device,
         written_inputs,
         buffers,
-        pool: std::sync::Mutex::new(None),
         small: slot_type
             .iter()
             .flatten()
@@ -664,10 +661,10 @@ pub fn lower(graph: &Graph, device: Device, opts: &LowerOptions) -> Result<Plan,
                     .iter()
                     .map(|t| t.shape.iter().product::<i64>()),
             )
-            .all(|n| n <= super::plan::SMALL_PLAN),
+            .all(|n| n <= crate::plan::SMALL_PLAN),
         output_types,
         output_in_buffer,
-        machine: None,
+        executor: Box::new(Interpreter::default()),
     };
     if device == Device::Cpu && native_layout_holds(&plan, opts.c_ordered_inputs) {
         let mode = crate::cpu::native_mode();
@@ -677,9 +674,9 @@ pub fn lower(graph: &Graph, device: Device, opts: &LowerOptions) -> Result<Plan,
             // Views and stores into arguments cost nothing natively, however
             // large the array, and regions go a tile at a time; a large
             // result otherwise is libtorch's to compute.
-            if mode == crate::cpu::NativeMode::Always || m.largest_loop() <= super::plan::SMALL_PLAN
+            if mode == crate::cpu::NativeMode::Always || m.largest_loop() <= crate::plan::SMALL_PLAN
             {
-                plan.machine = Some(m);
+                plan.executor = Box::new(m);
             }
         }
     }
@@ -715,19 +712,19 @@ fn slot_types(
 /// work: there the plan keeps libtorch's layouts (and the libtorch executor)
 /// if it sums or accumulates.
 fn native_layout_holds(plan: &Plan, c_ordered_inputs: bool) -> bool {
-    let order_sensitive = plan.instrs.iter().any(|Instr::Torch { op, .. }| {
+    let order_sensitive = plan.instrs.iter().any(|Instr::Op { op, .. }| {
         matches!(
             op,
-            TorchOp::HostSum { .. }
-                | TorchOp::Sum { .. }
-                | TorchOp::Prod { .. }
-                | TorchOp::Mean { .. }
-                | TorchOp::CumSum { .. }
-                | TorchOp::CumProd { .. }
-                | TorchOp::SeqCumSum(_)
-                | TorchOp::SeqCumProd(_)
-                | TorchOp::ComplexCumProd(_)
-                | TorchOp::ComplexProd { .. }
+            Prim::HostSum { .. }
+                | Prim::Sum { .. }
+                | Prim::Prod { .. }
+                | Prim::Mean { .. }
+                | Prim::CumSum { .. }
+                | Prim::CumProd { .. }
+                | Prim::SeqCumSum(_)
+                | Prim::SeqCumProd(_)
+                | Prim::ComplexCumProd(_)
+                | Prim::ComplexProd { .. }
         )
     });
     if !order_sensitive {
@@ -740,12 +737,10 @@ fn native_layout_holds(plan: &Plan, c_ordered_inputs: bool) -> bool {
     let transposed: Vec<u32> = plan
         .instrs
         .iter()
-        .filter_map(|Instr::Torch { op, out, .. }| {
-            matches!(op, TorchOp::Permute(_)).then_some(*out)
-        })
+        .filter_map(|Instr::Op { op, out, .. }| matches!(op, Prim::Permute(_)).then_some(*out))
         .collect();
-    plan.instrs.iter().all(|Instr::Torch { op, args, .. }| {
-        matches!(op, TorchOp::MatMul | TorchOp::Gemm { .. })
+    plan.instrs.iter().all(|Instr::Op { op, args, .. }| {
+        matches!(op, Prim::MatMul | Prim::Gemm { .. })
             || !args.iter().any(|a| transposed.contains(a))
     })
 }
@@ -770,7 +765,7 @@ fn fuse_gemm(
     let rank = |s: u32| shape[s as usize].len();
     let mut uses = vec![0usize; shape.len()];
     let mut producer = vec![usize::MAX; shape.len()];
-    for (i, Instr::Torch { args, out, .. }) in instrs.iter().enumerate() {
+    for (i, Instr::Op { args, out, .. }) in instrs.iter().enumerate() {
         for &a in args {
             uses[a as usize] += 1;
         }
@@ -784,9 +779,9 @@ fn fuse_gemm(
         let v = t.f_double_value(&[]).ok()?;
         (v.is_finite() && v != 0.0).then_some(v)
     };
-    let op_of = |instrs: &[Instr], slot: u32| -> Option<(usize, TorchOp, SmallVec<[u32; 3]>)> {
+    let op_of = |instrs: &[Instr], slot: u32| -> Option<(usize, Prim, SmallVec<[u32; 3]>)> {
         let i = *producer.get(slot as usize)?;
-        let Instr::Torch { op, args, .. } = instrs.get(i)?;
+        let Instr::Op { op, args, .. } = instrs.get(i)?;
         Some((i, op.clone(), args.clone()))
     };
     // `mul(literal, x)` or `mul(x, literal)` used once: (instruction, x, literal).
@@ -795,7 +790,7 @@ fn fuse_gemm(
             return None;
         }
         match op_of(instrs, slot)? {
-            (i, TorchOp::Mul, args) => match (literal(args[0]), literal(args[1])) {
+            (i, Prim::Mul, args) => match (literal(args[0]), literal(args[1])) {
                 (Some(v), _) if rank(args[0]) == 0 => Some((i, args[1], v)),
                 (_, Some(v)) if rank(args[1]) == 0 => Some((i, args[0], v)),
                 _ => None,
@@ -805,7 +800,7 @@ fn fuse_gemm(
     };
     let mut dead = vec![false; instrs.len()];
     for i in 0..instrs.len() {
-        let Instr::Torch { op, args, out, .. } = &instrs[i];
+        let Instr::Op { op, args, out, .. } = &instrs[i];
         let out = *out;
         if !matches!(kind[out as usize], Some(Kind::Double | Kind::Float)) || rank(out) != 2 {
             continue;
@@ -813,16 +808,16 @@ fn fuse_gemm(
         let is_product = |s: u32| {
             uses[s as usize] == 1
                 && shape[s as usize] == shape[out as usize]
-                && matches!(op_of(instrs, s), Some((j, TorchOp::MatMul, ref a))
+                && matches!(op_of(instrs, s), Some((j, Prim::MatMul, ref a))
                     if !dead[j] && rank(a[0]) == 2 && rank(a[1]) == 2)
         };
         let scalar = |s: u32| if rank(s) == 0 { literal(s) } else { None };
         // (product, a literal scaling it, the addend, a literal scaling that).
         let (product, scale, addend, addend_scale) = match (op, args.as_slice()) {
-            (TorchOp::Add, &[l, r]) if is_product(l) => (l, None, r, None),
-            (TorchOp::Add, &[l, r]) if is_product(r) => (r, None, l, None),
+            (Prim::Add, &[l, r]) if is_product(l) => (l, None, r, None),
+            (Prim::Add, &[l, r]) if is_product(r) => (r, None, l, None),
             // addcmul(s, t1, t2) = s + t1 * t2
-            (TorchOp::AddCMul, &[s, t1, t2]) => match (scalar(t1), scalar(t2)) {
+            (Prim::AddCMul, &[s, t1, t2]) => match (scalar(t1), scalar(t2)) {
                 (Some(v), _) if is_product(s) => (s, None, t2, Some(v)),
                 (_, Some(v)) if is_product(s) => (s, None, t1, Some(v)),
                 (Some(v), _) if is_product(t2) => (t2, Some(v), s, None),
@@ -860,8 +855,8 @@ fn fuse_gemm(
         for &j in &fused {
             dead[j] = true;
         }
-        instrs[i] = Instr::Torch {
-            op: TorchOp::Gemm { alpha, beta },
+        instrs[i] = Instr::Op {
+            op: Prim::Gemm { alpha, beta },
             args: SmallVec::from_slice(&[x, y, c]),
             out,
             dest: Dest::Fresh,
@@ -885,7 +880,7 @@ fn direct_slices(instrs: &mut [Instr], leaf_roots: &[bool], shape: &[Vec<i64>]) 
     // `Reshape` and negative-step `Slice` may copy, so only ops that always
     // return their operand's memory pass it on.
     let mut lasting = leaf_roots.to_vec();
-    for Instr::Torch {
+    for Instr::Op {
         op,
         args,
         out,
@@ -898,23 +893,23 @@ fn direct_slices(instrs: &mut [Instr], leaf_roots: &[bool], shape: &[Vec<i64>]) 
                 .all(|&(_, start, len, step)| step > 0 && len > 0 && start >= 0)
         };
         let keeps = match op {
-            TorchOp::Slice(dims) if forward(dims) && from_operand() => {
-                *op = TorchOp::SliceView(std::mem::take(dims));
+            Prim::Slice(dims) if forward(dims) && from_operand() => {
+                *op = Prim::SliceView(std::mem::take(dims));
                 true
             }
-            TorchOp::Reshape(_)
+            Prim::Reshape(_)
                 if from_operand()
                     && unit_axes_only(&shape[args[0] as usize], &shape[*out as usize]) =>
             {
-                *op = TorchOp::Restride(shape[*out as usize].clone());
+                *op = Prim::Restride(shape[*out as usize].clone());
                 true
             }
-            TorchOp::SliceView(_)
-            | TorchOp::Restride(_)
-            | TorchOp::Permute(_)
-            | TorchOp::CheckInt { .. }
-            | TorchOp::SliceScatterInPlace(_) => from_operand(),
-            TorchOp::Cast { from, to } if super::plan::cast_shares_storage(*from, *to) => {
+            Prim::SliceView(_)
+            | Prim::Restride(_)
+            | Prim::Permute(_)
+            | Prim::CheckInt { .. }
+            | Prim::SliceScatterInPlace(_) => from_operand(),
+            Prim::Cast { from, to } if crate::plan::cast_shares_storage(*from, *to) => {
                 from_operand()
             }
             _ => matches!(dest, Dest::Buffer(_)),
@@ -947,16 +942,16 @@ fn unit_axes_only(a: &[i64], b: &[i64]) -> bool {
 
 /// Ops whose kernels read and write element by element at the same index
 /// (libtorch's TensorIterator), so the result may take an operand's memory.
-fn elementwise(op: &TorchOp) -> bool {
+fn elementwise(op: &Prim) -> bool {
     writes_into(op)
         && !matches!(
             op,
-            TorchOp::MatMul
-                | TorchOp::Gemm { .. }
-                | TorchOp::SliceScatter(_)
-                | TorchOp::Sqrt
-                | TorchOp::FloatMaximum { .. }
-                | TorchOp::FloatMinimum { .. }
+            Prim::MatMul
+                | Prim::Gemm { .. }
+                | Prim::SliceScatter(_)
+                | Prim::Sqrt
+                | Prim::FloatMaximum { .. }
+                | Prim::FloatMinimum { .. }
         )
 }
 
@@ -998,7 +993,7 @@ fn plan_memory(
     let producer: std::collections::HashMap<u32, usize> = instrs
         .iter()
         .enumerate()
-        .map(|(i, Instr::Torch { out, .. })| (*out, i))
+        .map(|(i, Instr::Op { out, .. })| (*out, i))
         .collect();
     let mut output_of_block = std::collections::HashMap::<u32, u32>::new();
     for (j, &o) in outputs.iter().enumerate() {
@@ -1006,8 +1001,8 @@ fn plan_memory(
             continue;
         }
         let mut s = o;
-        while let Some(Instr::Torch {
-            op: TorchOp::SliceScatterInPlace(_),
+        while let Some(Instr::Op {
+            op: Prim::SliceScatterInPlace(_),
             args,
             ..
         }) = producer.get(&s).map(|&i| &instrs[i])
@@ -1024,8 +1019,8 @@ fn plan_memory(
     // elementwise results follow their operands' layout (NumPy's K order)
     // where a destination would be C-ordered.
     let mut summed = vec![false; n];
-    for Instr::Torch { op, args, .. } in instrs.iter() {
-        if !c_ordered && matches!(op, TorchOp::HostSum { .. }) {
+    for Instr::Op { op, args, .. } in instrs.iter() {
+        if !c_ordered && matches!(op, Prim::HostSum { .. }) {
             for &a in args {
                 summed[root[a as usize] as usize] = true;
             }
@@ -1038,7 +1033,7 @@ fn plan_memory(
     // The buffer each block sits in.
     let mut buffer_of = vec![None::<u32>; n];
     for i in 0..instrs.len() {
-        let Instr::Torch {
+        let Instr::Op {
             op,
             args,
             out,
@@ -1126,11 +1121,11 @@ fn write_in_place(
     }
     let mut written: Vec<(usize, u32, bool)> = vec![];
     for i in 0..instrs.len() {
-        let Instr::Torch { op, args, out, .. } = &mut instrs[i];
+        let Instr::Op { op, args, out, .. } = &mut instrs[i];
         let out = *out;
         let r = if is_view(op) {
             root[args[0] as usize]
-        } else if let TorchOp::SliceScatter(dims) = op {
+        } else if let Prim::SliceScatter(dims) = op {
             let (base, value) = (args[0], args[1]);
             let r = root[base as usize];
             let live_after = |s: u32| {
@@ -1149,7 +1144,7 @@ fn write_in_place(
                 && root[value as usize] != r
                 && list.iter().all(|&s| s == base);
             if in_place {
-                *op = TorchOp::SliceScatterInPlace(std::mem::take(dims));
+                *op = Prim::SliceScatterInPlace(std::mem::take(dims));
                 if r < n_inputs && !written.iter().any(|w| w.1 == r) {
                     written.push((i, r, false));
                 }
@@ -1166,7 +1161,7 @@ fn write_in_place(
     for w in &mut written {
         w.2 = instrs[w.0..]
             .iter()
-            .any(|Instr::Torch { op, .. }| can_raise(op));
+            .any(|Instr::Op { op, .. }| can_raise(op));
     }
     written
 }

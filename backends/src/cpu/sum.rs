@@ -26,7 +26,7 @@
 //! holding the values. The result keeps NumPy's layout (its strides), so a
 //! later reduction of it sees what NumPy's would.
 
-use super::plan::PlanError;
+use crate::plan::PlanError;
 use smallvec::SmallVec;
 use std::ops::Add;
 use tch::{Device, Kind, Tensor};

@@ -1,435 +1,45 @@
+//! libtorch's interpreter: a plan's instructions run one libtorch call each
+//! (`exec`, `exec_into`), over tensor slots, with the plan's buffers kept from
+//! call to call; and the primitives' libtorch forms that the native executor
+//! also calls where it has no loop of its own.
+
+use crate::plan::{Dest, Executor, Instr, Plan, PlanError, Prim};
 use ir::DType;
 use smallvec::SmallVec;
 use std::fmt;
+use std::sync::Mutex;
 use tch::{Kind, Tensor};
 
-/// Why a plan could not run. `Value` errors are NumPy's (`ValueError`).
-#[derive(Debug, Clone)]
-pub enum PlanError {
-    Value(String),
-    /// NumPy's OverflowError (a value stored into an integer dtype it does not fit).
-    Overflow(String),
-    /// NumPy's IndexError (an index array out of range).
-    Index(String),
-    Torch(String),
-    Input(String),
-    /// A libtorch failure after the plan had written into a caller's array it
-    /// had not snapshotted: the call cannot be re-run under NumPy.
-    InputsWritten(String),
-}
+pub use crate::plan::{cast_shares_storage, storage_kind};
 
-impl fmt::Display for PlanError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PlanError::Value(m)
-            | PlanError::Overflow(m)
-            | PlanError::Index(m)
-            | PlanError::Torch(m)
-            | PlanError::Input(m) => f.write_str(m),
-            PlanError::InputsWritten(m) => write!(
-                f,
-                "{m} (after the compiled function had written part of its arguments' new values; they may be partly updated)"
-            ),
-        }
-    }
-}
-
-impl From<tch::TchError> for PlanError {
-    fn from(e: tch::TchError) -> Self {
-        PlanError::Torch(e.to_string())
-    }
-}
-
-/// One libtorch operation with its attributes resolved at lowering time.
-#[derive(Debug, Clone)]
-pub enum TorchOp {
-    Neg,
-    Abs,
-    BitNot,
-    LogicalNot,
-    Sin,
-    Cos,
-    Tan,
-    Exp,
-    Log,
-    Sqrt,
-    Tanh,
-    Asin,
-    Acos,
-    Atan,
-    Sinh,
-    Cosh,
-    Asinh,
-    Acosh,
-    Atanh,
-    Exp2,
-    Expm1,
-    Log2,
-    Log10,
-    Log1p,
-    /// Cube root (libtorch has none): |x|^(1/3), one Newton step, x's sign.
-    Cbrt,
-    /// Round half to even (`np.rint`).
-    Round,
-    Deg2Rad,
-    Rad2Deg,
-    Square,
-    Reciprocal,
-    /// NumPy's `1.0 / x` converted back: 0 except for +-1, `at_zero` for 0.
-    IntReciprocal {
-        at_zero: i64,
-    },
-    Sign,
-    /// NumPy's sign of NaN is NaN (libtorch's is 0).
-    FloatSign,
-    Floor,
-    Ceil,
-    Trunc,
-    IsNan,
-    IsInf,
-    IsFinite,
-    SignBit,
-    /// Compute an op in a wider float and round back (float16 as NumPy does).
-    Widened {
-        op: Box<TorchOp>,
-        via: Kind,
-        back: Kind,
-    },
-    Add,
-    Sub,
-    Mul,
-    Div,
-    /// Integer floor division and remainder: NumPy gives 0 where the divisor is 0.
-    IntFloorDiv,
-    IntRem,
-    /// C's remainder (the dividend's sign): 0 where an integer divisor is 0.
-    IntFMod,
-    FMod,
-    /// uint64 held in int64 storage: unsigned division, remainder (both 0 where
-    /// the divisor is 0), logical right shift, gcd, lcm, sign and reciprocal.
-    U64FloorDiv,
-    U64Rem,
-    U64RightShift,
-    U64Gcd,
-    U64Lcm,
-    U64Sign,
-    /// Complex conjugate, materialized (libtorch's `conj` only sets a flag).
-    ConjPhysical,
-    /// NumPy 2's sign of complex: z / |z|, 0 at 0, a unit along an infinite part.
-    ComplexSign,
-    ComplexSquare,
-    ComplexReciprocal,
-    ComplexNeg,
-    ComplexLog1p,
-    ComplexAcos,
-    /// log(z) with both parts scaled (log2, log10 as NumPy computes them).
-    ComplexLogScaled(f64),
-    /// The parts of a complex tensor (views).
-    Real,
-    Imag,
-    /// Complex arithmetic with NumPy's formulas (see `complex.rs`).
-    ComplexPow,
-    ComplexAdd,
-    ComplexSub,
-    ComplexMul,
-    ComplexDiv,
-    ComplexMatMul,
-    /// Square-and-multiply over all 64 exponent bits (wrapping, no sign check).
-    U64Pow,
-    U64Reciprocal,
-    FloorDiv,
-    Rem,
-    /// Integer power: NumPy raises for negative exponents.
-    IntPow,
-    Pow,
-    Maximum,
-    Minimum,
-    /// Float max/min (NaN-propagating) returning operand `tie` where the two
-    /// compare equal, as NumPy's loops do for zeros of both signs: the second
-    /// for float32/float64 (x86's min/max instructions), the first for float16.
-    FloatMaximum {
-        tie: usize,
-    },
-    FloatMinimum {
-        tie: usize,
-    },
-    /// bool max/min are or/and.
-    LogicalOr,
-    LogicalAnd,
-    BitAnd,
-    BitOr,
-    BitXor,
-    Atan2,
-    Hypot,
-    CopySign,
-    LogAddExp,
-    /// `x + 1` where x == y, as NumPy.
-    LogAddExp2,
-    /// NumPy's heaviside of NaN is NaN.
-    Heaviside,
-    /// NaN-ignoring max/min.
-    FMax,
-    FMin,
-    LogicalXor,
-    LeftShift,
-    RightShift,
-    /// NumPy's gcd/lcm (non-negative, lcm 0 where either is 0).
-    Gcd,
-    Lcm,
-    NextAfter,
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-    Where,
-    /// NumPy's cast between any two dtypes; uint16/32/64 are read from and
-    /// written to their signed storage.
-    Cast {
-        from: DType,
-        to: DType,
-    },
-    Sum {
-        dims: Vec<i64>,
-        keepdim: bool,
-    },
-    Prod {
-        dims: Vec<i64>,
-        keepdim: bool,
-    },
-    Mean {
-        dims: Vec<i64>,
-        keepdim: bool,
-    },
-    /// float32/float64 `sum` (`mean`: then divided by the count) on the CPU,
-    /// added in NumPy's order on the host (`sum.rs`). Operands: the values, and
-    /// optionally the tensor whose strides, after `view`, are the array NumPy
-    /// iterates (a buffered cast's operand, or a view's base where libtorch
-    /// cannot hold NumPy's negative strides). `buffered`: NumPy casts on the fly.
-    HostSum {
-        dims: Vec<i64>,
-        keepdim: bool,
-        mean: bool,
-        buffered: bool,
-        view: Vec<super::sum::ViewStep>,
-    },
-    Amax {
-        dims: Vec<i64>,
-        keepdim: bool,
-    },
-    Amin {
-        dims: Vec<i64>,
-        keepdim: bool,
-    },
-    Any {
-        dims: Vec<i64>,
-        keepdim: bool,
-    },
-    All {
-        dims: Vec<i64>,
-        keepdim: bool,
-    },
-    /// Running sum/product along `dim`, accumulated in `kind`.
-    CumSum {
-        dim: i64,
-        kind: Kind,
-    },
-    CumProd {
-        dim: i64,
-        kind: Kind,
-    },
-    /// The same, one rounded step at a time (float16, float32).
-    SeqCumSum(i64),
-    SeqCumProd(i64),
-    /// Complex running product and product, one unfused multiply at a time in
-    /// NumPy's order, on the host (libtorch's complex products differ at inf/nan).
-    ComplexCumProd(i64),
-    ComplexProd {
-        dims: Vec<i64>,
-        keepdim: bool,
-    },
-    /// NumPy's maximum/minimum.reduce of complex: lexicographic, the first NaN wins.
-    ComplexMaxMin {
-        dims: Vec<i64>,
-        keepdim: bool,
-        max: bool,
-    },
-    /// rint of each part.
-    ComplexRint,
-    /// setitem's conversion of a scalar through a Python int into `to`.
-    CheckInt {
-        from: DType,
-        to: DType,
-    },
-    /// A complex tensor from its (broadcast) parts.
-    MakeComplex,
-    /// NumPy's argmax/argmin of complex: lexicographic, the first NaN wins.
-    ComplexArg {
-        dim: Option<i64>,
-        out_shape: Vec<i64>,
-        max: bool,
-    },
-    /// `dim: None` reduces the flattened tensor; `out_shape` restores keepdims there.
-    ArgMax {
-        dim: Option<i64>,
-        keepdim: bool,
-        out_shape: Vec<i64>,
-        via: Option<Kind>,
-    },
-    ArgMin {
-        dim: Option<i64>,
-        keepdim: bool,
-        out_shape: Vec<i64>,
-        via: Option<Kind>,
-    },
-    MatMul,
-    /// `alpha * (a @ b) + beta * c` for float32/float64 matrices: NumPy's
-    /// `(alpha * a) @ b + beta * c` folded into one BLAS call (lowering's
-    /// `fuse_gemm`; alpha and beta finite and nonzero, so BLAS reads every operand).
-    Gemm {
-        alpha: f64,
-        beta: f64,
-    },
-    /// bool matmul: count in int64, then test nonzero.
-    BoolMatMul,
-    Reshape(Vec<i64>),
-    Permute(Vec<i64>),
-    /// (dim, start, len, step), step may be negative.
-    Slice(Vec<(i64, i64, i64, i64)>),
-    /// A `Slice` (positive steps, nonempty) of memory that outlives the run (an
-    /// argument, a constant, a plan buffer): a tensor made directly over the
-    /// selected elements, one call instead of a libtorch view per axis.
-    SliceView(Vec<(i64, i64, i64, i64)>),
-    /// A `Reshape` that only adds or drops length-1 axes, of memory that
-    /// outlives the run: a tensor of this shape over the same elements.
-    Restride(Vec<i64>),
-    Concat(i64),
-    /// Sorted values along `dim` (bool sorted as uint8).
-    Sort {
-        dim: i64,
-        via: Option<Kind>,
-    },
-    /// Integer-array indexing along `dim` of size `size`, checked as NumPy does.
-    Take {
-        dim: i64,
-        size: i64,
-        out_shape: Vec<i64>,
-    },
-    /// A copy of the base with a slice region replaced: (dim, start, len, step).
-    SliceScatter(Vec<(i64, i64, i64, i64)>),
-    /// `SliceScatter` into its base's own memory (lowering proved the base's
-    /// old value dead and unaliased): a strided copy into a view, no new array.
-    SliceScatterInPlace(Vec<(i64, i64, i64, i64)>),
-    AddCMul,
-    /// Copy (used where a result must not alias an input).
-    Copy,
-}
-
-#[derive(Debug)]
-pub enum Instr {
-    Torch {
-        op: TorchOp,
-        args: SmallVec<[u32; 3]>,
-        out: u32,
-        /// Where the result is written (`writes_into` ops only).
-        dest: Dest,
-    },
-}
-
-/// The memory an instruction writes its result into.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dest {
-    /// A tensor libtorch allocates.
-    Fresh,
-    /// One of the plan's buffers, kept from call to call.
-    Buffer(u32),
-    /// The caller's array for output `j` (allocated by NumPy before the run).
-    Output(u32),
-}
-
-/// A compiled program. Slots `0..n_inputs` hold the inputs; constants sit in
-/// their own slots from lowering on.
-pub struct Plan {
-    pub n_inputs: usize,
-    pub n_slots: usize,
-    pub consts: Vec<(u32, Tensor)>,
-    pub instrs: Vec<Instr>,
-    /// Slots to free after each instruction (their last use).
-    pub frees: Vec<SmallVec<[u32; 2]>>,
-    pub outputs: Vec<u32>,
-    /// Per output: copy it before handing it out (it aliases an input, a
-    /// constant or another output).
-    pub copy_out: Vec<bool>,
-    pub input_kinds: Vec<(Kind, Vec<i64>)>,
-    /// NumPy's dtype of each output (uint16/32/64 come out in their signed storage).
-    pub output_dtypes: Vec<DType>,
-    pub device: tch::Device,
-    /// The static memory plan: each buffer's kind and shape (`Dest::Buffer`).
-    pub buffers: Vec<(Kind, Vec<i64>)>,
+/// Runs every instruction as its libtorch call.
+#[derive(Default)]
+pub struct Interpreter {
     /// The buffers of the last run, for the next (a run that finds them taken
     /// by another thread allocates its own).
-    pub pool: std::sync::Mutex<Option<Vec<Tensor>>>,
-    /// Per output: its shape and storage kind (the caller allocates it), and
-    /// whether its value may sit in a plan buffer (so must be copied out when
-    /// the caller did not allocate it).
-    pub output_types: Vec<(Kind, Vec<i64>)>,
-    /// No value has more than `SMALL_PLAN` elements: libtorch runs every kernel
-    /// inline, so the plan need not set its threads, nor its caller release
-    /// the GIL.
-    pub small: bool,
-    pub output_in_buffer: Vec<bool>,
-    /// Inputs the plan writes in their caller's memory: (index of the first
-    /// instruction that writes it, input slot, whether to snapshot it first).
-    /// A snapshot is taken where an instruction from the first write on may
-    /// raise NumPy's error, and copied back when one does.
-    pub written_inputs: Vec<(usize, u32, bool)>,
-    /// The native executor's form of this plan, where it runs it (see `cpu`).
-    pub machine: Option<crate::cpu::Machine>,
+    pool: Mutex<Option<Vec<Tensor>>>,
 }
 
-// Tensors are reference counted handles that libtorch lets threads share.
-unsafe impl Sync for Plan {}
-
-impl Plan {
-    pub fn run(&self, inputs: Vec<Tensor>) -> Result<Vec<Tensor>, PlanError> {
-        self.run_into(inputs, &[])
-    }
-
-    /// Run the plan. `outs[j]`, where given, is a tensor of `output_types[j]`
-    /// (the caller's array): output `j` ends up in it, and it is returned.
-    /// Other outputs are returned as fresh C-ordered tensors (a write-back
-    /// output as it stands: the caller copies it into the argument).
-    pub fn run_into(
+impl Executor for Interpreter {
+    fn run(
         &self,
+        plan: &Plan,
         inputs: Vec<Tensor>,
         outs: &[Option<Tensor>],
     ) -> Result<Vec<Tensor>, PlanError> {
-        if inputs.len() != self.n_inputs {
-            return Err(PlanError::Input(format!(
-                "plan takes {} inputs, got {}",
-                self.n_inputs,
-                inputs.len()
-            )));
-        }
-        // A plan on small tensors never reaches libtorch's parallel regions.
-        let _threads = (self.device == tch::Device::Cpu).then(OneThread::new);
-        if let Some(m) = &self.machine {
-            return m.run(self, inputs, outs);
-        }
         // The buffers: this plan's own, unless another thread is running it.
         let mut held = self.pool.try_lock().ok();
         let mut own = held.as_mut().and_then(|g| g.take());
-        if own.is_none() && !self.buffers.is_empty() {
+        if own.is_none() && !plan.buffers.is_empty() {
             own = Some(
-                self.buffers
+                plan.buffers
                     .iter()
-                    .map(|(kind, shape)| Tensor::f_empty(shape.as_slice(), (*kind, self.device)))
+                    .map(|(kind, shape)| Tensor::f_empty(shape.as_slice(), (*kind, plan.device)))
                     .collect::<Result<_, _>>()?,
             );
         }
         let buffers = own.unwrap_or_default();
-        let result = self.execute(inputs, &buffers, outs);
+        let result = execute(plan, inputs, &buffers, outs);
         if let Some(g) = held.as_mut() {
             **g = Some(buffers);
         }
@@ -444,7 +54,7 @@ impl Plan {
                     }
                     return Ok(out.shallow_clone());
                 }
-                Ok(if self.copy_out[j] || self.output_in_buffer[j] {
+                Ok(if plan.copy_out[j] || plan.output_in_buffer[j] {
                     t.f_to_dtype(t.kind(), false, true)?
                 } else {
                     t.f_contiguous()?
@@ -453,79 +63,92 @@ impl Plan {
             .collect()
     }
 
-    /// The instructions, in order; the outputs' values as they stand.
-    fn execute(
-        &self,
-        inputs: Vec<Tensor>,
-        buffers: &[Tensor],
-        outs: &[Option<Tensor>],
-    ) -> Result<Vec<Tensor>, PlanError> {
-        // Per input written in place: the caller's memory, its snapshot, and
-        // whether the plan has begun writing it.
-        let mut written: SmallVec<[(Tensor, Option<Tensor>, bool); 2]> = self
-            .written_inputs
-            .iter()
-            .map(|&(_, slot, _)| (inputs[slot as usize].shallow_clone(), None, false))
-            .collect();
-        let mut slots: Vec<Option<Tensor>> = Vec::with_capacity(self.n_slots);
-        slots.extend(inputs.into_iter().map(Some));
-        slots.resize_with(self.n_slots, || None);
-        for (slot, t) in &self.consts {
-            slots[*slot as usize] = Some(t.shallow_clone());
+    fn summary(&self, plan: &Plan, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !plan.buffers.is_empty() {
+            let bufs: Vec<String> = plan
+                .buffers
+                .iter()
+                .enumerate()
+                .map(|(b, (kind, shape))| format!("buf{b}: {kind:?}{shape:?}"))
+                .collect();
+            write!(f, "\nbuffers (kept from call to call): {}", bufs.join(", "))?;
         }
-        for (i, (instr, frees)) in self.instrs.iter().zip(&self.frees).enumerate() {
-            for (w, &(at, _, snapshot)) in written.iter_mut().zip(&self.written_inputs) {
-                if at == i {
-                    w.2 = true;
-                    if snapshot {
-                        match w.0.f_to_dtype(w.0.kind(), false, true) {
-                            Ok(t) => w.1 = Some(t),
-                            Err(e) => return Err(restore(&written, e.into())),
-                        }
+        Ok(())
+    }
+}
+
+/// The instructions, in order; the outputs' values as they stand.
+fn execute(
+    plan: &Plan,
+    inputs: Vec<Tensor>,
+    buffers: &[Tensor],
+    outs: &[Option<Tensor>],
+) -> Result<Vec<Tensor>, PlanError> {
+    // Per input written in place: the caller's memory, its snapshot, and
+    // whether the plan has begun writing it.
+    let mut written: SmallVec<[(Tensor, Option<Tensor>, bool); 2]> = plan
+        .written_inputs
+        .iter()
+        .map(|&(_, slot, _)| (inputs[slot as usize].shallow_clone(), None, false))
+        .collect();
+    let mut slots: Vec<Option<Tensor>> = Vec::with_capacity(plan.n_slots);
+    slots.extend(inputs.into_iter().map(Some));
+    slots.resize_with(plan.n_slots, || None);
+    for (slot, t) in &plan.consts {
+        slots[*slot as usize] = Some(t.shallow_clone());
+    }
+    for (i, (instr, frees)) in plan.instrs.iter().zip(&plan.frees).enumerate() {
+        for (w, &(at, _, snapshot)) in written.iter_mut().zip(&plan.written_inputs) {
+            if at == i {
+                w.2 = true;
+                if snapshot {
+                    match w.0.f_to_dtype(w.0.kind(), false, true) {
+                        Ok(t) => w.1 = Some(t),
+                        Err(e) => return Err(restore(&written, e.into())),
                     }
                 }
             }
-            let Instr::Torch {
-                op,
-                args,
-                out,
-                dest,
-            } = instr;
-            let target = match *dest {
-                Dest::Fresh => None,
-                Dest::Buffer(b) => buffers.get(b as usize),
-                Dest::Output(j) => outs.get(j as usize).and_then(Option::as_ref),
-            };
-            let result = args
-                .iter()
-                .map(|&a| {
-                    slots[a as usize]
-                        .as_ref()
-                        .ok_or_else(|| PlanError::Torch(format!("slot {a} is empty")))
-                })
-                .collect::<Result<SmallVec<[&Tensor; 3]>, _>>()
-                .and_then(|argv| match target {
-                    Some(t) => exec_into(op, &argv, t).map(|()| t.shallow_clone()),
-                    None => exec(op, &argv),
-                });
-            match result {
-                Ok(t) => slots[*out as usize] = Some(t),
-                Err(e) => return Err(restore(&written, e)),
-            }
-            for &f in frees {
-                slots[f as usize] = None;
-            }
         }
-        self.outputs
+        let Instr::Op {
+            op,
+            args,
+            out,
+            dest,
+        } = instr;
+        let target = match *dest {
+            Dest::Fresh => None,
+            Dest::Buffer(b) => buffers.get(b as usize),
+            Dest::Output(j) => outs.get(j as usize).and_then(Option::as_ref),
+        };
+        let result = args
             .iter()
-            .map(|&o| {
-                slots[o as usize]
+            .map(|&a| {
+                slots[a as usize]
                     .as_ref()
-                    .map(Tensor::shallow_clone)
-                    .ok_or_else(|| PlanError::Torch(format!("output slot {o} is empty")))
+                    .ok_or_else(|| PlanError::Torch(format!("slot {a} is empty")))
             })
-            .collect()
+            .collect::<Result<SmallVec<[&Tensor; 3]>, _>>()
+            .and_then(|argv| match target {
+                Some(t) => exec_into(op, &argv, t).map(|()| t.shallow_clone()),
+                None => exec(op, &argv),
+            });
+        match result {
+            Ok(t) => slots[*out as usize] = Some(t),
+            Err(e) => return Err(restore(&written, e)),
+        }
+        for &f in frees {
+            slots[f as usize] = None;
+        }
     }
+    plan.outputs
+        .iter()
+        .map(|&o| {
+            slots[o as usize]
+                .as_ref()
+                .map(Tensor::shallow_clone)
+                .ok_or_else(|| PlanError::Torch(format!("output slot {o} is empty")))
+        })
+        .collect()
 }
 
 /// Whether two tensors are the same elements of the same memory.
@@ -540,8 +163,8 @@ pub fn same_memory(a: &Tensor, b: &Tensor) -> bool {
 /// Ops `exec_into` writes into a given tensor: libtorch's `_out` kernels (the
 /// functional ones' own), NumPy's BLAS, and copies. Lowering gives only these a
 /// `Dest` other than `Fresh`.
-pub fn writes_into(op: &TorchOp) -> bool {
-    use TorchOp::*;
+pub fn writes_into(op: &Prim) -> bool {
+    use Prim::*;
     matches!(
         op,
         Neg | Abs
@@ -598,9 +221,9 @@ fn plain_cast(from: DType, to: DType) -> bool {
 }
 
 /// `exec(op, a)` written into `out` (of the result's shape and kind).
-pub(crate) fn exec_into(op: &TorchOp, a: &[&Tensor], out: &Tensor) -> Result<(), PlanError> {
-    use TorchOp::*;
-    if super::native::exec_into(op, a, out)? {
+pub(crate) fn exec_into(op: &Prim, a: &[&Tensor], out: &Tensor) -> Result<(), PlanError> {
+    use Prim::*;
+    if crate::cpu::host::exec_into(op, a, out)? {
         return Ok(());
     }
     let _written: Tensor = match op {
@@ -679,35 +302,6 @@ pub(crate) fn exec_into(op: &TorchOp, a: &[&Tensor], out: &Tensor) -> Result<(),
     Ok(())
 }
 
-/// libtorch's grain size: below it a kernel runs on the calling thread.
-pub const SMALL_PLAN: i64 = 32768;
-
-/// libtorch's CPU kernels run on the calling thread while a plan runs; the
-/// thread's setting is restored after. libtorch's OpenMP workers spin between
-/// parallel regions, and so do NumPy's OpenBLAS workers after a product: on a
-/// machine of few cores the two pools take turns pre-empting each other (see
-/// docs/architecture.md, "Threads"). Matrix products go to NumPy's BLAS, which
-/// runs on NumPy's own pool.
-struct OneThread(i32);
-
-impl OneThread {
-    fn new() -> OneThread {
-        let before = tch::get_num_threads();
-        if before != 1 {
-            tch::set_num_threads(1);
-        }
-        OneThread(before)
-    }
-}
-
-impl Drop for OneThread {
-    fn drop(&mut self) {
-        if self.0 != 1 {
-            tch::set_num_threads(self.0);
-        }
-    }
-}
-
 /// After a failed instruction: copy each snapshot back into the caller's array
 /// it was taken of. Where an input was written without one, NumPy cannot re-run
 /// the call on the arrays the caller passed: say so instead of falling back.
@@ -733,8 +327,8 @@ fn zero_like(t: &Tensor) -> Result<Tensor, PlanError> {
     Ok(t.f_zeros_like()?)
 }
 
-pub(crate) fn exec(op: &TorchOp, a: &[&Tensor]) -> Result<Tensor, PlanError> {
-    use TorchOp::*;
+pub(crate) fn exec(op: &Prim, a: &[&Tensor]) -> Result<Tensor, PlanError> {
+    use Prim::*;
     Ok(match op {
         Neg => a[0].f_neg()?,
         Abs => a[0].f_abs()?,
@@ -922,7 +516,7 @@ pub(crate) fn exec(op: &TorchOp, a: &[&Tensor]) -> Result<Tensor, PlanError> {
             view,
         } => {
             let layout = a.get(1).copied();
-            super::sum::host_sum(a[0], layout, view, dims, *keepdim, *mean, *buffered)?
+            crate::cpu::sum::host_sum(a[0], layout, view, dims, *keepdim, *mean, *buffered)?
         }
         Amax { dims, keepdim } => reduce(a[0], dims, |t| t.f_amax(dims.as_slice(), *keepdim))?,
         Amin { dims, keepdim } => reduce(a[0], dims, |t| t.f_amin(dims.as_slice(), *keepdim))?,
@@ -1099,34 +693,6 @@ pub(crate) fn exec(op: &TorchOp, a: &[&Tensor]) -> Result<Tensor, PlanError> {
     })
 }
 
-/// The libtorch kind holding a dtype's elements (uint16/32/64: their signed storage).
-pub fn storage_kind(d: DType) -> Kind {
-    use DType::*;
-    match d {
-        Bool => Kind::Bool,
-        I8 => Kind::Int8,
-        I16 | U16 => Kind::Int16,
-        I32 | U32 => Kind::Int,
-        I64 | U64 => Kind::Int64,
-        U8 => Kind::Uint8,
-        F16 => Kind::Half,
-        F32 => Kind::Float,
-        F64 => Kind::Double,
-        C64 => Kind::ComplexFloat,
-        C128 => Kind::ComplexDouble,
-    }
-}
-
-/// Casts whose result is the operand's own storage: int64 <-> uint64, int32 <->
-/// uint32, int16 <-> uint16 (NumPy wraps, the bits stay).
-pub fn cast_shares_storage(from: DType, to: DType) -> bool {
-    from == to || (storage_kind(from) == storage_kind(to) && from.is_int() && to.is_int())
-}
-
-/// NumPy's `astype(to)` of a tensor holding `from`. Unsigned values are widened
-/// to their exact value first; casts into unsigned dtypes wrap the way x86-64's
-/// C conversions do (floats into uint16 through int32, into uint32 through
-/// int64, into uint64 split at 2^63; out-of-range floats are undefined in C).
 fn cast(t: &Tensor, from: DType, to: DType) -> Result<Tensor, PlanError> {
     use DType::*;
     let kind = storage_kind(to);
@@ -1991,7 +1557,7 @@ fn settle(t: Tensor, out: &Tensor) -> Result<(), PlanError> {
 /// own order: `(alpha * a) @ b + beta * c`.
 fn gemm_into(a: &[&Tensor], alpha: f64, beta: f64, out: &Tensor) -> Result<(), PlanError> {
     let (x, y, c) = (a[0], a[1], a[2]);
-    if !super::native::copy_broadcast(out, c)? {
+    if !crate::cpu::host::copy_broadcast(out, c)? {
         out.shallow_clone()
             .f_copy_(&c.f_expand(out.size().as_slice(), false)?)?;
     }
@@ -2020,7 +1586,7 @@ fn scatter_into(
     value: &Tensor,
     dims: &[(i64, i64, i64, i64)],
 ) -> Result<(), PlanError> {
-    if super::native::scatter_into(out, value, dims)? {
+    if crate::cpu::host::scatter_into(out, value, dims)? {
         return Ok(());
     }
     let mut region_shape = out.size();
@@ -2056,123 +1622,4 @@ fn reduce(
         return Ok(t.f_to_dtype(t.kind(), false, true)?);
     }
     Ok(f(t)?)
-}
-
-impl fmt::Display for Plan {
-    /// One instruction a line: `s3 = Add(s0, s2)`; `free` lists slots released after it.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "inputs: {}",
-            (0..self.n_inputs)
-                .map(|i| format!("s{i}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )?;
-        for (slot, t) in &self.consts {
-            writeln!(f, "  s{slot} = const {:?}[]", t.kind())?;
-        }
-        let native: Vec<bool> = match &self.machine {
-            Some(m) => m.native_steps().collect(),
-            None => vec![],
-        };
-        for (
-            i,
-            (
-                Instr::Torch {
-                    op,
-                    args,
-                    out,
-                    dest,
-                },
-                frees,
-            ),
-        ) in self.instrs.iter().zip(&self.frees).enumerate()
-        {
-            let args: Vec<String> = args.iter().map(|a| format!("s{a}")).collect();
-            write!(f, "  s{out} = {op:?}({})", args.join(", "))?;
-            match native.get(i) {
-                // The native executor places every value in its own arena.
-                Some(true) => write!(f, "  [native]")?,
-                Some(false) => write!(f, "  [libtorch]")?,
-                None => match dest {
-                    Dest::Fresh => {}
-                    Dest::Buffer(b) => write!(f, "  -> buf{b}")?,
-                    Dest::Output(j) => write!(f, "  -> out{j}")?,
-                },
-            }
-            if !frees.is_empty() {
-                write!(
-                    f,
-                    "  free {}",
-                    frees
-                        .iter()
-                        .map(|s| format!("s{s}"))
-                        .collect::<Vec<_>>()
-                        .join(",")
-                )?;
-            }
-            writeln!(f)?;
-        }
-        let outs: Vec<String> = self
-            .outputs
-            .iter()
-            .zip(&self.copy_out)
-            .map(|(o, c)| {
-                if *c {
-                    format!("copy(s{o})")
-                } else {
-                    format!("s{o}")
-                }
-            })
-            .collect();
-        write!(f, "outputs: {}", outs.join(", "))?;
-        if let Some(m) = &self.machine {
-            for (r, (members, numel, tiled)) in m.regions().iter().enumerate() {
-                let body: Vec<String> = members
-                    .iter()
-                    .zip(tiled)
-                    .map(|(&i, &t)| {
-                        let Instr::Torch { out, .. } = &self.instrs[i];
-                        if t {
-                            format!("s{out} (tile)")
-                        } else {
-                            format!("s{out}")
-                        }
-                    })
-                    .collect();
-                write!(
-                    f,
-                    "\nregion {r}: {} over {numel} elements, tile by tile",
-                    body.join(", ")
-                )?;
-            }
-            let n = native.iter().filter(|&&b| b).count();
-            write!(
-                f,
-                "\nexecutor: native, {n} of {} instructions as native loops, arena {} bytes (kept from call to call)",
-                native.len(),
-                m.arena_bytes()
-            )?;
-        } else if !self.buffers.is_empty() {
-            let bufs: Vec<String> = self
-                .buffers
-                .iter()
-                .enumerate()
-                .map(|(b, (kind, shape))| format!("buf{b}: {kind:?}{shape:?}"))
-                .collect();
-            write!(f, "\nbuffers (kept from call to call): {}", bufs.join(", "))?;
-        }
-        for (at, slot, snapshot) in &self.written_inputs {
-            let first = match &self.instrs[*at] {
-                Instr::Torch { out, .. } => out,
-            };
-            write!(
-                f,
-                "\nwritten in place: s{slot} (first at s{first}{})",
-                if *snapshot { ", snapshot first" } else { "" }
-            )?;
-        }
-        Ok(())
-    }
 }

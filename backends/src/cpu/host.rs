@@ -7,7 +7,7 @@
 //! arithmetic, integer wraparound, `s + t1 * t2` rounded twice as NumPy's
 //! separate ufuncs do). Anything else returns `false` and goes to libtorch.
 
-use super::plan::{PlanError, TorchOp};
+use crate::plan::{PlanError, Prim};
 use smallvec::SmallVec;
 use tch::{Kind, Tensor};
 
@@ -134,8 +134,8 @@ unsafe fn binary<T: Copy, R: Copy>(
 
 /// `exec_into(op, a, out)` natively where it can; `Ok(false)` (nothing
 /// written) where it cannot.
-pub fn exec_into(op: &TorchOp, a: &[&Tensor], out: &Tensor) -> Result<bool, PlanError> {
-    use TorchOp::*;
+pub fn exec_into(op: &Prim, a: &[&Tensor], out: &Tensor) -> Result<bool, PlanError> {
+    use Prim::*;
     let compare = matches!(op, Eq | Ne | Lt | Le | Gt | Ge);
     if !compare
         && !matches!(
@@ -187,7 +187,7 @@ pub fn exec_into(op: &TorchOp, a: &[&Tensor], out: &Tensor) -> Result<bool, Plan
 
 /// A comparison of two `T` operands into a bool result (one byte, 0 or 1).
 fn run_compare<T: Element + PartialOrd>(
-    op: &TorchOp,
+    op: &Prim,
     a: &[&Tensor],
     rows: &[Rows],
     out: &Tensor,
@@ -195,12 +195,12 @@ fn run_compare<T: Element + PartialOrd>(
     cols: usize,
 ) -> bool {
     match op {
-        TorchOp::Eq => compare_rows::<T>(a, rows, out, n, cols, |p, q| p == q),
-        TorchOp::Ne => compare_rows::<T>(a, rows, out, n, cols, |p, q| p != q),
-        TorchOp::Lt => compare_rows::<T>(a, rows, out, n, cols, |p, q| p < q),
-        TorchOp::Le => compare_rows::<T>(a, rows, out, n, cols, |p, q| p <= q),
-        TorchOp::Gt => compare_rows::<T>(a, rows, out, n, cols, |p, q| p > q),
-        TorchOp::Ge => compare_rows::<T>(a, rows, out, n, cols, |p, q| p >= q),
+        Prim::Eq => compare_rows::<T>(a, rows, out, n, cols, |p, q| p == q),
+        Prim::Ne => compare_rows::<T>(a, rows, out, n, cols, |p, q| p != q),
+        Prim::Lt => compare_rows::<T>(a, rows, out, n, cols, |p, q| p < q),
+        Prim::Le => compare_rows::<T>(a, rows, out, n, cols, |p, q| p <= q),
+        Prim::Gt => compare_rows::<T>(a, rows, out, n, cols, |p, q| p > q),
+        Prim::Ge => compare_rows::<T>(a, rows, out, n, cols, |p, q| p >= q),
         _ => return false,
     }
     true
@@ -287,7 +287,7 @@ fn rows_of(t: &Tensor, shape: &[i64], cols: usize, n: usize) -> Option<Rows> {
 /// `run_rows` compiled for AVX2 where the CPU has it (the same IEEE
 /// operations, twice as wide; Rust never contracts `a * b + c` into an FMA).
 fn run<T: Element>(
-    op: &TorchOp,
+    op: &Prim,
     a: &[&Tensor],
     rows: &[Rows],
     out: &Tensor,
@@ -298,7 +298,7 @@ fn run<T: Element>(
     {
         #[target_feature(enable = "avx2")]
         unsafe fn wide<T: Element>(
-            op: &TorchOp,
+            op: &Prim,
             a: &[&Tensor],
             rows: &[Rows],
             out: &Tensor,
@@ -317,14 +317,14 @@ fn run<T: Element>(
 
 #[inline(always)]
 fn run_rows<T: Element>(
-    op: &TorchOp,
+    op: &Prim,
     a: &[&Tensor],
     rows: &[Rows],
     out: &Tensor,
     n: usize,
     cols: usize,
 ) -> bool {
-    if matches!(op, TorchOp::Div) && !T::DIVIDES {
+    if matches!(op, Prim::Div) && !T::DIVIDES {
         return false;
     }
     let n_rows = n / cols.max(1);
@@ -342,20 +342,20 @@ fn run_rows<T: Element>(
             };
             let o = dst.add(r * cols);
             match (op, a.len()) {
-                (TorchOp::Add, 2) => binary(operand(0), operand(1), o, cols, T::add),
-                (TorchOp::Sub, 2) => binary(operand(0), operand(1), o, cols, T::sub),
-                (TorchOp::Mul, 2) => binary(operand(0), operand(1), o, cols, T::mul),
-                (TorchOp::Div, 2) => binary(operand(0), operand(1), o, cols, |p, q| {
+                (Prim::Add, 2) => binary(operand(0), operand(1), o, cols, T::add),
+                (Prim::Sub, 2) => binary(operand(0), operand(1), o, cols, T::sub),
+                (Prim::Mul, 2) => binary(operand(0), operand(1), o, cols, T::mul),
+                (Prim::Div, 2) => binary(operand(0), operand(1), o, cols, |p, q| {
                     p.div(q).unwrap_or(p)
                 }),
-                (TorchOp::Square, 1) => binary(operand(0), operand(0), o, cols, T::mul),
-                (TorchOp::Neg, 1) => {
+                (Prim::Square, 1) => binary(operand(0), operand(0), o, cols, T::mul),
+                (Prim::Neg, 1) => {
                     binary(operand(0), Operand::One(T::zero()), o, cols, |p, _| p.neg())
                 }
-                (TorchOp::Abs, 1) => {
+                (Prim::Abs, 1) => {
                     binary(operand(0), Operand::One(T::zero()), o, cols, |p, _| p.abs())
                 }
-                (TorchOp::AddCMul, 3) => {
+                (Prim::AddCMul, 3) => {
                     // s + p * q element by element: `o` may be `s`'s memory.
                     let (s, p, q) = (operand(0), operand(1), operand(2));
                     let at = |x: Operand<T>, i: usize| match x {
@@ -375,7 +375,7 @@ fn run_rows<T: Element>(
                         }
                     }
                 }
-                (TorchOp::Where, 3) => {
+                (Prim::Where, 3) => {
                     // where(cond, x, y): the condition is bytes, 0 or 1.
                     let c = match rows[0] {
                         Rows::One => Operand::One(*(a[0].data_ptr() as *const u8)),
