@@ -385,3 +385,42 @@ def test_reductions_and_vector_products_run_natively(monkeypatch):
     plan = plan_of(f, A, v, k)
     assert "executor: native" in plan and "[libtorch]" not in plan
     assert_matches(f, lambda: (A.copy(), v.copy(), k.copy()), must_compile=True)
+
+
+def stencil(u, f):
+    v = u.copy()
+    v[1:-1, 1:-1] = 0.25 * (u[2:, 1:-1] + u[:-2, 1:-1] + u[1:-1, 2:] + u[1:-1, :-2] - f[1:-1, 1:-1])
+    return v
+
+
+@pytest.mark.parametrize("side", [40, 130])
+def test_a_stencil_over_strided_views_runs_as_a_region(mode, side):
+    rng = np.random.default_rng(7)
+    u, f = rng.standard_normal((side, side)), rng.standard_normal((side, side))
+    if mode == "always" and side == 130:
+        plan = plan_of(stencil, u, f)
+        assert "region 0:" in plan and "executor: native" in plan
+    assert_matches(stencil, lambda: (u.copy(), f.copy()), must_compile=True)
+
+
+def test_regions_of_row_tiles_with_columns_rows_and_long_rows(mode):
+    def f(a, col, row, wide):
+        b = a[1:, ::2] * col[1:] + row  # a strided view, a column, a row
+        c = wide[:, 1:] * 2.0 - wide[:, :-1]  # rows longer than a tile
+        return b - a[:-1, 1::2], c
+
+    rng = np.random.default_rng(8)
+    a = rng.standard_normal((101, 160))
+    col, row = rng.standard_normal((101, 1)), rng.standard_normal(80)
+    wide = rng.standard_normal((3, 5001))
+    assert_matches(f, lambda: (a.copy(), col.copy(), row.copy(), wide.copy()), must_compile=True)
+
+
+def test_a_large_stencil_picks_the_native_executor_by_default(monkeypatch):
+    monkeypatch.delenv("NPCOMPILE_NATIVE", raising=False)
+    rng = np.random.default_rng(9)
+    u, f = rng.standard_normal((300, 300)), rng.standard_normal((300, 300))
+    plan = plan_of(stencil, u, f)
+    # Its copies and the store are memory moves: no reason to leave it to libtorch.
+    assert "executor: native" in plan and "region 0:" in plan
+    assert_matches(stencil, lambda: (u.copy(), f.copy()), must_compile=True)

@@ -873,12 +873,17 @@ impl Machine {
             };
             kinds.push((
                 !matches!(step, Step::Torch | Step::TorchView),
-                // The elements a typed loop of ours walks (libtorch's calls
-                // and BLAS's products run their own kernels either way).
+                // The elements a typed loop of ours walks where libtorch's
+                // kernel might be faster. Not counted: libtorch's calls and
+                // BLAS's products (their own kernels either way), the float
+                // sum (the libtorch executor runs the same host loop), and
+                // copies and stores (memory moves as fast as libtorch's
+                // copy, which runs on one thread too: `OneThread`).
                 match &step {
                     s if s.aliases() => 0,
-                    Step::Torch | Step::TorchView | Step::MatMul(_) => 0,
-                    Step::Reduce(..) | Step::FloatSum { .. } => numel(args[0] as usize),
+                    Step::Torch | Step::TorchView | Step::MatMul(_) | Step::FloatSum { .. } => 0,
+                    Step::Copy | Step::Scatter { .. } | Step::Concat(_) => 0,
+                    Step::Reduce(..) => numel(args[0] as usize),
                     Step::Dot([m, n, k]) => (m * n * k) as i64,
                     _ => numel(o),
                 },
@@ -1097,7 +1102,6 @@ impl Machine {
         }
     }
 
-    /// The most elements of any value an instruction computes (not a view).
     /// The most elements one of our loops walks whole (outside regions,
     /// which go a tile at a time): past libtorch's grain size its kernels,
     /// vectorized for every layout, are the safer choice.
@@ -1737,7 +1741,7 @@ impl Machine {
         let w = workers();
         // Units: rows where tiles are whole rows, else elements.
         let unit = r.cols.max(1);
-        let (units, per_tile) = (r.numel / unit, TILE / unit);
+        let (units, per_tile) = (r.numel / unit, (TILE / unit).max(1));
         if r.numel < PARALLEL || w == 1 {
             return self.run_tiles(r, plan, env, vals, 0..units, 0);
         }
@@ -1808,6 +1812,14 @@ impl Machine {
                         }
                     }
                     let (p, _) = self.at(a, env, vals);
+                    if rank == 2 {
+                        // Rows: the operand's own strides along the result,
+                        // from the tile's first row.
+                        if let Some(st) = &ex.along[j] {
+                            let at = u0 as isize * st[0] * self.meta[a as usize].item as isize;
+                            return ((p as isize + at) as usize, &st[..]);
+                        }
+                    }
                     let n = self.meta[a as usize].shape.iter().product::<i64>() as usize;
                     if n == 1 {
                         (p, one)
@@ -1819,9 +1831,10 @@ impl Machine {
                 };
                 let out = raw(o, whole);
                 // SAFETY: `regions_of` formed the region only where every
-                // operand is C-ordered over the result's shape or one element,
-                // and no write meets another instruction's operand elsewhere
-                // than at the same element.
+                // operand is C-ordered over the result's shape, one element,
+                // or (tiles of rows) any view whose strides are known, and no
+                // write meets another instruction's operand elsewhere than at
+                // the same element.
                 unsafe {
                     match &ex.step {
                         Step::Unary(u) => {
@@ -2565,7 +2578,7 @@ fn regions_of(
         for (k, &a) in args.iter().enumerate() {
             let na = meta[a as usize].shape.iter().product::<i64>() as usize;
             let one = na == 1;
-            let (full, row) = match &ex.along[k] {
+            let (full, row, strided) = match &ex.along[k] {
                 Some(st) => (
                     m.shape
                         .iter()
@@ -2576,13 +2589,16 @@ fn regions_of(
                         && cols <= TILE
                         && st.last() == Some(&1)
                         && st[..st.len() - 1].iter().all(|&x| x == 0),
+                    // A view of another shape's rows (a stencil's `u[2:, 1:-1]`):
+                    // tiles of whole rows walk it with its own strides.
+                    m.shape.len() == 2 && cols <= TILE,
                 ),
-                None => (false, false),
+                None => (false, false, false),
             };
-            if !(one || full || row) || span(a).is_none() {
+            if !(one || full || row || strided) || span(a).is_none() {
                 return None;
             }
-            rows |= row && !full;
+            rows |= !one && !full;
         }
         Some((m.shape.clone(), rows))
     };
@@ -2669,13 +2685,23 @@ fn regions_of(
                 if !kept(ex.out) {
                     writes.extend(span(ex.out));
                 }
-                let whole = meta[ex.out as usize].shape.iter().product::<i64>();
-                for &a in ex.args.iter().filter(|&&a| !kept(a)) {
-                    // Only an operand of the result's size is read at the
-                    // element being written (one element, one row: always
-                    // the same ones).
-                    let full = meta[a as usize].shape.iter().product::<i64>() == whole;
-                    reads.extend(span(a).map(|r| (r, full)));
+                let c = c_strides(&meta[ex.out as usize].shape);
+                for (&a, along) in ex.args.iter().zip(&ex.along) {
+                    if kept(a) {
+                        continue;
+                    }
+                    // Only an operand laid out as the result (C order over its
+                    // shape) is read at the element being written: one
+                    // element or one row is always the same ones, a strided
+                    // view other ones.
+                    let same = along.as_ref().is_some_and(|st| {
+                        meta[ex.out as usize]
+                            .shape
+                            .iter()
+                            .zip(st.iter().zip(&c))
+                            .all(|(&d, (&x, &y))| d == 1 || x == y)
+                    });
+                    reads.extend(span(a).map(|r| (r, same)));
                 }
             }
             let meets = |(r1, lo1, hi1): (Root, isize, isize),
