@@ -834,18 +834,22 @@ impl Machine {
                     view,
                     plan: None,
                 } => {
-                    let at = |k: usize| match place
-                        .get(args.get(k).map_or(usize::MAX, |&a| a as usize))
-                    {
-                        Some(Place::Static(l)) => Some(l.strides.clone()),
-                        _ => None,
+                    let strides = |a: u32| match &place[a as usize] {
+                        Place::Static(l) => Some(l.strides.clone()),
+                        Place::Dynamic => None,
                     };
-                    match (at(0), args.get(1).map(|_| at(1))) {
-                        (Some(st), layout) if !matches!(layout, Some(None)) => {
-                            let layout = args.get(1).zip(layout.flatten());
+                    // Operand 1, where present: the array NumPy iterates.
+                    let layout: Option<(u32, Option<Strides>)> =
+                        args.get(1).map(|&a| (a, strides(a)));
+                    match (strides(args[0]), layout) {
+                        // Where NumPy's array is placed only as the plan
+                        // runs: libtorch's call.
+                        (_, Some((_, None))) => Step::Torch,
+                        (Some(st), layout) => {
+                            let layout = layout.map(|(a, ls)| (a, ls.unwrap_or_default()));
                             let layout = layout
                                 .as_ref()
-                                .map(|(&a, st)| (&meta[a as usize].shape[..], &st[..], &view[..]));
+                                .map(|(a, ls)| (&meta[*a as usize].shape[..], &ls[..], &view[..]));
                             let shape = &meta[args[0] as usize].shape;
                             match sum_plan(shape, &st, layout, &reduced, mean, buffered) {
                                 Some(p) => Step::FloatSum {
@@ -858,9 +862,8 @@ impl Machine {
                                 None => Step::Torch,
                             }
                         }
-                        // Operand 1's strides only known as it runs: libtorch's call.
-                        (_, Some(None)) => Step::Torch,
-                        _ => Step::FloatSum {
+                        // The values placed as the plan runs: planned then.
+                        (None, _) => Step::FloatSum {
                             reduced,
                             mean,
                             buffered,
