@@ -424,3 +424,87 @@ def test_a_large_stencil_picks_the_native_executor_by_default(monkeypatch):
     # Its copies and the store are memory moves: no reason to leave it to libtorch.
     assert "executor: native" in plan and "region 0:" in plan
     assert_matches(stencil, lambda: (u.copy(), f.copy()), must_compile=True)
+
+
+@pytest.mark.parametrize("side", [70, 130])
+def test_a_stencil_storing_into_the_array_it_reads(mode, side):
+    # NumPy computes the whole right-hand side before storing: the store may
+    # not run tile by tile with the reads.
+    def f(u):
+        u[1:-1, 1:-1] = 0.25 * (u[2:, 1:-1] + u[:-2, 1:-1] + u[1:-1, 2:] + u[1:-1, :-2])
+        return u
+
+    u = np.random.default_rng(10).standard_normal((side, side))
+    assert_matches(f, lambda: (u.copy(),), must_compile=True)
+
+
+def test_stores_into_a_new_array_and_a_written_argument_run_with_their_region(mode):
+    def f(u, w):
+        v = u.copy()  # a new array: u copied in, then its interior stored
+        v[1:-1, 2:] = u[2:, 1:-1] * 0.5 + u[:-2, :-2]
+        w[::2, 1:] = u[::2, :-1] - v[::2, 1:] * 2.0  # an argument written in place
+        return v, w
+
+    rng = np.random.default_rng(11)
+    u, w = rng.standard_normal((90, 100)), rng.standard_normal((90, 100))
+    if mode == "always":
+        lines = plan_of(f, u.copy(), w.copy()).splitlines()
+        stores = [line.split()[0] for line in lines if "SliceScatter" in line]
+        members = {
+            m.split(" (tile)")[0]
+            for line in lines
+            if line.startswith("region ")
+            for m in line.split(": ", 1)[1].split(" over ")[0].split(", ")
+        }
+        assert len(stores) == 2 and set(stores) <= members, (stores, members)
+    assert_matches(f, lambda: (u.copy(), w.copy()), must_compile=True)
+
+
+@pytest.mark.parametrize("n", [6000, 300_000])  # one thread; tiles shared among threads
+def test_a_reduction_closes_a_region(mode, n):
+    def f(u, v, k, b):
+        return (
+            np.abs(v - u).max(),
+            (u * v).min(),
+            (k * 3 + 1).sum(),  # int64 wraps
+            (b & (u > 0)).any(),
+            (u < 10).all(),
+            u.max(),  # a large reduction alone
+        )
+
+    rng = np.random.default_rng(12)
+    u, v = rng.standard_normal(n), rng.standard_normal(n)
+    k = rng.integers(2**60, 2**62, size=n)
+    b = rng.random(n) > 0.99
+    for at in [None, 0, n // 2 + 7, n - 1]:  # NaN in the first, a middle and the last tile
+        uu = u.copy()
+        if at is not None:
+            uu[at] = np.nan
+        assert_matches(f, lambda: (uu.copy(), v.copy(), k.copy(), b.copy()), must_compile=True)
+    if mode == "always":
+        lines = plan_of(f, u, v, k, b).splitlines()
+        amax = next(line.split()[0] for line in lines if "Amax" in line)
+        assert any(line.startswith("region") and f"{amax} over" in line for line in lines)
+
+
+def test_a_reduction_of_strided_views_closes_a_region(mode):
+    def f(u):
+        return np.abs(u[1:-1, 2:] - u[1:-1, :-2]).max(), (u[::2, 1:] > 0).sum()
+
+    u = np.random.default_rng(13).standard_normal((300, 200))
+    assert_matches(f, lambda: (u.copy(),), must_compile=True)
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int8", "uint8", "int32", "int64"])
+def test_bitwise_operators(mode, dtype):
+    def f(x, y):
+        return x & y, x | y, x ^ y, (x & y) | (x ^ y)
+
+    rng = np.random.default_rng(14)
+    if dtype == "bool":
+        x, y = rng.random(50) > 0.5, rng.random(50) > 0.5
+    else:
+        info = np.iinfo(dtype)
+        x = rng.integers(info.min, info.max, size=50, endpoint=True, dtype=dtype)
+        y = rng.integers(info.min, info.max, size=50, endpoint=True, dtype=dtype)
+    assert_matches(f, lambda: (x.copy(), y.copy()), must_compile=True)

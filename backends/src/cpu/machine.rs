@@ -124,10 +124,18 @@ enum Bin {
     Div,
     Max,
     Min,
-    FMax { keep_first: bool },
-    FMin { keep_first: bool },
+    FMax {
+        keep_first: bool,
+    },
+    FMin {
+        keep_first: bool,
+    },
     And,
     Or,
+    /// Bitwise, of integers and bools.
+    BitAnd,
+    BitOr,
+    BitXor,
     Eq,
     Ne,
     Lt,
@@ -341,6 +349,10 @@ struct Region {
     /// scale per column): the row's length, and tiles are whole rows; else 0
     /// (tiles of the flat index).
     cols: usize,
+    /// A reduction to one element ending the region: each thread folds its
+    /// tiles into a partial result at this byte offset of its scratch, and
+    /// the partials are joined into the result after the last tile.
+    partial: Option<usize>,
 }
 
 /// Results of at least this many elements form regions; a tile is this many.
@@ -469,6 +481,7 @@ fn step_for(op: &Prim, args: &[&Meta], out: &Meta) -> Step {
             Bin::Add | Bin::Sub | Bin::Mul | Bin::Max | Bin::Min => t.numeric() && out.ty == t,
             Bin::Div | Bin::FMax { .. } | Bin::FMin { .. } => t.float() && out.ty == t,
             Bin::And | Bin::Or => t == Ty::Bool && out.ty == t,
+            Bin::BitAnd | Bin::BitOr | Bin::BitXor => !t.float() && t != Ty::Bytes && out.ty == t,
             _ => t != Ty::Bytes && out.ty == Ty::Bool,
         };
         if ok && same && args.len() == 2 {
@@ -594,6 +607,9 @@ fn step_for(op: &Prim, args: &[&Meta], out: &Meta) -> Step {
             keep_first: *tie == 0,
         }),
         T::LogicalAnd => binary(Bin::And),
+        T::BitAnd => binary(Bin::BitAnd),
+        T::BitOr => binary(Bin::BitOr),
+        T::BitXor => binary(Bin::BitXor),
         T::LogicalOr => binary(Bin::Or),
         T::Eq => binary(Bin::Eq),
         T::Ne => binary(Bin::Ne),
@@ -953,8 +969,10 @@ impl Machine {
                 .enumerate()
                 .map(|(k, &a)| match &place[a as usize] {
                     Place::Static(l) => {
-                        let shape = match (&region, k) {
-                            (Some(r), 1) => r.as_slice(),
+                        let shape = match (&region, k, &step) {
+                            (Some(r), 1, _) => r.as_slice(),
+                            // A reduction's operand along its own axes.
+                            (_, _, Step::Reduce(..)) => meta[a as usize].shape.as_slice(),
                             _ => meta[o].shape.as_slice(),
                         };
                         let am = &meta[a as usize];
@@ -1741,12 +1759,51 @@ impl Machine {
     /// A region, tile by tile; a large one on every core, each thread a
     /// contiguous share of the tiles with tiles of its own.
     fn run_region(&self, r: &Region, plan: &Plan, env: &Env, vals: &[Val]) {
+        // A store whose result is a new array: the base copied into it first.
+        for &e in &r.members {
+            let ex = &self.execs[e as usize];
+            if let (
+                Step::Scatter {
+                    in_place: false, ..
+                },
+                Some(along),
+            ) = (&ex.step, &ex.along[0])
+            {
+                let Instr::Op { args, .. } = &plan.instrs[ex.instr];
+                let m = &self.meta[ex.out as usize];
+                let ((dest, _), (base, _)) =
+                    (self.at(ex.out, env, vals), self.at(args[0], env, vals));
+                // SAFETY: both address a value of the result's shape and kind.
+                unsafe {
+                    kernels::copy(&m.shape, m.item, raw(dest, &ex.strides), raw(base, along))
+                };
+            }
+        }
         let w = workers();
+        let threads = if r.numel < PARALLEL { 1 } else { w };
+        // A closing reduction: each thread's partial starts at the identity.
+        let reduction = r.partial.and_then(|at| {
+            let ex = &self.execs[*r.members.last()? as usize];
+            let Step::Reduce(red, _) = ex.step else {
+                return None;
+            };
+            let Instr::Op { args, .. } = &plan.instrs[ex.instr];
+            Some((at, red, self.meta[args[0] as usize].ty, ex))
+        });
+        if let Some((at, red, from, ex)) = reduction {
+            let to = &self.meta[ex.out as usize];
+            for k in 0..threads {
+                let p = env.base + at + k * r.span;
+                // SAFETY: an empty fold only writes the identity into the partial.
+                unsafe { wide::reduce(red, from, to.ty, &[0], 1, raw(p, &[0]), raw(p, &[1])) };
+            }
+        }
         // Units: rows where tiles are whole rows, else elements.
         let unit = r.cols.max(1);
         let (units, per_tile) = (r.numel / unit, (TILE / unit).max(1));
-        if r.numel < PARALLEL || w == 1 {
-            return self.run_tiles(r, plan, env, vals, 0..units, 0);
+        if threads == 1 {
+            self.run_tiles(r, plan, env, vals, 0..units, 0);
+            return self.join_partials(r, reduction, 1, env, vals);
         }
         // Chunks of tiles taken in turn: a thread the machine delays takes
         // fewer, rather than every other thread waiting for its share.
@@ -1767,6 +1824,36 @@ impl Machine {
             }
             work(0);
         });
+        self.join_partials(r, reduction, threads, env, vals)
+    }
+
+    /// A closing reduction's result: the threads' partials folded together.
+    fn join_partials(
+        &self,
+        r: &Region,
+        reduction: Option<(usize, Red, Ty, &Exec)>,
+        threads: usize,
+        env: &Env,
+        vals: &[Val],
+    ) {
+        if let Some((at, red, _, ex)) = reduction {
+            let to = &self.meta[ex.out as usize];
+            let (dest, _) = self.at(ex.out, env, vals);
+            let step = [r.span as isize / to.item as isize];
+            // SAFETY: the partials are `threads` elements of the result's
+            // type, `span` bytes apart; the result is one element.
+            unsafe {
+                wide::reduce(
+                    red,
+                    to.ty,
+                    to.ty,
+                    &[threads as i64],
+                    1,
+                    raw(dest, &[0]),
+                    raw(env.base + at, &step),
+                )
+            };
+        }
     }
 
     /// The tiles of `range` (of the region's units: rows or elements), with
@@ -1865,6 +1952,27 @@ impl Machine {
                         Step::Copy => {
                             let (p, s) = opnd(0);
                             kernels::copy(shape, m.item, out, raw(p, s))
+                        }
+                        Step::Reduce(red, _) => {
+                            if let Some(at) = r.partial {
+                                let (p, st) = opnd(0);
+                                let acc = [0isize; 2];
+                                let from = self.meta[args[0] as usize].ty;
+                                let part = raw(env.base + at + scratch, &acc[..st.len()]);
+                                wide::reduce(*red, from, m.ty, shape, 0, part, raw(p, st))
+                            }
+                        }
+                        Step::Scatter { in_place, .. } => {
+                            if let Some((_, rs, off)) = &ex.region {
+                                // The array stored into: the base itself, or
+                                // the result (the base copied in before).
+                                let (base, _) =
+                                    self.at(if *in_place { args[0] } else { ex.out }, env, vals);
+                                let at =
+                                    base as isize + off + u0 as isize * rs[0] * m.item as isize;
+                                let (p, s) = opnd(1);
+                                kernels::copy(shape, m.item, raw(at as usize, rs), raw(p, s))
+                            }
                         }
                         _ => {}
                     }
@@ -2138,6 +2246,9 @@ unsafe fn binary_in(b: Bin, ty: Ty, shape: &[i64], o: Raw, x: Raw, y: Raw) {
                 Bin::Mul => map2(shape, o, x, y, |p: $t, q: $t| p.wrapping_mul(q)),
                 Bin::Max => map2(shape, o, x, y, |p: $t, q: $t| p.max(q)),
                 Bin::Min => map2(shape, o, x, y, |p: $t, q: $t| p.min(q)),
+                Bin::BitAnd => map2(shape, o, x, y, |p: $t, q: $t| p & q),
+                Bin::BitOr => map2(shape, o, x, y, |p: $t, q: $t| p | q),
+                Bin::BitXor => map2(shape, o, x, y, |p: $t, q: $t| p ^ q),
                 _ => {}
             }
         };
@@ -2561,6 +2672,44 @@ fn regions_of(
     };
     // Some(true): the instruction reads one row broadcast down its result.
     let tileable = |ex: &Exec, args: &[u32]| -> Option<(Dims, bool)> {
+        // A store into a placed view (`v[1:-1, 1:-1] = ...`) of a matrix
+        // whose rows fit a tile: each tile of its value goes straight into
+        // the view, in tiles of rows (where the result is a new array, the
+        // base is copied into it before the region's tiles).
+        if let (Step::Scatter { in_place, .. }, Some((r, _, _))) = (&ex.step, &ex.region) {
+            let n = r.iter().product::<i64>().max(0) as usize;
+            let cols = *r.last().unwrap_or(&1) as usize;
+            let ok = r.len() == 2
+                && n >= TILE
+                && cols <= TILE
+                && !ex.overlap
+                && ex.along.get(1).is_some_and(Option::is_some)
+                && (*in_place || ex.along.first().is_some_and(Option::is_some))
+                && span(args[0]).is_some()
+                && span(args[1]).is_some()
+                && span(ex.out).is_some();
+            return ok.then(|| (r.clone(), true));
+        }
+        // A reduction of every element (`abs(v - u).max()`), in any order
+        // (integer sums, max/min, any/all): folded tile by tile.
+        if let Step::Reduce(..) = &ex.step {
+            let (a, am) = (args[0], &meta[args[0] as usize]);
+            let n = am.shape.iter().product::<i64>().max(0) as usize;
+            let cols = *am.shape.last().unwrap_or(&1) as usize;
+            let c_ordered = ex.along[0].as_ref().is_some_and(|st| {
+                am.shape
+                    .iter()
+                    .zip(st.iter().zip(&c_strides(&am.shape)))
+                    .all(|(&d, (&x, &y))| d == 1 || x == y)
+            });
+            let rows = !c_ordered && am.shape.len() == 2 && cols <= TILE && ex.along[0].is_some();
+            let ok = meta[ex.out as usize].shape.iter().product::<i64>() == 1
+                && n >= TILE
+                && (c_ordered || rows)
+                && span(a).is_some()
+                && span(ex.out).is_some();
+            return ok.then(|| (am.shape.clone(), rows));
+        }
         let m = &meta[ex.out as usize];
         let n = m.shape.iter().product::<i64>().max(0) as usize;
         let elementwise = matches!(
@@ -2660,6 +2809,10 @@ fn regions_of(
                     rows |= r;
                     members.push(e);
                     k += 1;
+                    // Its result is whole only after the last tile.
+                    if matches!(ex.step, Step::Reduce(..)) {
+                        break;
+                    }
                 }
                 _ if !members.is_empty() && apart(ex, &members) => {
                     hoisted.push(k);
@@ -2673,51 +2826,112 @@ fn regions_of(
             hoisted.pop();
             k -= 1;
         }
-        let safe = members.len() > 1 && {
-            let mut writes = vec![];
-            let mut reads = vec![];
-            let instrs: Vec<u32> = members
-                .iter()
-                .map(|&m| execs[m as usize].instr as u32)
-                .collect();
-            let kept = |s: u32| {
-                members.iter().any(|&m| execs[m as usize].out == s) && internal(s, &instrs)
-            };
-            for &e in &members {
+        let safe = |members: &[u32]| -> bool {
+            // A store's base is whole before the region runs (not a member's).
+            let bases_ready = members.iter().all(|&e| {
                 let ex = &execs[e as usize];
-                if !kept(ex.out) {
-                    writes.extend(span(ex.out));
-                }
-                let c = c_strides(&meta[ex.out as usize].shape);
-                for (&a, along) in ex.args.iter().zip(&ex.along) {
-                    if kept(a) {
-                        continue;
-                    }
-                    // Only an operand laid out as the result (C order over its
-                    // shape) is read at the element being written: one
-                    // element or one row is always the same ones, a strided
-                    // view other ones.
-                    let same = along.as_ref().is_some_and(|st| {
-                        meta[ex.out as usize]
-                            .shape
-                            .iter()
-                            .zip(st.iter().zip(&c))
-                            .all(|(&d, (&x, &y))| d == 1 || x == y)
+                !matches!(ex.step, Step::Scatter { .. })
+                    || !members.iter().any(|&m| execs[m as usize].out == ex.args[0])
+            });
+            // One instruction alone is a region where it is a large
+            // reduction (its tiles then shared among threads).
+            let worth = members.len() > 1
+                || members.len() == 1
+                    && members.iter().all(|&e| {
+                        let ex = &execs[e as usize];
+                        matches!(ex.step, Step::Reduce(..))
+                            && ex.args.first().is_some_and(|&a| {
+                                meta[a as usize].shape.iter().product::<i64>() >= PARALLEL as i64
+                            })
                     });
-                    reads.extend(span(a).map(|r| (r, same)));
+            bases_ready && worth && {
+                let mut writes = vec![];
+                let mut reads = vec![];
+                let instrs: Vec<u32> = members
+                    .iter()
+                    .map(|&m| execs[m as usize].instr as u32)
+                    .collect();
+                let kept = |s: u32| {
+                    members.iter().any(|&m| execs[m as usize].out == s) && internal(s, &instrs)
+                };
+                // Each access: the bytes it spans, and where known the
+                // element at each index of the region's shape (root, first
+                // element, strides): two accesses that meet are safe only
+                // where they are the same elements at every index.
+                let at = |s: u32,
+                          strides: &[isize],
+                          off: isize|
+                 -> Option<(Root, isize, Strides)> {
+                    let Place::Static(l) = &place[s as usize] else {
+                        return None;
+                    };
+                    let (root, base) = match l.root {
+                        Root::Output(j) => (Root::Arena, out_block[j as usize] as isize + l.off),
+                        r => (r, l.off),
+                    };
+                    Some((root, base + off, strides.iter().copied().collect()))
+                };
+                for &e in members {
+                    let ex = &execs[e as usize];
+                    let m = &meta[ex.out as usize];
+                    match (&ex.step, &ex.region) {
+                        // A store writes its view of the base.
+                        (Step::Scatter { .. }, Some((_, rs, off))) => {
+                            writes.extend(span(ex.out).map(|w| (w, at(ex.out, rs, *off))))
+                        }
+                        // A closing reduction writes its result after the
+                        // last tile, when nothing of the region is read.
+                        (Step::Reduce(..), _) => {}
+                        _ if !kept(ex.out) => writes
+                            .extend(span(ex.out).map(|w| (w, at(ex.out, &c_strides(&m.shape), 0)))),
+                        _ => {}
+                    }
+                    for (k, (&a, along)) in ex.args.iter().zip(&ex.along).enumerate() {
+                        let exact = match (&ex.step, k) {
+                            // A store into its base does not read it; one
+                            // into a new array reads it whole, before the
+                            // first tile: nothing of the region may write it.
+                            (Step::Scatter { in_place: true, .. }, 0) => continue,
+                            (Step::Scatter { .. }, 0) => None,
+                            _ if kept(a) => continue,
+                            _ => along.as_ref().and_then(|st| at(a, st, 0)),
+                        };
+                        reads.extend(span(a).map(|r| (r, exact)));
+                    }
                 }
-            }
-            let meets = |(r1, lo1, hi1): (Root, isize, isize),
-                         (r2, lo2, hi2): (Root, isize, isize)| {
-                r1 == r2 && lo1 < hi2 && lo2 < hi1
-            };
-            writes.iter().all(|&w| {
-                writes.iter().all(|&v| !meets(w, v) || w.1 == v.1)
-                    && reads
+                let meets = |(r1, lo1, hi1): (Root, isize, isize),
+                             (r2, lo2, hi2): (Root, isize, isize)| {
+                    r1 == r2 && lo1 < hi2 && lo2 < hi1
+                };
+                let same = |x: &Option<(Root, isize, Strides)>,
+                            y: &Option<(Root, isize, Strides)>| {
+                    matches!((x, y), (Some(x), Some(y)) if x == y)
+                };
+                writes.iter().enumerate().all(|(i, (w, wx))| {
+                    writes
                         .iter()
-                        .all(|&(r, full)| !meets(w, r) || (full && w.1 == r.1))
-            })
+                        .enumerate()
+                        .all(|(j, (v, vx))| i == j || !meets(*w, *v) || same(wx, vx))
+                        && reads.iter().all(|(r, rx)| !meets(*w, *r) || same(wx, rx))
+                })
+            }
         };
+        // A store that would meet what the region reads (an in-place update
+        // of the array the chain reads: NumPy computes the whole value
+        // first) stays after the region.
+        if !safe(&members)
+            && members
+                .last()
+                .is_some_and(|&e| matches!(execs[e as usize].step, Step::Scatter { .. }))
+        {
+            members.pop();
+            k -= 1;
+            while hoisted.last().is_some_and(|&h| h + 1 == k) {
+                hoisted.pop();
+                k -= 1;
+            }
+        }
+        let safe = safe(&members);
         if safe {
             let cols = match (&shape, rows) {
                 (Some(s), true) => *s.last().unwrap_or(&1) as usize,
@@ -2743,6 +2957,11 @@ fn regions_of(
                     }
                 })
                 .collect();
+            let partial = members.last().and_then(|&e| {
+                let ex = &execs[e as usize];
+                matches!(ex.step, Step::Reduce(..))
+                    .then(|| arena.alloc_apart(meta[ex.out as usize].item))
+            });
             let span = arena.top - first;
             if n >= PARALLEL {
                 // The other threads' tiles.
@@ -2760,6 +2979,7 @@ fn regions_of(
                 tile_at,
                 span,
                 cols,
+                partial,
             });
         } else if k == start {
             out_ops.push(ops[k]);
