@@ -320,3 +320,14 @@ def _no_fallbacks(request):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "allow_fallback: the test expects an NpCompileWarning (a graph break)")
+
+
+@pytest.fixture(params=["auto", "always", "never"])
+def mode(request, monkeypatch):
+    """The native executor's choice (NPCOMPILE_NATIVE, read when a plan is
+    built): automatic, forced on, forced off."""
+    if request.param == "auto":
+        monkeypatch.delenv("NPCOMPILE_NATIVE", raising=False)
+    else:
+        monkeypatch.setenv("NPCOMPILE_NATIVE", request.param)
+    return request.param

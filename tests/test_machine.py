@@ -13,18 +13,6 @@ from npcompile import np_compile
 
 from conftest import assert_matches, assert_same
 
-MODES = ["auto", "always", "never"]
-
-
-@pytest.fixture(params=MODES)
-def mode(request, monkeypatch):
-    if request.param == "auto":
-        monkeypatch.delenv("NPCOMPILE_NATIVE", raising=False)
-    else:
-        monkeypatch.setenv("NPCOMPILE_NATIVE", request.param)
-    return request.param
-
-
 def plan_of(fn, *args):
     return npcompile.explain(fn, *args).split("== plan")[1]
 

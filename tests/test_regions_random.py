@@ -15,18 +15,6 @@ import pytest
 
 from conftest import assert_matches
 
-MODES = ["auto", "always", "never"]
-
-
-@pytest.fixture(params=MODES)
-def mode(request, monkeypatch):
-    if request.param == "auto":
-        monkeypatch.delenv("NPCOMPILE_NATIVE", raising=False)
-    else:
-        monkeypatch.setenv("NPCOMPILE_NATIVE", request.param)
-    return request.param
-
-
 def program(seed: int):
     """A random region-shaped program: (source, arguments)."""
     rng = np.random.default_rng(seed)

@@ -28,6 +28,14 @@ pub fn c_strides(shape: &[i64]) -> Strides {
     s
 }
 
+/// Whether `strides` walk `shape` in C order (length-1 axes at any stride).
+pub fn c_ordered(shape: &[i64], strides: &[isize]) -> bool {
+    shape
+        .iter()
+        .zip(strides.iter().zip(&c_strides(shape)))
+        .all(|(&d, (&x, &y))| d == 1 || x == y)
+}
+
 /// `strides` of an operand of `shape` seen along the axes of `out` (NumPy's
 /// broadcasting: aligned at the right, length-1 axes at stride 0).
 pub fn broadcast_strides(out: &[i64], shape: &[i64], strides: &[isize]) -> Strides {

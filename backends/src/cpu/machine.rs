@@ -1,4 +1,4 @@
-use super::kernels::{self, broadcast_strides, c_strides, Raw, Strides};
+use super::kernels::{self, broadcast_strides, c_ordered, c_strides, Raw, Strides};
 use super::sum::{replay as replay_view, SumPlan, ViewStep};
 use crate::plan::{Executor, Instr, Plan, PlanError, Prim};
 use crate::torch::{check_int_value, exec_op, exec_op_into, restore, writes_into, IntValue};
@@ -2388,75 +2388,39 @@ unsafe fn reduce_in(red: Red, from: Ty, to: Ty, shape: &[i64], n_out: usize, acc
             }
         };
     }
+    // NaN-propagating for floats (`pick`), plain for integers; the identity
+    // is the far end of the type.
     macro_rules! extreme {
-        ($max:expr) => {
+        ($max:expr) => {{
+            macro_rules! float {
+                ($t:ty) => {
+                    if $max {
+                        let f = pick::<$t, true, false>;
+                        go!($t, $t, <$t>::NEG_INFINITY, f, f)
+                    } else {
+                        let f = pick::<$t, false, false>;
+                        go!($t, $t, <$t>::INFINITY, f, f)
+                    }
+                };
+            }
+            macro_rules! int {
+                ($t:ty) => {{
+                    let id = if $max { <$t>::MIN } else { <$t>::MAX };
+                    let f = |r: $t, v: $t| if $max { r.max(v) } else { r.min(v) };
+                    go!($t, $t, id, f, f)
+                }};
+            }
             match from {
-                Ty::F64 if $max => go!(
-                    f64,
-                    f64,
-                    f64::NEG_INFINITY,
-                    pick::<f64, true, false>,
-                    pick::<f64, true, false>
-                ),
-                Ty::F64 => go!(
-                    f64,
-                    f64,
-                    f64::INFINITY,
-                    pick::<f64, false, false>,
-                    pick::<f64, false, false>
-                ),
-                Ty::F32 if $max => go!(
-                    f32,
-                    f32,
-                    f32::NEG_INFINITY,
-                    pick::<f32, true, false>,
-                    pick::<f32, true, false>
-                ),
-                Ty::F32 => go!(
-                    f32,
-                    f32,
-                    f32::INFINITY,
-                    pick::<f32, false, false>,
-                    pick::<f32, false, false>
-                ),
-                Ty::I64 => go!(
-                    i64,
-                    i64,
-                    if $max { i64::MIN } else { i64::MAX },
-                    |r: i64, v: i64| if $max { r.max(v) } else { r.min(v) },
-                    |r: i64, v: i64| if $max { r.max(v) } else { r.min(v) }
-                ),
-                Ty::I32 => go!(
-                    i32,
-                    i32,
-                    if $max { i32::MIN } else { i32::MAX },
-                    |r: i32, v: i32| if $max { r.max(v) } else { r.min(v) },
-                    |r: i32, v: i32| if $max { r.max(v) } else { r.min(v) }
-                ),
-                Ty::I16 => go!(
-                    i16,
-                    i16,
-                    if $max { i16::MIN } else { i16::MAX },
-                    |r: i16, v: i16| if $max { r.max(v) } else { r.min(v) },
-                    |r: i16, v: i16| if $max { r.max(v) } else { r.min(v) }
-                ),
-                Ty::I8 => go!(
-                    i8,
-                    i8,
-                    if $max { i8::MIN } else { i8::MAX },
-                    |r: i8, v: i8| if $max { r.max(v) } else { r.min(v) },
-                    |r: i8, v: i8| if $max { r.max(v) } else { r.min(v) }
-                ),
-                Ty::U8 => go!(
-                    u8,
-                    u8,
-                    if $max { u8::MIN } else { u8::MAX },
-                    |r: u8, v: u8| if $max { r.max(v) } else { r.min(v) },
-                    |r: u8, v: u8| if $max { r.max(v) } else { r.min(v) }
-                ),
+                Ty::F64 => float!(f64),
+                Ty::F32 => float!(f32),
+                Ty::I64 => int!(i64),
+                Ty::I32 => int!(i32),
+                Ty::I16 => int!(i16),
+                Ty::I8 => int!(i8),
+                Ty::U8 => int!(u8),
                 _ => {}
             }
-        };
+        }};
     }
     macro_rules! truth {
         ($any:expr) => {{
@@ -2656,17 +2620,21 @@ fn regions_of(
     internal: impl Fn(u32, &[u32]) -> bool,
     arena: &mut Arena,
 ) -> (Vec<Op>, Vec<u32>, Vec<Region>) {
-    // An operand's or result's bytes, in the arena's terms for outputs that
-    // may fall back to their block: (root, start, end).
-    let span = |s: u32| -> Option<(Root, isize, isize)> {
+    // A placed value's first element, in the arena's terms for outputs that
+    // may fall back to their block: (root, offset, its place).
+    let root_of = |s: u32| -> Option<(Root, isize, &Loc)> {
         let Place::Static(l) = &place[s as usize] else {
             return None;
         };
+        Some(match l.root {
+            Root::Output(j) => (Root::Arena, out_block[j as usize] as isize + l.off, l),
+            r => (r, l.off, l),
+        })
+    };
+    // An operand's or result's bytes: (root, start, end).
+    let span = |s: u32| -> Option<(Root, isize, isize)> {
+        let (root, off, l) = root_of(s)?;
         let m = &meta[s as usize];
-        let (root, off) = match l.root {
-            Root::Output(j) => (Root::Arena, out_block[j as usize] as isize + l.off),
-            r => (r, l.off),
-        };
         let (lo, hi) = kernels::extent(off as *const u8, &m.shape, &l.strides, m.item);
         Some((root, lo as isize, hi as isize))
     };
@@ -2696,12 +2664,9 @@ fn regions_of(
             let (a, am) = (args[0], &meta[args[0] as usize]);
             let n = am.shape.iter().product::<i64>().max(0) as usize;
             let cols = *am.shape.last().unwrap_or(&1) as usize;
-            let c_ordered = ex.along[0].as_ref().is_some_and(|st| {
-                am.shape
-                    .iter()
-                    .zip(st.iter().zip(&c_strides(&am.shape)))
-                    .all(|(&d, (&x, &y))| d == 1 || x == y)
-            });
+            let c_ordered = ex.along[0]
+                .as_ref()
+                .is_some_and(|st| c_ordered(&am.shape, st));
             let rows = !c_ordered && am.shape.len() == 2 && cols <= TILE && ex.along[0].is_some();
             let ok = meta[ex.out as usize].shape.iter().product::<i64>() == 1
                 && n >= TILE
@@ -2724,7 +2689,6 @@ fn regions_of(
         if !elementwise || n < TILE || !matches!(place[ex.out as usize], Place::Static(_)) {
             return None;
         }
-        let c = c_strides(&m.shape);
         let cols = *m.shape.last().unwrap_or(&1) as usize;
         let mut rows = false;
         for (k, &a) in args.iter().enumerate() {
@@ -2732,10 +2696,7 @@ fn regions_of(
             let one = na == 1;
             let (full, row, strided) = match &ex.along[k] {
                 Some(st) => (
-                    m.shape
-                        .iter()
-                        .zip(st.iter().zip(&c))
-                        .all(|(&d, (&x, &y))| d == 1 || x == y),
+                    c_ordered(&m.shape, st),
                     m.shape.len() >= 2
                         && na == cols
                         && cols <= TILE
@@ -2858,19 +2819,11 @@ fn regions_of(
                 // element at each index of the region's shape (root, first
                 // element, strides): two accesses that meet are safe only
                 // where they are the same elements at every index.
-                let at = |s: u32,
-                          strides: &[isize],
-                          off: isize|
-                 -> Option<(Root, isize, Strides)> {
-                    let Place::Static(l) = &place[s as usize] else {
-                        return None;
+                let at =
+                    |s: u32, strides: &[isize], off: isize| -> Option<(Root, isize, Strides)> {
+                        let (root, base, _) = root_of(s)?;
+                        Some((root, base + off, strides.iter().copied().collect()))
                     };
-                    let (root, base) = match l.root {
-                        Root::Output(j) => (Root::Arena, out_block[j as usize] as isize + l.off),
-                        r => (r, l.off),
-                    };
-                    Some((root, base + off, strides.iter().copied().collect()))
-                };
                 for &e in members {
                     let ex = &execs[e as usize];
                     let m = &meta[ex.out as usize];
