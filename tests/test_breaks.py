@@ -45,10 +45,13 @@ def k_tolist(x):
     return x.tolist()  # breaks
 
 
+_REAL_ASARRAY = (np.asarray,)  # kept in a container: not rebound by the trace
+
+
 def _through_numpy(a):
-    # A helper keeps NumPy's own np.asarray (only the compiled function's globals
-    # are traced), which reaches the traced array's __array__.
-    return np.asarray(a)  # breaks
+    # NumPy's own np.asarray (a helper's `np` is traced, but not a function
+    # kept in a container) reaches the traced array's __array__.
+    return _REAL_ASARRAY[0](a)  # breaks
 
 
 def k_asarray(x):

@@ -71,6 +71,14 @@ class Tracer:
         self.n_inputs = 0
         self.warnings = []
         self.checks = []
+        self.rebinder = _Rebinder(self)
+        self._captured_at = {}  # input index -> the captured array
+
+    def _temporary(self, array):
+        """Whether nothing but this tracer refers to `array` (an array made and
+        dropped while tracing, not a global, an attribute or a cell's)."""
+        held = sum(x is array for x in self.captured) + sum(x is array for x in self._captured_at.values())
+        return sys.getrefcount(array) - 2 - held <= 0  # the argument and the caller's local
 
     def record(self, op, args, scalar=False):
         vid, dtype, shape = self.builder.add(op, [a._id for a in args])
@@ -92,6 +100,7 @@ class Tracer:
         key = id(array)
         if key not in self._captured_ids:
             self.captured.append(array)
+            self._captured_at[self.n_inputs] = array
             self._captured_ids[key] = self.input(f"c{len(self.captured) - 1}", array)
         return self._captured_ids[key]
 
@@ -123,6 +132,14 @@ class Tracer:
         pairs = []
         for buf in self.buffers:
             if buf.source is not None and buf.version > 0:
+                if buf.source in self._captured_at and self._temporary(self._captured_at[buf.source]):
+                    # An array NumPy made while tracing, in code the trace does
+                    # not rebind (a method, a function that assigns globals):
+                    # NumPy makes a fresh one at every call, the plan would
+                    # keep writing into this one.
+                    raise GraphBreak("it writes into an array made by NumPy in code that is not traced "
+                                     "(a method or a function that assigns globals: np.zeros there is "
+                                     "NumPy's own)")
                 outputs.append(buf.base)
                 pairs.append((buf.source, len(outputs) - 1))
         return pairs
@@ -685,16 +702,38 @@ def _guards(snapshot):
     return [ref + (before,) for ref, before in snapshot if before is not _EMPTY]
 
 
-class _TracingNumpy(types.ModuleType):
-    """What `np` means inside a traced function: NumPy, with the functions that
-    make arrays from nothing (np.zeros, np.arange, ...) returning traced arrays."""
+class _TracingModule(types.ModuleType):
+    """What a NumPy module (`np`, `np.linalg`, NumPy's own `_nx`) means inside a
+    traced function: the module, with the functions that make arrays from
+    nothing (np.zeros, np.asarray, ...) returning traced arrays."""
+
+    def __init__(self, real):
+        super().__init__(real.__name__)
+        self._real = real
 
     def __getattr__(self, name):
-        surface = _np()
-        return surface.CREATION.get(name) or getattr(np, name)
+        value = getattr(self._real, name)
+        creation = _np().CREATION.get(name)
+        if creation is not None and value is getattr(np, name, None):
+            return creation
+        return _tracing_module(value) if _is_numpy_module(value) else value
 
 
-_TRACING_NP = _TracingNumpy("numpy")
+_TRACING_MODULES = {}
+
+
+def _is_numpy_module(value):
+    return isinstance(value, types.ModuleType) and (value is np or value.__name__.startswith("numpy."))
+
+
+def _tracing_module(module):
+    tm = _TRACING_MODULES.get(module.__name__)
+    if tm is None:
+        tm = _TRACING_MODULES[module.__name__] = _TracingModule(module)
+    return tm
+
+
+_TRACING_NP = _tracing_module(np)
 _STORES_GLOBALS = {}
 
 
@@ -706,45 +745,164 @@ def _stores_globals(code):
     return _STORES_GLOBALS[code]
 
 
-def _with_tracing_numpy(fn):
-    """A copy of `fn` over a copy of its globals in which the names bound to NumPy
-    (`np`, `numpy`, `from numpy import zeros`) mean the tracing namespace. Nothing
-    global is patched, so other threads and later calls see NumPy itself."""
-    if not isinstance(fn, types.FunctionType) or _stores_globals(fn.__code__):
-        return fn
-    creation = _np().CREATION
-    tracer = current_tracer()
-    rebind = {}
-    for name in fn.__code__.co_names:
-        value = fn.__globals__.get(name)
-        if value is np:
-            rebind[name] = _TRACING_NP
-        elif callable(value) and getattr(value, "__name__", None) in creation and getattr(np, value.__name__, None) is value:
-            rebind[name] = creation[value.__name__]
-        elif _is_capturable(value):
+def _stores_cells(code):
+    return any(i.opname in ("STORE_DEREF", "DELETE_DEREF") for i in dis.get_instructions(code))
+
+
+class _TracingGlobals(dict):
+    """A function's globals as a trace sees them, filled on first read of each
+    name (LOAD_GLOBAL takes the slow path through `__missing__` for a dict
+    subclass): NumPy modules and NumPy's creation functions mean the tracing
+    ones, plain Python functions are rebound the same way (helpers at any
+    depth), global arrays are captured, and builtin `max`/`min` compare traced
+    scalars. The module's own dict is never written."""
+
+    def __init__(self, real, rebinder):
+        super().__init__()
+        self._real = real
+        self._rebinder = rebinder
+
+    def __missing__(self, name):
+        try:
+            value = self._real[name]
+        except KeyError:
+            value = _np().BUILTINS.get(name)
+            if value is None:
+                raise
+            self[name] = value
+            return value
+        value = self._rebinder.translate(value)
+        self[name] = value
+        return value
+
+
+class _Rebinder:
+    """Per trace: the copies of the Python functions the trace reaches, each
+    over `_TracingGlobals` of its module. Nothing global is patched, so other
+    threads and later calls see NumPy itself."""
+
+    def __init__(self, tracer):
+        self.tracer = tracer
+        self._functions = {}  # id -> (original, copy): the original keeps the id alive
+        self._globals = {}
+        self._modules = {}
+
+    def translate(self, value):
+        if value is np or _is_numpy_module(value):
+            return _tracing_module(value)
+        if isinstance(value, types.ModuleType):
+            return self.module(value) if _is_user_module(value) else value
+        if isinstance(value, types.FunctionType):
+            return self.function(value)
+        if callable(value):
+            name = getattr(value, "__name__", None)
+            creation = _np().CREATION.get(name) if isinstance(name, str) else None
+            if creation is not None and getattr(np, name, None) is value:
+                return creation
+            return value
+        if _is_capturable(value):
             # A global array: traced by reference, so writes into it are written back.
-            rebind[name] = tracer.capture(value)
-    closure = fn.__closure__
-    if closure and not any(i.opname in ("STORE_DEREF", "DELETE_DEREF") for i in dis.get_instructions(fn.__code__)):
-        cells = [types.CellType(tracer.capture(c.cell_contents)) if _cell_is_capturable(c) else c for c in closure]
-        if any(a is not b for a, b in zip(cells, closure)):
+            return self.tracer.capture(value)
+        return value
+
+    def module(self, module):
+        hit = self._modules.get(id(module))
+        if hit is None:
+            hit = self._modules[id(module)] = (module, _UserModule(module, self))
+        return hit[1]
+
+    def function(self, fn):
+        """`fn` over tracing globals (itself where it assigns globals or its
+        closure's cells, or is npcompile's own)."""
+        hit = self._functions.get(id(fn))
+        if hit is not None:
+            return hit[1]
+        if _stores_globals(fn.__code__) or _is_machinery(fn):
+            self._functions[id(fn)] = (fn, fn)
+            return fn
+        g = self._globals.get(id(fn.__globals__))
+        if g is None:
+            g = _TracingGlobals(fn.__globals__, self)
+            self._globals[id(fn.__globals__)] = (fn.__globals__, g)
+        else:
+            g = g[1]
+        closure = fn.__closure__
+        fill = []
+        if closure is not None and not _stores_cells(fn.__code__):
+            # Cells holding functions or arrays get translated copies; the
+            # others (empty ones too, bound later) stay shared.
+            cells = list(closure)
+            for k, cell in enumerate(cells):
+                try:
+                    value = cell.cell_contents
+                except ValueError:
+                    continue
+                if isinstance(value, types.FunctionType) or _is_capturable(value):
+                    cells[k] = types.CellType()
+                    fill.append((cells[k], value))
             closure = tuple(cells)
-    if not rebind and closure is fn.__closure__:
+        copy = types.FunctionType(fn.__code__, g, fn.__name__, fn.__defaults__, closure)
+        copy.__kwdefaults__ = fn.__kwdefaults__
+        copy.__qualname__ = fn.__qualname__
+        self._functions[id(fn)] = (fn, copy)  # before the cells: a function may hold itself
+        for cell, value in fill:
+            cell.cell_contents = self.translate(value)
+        return copy
+
+
+class _UserModule(types.ModuleType):
+    """A module of the user's own (`import mylib; mylib.helper(x)`) as a trace
+    sees it: its functions rebound like globals. Assignments reach the module."""
+
+    def __init__(self, real, rebinder):
+        super().__init__(real.__name__)
+        object.__setattr__(self, "_real", real)
+        object.__setattr__(self, "_rebinder", rebinder)
+
+    def __getattr__(self, name):
+        return self._rebinder.translate(getattr(self._real, name))
+
+    def __setattr__(self, name, value):
+        setattr(self._real, name, value)
+
+
+_LIBRARY_DIRS = tuple({os.path.realpath(p) + os.sep for p in (
+    sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, _PACKAGE_DIR)})
+
+
+def _is_user_module(module):
+    """Code of the user's own: not the standard library, an installed package
+    or npcompile (their functions are left as they are)."""
+    if module.__name__ in sys.builtin_module_names:
+        return False
+    path = getattr(module, "__file__", None)
+    if path is None:
+        return not hasattr(module, "__path__")  # a module made at run time, not a namespace package
+    return not os.path.realpath(path).startswith(_LIBRARY_DIRS)
+
+
+def _is_machinery(fn):
+    """Functions run as they are: the tracer's own, the surface's, and those
+    of installed libraries other than NumPy (only the user's code and NumPy's
+    own Python implementations are traced through)."""
+    module = fn.__module__ or ""
+    if module == "numpy" or module.startswith("numpy."):
+        return False
+    if module in ("npcompile", __name__) or module.startswith("npcompile."):
+        return module != "npcompile.bench" and module != "npcompile.fuzz"  # their programs are user code
+    owner = sys.modules.get(module)
+    return owner is not None and not _is_user_module(owner)
+
+
+def _with_tracing_numpy(fn):
+    """`fn` over tracing globals, for the current trace."""
+    if not isinstance(fn, types.FunctionType):
         return fn
-    copy = types.FunctionType(fn.__code__, {**fn.__globals__, **rebind}, fn.__name__, fn.__defaults__, closure)
-    copy.__kwdefaults__ = fn.__kwdefaults__
-    return copy
+    return current_tracer().rebinder.function(fn)
 
 
 def _is_capturable(value):
     return type(value) is np.ndarray and value.dtype.kind in "biufc"
-
-
-def _cell_is_capturable(cell):
-    try:
-        return _is_capturable(cell.cell_contents)
-    except ValueError:  # an empty cell
-        return False
 
 
 def _check_static(args):

@@ -1608,6 +1608,55 @@ for _name in ("zeros_like", "ones_like", "empty_like", "full_like"):
     FUNCTIONS[_name] = CREATION[_name]
 
 
+# ---- Python builtins on traced values -----------------------------------
+# Reached through the tracing globals: a name a traced function reads from
+# builtins is looked up here first.
+
+BUILTINS = {}
+
+
+def _builtin_extreme(real, pick):
+    """Python's `max`/`min` over traced values: the first item, replaced by each
+    later one that compares greater (less), as CPython's loop does; so NaN keeps
+    what it meets, exactly as there. A select per item, where every item has
+    the same type, dtype and shape (else which one wins decides the result's
+    type: NumPy runs it)."""
+
+    def extreme(*args, **kwargs):
+        items = args[0] if len(args) == 1 else args
+        if isinstance(items, Proxy):
+            items = list(items)
+        elif isinstance(items, (list, tuple)):
+            items = list(items)
+        else:
+            return real(*args, **kwargs)
+        if not any(isinstance(i, Proxy) for i in items):
+            return real(*args, **kwargs)
+        name = real.__name__
+        if kwargs:
+            raise GraphBreak(f"builtin {name}() with {', '.join(kwargs)}= on traced values is not compiled yet")
+        first = items[0]
+        same = all(isinstance(i, Proxy) and i.dtype == first.dtype and i._scalar == first._scalar
+                   and i.shape == first.shape for i in items)
+        if not same:
+            raise GraphBreak(f"builtin {name}() of values of different types (the winner's type would depend on the values)")
+        if first.size != 1:
+            raise GraphBreak(f"builtin {name}() of arrays of more than one element")
+        acc = first
+        for item in items[1:]:
+            r = where(UFUNCS[pick](item, acc), item, acc)
+            r._scalar = first._scalar
+            acc = r
+        return acc
+
+    extreme.__name__ = real.__name__
+    return extreme
+
+
+BUILTINS["max"] = _builtin_extreme(max, "greater")
+BUILTINS["min"] = _builtin_extreme(min, "less")
+
+
 # ---- joining ------------------------------------------------------------
 
 @_register(FUNCTIONS, "concatenate")
