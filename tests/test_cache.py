@@ -292,7 +292,7 @@ def test_graph_break_with_fullgraph_raises():
 @pytest.mark.parametrize(
     "fn",
     [
-        lambda x: np.median(x),
+        lambda x: np.unique(x),
         lambda x: float(x.sum()) + x,
         lambda x: x[x > 0],
         lambda x: x.tolist(),

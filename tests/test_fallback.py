@@ -115,7 +115,7 @@ def test_numpy_attributes_the_tracer_lacks_fall_back_instead_of_raising():
 @pytest.mark.allow_fallback
 def test_numpy_arguments_the_surface_does_not_take_fall_back():
     def f(x):
-        return np.sum(x, axis=0, initial=3.0)
+        return np.concatenate((x, x), dtype=np.float32)
 
     with pytest.warns(npcompile.NpCompileWarning):
         assert_same(np_compile(f)(np.arange(4.0)), f(np.arange(4.0)))
@@ -167,4 +167,4 @@ def test_compiling_a_numpy_function_itself_works_or_falls_back():
     x = np.arange(6.0).reshape(2, 3)
     assert_same(np_compile(np.sum)(x), np.sum(x))
     with pytest.warns(npcompile.NpCompileWarning):
-        assert_same(np_compile(np.median)(x), np.median(x))
+        assert_same(np_compile(np.bincount)(x.astype(np.int64).ravel()), np.bincount(x.astype(np.int64).ravel()))

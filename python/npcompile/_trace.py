@@ -491,17 +491,23 @@ for _dunder, _ufunc in {"neg": "negative", "pos": "positive", "abs": "absolute",
     setattr(Proxy, f"__{_dunder}__", (lambda u: lambda self: _np().unary_operator(u, self))(_ufunc))
 for _method in ("sum", "mean", "var", "std", "max", "min", "prod", "argmax", "argmin", "any", "all", "reshape", "transpose",
                 "astype", "squeeze", "clip", "dot", "ravel", "flatten", "copy", "fill", "sort",
-                "cumsum", "cumprod", "round", "conj", "conjugate"):
+                "cumsum", "cumprod", "round", "conj", "conjugate", "swapaxes", "repeat", "diagonal", "trace"):
     setattr(Proxy, _method, (lambda m: lambda self, *a, **k: _np().scalar_method_result(
         self, _np().call(getattr(_np(), "method_" + m), f"ndarray.{m}", (self,) + a, k)))(_method))
 
 
+def _is_user_file(filename):
+    """Code of the user's own: not npcompile's, NumPy's or another installed library's."""
+    return not os.path.realpath(filename).startswith(_LIBRARY_DIRS)
+
+
 def _user_frame(tb):
-    """The innermost traceback frame outside npcompile: the user's line."""
+    """The innermost traceback frame in the user's code: the user's line (a
+    break inside NumPy's own Python implementation names the user's call)."""
     where = None
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
-        if not os.path.abspath(filename).startswith(_PACKAGE_DIR):
+        if _is_user_file(filename):
             where = (filename, tb.tb_lineno)
         tb = tb.tb_next
     return where
@@ -585,7 +591,7 @@ def warn_every_call(category, message):
     recorded at the user's line while tracing, given again after each run."""
     tracer = current_tracer()
     frame = sys._getframe(1)
-    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR):
+    while frame is not None and not _is_user_file(frame.f_code.co_filename):
         frame = frame.f_back
     where = (frame.f_code.co_filename, frame.f_lineno) if frame is not None else ("<unknown>", 0)
     tracer.warnings.append((category, message, *where))

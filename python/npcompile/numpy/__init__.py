@@ -56,6 +56,10 @@ def operand(x) -> Proxy:
     raise GraphBreak(f"an operand of type {type(x).__name__}")
 
 
+def _break(reason):
+    raise GraphBreak(reason)
+
+
 def _flatten(xs):
     for x in xs:
         if isinstance(x, (list, tuple)):
@@ -328,7 +332,7 @@ def _check_output_writeable(out):
         raise ValueError("output array is read-only")
 
 
-def output_casting_error(name, from_, to):
+def output_casting_error(name, from_, to, casting="same_kind"):
     """NumPy's own exception (its class, `_UFuncOutputCastingError`, and words)
     for a ufunc output that the same_kind rule cannot cast."""
     ufunc = getattr(np, {"sum": "add", "prod": "multiply", "max": "maximum", "min": "minimum"}.get(name, name), None)
@@ -337,8 +341,8 @@ def output_casting_error(name, from_, to):
     except ImportError:  # another NumPy's private layout
         ufunc = None
     if not isinstance(ufunc, np.ufunc):
-        return TypeError(f"Cannot cast ufunc '{name}' output from {from_!r} to {to!r} with casting rule 'same_kind'")
-    return _UFuncOutputCastingError(ufunc, "same_kind", np.dtype(from_), np.dtype(to), 0)
+        return TypeError(f"Cannot cast ufunc '{name}' output from {from_!r} to {to!r} with casting rule {casting!r}")
+    return _UFuncOutputCastingError(ufunc, casting, np.dtype(from_), np.dtype(to), 0)
 
 
 def _check_destination_writeable(a):
@@ -359,15 +363,54 @@ def dispatch_ufunc(ufunc, method, inputs, kwargs):
     if method == "__call__" and name in UFUNCS:
         given = dict(kwargs)
         out = _single_out(kwargs.pop("out", None), name)
+        casting = kwargs.pop("casting", "same_kind")
         if out is not None:
             _check_output_writeable(out)
+        if casting != "same_kind":
+            # NumPy's rule for the inputs (and an output's dtype), on empty stand-ins.
+            probe = dict(kwargs, casting=casting)
+            if out is not None:
+                probe["out"] = np.empty((0,) * operand(out).ndim, operand(out).dtype)
+            try:
+                _on_stand_ins(ufunc, inputs, probe, empty=True)
+            except TypeError as theirs:
+                raise theirs.with_traceback(None) from None
+            except Exception:  # noqa: BLE001 -- a shape error: our own checks give it below
+                pass
         with numpy_errors(name, inputs, given):
             result = call(UFUNCS[name], f"np.{name}", inputs, kwargs)
-            return result if out is None else _store(name, out, result)
+            return result if out is None else _store(name, out, result, casting)
     if method == "reduce" and name in _REDUCE_UFUNCS:
         kwargs.setdefault("axis", 0)
         return call(_reduce, f"np.{name}.reduce", (_REDUCE_UFUNCS[name],) + tuple(inputs), kwargs)
+    if method == "outer" and name in UFUNCS and len(inputs) == 2:
+        return call(_ufunc_outer, f"np.{name}.outer", (name,) + tuple(inputs), kwargs)
+    if method == "accumulate" and name in _ACCUMULATE_UFUNCS:
+        return call(_accumulate, f"np.{name}.accumulate", (_ACCUMULATE_UFUNCS[name],) + tuple(inputs), kwargs)
     raise GraphBreak(f"np.{name}.{method} is not compiled yet" if method != "__call__" else f"np.{name} is not compiled yet")
+
+
+_ACCUMULATE_UFUNCS = {"add": "cumsum", "multiply": "cumprod"}
+
+
+def _ufunc_outer(name, a, b, out=None, **kwargs):
+    """`ufunc.outer(a, b)`: the ufunc of `a` with one new axis per axis of `b`, and `b`."""
+    _no({"out": out, **kwargs}, f"np.{name}.outer")
+    # NumPy makes arrays of both first: a Python scalar is no longer weak.
+    a, b = (x if isinstance(x, Proxy) else _constant(np.asarray(x)) for x in (a, b))
+    return UFUNCS[name](getitem(a, (Ellipsis,) + (None,) * b.ndim), b)
+
+
+def _accumulate(kind, array, axis=0, dtype=None, out=None):
+    """`np.add.accumulate` / `np.multiply.accumulate`: NumPy 2 gives them the
+    dtypes of `np.cumsum` / `np.cumprod` (small ints and bools upcast)."""
+    _no({"out": out}, f"np.{kind}")
+    a = operand(array)
+    if a.ndim == 0:
+        raise TypeError("cannot accumulate on a scalar")
+    if axis is None:
+        raise GraphBreak("ufunc.accumulate with axis=None is not compiled yet")
+    return FUNCTIONS[kind](a, axis=normalize_axis_index(axis, a.ndim), dtype=dtype)
 
 
 # NumPy implements these by calling the array method (`_wrapfunc`): a NumPy scalar
@@ -376,13 +419,47 @@ _WRAPFUNCS = {"reshape", "transpose", "squeeze", "argmax", "argmin", "clip", "ro
 
 
 def dispatch_function(func, args, kwargs):
-    f = FUNCTIONS.get(func.__name__)
+    module = getattr(func, "__module__", None)
+    f = FUNCTIONS.get(func.__name__) if module == "numpy" else None
     if f is None:
-        raise GraphBreak(f"np.{func.__name__} is not compiled yet")
+        return numpy_implementation(func, args, kwargs)
     r = call(f, f"np.{func.__name__}", args, kwargs)
     if func.__name__ in _WRAPFUNCS and args:
         r = scalar_method_result(args[0], r)
     return r
+
+
+def _public_name(func):
+    module = getattr(func, "__module__", None) or "numpy"
+    return module.replace("numpy", "np", 1) + "." + func.__name__
+
+
+def numpy_implementation(func, args, kwargs):
+    """A NumPy function the surface has no entry for, written in Python over
+    NumPy's own functions (np.outer, np.flip, np.cov, np.linalg.norm, ...): its
+    implementation is traced, its names bound as in a traced function. What it
+    reaches that is not compiled is a graph break; an exception it raises is
+    NumPy's only where NumPy raises the same class on stand-ins of the same
+    dtypes and shapes (else NumPy runs it)."""
+    name = _public_name(func)
+    impl = getattr(func, "_implementation", None)
+    if not inspect.isfunction(impl):
+        raise GraphBreak(f"{name} is not compiled yet")
+    traced = current_tracer().rebinder.function(impl)
+    try:
+        return traced(*args, **kwargs)
+    except GraphBreak as e:
+        if e.reason.startswith(name + ": "):
+            raise
+        raise GraphBreak(f"{name}: {e.reason}").with_traceback(e.__traceback__) from None
+    except Exception as ours:  # noqa: BLE001 -- NumPy's own outcome decides below
+        if sum(a.size for a in _flatten(list(args) + list(kwargs.values())) if isinstance(a, Proxy)) <= 1 << 20:
+            try:
+                _on_stand_ins(func, args, kwargs)
+            except Exception as theirs:  # noqa: BLE001
+                if type(theirs) is type(ours):
+                    raise theirs.with_traceback(None) from None
+        raise GraphBreak(f"{name} raised {type(ours).__name__} while traced ({ours})") from None
 
 
 _SIGNATURES = {}
@@ -568,7 +645,11 @@ def _axes(axis, ndim):
 
 
 def _reduce(kind, a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
-    _no({"initial": initial, "where": None if where is True else where}, f"np.{kind}")
+    initial = None if initial is np._NoValue else initial
+    where = None if where is np._NoValue or where is True else where
+    keepdims = False if keepdims is np._NoValue else keepdims
+    if initial is not None or where is not None:
+        return _reduce_masked(kind, a, axis, dtype, out, keepdims, initial, where)
     out = _single_out(out, kind)
     a = operand(a)
     if kind != "mean" and a.ndim == 0 and _is_int(axis) and axis in (0, -1):
@@ -586,6 +667,55 @@ def _reduce(kind, a, axis=None, dtype=None, out=None, keepdims=False, initial=No
             raise ValueError(f"output parameter for reduction operation {kind} has the wrong number of dimensions")
         return _store(kind, out, r)
     return r
+
+
+_IDENTITY = {"sum": 0, "prod": 1, "mean": 0, "any": False, "all": True}
+_REDUCTION_FUNCTION = {"sum": np.sum, "prod": np.prod, "mean": np.mean, "max": np.max, "min": np.min,
+                       "any": np.any, "all": np.all}
+
+
+def _reduce_masked(kind, a, axis, dtype, out, keepdims, initial, mask):
+    """A reduction with `where=` and/or `initial=`: masked-out elements become
+    the identity (or `initial`, which max and min need with a mask), and
+    `initial` joins the result. NumPy's own errors first, on stand-ins."""
+    a = operand(a)
+    extra = {} if initial is None else {"initial": initial}
+    if mask is not None:
+        extra["where"] = mask
+    if kind in ("sum", "prod", "mean"):
+        extra["dtype"] = dtype
+    numpy_raises(_REDUCTION_FUNCTION[kind], a, axis=axis, keepdims=keepdims, **extra)
+    if initial is not None and kind in ("any", "all", "mean"):
+        raise GraphBreak(f"np.{kind} with initial= is not compiled yet")
+    axes = _axes(axis, a.ndim)
+    if any(a.shape[i] == 0 for i in axes) or (a.ndim and a.size == 0):
+        raise GraphBreak(f"np.{kind} with where= or initial= over an empty axis is not compiled yet")
+    count = None
+    if mask is not None:
+        m = operand(mask)
+        if np.broadcast_shapes(m.shape, a.shape) != a.shape:
+            raise GraphBreak(f"np.{kind} with a where= mask wider than the array is not compiled yet")
+        if m.dtype != np.bool_:
+            m = astype(m, np.bool_)
+        if kind == "mean":
+            count = _reduce("sum", broadcast_to(m, a.shape), axis=axis, dtype=np.intp, keepdims=keepdims)
+        fill = _IDENTITY.get(kind, initial)
+        a = where(m, a, fill)
+        a._scalar = False
+    if kind == "mean":
+        if dtype is None:
+            dtype = {"b": np.float64, "i": np.float64, "u": np.float64}.get(a.dtype.kind, a.dtype)
+        total = _reduce("sum", a, axis=axis, dtype=np.float32 if np.dtype(dtype) == np.float16 else dtype,
+                        keepdims=keepdims)
+        r = _in_dtype(UFUNCS["true_divide"](total, count), np.dtype(dtype))
+    else:
+        r = _reduce(kind, a, axis=axis, dtype=dtype, keepdims=keepdims)
+        if initial is not None:
+            join = {"sum": "add", "prod": "multiply", "max": "maximum", "min": "minimum"}[kind]
+            r = _in_dtype(UFUNCS[join](r, initial), r.dtype)
+    r._scalar = r.ndim == 0
+    out = _single_out(out, kind)
+    return r if out is None else _store(kind, out, r)
 
 
 def _reduce_op(kind, a, axes, keepdims):
@@ -999,9 +1129,11 @@ def squeeze(a, axis=None):
 
 @_register(FUNCTIONS, "ravel")
 def ravel(a, order="C"):
+    a = operand(a)
+    if order in ("K", "A") and a._contig and a._layout is None:
+        order = "C"  # memory order is C order here
     if order != "C":
         raise GraphBreak(f"ravel with order={order!r} is not compiled yet")
-    a = operand(a)
     if a._layout == "unknown":
         raise GraphBreak("ravel of an array whose memory layout NumPy chose (fancy indexing of a strided view)")
     if not a._contig:
@@ -1329,11 +1461,11 @@ _INPLACE_NAMES = {
 }
 
 
-def _store(name, out, result):
-    """Write a ufunc's result into `out` with NumPy's same_kind casting rule."""
+def _store(name, out, result, casting="same_kind"):
+    """Write a ufunc's result into `out` with NumPy's casting rule (same_kind unless given)."""
     out = operand(out)
-    if not np.can_cast(result.dtype, out.dtype, casting="same_kind"):
-        raise output_casting_error(name, result.dtype, out.dtype)
+    if not np.can_cast(result.dtype, out.dtype, casting=casting):
+        raise output_casting_error(name, result.dtype, out.dtype, casting)
     if result.shape != out.shape:
         try:
             if np.broadcast_shapes(result.shape, out.shape) != out.shape:
@@ -1472,7 +1604,7 @@ def method_fill(a, value):
 @_register(FUNCTIONS, "copyto")
 def copyto(dst, src, casting="same_kind", where=True):
     if where is not True:
-        raise GraphBreak("np.copyto with where= is not compiled yet")
+        return _copyto_where(dst, src, casting, where)
     if not isinstance(dst, (Proxy, np.ndarray)) or (isinstance(dst, Proxy) and dst._scalar):
         name = f"numpy.{dst.dtype.type.__name__}" if isinstance(dst, Proxy) else type(dst).__name__
         raise TypeError(f"copyto() argument 1 must be numpy.ndarray, not {name}")
@@ -1489,8 +1621,185 @@ def copyto(dst, src, casting="same_kind", where=True):
     write(dst, (), src)
 
 
+def _copyto_where(dst, src, casting, mask):
+    """`np.copyto(dst, src, where=mask)`: dst keeps its elements where the mask is False."""
+    if not isinstance(dst, (Proxy, np.ndarray)) or (isinstance(dst, Proxy) and dst._scalar):
+        return copyto(dst, src, casting)  # NumPy's TypeError
+    dst = operand(dst)
+    _check_destination_writeable(dst)
+    numpy_raises(np.copyto, dst, src, casting=casting, where=mask)
+    src, mask = operand(src), operand(mask)
+    if src.dtype.kind == "c" and dst.dtype.kind != "c":
+        warn_every_call(np.exceptions.ComplexWarning, "Casting complex values to real discards the imaginary part")
+    value = astype(src, dst.dtype) if src.dtype != dst.dtype else src
+    write(dst, (), where(mask, value, dst))
+
+
 def method_copy(a, order="C"):
     return copy(a)
+
+
+# ---- shapes and diagonals -------------------------------------------------
+
+def _read_only(r):
+    """NumPy returns a read-only view here: a write through it raises, as there."""
+    from .._trace import Buffer
+    if r._buf is None:
+        Buffer(current_tracer(), r, writeable=False)
+    else:
+        r._buf.writeable = False
+    return r
+
+
+@_register(FUNCTIONS, "swapaxes")
+def swapaxes(a, axis1, axis2):
+    a = operand(a)
+    axis1, axis2 = normalize_axis_index(axis1, a.ndim), normalize_axis_index(axis2, a.ndim)
+    perm = list(range(a.ndim))
+    perm[axis1], perm[axis2] = perm[axis2], perm[axis1]
+    return scalar_method_result(a, transpose(a, perm))
+
+
+@_register(FUNCTIONS, "repeat")
+def repeat(a, repeats, axis=None):
+    """Each element `repeats` times: an index of static positions, made by
+    NumPy from the repeat counts (its errors for negative or mismatched counts)."""
+    if isinstance(repeats, Proxy) or (isinstance(repeats, (list, tuple)) and any(isinstance(r, Proxy) for r in _flatten(repeats))):
+        raise GraphBreak("np.repeat with traced repeat counts has a data-dependent shape")
+    a = operand(a)
+    if axis is None:
+        a, axis = ravel(a), 0
+    axis = normalize_axis_index(axis, a.ndim)
+    positions = np.repeat(np.arange(a.shape[axis]), repeats)
+    return _take(a, _constant(positions), axis)
+
+
+def _diagonal_positions(shape, offset, axis1, axis2):
+    ndim = len(shape)
+    axis1, axis2 = normalize_axis_index(axis1, ndim), normalize_axis_index(axis2, ndim)
+    if axis1 == axis2:
+        raise ValueError("axis1 and axis2 cannot be the same")
+    n1, n2 = shape[axis1], shape[axis2]
+    i0, j0 = max(-offset, 0), max(offset, 0)
+    n = max(min(n1 - i0, n2 - j0), 0)
+    return axis1, axis2, (np.arange(n) + i0) * n2 + np.arange(n) + j0
+
+
+@_register(FUNCTIONS, "diagonal")
+def diagonal(a, offset=0, axis1=0, axis2=1):
+    """NumPy's diagonal: the two axes removed, the diagonal appended last (a
+    read-only view there; a copy here, read-only too)."""
+    a = operand(a)
+    if a.ndim < 2:
+        raise ValueError("diag requires an array of at least two dimensions")
+    axis1, axis2, flat = _diagonal_positions(a.shape, int(offset), axis1, axis2)
+    rest = [d for d in range(a.ndim) if d not in (axis1, axis2)]
+    moved = _copy_of(transpose(a, rest + [axis1, axis2]))
+    pairs = reshape(moved, tuple(a.shape[d] for d in rest) + (a.shape[axis1] * a.shape[axis2],))
+    return _read_only(_take(pairs, _constant(flat), pairs.ndim - 1))
+
+
+@_register(FUNCTIONS, "trace")
+def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    _no({"out": out}, "np.trace")
+    return _reduce("sum", diagonal(a, offset, axis1, axis2), axis=-1, dtype=dtype)
+
+
+def method_swapaxes(a, axis1, axis2):
+    return swapaxes(a, axis1, axis2)
+
+
+def method_repeat(a, repeats, axis=None):
+    return repeat(a, repeats, axis)
+
+
+def method_diagonal(a, offset=0, axis1=0, axis2=1):
+    return diagonal(a, offset, axis1, axis2)
+
+
+def method_trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    return trace(a, offset, axis1, axis2, dtype, out)
+
+
+@_register(FUNCTIONS, "broadcast_to")
+def broadcast_to(array, shape, subok=False):
+    """A read-only view in NumPy; here the values broadcast (a select over a
+    mask of the result's shape moves no arithmetic through them)."""
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    a = operand(array)
+    numpy_raises(np.broadcast_to, a, shape)
+    if a.shape == shape:
+        return _read_only(_reshape_view(a, shape))
+    every = _constant(np.ones(shape, dtype=bool))
+    r = where(every, a, a)
+    r._scalar = False
+    return _read_only(r)
+
+
+@_register(FUNCTIONS, "broadcast_arrays")
+def broadcast_arrays(*args, subok=False):
+    arrays = [operand(a) for a in args]
+    shape = np.broadcast_shapes(*(a.shape for a in arrays))
+    return tuple(a if a.shape == shape else broadcast_to(a, shape) for a in arrays)
+
+
+@_register(FUNCTIONS, "count_nonzero")
+def count_nonzero(a, axis=None, *, keepdims=False):
+    a = operand(a)
+    return _reduce("sum", UFUNCS["not_equal"](a, 0), axis=axis, dtype=np.intp, keepdims=keepdims)
+
+
+@_register(FUNCTIONS, "vdot")
+def vdot(a, b, /):
+    a, b = operand(a), operand(b)
+    if a.size != b.size:
+        raise ValueError("vector inner product requires arrays of the same size")  # NumPy's words differ
+    a = ravel(a)
+    if a.dtype.kind == "c":
+        a = UFUNCS["conjugate"](a)
+    return dot(a, ravel(b))
+
+
+@_register(FUNCTIONS, "inner")
+def inner(a, b, /):
+    a, b = operand(a), operand(b)
+    if a.ndim == 0 or b.ndim == 0:
+        return UFUNCS["multiply"](a, b)
+    if a.shape[-1] != b.shape[-1]:
+        raise ValueError("shapes %s and %s not aligned: %d (dim %d) != %d (dim %d)"
+                         % (a.shape, b.shape, a.shape[-1], a.ndim - 1, b.shape[-1], b.ndim - 1))
+    r = np.tensordot(a, b, axes=([-1], [-1]))
+    r._scalar = r.ndim == 0
+    return r
+
+
+@_register(FUNCTIONS, "median")
+def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    """NumPy's median: the mean of the middle one or two of the sorted values
+    (NaN sorts last: a lane holding NaN is NaN)."""
+    _no({"out": out}, "np.median")
+    a = operand(a)
+    if a.dtype.kind == "c":
+        raise GraphBreak("np.median of complex values is not compiled yet")
+    if isinstance(axis, (tuple, list)):
+        raise GraphBreak("np.median over several axes is not compiled yet")
+    if a.size == 0 or (axis is not None and a.ndim and a.shape[normalize_axis_index(axis, a.ndim)] == 0):
+        raise GraphBreak("np.median of an empty array (NumPy warns and gives NaN)")
+    flat = axis is None
+    ax = 0 if flat else normalize_axis_index(axis, a.ndim)
+    s = sort(ravel(a) if flat else a, axis=ax)
+    n = s.shape[ax]
+    hi = n // 2 + 1
+    lo = hi - 1 - (n % 2 == 0)
+    before = (slice(None),) * ax
+    m = _reduce("mean", getitem(s, before + (slice(lo, hi),)), axis=ax)
+    if a.dtype.kind in "fc":
+        last = getitem(s, before + (-1,))
+        m = where(UFUNCS["isnan"](last), last, m)
+    m._scalar = m.ndim == 0
+    if keepdims:
+        m = reshape(m, (1,) * a.ndim if flat else tuple(1 if d == ax else n_ for d, n_ in enumerate(a.shape)))
+    return m
 
 
 # ---- creation -----------------------------------------------------------
@@ -1574,13 +1883,13 @@ CREATION["full_like"] = full_like
 
 def array(obj, dtype=None, *, copy=True, order="K", subok=False, ndmin=0, like=None):
     if isinstance(obj, Proxy):
-        if ndmin > obj.ndim:
-            raise GraphBreak("np.array with ndmin= is not compiled yet")
         if dtype is not None and np.dtype(dtype) != obj.dtype:
             r = astype(obj, dtype)
         else:
             r = _copy_of(obj) if copy or obj._scalar else obj
         r._scalar = False
+        if ndmin > r.ndim:  # leading axes of length 1, as NumPy's
+            r = getitem(r, (None,) * (ndmin - r.ndim) + (Ellipsis,))
         return r
     if isinstance(obj, (list, tuple)) and any(isinstance(i, Proxy) for i in _flatten(obj)):
         if ndmin:
@@ -1602,8 +1911,20 @@ def _copy_of(a):
     return _record(f"reshape[shape={_tuple(a.shape)}]", a)
 
 
+def ascontiguousarray(a, dtype=None, *, like=None):
+    if like is not None:
+        raise GraphBreak("np.ascontiguousarray with like= is not compiled yet")
+    r = asarray(a, dtype=dtype)
+    return reshape(r, (1,)) if r.ndim == 0 else r  # at least 1-d, as NumPy's
+
+
 CREATION["array"] = array
 CREATION["asarray"] = asarray
+FUNCTIONS["result_type"] = lambda *arrays_and_dtypes: np.result_type(*(_stand_in(x, empty=True) for x in arrays_and_dtypes))
+FUNCTIONS["can_cast"] = lambda from_, to, casting="safe": np.can_cast(_stand_in(from_, empty=True), to, casting)
+FUNCTIONS["min_scalar_type"] = lambda a: _break("np.min_scalar_type of a traced array depends on its values")
+CREATION["asanyarray"] = asarray  # a traced array is a base-class ndarray
+CREATION["ascontiguousarray"] = ascontiguousarray
 for _name in ("zeros_like", "ones_like", "empty_like", "full_like"):
     FUNCTIONS[_name] = CREATION[_name]
 

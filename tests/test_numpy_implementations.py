@@ -1,0 +1,209 @@
+"""NumPy functions the surface has no entry for run NumPy's own Python
+implementation under the tracer (np.outer, np.flip, np.cov, np.linalg.norm,
+...), and the primitives those reach (ufunc.outer/accumulate, result_type,
+copyto(where=), reductions with where=/initial=, diagonal, repeat,
+broadcast_to, median, ...) compile. Each against NumPy on its first and
+second call, with no fallback; errors with NumPy's exception class."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import npcompile
+from conftest import assert_matches
+from npcompile import np_compile
+
+
+def _rng(seed=0):
+    return np.random.default_rng(seed)
+
+
+def f64(*shape, seed=0):
+    return lambda: _rng(seed).standard_normal(shape)
+
+
+def args_of(*makers):
+    return lambda: tuple(m() for m in makers)
+
+
+def ints(*shape, dtype=np.int32, seed=0):
+    return lambda: _rng(seed).integers(-9, 10, shape).astype(dtype)
+
+
+def f32(*shape, seed=0):
+    return lambda: _rng(seed).standard_normal(shape).astype(np.float32)
+
+
+def with_nan(*shape, seed=0):
+    def make():
+        a = _rng(seed).standard_normal(shape)
+        a.flat[::3] = np.nan
+        return a
+    return make
+
+
+def spd(n, seed=0):
+    def make():
+        s = _rng(seed).standard_normal((n, n))
+        return s @ s.T + n * np.eye(n)
+    return make
+
+
+# (id, program, argument makers)
+CASES = [
+    ("outer", lambda a, b: np.outer(a, b), (f64(5), f64(4, seed=1))),
+    ("outer_int", lambda a, b: np.outer(a, b), (ints(3), ints(2, 2, seed=1))),
+    ("add.outer", lambda a, b: np.add.outer(a, b), (f64(5), f64(2, 3, seed=1))),
+    ("greater_equal.outer", lambda a, b: np.greater_equal.outer(a, b), (ints(4), ints(3, seed=1))),
+    ("multiply.outer_scalar", lambda a: np.multiply.outer(a, 2.0), (f32(3),)),
+    ("add.accumulate", lambda a: np.add.accumulate(a, axis=1), (f64(3, 4),)),
+    ("add.accumulate_int8", lambda a: np.add.accumulate(a), (ints(6, dtype=np.int8),)),
+    ("multiply.accumulate_bool", lambda a: np.multiply.accumulate(a > 0), (ints(6),)),
+    ("flip", lambda a: np.flip(a), (f64(4, 5),)),
+    ("flip_axis", lambda a: np.flip(a, 1), (ints(3, 4),)),
+    ("fliplr_flipud", lambda a: np.fliplr(a) + np.flipud(a), (f64(4, 4),)),
+    ("roll", lambda a: np.roll(a, 2), (f64(4, 5),)),
+    ("roll_axis", lambda a: np.roll(a, -1, axis=1), (ints(3, 4),)),
+    ("tile", lambda a: np.tile(a, (2, 3)), (f64(2, 3),)),
+    ("repeat", lambda a: np.repeat(a, 2, axis=0), (f64(3, 2),)),
+    ("repeat_counts", lambda a: np.repeat(a, [1, 0, 3]), (ints(3),)),
+    ("repeat_method", lambda a: a.repeat(3), (f32(2, 2),)),
+    ("diff", lambda a: np.diff(a, axis=1), (f64(4, 5),)),
+    ("diff_n2_int", lambda a: np.diff(a, n=2), (ints(7),)),
+    ("tril_triu", lambda a: np.tril(a) - np.triu(a, 1), (f64(4, 4),)),
+    ("tril_int_k", lambda a: np.tril(a, -1), (ints(3, 5),)),
+    ("trace", lambda a: np.trace(a), (f64(4, 4),)),
+    ("trace_int8", lambda a: np.trace(a, offset=1), (ints(3, 4, dtype=np.int8),)),
+    ("trace_method_3d", lambda a: a.trace(axis1=1, axis2=2), (f64(2, 3, 3),)),
+    ("diag_of_matrix", lambda a: np.diag(a, 1), (f64(4, 5),)),
+    ("diagonal", lambda a: np.diagonal(a, -1), (f64(4, 5),)),
+    ("diagonal_axes", lambda a: a.diagonal(0, 2, 0), (ints(3, 2, 4),)),
+    ("swapaxes", lambda a: np.swapaxes(a, 0, 2) * 2, (f64(2, 3, 4),)),
+    ("moveaxis", lambda a: np.moveaxis(a, 0, -1), (f64(2, 3, 4),)),
+    ("isclose", lambda a, b: np.isclose(a, b), (f64(4, 3), f64(4, 3, seed=1))),
+    ("average", lambda a: np.average(a, axis=0), (f64(4, 3),)),
+    ("ptp", lambda a: np.ptp(a, axis=1), (ints(3, 4),)),
+    ("cov", lambda a: np.cov(a), (f64(4, 6),)),
+    ("cov_rowvar", lambda a: np.cov(a, rowvar=False, ddof=0), (f32(6, 3),)),
+    ("meshgrid", lambda a, b: np.meshgrid(a, b), (f64(3), f64(4, seed=1))),
+    ("meshgrid_ij", lambda a, b: np.meshgrid(a, b, indexing="ij", sparse=True), (f64(3), f64(4, seed=1))),
+    ("broadcast_to", lambda a: np.broadcast_to(a, (3, 5)) * 1.0, (f64(5),)),
+    ("broadcast_arrays", lambda a, b: np.broadcast_arrays(a, b), (f64(3, 1), ints(4, seed=1))),
+    ("atleast_2d", lambda a: np.atleast_2d(a), (f64(5),)),
+    ("stacks", lambda a, b: (np.hstack([a, b]), np.vstack([a, b]), np.dstack([a, b]), np.column_stack([a, b])),
+     (f64(4), f64(4, seed=1))),
+    ("count_nonzero", lambda a: np.count_nonzero(a), (ints(4, 5),)),
+    ("count_nonzero_axis", lambda a: np.count_nonzero(a > 0, axis=1, keepdims=True), (f64(4, 5),)),
+    ("tensordot", lambda a, b: np.tensordot(a, b, 1), (f64(4, 5), f64(5, 3, seed=1))),
+    ("inner", lambda a, b: np.inner(a, b), (f64(5), f64(5, seed=1))),
+    ("inner_2d", lambda a, b: np.inner(a, b), (f64(2, 5), f64(3, 5, seed=1))),
+    ("vdot", lambda a, b: np.vdot(a, b), (f64(2, 3), f64(6, seed=1))),
+    ("gradient", lambda a: np.gradient(a), (f64(7),)),
+    ("gradient_2d", lambda a: np.gradient(a, 0.5, axis=1), (f64(4, 6),)),
+    ("sinc", lambda a: np.sinc(a), (f64(6),)),
+    ("unwrap", lambda a: np.unwrap(a * 4), (f64(8),)),
+    ("trapezoid", lambda a: np.trapezoid(a, dx=0.1), (f64(9),)),
+    ("polyval", lambda p, x: np.polyval(p, x), (f64(4), f64(6, seed=1))),
+    ("select", lambda a: np.select([a > 0.5, a < -0.5], [a, -a], 0.0), (f64(4, 5),)),
+    ("piecewise", lambda a: np.piecewise(a, [a < 0, a >= 0], [-1, 1]), (f64(6),)),
+    ("nan_to_num", lambda a: np.nan_to_num(a, nan=-1.0), (with_nan(4, 3),)),
+    ("nansum", lambda a: np.nansum(a, axis=0), (with_nan(4, 3),)),
+    ("nanprod", lambda a: np.nanprod(a), (with_nan(5),)),
+    ("nancumsum", lambda a: np.nancumsum(a), (with_nan(4, 3),)),
+    ("append", lambda a: np.append(a, a), (f64(5),)),
+    ("fftshift", lambda a: np.fft.fftshift(a) + np.fft.ifftshift(a), (f64(7),)),
+    ("tri", lambda a: np.tri(4, 4, -1) * a, (f64(4, 4),)),
+    ("cumulative_sum", lambda a: np.cumulative_sum(a, axis=0, include_initial=True), (ints(3, 4),)),
+    ("linalg.norm", lambda a: np.linalg.norm(a), (f64(4, 5),)),
+    ("linalg.norm_axis", lambda a: np.linalg.norm(a, axis=1), (f64(4, 5),)),
+    ("linalg.norm_ord1", lambda a: np.linalg.norm(a, 1), (f64(5),)),
+    ("linalg.outer", lambda a, b: np.linalg.outer(a, b), (f64(3), f64(4, seed=1))),
+    ("linalg.matrix_power", lambda a: np.linalg.matrix_power(a, 3), (f64(4, 4),)),
+    ("ascontiguousarray", lambda a: np.ascontiguousarray(a.T) + 1, (f64(3, 4),)),
+    ("median", lambda a: np.median(a), (f64(4, 5),)),
+    ("median_axis_keepdims", lambda a: np.median(a, axis=1, keepdims=True), (f64(4, 5),)),
+    ("median_int_even", lambda a: np.median(a, axis=0), (ints(4, 3),)),
+    ("median_nan", lambda a: np.median(a, axis=1), (with_nan(3, 4),)),
+    ("median_float32", lambda a: np.median(a), (f32(5),)),
+]
+
+
+@pytest.mark.parametrize("fn, makers", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_numpy_implementation_compiles(fn, makers):
+    assert_matches(fn, args_of(*makers), must_compile=True)
+
+
+def reductions_with_where_and_initial(a, m):
+    return (np.sum(a, axis=0, where=m), np.prod(a, initial=2.0), np.max(a, axis=1, where=m, initial=-5.0),
+            np.min(a, initial=0.5), np.mean(a, axis=1, where=m), a.sum(where=m, keepdims=True))
+
+
+def reductions_int_with_where(a, m):
+    return np.sum(a, where=m), np.mean(a, axis=0, where=m), np.max(a, initial=100)
+
+
+def copyto_where(a, b, m):
+    np.copyto(a, b, where=m)
+    return a
+
+
+def copyto_where_cast(a, m):
+    np.copyto(a, 7, where=m)
+    return a.sum()
+
+
+def divide_unsafe_into_int(a, b, out):
+    np.divide(a, b, out=out, casting="unsafe")
+    return out
+
+
+def mask(shape, seed=3):
+    return lambda: _rng(seed).random(shape) > 0.4
+
+
+@pytest.mark.parametrize("fn, makers", [
+    (reductions_with_where_and_initial, (f64(3, 4), mask((3, 4)))),
+    (reductions_int_with_where, (ints(3, 4), mask((3, 4)))),
+    (copyto_where, (f64(3, 4), f64(4, seed=1), mask((3, 4)))),
+    (copyto_where, (f32(3, 4), f64(3, 4, seed=1), mask((4,)))),
+    (copyto_where_cast, (ints(5, dtype=np.int16), mask((5,)))),
+    (divide_unsafe_into_int, (f64(4), f64(4, seed=1), ints(4))),
+], ids=["reductions_float", "reductions_int", "copyto_where", "copyto_where_broadcast_mask", "copyto_where_cast",
+        "divide_unsafe_out"])
+def test_primitives_the_implementations_reach(fn, makers):
+    assert_matches(fn, args_of(*makers), must_compile=True)
+
+
+@pytest.mark.parametrize("fn, makers", [
+    (lambda a: np.diagonal(a, 0, 1, 1), (f64(3, 3),)),
+    (lambda a: np.trace(a), (f64(3),)),
+    (lambda a: np.repeat(a, [1, 2]), (f64(3),)),
+    (lambda a: np.repeat(a, -1), (f64(3),)),
+    (lambda a: np.broadcast_to(a, (2, 4)), (f64(3),)),
+    (lambda a: np.add.accumulate(a.sum()), (f64(3),)),
+    (lambda a: np.max(a, where=a > 0), (f64(3),)),
+    (lambda a, b: np.inner(a, b), (f64(3), f64(4))),
+    (lambda a: np.copyto(a, 1.5, casting="safe", where=a > 0), (ints(3),)),
+    (lambda a, b: np.add(a, b, casting="no"), (f64(3), f32(3))),
+    (lambda a: np.diag(a, 0).__setitem__(0, 1.0), (f64(3, 3),)),
+    (lambda a: np.broadcast_to(a, (2, 3)).__setitem__(0, 1.0), (f64(3),)),
+], ids=["diagonal_same_axes", "trace_1d", "repeat_count_mismatch", "repeat_negative", "broadcast_to_bad_shape",
+        "accumulate_scalar", "max_where_without_initial", "inner_mismatch", "copyto_where_safe",
+        "add_casting_no", "write_into_diagonal", "write_into_broadcast"])
+def test_errors_are_numpys(fn, makers):
+    """Each raises in NumPy: the compiled function raises the same class."""
+    assert_matches(fn, args_of(*makers))
+
+
+def test_a_break_inside_numpys_implementation_names_the_users_line():
+    def program(a):
+        return np.percentile(a, 30)  # value-dependent checks inside NumPy: a break
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        r = np_compile(program)(np.arange(5.0))
+    assert r == program(np.arange(5.0))
+    [w] = [w for w in caught if issubclass(w.category, npcompile.NpCompileWarning)]
+    assert w.filename == __file__ and "np.percentile" in str(w.message)
+    assert w.lineno == program.__code__.co_firstlineno + 1
