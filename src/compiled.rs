@@ -19,13 +19,15 @@ enum OutSpec {
     Leaf { index: usize, scalar: bool },
     Const(Py<PyAny>),
     Tuple(Vec<OutSpec>),
+    /// A named tuple (NumPy's `SlogdetResult`, a user's): its class and fields.
+    Named(Py<PyAny>, Vec<OutSpec>),
     List(Vec<OutSpec>),
     Dict(Vec<(Py<PyAny>, OutSpec)>),
 }
 
 impl OutSpec {
     /// Parse the tracer's description: ("leaf", i, scalar) | ("const", obj) |
-    /// ("tuple", [..]) | ("list", [..]) | ("dict", [keys], [..]).
+    /// ("tuple", [..]) | ("named", cls, [..]) | ("list", [..]) | ("dict", [keys], [..]).
     fn parse(obj: &Bound<'_, PyAny>) -> PyResult<OutSpec> {
         let tag: String = obj.get_item(0)?.extract()?;
         let items = |i: usize| -> PyResult<Vec<OutSpec>> {
@@ -41,6 +43,7 @@ impl OutSpec {
             },
             "const" => OutSpec::Const(obj.get_item(1)?.unbind()),
             "tuple" => OutSpec::Tuple(items(1)?),
+            "named" => OutSpec::Named(obj.get_item(1)?.unbind(), items(2)?),
             "list" => OutSpec::List(items(1)?),
             "dict" => {
                 let keys: Vec<Py<PyAny>> = obj
@@ -78,6 +81,13 @@ impl OutSpec {
                     .map(|x| x.build(py, outs, torch))
                     .collect::<PyResult<_>>()?;
                 PyTuple::new(py, items)?.into_any()
+            }
+            OutSpec::Named(cls, xs) => {
+                let items: Vec<_> = xs
+                    .iter()
+                    .map(|x| x.build(py, outs, torch))
+                    .collect::<PyResult<_>>()?;
+                cls.bind(py).call1(PyTuple::new(py, items)?)?
             }
             OutSpec::List(xs) => {
                 let items: Vec<_> = xs

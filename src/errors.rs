@@ -39,6 +39,7 @@ pub fn plan_err(e: PlanError) -> PyErr {
         PlanError::Value(m) => PyValueError::new_err(m),
         PlanError::Overflow(m) => pyo3::exceptions::PyOverflowError::new_err(m),
         PlanError::Index(m) => PyIndexError::new_err(m),
+        PlanError::LinAlg(m) => linalg_error(m),
         PlanError::Input(m) => PyTypeError::new_err(m),
         PlanError::Torch(m) => {
             InternalError::new_err(format!("libtorch failed while running a plan: {m}"))
@@ -51,4 +52,18 @@ pub fn plan_err(e: PlanError) -> PyErr {
 
 pub fn tch_err(e: tch::TchError) -> PyErr {
     InternalError::new_err(format!("libtorch: {e}"))
+}
+
+/// `numpy.linalg.LinAlgError(message)`.
+fn linalg_error(message: String) -> PyErr {
+    Python::attach(|py| {
+        match py
+            .import("numpy.linalg")
+            .and_then(|m| m.getattr("LinAlgError"))
+            .and_then(|cls| cls.call1((message,)))
+        {
+            Ok(inst) => PyErr::from_value(inst),
+            Err(err) => err,
+        }
+    })
 }

@@ -17,6 +17,8 @@ pub enum PlanError {
     Overflow(String),
     /// NumPy's IndexError (an index array out of range).
     Index(String),
+    /// `numpy.linalg.LinAlgError` (a singular or non-positive-definite matrix).
+    LinAlg(String),
     Torch(String),
     Input(String),
     /// A libtorch failure after the plan had written into a caller's array it
@@ -30,6 +32,7 @@ impl fmt::Display for PlanError {
             PlanError::Value(m)
             | PlanError::Overflow(m)
             | PlanError::Index(m)
+            | PlanError::LinAlg(m)
             | PlanError::Torch(m)
             | PlanError::Input(m) => f.write_str(m),
             PlanError::InputsWritten(m) => write!(
@@ -328,6 +331,8 @@ pub enum Prim {
     /// `SliceScatter` into its base's own memory (lowering proved the base's
     /// old value dead and unaliased): a strided copy into a view, no new array.
     SliceScatterInPlace(Vec<(i64, i64, i64, i64)>),
+    /// `np.linalg` on the last two axes (`LinAlgError` where NumPy raises it).
+    Linalg(ir::LinalgOp),
     AddCMul,
     /// Copy (used where a result must not alias an input).
     Copy,

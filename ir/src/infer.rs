@@ -168,6 +168,7 @@ pub fn infer(op: &Op, args: &[Arg]) -> Result<TensorType> {
                 shape: ty.shape.clone(),
             }
         }
+        Op::Linalg(l) => linalg_type(*l, args)?,
         Op::MatMul => {
             // A Python int must fit the other operand's dtype before any shape check.
             let operands: Vec<Operand> = args.iter().map(Arg::operand).collect();
@@ -960,4 +961,49 @@ mod tests {
             "cannot reshape array of size 6 into shape (4,)"
         );
     }
+}
+
+/// The result of an `np.linalg` op: the surface has checked NumPy's errors
+/// (dimensions, squareness, dtypes) and cast to float64/complex128.
+fn linalg_type(op: crate::LinalgOp, args: &[Arg]) -> Result<TensorType> {
+    use crate::LinalgOp as L;
+    let a = args[0].ty;
+    let n = a.ndim();
+    if n < 2 || a.shape[n - 1] != a.shape[n - 2] {
+        return Err(IrError::internal(format!("{} of a non-square stack {:?}", op.name(), a.shape)));
+    }
+    if !matches!(a.dtype, DType::F64 | DType::C128) {
+        return Err(IrError::internal(format!("{} in {:?}", op.name(), a.dtype)));
+    }
+    let batch = &a.shape[..n - 2];
+    let m = a.shape[n - 1];
+    let (dtype, shape): (DType, Shape) = match op {
+        L::Cholesky | L::Inv => (a.dtype, a.shape.clone()),
+        L::Det | L::SlogDetSign => (a.dtype, batch.iter().copied().collect()),
+        L::SlogDetLog => (a.dtype.real_of(), batch.iter().copied().collect()),
+        L::Solve | L::SolveVector => {
+            let b = args[1].ty;
+            if b.dtype != a.dtype {
+                return Err(IrError::internal("solve of mixed dtypes"));
+            }
+            if op == L::SolveVector {
+                if b.shape.as_slice() != [m] {
+                    return Err(IrError::internal("solve of a vector of the wrong length"));
+                }
+                let mut shape: Shape = batch.iter().copied().collect();
+                shape.push(m);
+                (a.dtype, shape)
+            } else {
+                let k = b.ndim();
+                if k < 2 || b.shape[k - 2] != m {
+                    return Err(IrError::internal("solve of a stack of the wrong shape"));
+                }
+                let mut shape = broadcast_shapes(&[batch, &b.shape[..k - 2]])?;
+                shape.push(m);
+                shape.push(b.shape[k - 1]);
+                (a.dtype, shape)
+            }
+        }
+    };
+    Ok(TensorType { dtype, shape })
 }

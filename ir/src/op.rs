@@ -350,6 +350,23 @@ name_enum!(
 );
 
 name_enum!(
+    /// `np.linalg` over stacks of square matrices (the last two axes), in
+    /// float64 or complex128 (the surface casts as NumPy's `_commonType`
+    /// does). Singular or non-positive-definite matrices raise NumPy's
+    /// `LinAlgError` when run. `solve` takes `b` as a stack of matrices,
+    /// `solve_vector` as one vector (NumPy 2: where `b.ndim == 1`).
+    LinalgOp {
+        Cholesky = "cholesky",
+        Inv = "inv",
+        Det = "det",
+        Solve = "solve",
+        SolveVector = "solve_vector",
+        SlogDetSign = "slogdet_sign",
+        SlogDetLog = "slogdet_log",
+    }
+);
+
+name_enum!(
     ArgReduceOp {
         ArgMax = "argmax",
         ArgMin = "argmin",
@@ -495,6 +512,8 @@ pub enum Op {
     Sort {
         axis: i64,
     },
+    /// `np.linalg` on the last two axes.
+    Linalg(LinalgOp),
     /// Fused `a + b * c`.
     AddCMul,
     /// A NumPy scalar about to be stored into an array of the signed integer
@@ -527,6 +546,7 @@ impl Op {
             Op::Concat { .. } => "concat",
             Op::Take { .. } => "take",
             Op::Sort { .. } => "sort",
+            Op::Linalg(l) => l.name(),
             Op::AddCMul => "addcmul",
             Op::CheckInt { .. } => "check_int",
         }
@@ -540,6 +560,7 @@ impl Op {
             Op::Where | Op::AddCMul => 3,
             Op::Concat { n, .. } => *n as usize,
             Op::Take { .. } => 2,
+            Op::Linalg(LinalgOp::Solve | LinalgOp::SolveVector) => 2,
             _ => 1,
         }
     }
@@ -737,6 +758,9 @@ impl FromStr for Op {
                 op: c,
                 axis: v.parse().map_err(|_| format!("bad axis '{v}'"))?,
             });
+        }
+        if let Some(l) = LinalgOp::from_name(name) {
+            return Ok(Op::Linalg(l));
         }
         if let Some(a) = ArgReduceOp::from_name(name) {
             let axis = match get("axis")? {

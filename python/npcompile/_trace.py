@@ -62,6 +62,9 @@ def current_tracer() -> "Tracer":
     return tracer
 
 
+_RAISING_LINALG = ("cholesky", "inv", "solve", "solve_vector")  # LinAlgError when run
+
+
 class Tracer:
     def __init__(self, name):
         self.builder = _core.GraphBuilder(name)
@@ -83,7 +86,7 @@ class Tracer:
     def record(self, op, args, scalar=False):
         vid, dtype, shape = self.builder.add(op, [a._id for a in args])
         r = Proxy(vid, dtype, shape, scalar)
-        if op.startswith(("take[", "check_int[")) or (op == "power" and r.dtype.kind == "i"):
+        if op.startswith(("take[", "check_int[")) or op in _RAISING_LINALG or (op == "power" and r.dtype.kind == "i"):
             # May raise at run time (an index out of range, a negative integer
             # exponent, a stored scalar that does not fit): computed even where
             # its value is never used.
@@ -533,6 +536,8 @@ def _out_spec(result, outputs):
         return ("leaf", len(outputs) - 1, result._scalar)
     if type(result) is tuple:
         return ("tuple", [_out_spec(r, outputs) for r in result])
+    if isinstance(result, tuple) and type(result).__bases__ == (tuple,) and hasattr(type(result), "_fields"):
+        return ("named", type(result), [_out_spec(r, outputs) for r in result])
     if type(result) is list:
         return ("list", [_out_spec(r, outputs) for r in result])
     if type(result) is dict:

@@ -689,7 +689,45 @@ pub(crate) fn exec(op: &Prim, a: &[&Tensor]) -> Result<Tensor, PlanError> {
                 .f_reshape(out_shape.as_slice())?
         }
         AddCMul => a[0].f_addcmul(a[1], a[2])?,
+        Linalg(l) => linalg(*l, a)?,
         Copy => a[0].f_to_dtype(a[0].kind(), false, true)?,
+    })
+}
+
+/// `np.linalg` through libtorch's `linalg_*` (LAPACK), NumPy's `LinAlgError`
+/// where a matrix of the stack is singular or not positive definite.
+fn linalg(op: ir::LinalgOp, a: &[&Tensor]) -> Result<Tensor, PlanError> {
+    use ir::LinalgOp as L;
+    let failed = |info: &Tensor, message: &str| -> Result<(), PlanError> {
+        if info.numel() > 0 && info.f_ne(0)?.f_any()?.f_int64_value(&[])? != 0 {
+            return Err(PlanError::LinAlg(message.to_string()));
+        }
+        Ok(())
+    };
+    Ok(match op {
+        L::Cholesky => {
+            let (l, info) = a[0].f_linalg_cholesky_ex(false, false)?;
+            failed(&info, "Matrix is not positive definite")?;
+            l
+        }
+        L::Inv => {
+            let (inv, info) = Tensor::f_linalg_inv_ex(a[0], false)?;
+            failed(&info, "Singular matrix")?;
+            inv
+        }
+        L::Det => Tensor::f_linalg_det(a[0])?,
+        L::SlogDetSign => Tensor::f_linalg_slogdet(a[0])?.0,
+        L::SlogDetLog => Tensor::f_linalg_slogdet(a[0])?.1,
+        L::Solve => {
+            let (x, info) = Tensor::f_linalg_solve_ex(a[0], a[1], true, false)?;
+            failed(&info, "Singular matrix")?;
+            x
+        }
+        L::SolveVector => {
+            let (x, info) = Tensor::f_linalg_solve_ex(a[0], &a[1].f_unsqueeze(-1)?, true, false)?;
+            failed(&info, "Singular matrix")?;
+            x.f_squeeze_dim(-1)?
+        }
     })
 }
 

@@ -350,6 +350,7 @@ fn op_for(graph: &Graph, v: ir::Value) -> Result<Prim, IrError> {
             out_shape: out.shape.to_vec(),
         },
         Op::AddCMul => T::AddCMul,
+        Op::Linalg(l) => T::Linalg(*l),
         Op::Input { .. } | Op::Const { .. } => {
             return Err(IrError::internal("leaves are not instructions"))
         }
@@ -455,7 +456,14 @@ pub struct LowerOptions {
 
 /// Instructions that raise NumPy's errors (not libtorch failures) when run.
 fn can_raise(op: &Prim) -> bool {
-    matches!(op, Prim::IntPow | Prim::Take { .. } | Prim::CheckInt { .. })
+    use ir::LinalgOp as L;
+    matches!(
+        op,
+        Prim::IntPow
+            | Prim::Take { .. }
+            | Prim::CheckInt { .. }
+            | Prim::Linalg(L::Cholesky | L::Inv | L::Solve | L::SolveVector)
+    )
 }
 
 /// Lower an optimized graph. Every operand must already be in its op's compute

@@ -420,6 +420,9 @@ _WRAPFUNCS = {"reshape", "transpose", "squeeze", "argmax", "argmin", "clip", "ro
 
 def dispatch_function(func, args, kwargs):
     module = getattr(func, "__module__", None)
+    if module == "numpy.linalg":
+        from .linalg import dispatch
+        return dispatch(func, args, kwargs)
     f = FUNCTIONS.get(func.__name__) if module == "numpy" else None
     if f is None:
         return numpy_implementation(func, args, kwargs)

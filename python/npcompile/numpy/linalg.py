@@ -1,0 +1,121 @@
+"""`np.linalg` on traced arrays: NumPy's checks and dtypes (`_commonType`:
+computed in float64 or complex128, returned in float32/complex64 where every
+input is), libtorch's LAPACK for the factorizations, `LinAlgError` where
+NumPy raises it (a singular or non-positive-definite matrix: when run).
+Functions NumPy writes in Python over these (norm, matrix_power, ...) run
+NumPy's own implementation (`numpy_implementation`)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._trace import GraphBreak, Proxy
+from . import _record, _register, astype, operand, swapaxes, UFUNCS
+
+LINALG = {}
+
+
+def _common_type(*arrays):
+    """NumPy's `_commonType`: (compute dtype, result dtype)."""
+    result, is_complex = np.float32, False
+    for a in arrays:
+        kind = a.dtype.kind
+        if kind in "fc":
+            is_complex |= kind == "c"
+            real = {np.dtype(np.float32): np.float32, np.dtype(np.float64): np.float64,
+                    np.dtype(np.complex64): np.float32, np.dtype(np.complex128): np.float64}.get(a.dtype)
+            if real is None:
+                raise TypeError(f"array type {a.dtype.name} is unsupported in linalg")
+            if real is np.float64:
+                result = np.float64
+        else:
+            result = np.float64
+    if is_complex:
+        return np.dtype(np.complex128), np.dtype(np.complex64 if result is np.float32 else np.complex128)
+    return np.dtype(np.float64), np.dtype(result)
+
+
+def _stacked_square(*arrays):
+    for a in arrays:
+        if a.ndim < 2:
+            raise np.linalg.LinAlgError(f"{a.ndim}-dimensional array given. Array must be at least two-dimensional")
+        if a.shape[-1] != a.shape[-2]:
+            raise np.linalg.LinAlgError("Last 2 dimensions of the array must be square")
+
+
+def _in(a, dtype):
+    return a if a.dtype == dtype else astype(a, dtype)
+
+
+def _result(r, dtype):
+    r = _in(r, dtype)
+    r._scalar = r.ndim == 0
+    return r
+
+
+def _unary(op, a):
+    a = operand(a)
+    _stacked_square(a)
+    t, rt = _common_type(a)
+    return _record(op, _in(a, t)), rt
+
+
+@_register(LINALG, "cholesky")
+def cholesky(a, /, *, upper=False):
+    r, rt = _unary("cholesky", a)
+    if upper:  # NumPy 2: the conjugate transpose of the lower factor
+        r = swapaxes(r, -1, -2)
+        if r.dtype.kind == "c":
+            r = UFUNCS["conjugate"](r)
+    return _result(r, rt)
+
+
+@_register(LINALG, "inv")
+def inv(a):
+    r, rt = _unary("inv", a)
+    return _result(r, rt)
+
+
+@_register(LINALG, "det")
+def det(a):
+    r, rt = _unary("det", a)
+    return _result(r, rt)
+
+
+@_register(LINALG, "slogdet")
+def slogdet(a):
+    sign, rt = _unary("slogdet_sign", a)
+    a = operand(a)
+    logdet = _record("slogdet_log", _in(a, _common_type(a)[0]))
+    real = np.dtype(np.float32) if rt in (np.float32, np.complex64) else np.dtype(np.float64)
+    return np.linalg._linalg.SlogdetResult(_result(sign, rt), _result(logdet, real))
+
+
+@_register(LINALG, "solve")
+def solve(a, b):
+    a, b = operand(a), operand(b)
+    _stacked_square(a)
+    t, rt = _common_type(a, b)
+    m = a.shape[-1]
+    if b.ndim == 1:
+        if b.shape[0] != m:
+            raise ValueError(f"solve1: Input operand 1 has a mismatch in its core dimension 0, with gufunc signature "
+                             f"(m,m),(m)->(m) (size {b.shape[0]} is different from {m})")
+        return _result(_record("solve_vector", _in(a, t), _in(b, t)), rt)
+    if b.shape[-2] != m:
+        raise ValueError(f"solve: Input operand 1 has a mismatch in its core dimension 0, with gufunc signature "
+                         f"(m,m),(m,n)->(m,n) (size {b.shape[-2]} is different from {m})")
+    np.broadcast_shapes(a.shape[:-2], b.shape[:-2])  # NumPy's ValueError where the stacks do not broadcast
+    return _result(_record("solve", _in(a, t), _in(b, t)), rt)
+
+
+def dispatch(func, args, kwargs):
+    """A `numpy.linalg` function: ours, or NumPy's own Python over them."""
+    from . import call, numpy_implementation
+
+    f = LINALG.get(func.__name__)
+    if f is None:
+        return numpy_implementation(func, args, kwargs)
+    if any(isinstance(x, Proxy) and x.dtype.kind not in "biufc" for x in args):
+        raise GraphBreak(f"np.linalg.{func.__name__} of this dtype is not compiled")
+    return call(f, f"np.linalg.{func.__name__}", args, kwargs)
