@@ -321,10 +321,12 @@ class Buffer:
     their values from the latest base when read. `source` is the graph input
     whose caller memory receives the final value (write-back), if any."""
 
-    __slots__ = ("tracer", "base", "dtype", "shape", "version", "source", "writeable")
+    __slots__ = ("tracer", "base", "dtype", "shape", "version", "source", "writeable", "frozen")
 
     def __init__(self, tracer, proxy, source=None, writeable=True):
         self.tracer = tracer
+        # Why a write into this memory cannot be compiled (see `freeze`), or None.
+        self.frozen = None
         self.base, self.dtype, self.shape = proxy._id, proxy.dtype, proxy.shape
         self.version = 0
         self.source = source
@@ -352,12 +354,24 @@ def view(proxy, op, result, contiguous=True):
     return result
 
 
+def freeze(source, result, what):
+    """`result` is a copy of `source`'s values where NumPy may have made a view
+    (a layout the tracer does not know): reads agree either way, a write into
+    either would not, so writes into both break."""
+    reason = f"a write after {what}, which NumPy copies or views depending on a memory layout not traced"
+    buffer_of(source).frozen = reason
+    buffer_of(result).frozen = reason
+    return result
+
+
 def write(proxy, steps, value):
     """`proxy[...steps...] = value`, functionalized: record the new base of
     proxy's buffer. `steps` are view ops (text) from proxy to the written region."""
     buf = buffer_of(proxy)
     if not buf.writeable:
         raise ValueError("assignment destination is read-only")
+    if buf.frozen:
+        raise GraphBreak(buf.frozen)
     tracer = buf.tracer
     path = list(proxy._path) + list(steps)
     buf.base = _write(tracer, buf.base, buf.shape, buf.dtype, path, value)

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
-from .._trace import GraphBreak, Proxy, current_tracer, view, warn_every_call, write
+from .._trace import GraphBreak, Proxy, current_tracer, freeze, view, warn_every_call, write
 from .._trace import tuple_text as _tuple  # op attribute spelling, shared with the tracer
 
 UFUNCS = {}
@@ -124,10 +124,21 @@ def _binary_ufunc(name):
         x, y = operand(x), operand(y)
         r = _record(name, x, y)
         r._scalar = r.ndim == 0
-        return r
+        return _keep_order(r, x, y)
 
     f.__name__ = name
     return f
+
+
+def _keep_order(r, *operands):
+    """NumPy allocates an elementwise result in its operands' memory order
+    (order='K'): where one of them is not C-ordered, the result's order is
+    not known here ("maybe": a reshape or ravel of it copies, and writes
+    into either then break)."""
+    if r.ndim >= 2 and any(isinstance(x, Proxy) and x.ndim >= 2 and x.size > 1
+                           and (not x._contig or x._layout is not None) for x in operands):
+        r._contig, r._layout = False, "maybe"
+    return r
 
 
 def _unary_ufunc(name):
@@ -135,9 +146,10 @@ def _unary_ufunc(name):
         _no(kwargs, f"np.{name}")
         if dtype is not None:
             return _with_dtype(name, (x,), dtype)
-        r = _record(name, operand(x))
+        x = operand(x)
+        r = _record(name, x)
         r._scalar = r.ndim == 0
-        return r
+        return _keep_order(r, x)
 
     f.__name__ = name
     return f
@@ -1014,6 +1026,9 @@ def _reshape_view(a, shape, copy_if_needed=False):
     """NumPy's reshape: a view of `a`'s memory where its layout allows."""
     op = f"reshape[shape={_tuple(shape)}]"
     r = _record(op, a)
+    if a._layout == "maybe":
+        unit_only = [d for d in a.shape if d != 1] == [d for d in shape if d != 1]
+        return freeze(a, r, "a reshape") if not unit_only else view(a, op, r, contiguous=False)
     if a._layout == "unknown":
         raise GraphBreak("reshape of an array whose memory layout NumPy chose (fancy indexing of a strided view)")
     if a._layout is not None:
@@ -1029,9 +1044,9 @@ def _reshape_view(a, shape, copy_if_needed=False):
         return view(a, op, r, contiguous=True)
     if copy_if_needed:
         return r
-    # Whether NumPy can view a strided array in a new shape depends on its
-    # strides; guessing wrong would make writes reach (or miss) the original.
-    raise GraphBreak("reshape of a non-contiguous view is not compiled yet")
+    # Whether NumPy views a strided array in a new shape depends on its
+    # strides: the values are the same, a write would reach (or miss) the original.
+    return freeze(a, r, "a reshape of a strided view")
 
 
 def _numpy_reshape_strides(a, shape):
@@ -1137,6 +1152,8 @@ def ravel(a, order="C"):
         order = "C"  # memory order is C order here
     if order != "C":
         raise GraphBreak(f"ravel with order={order!r} is not compiled yet")
+    if a._layout == "maybe":
+        return freeze(a, _copy_of(a).reshape(-1), "a ravel")
     if a._layout == "unknown":
         raise GraphBreak("ravel of an array whose memory layout NumPy chose (fancy indexing of a strided view)")
     if not a._contig:
@@ -1148,7 +1165,8 @@ def ravel(a, order="C"):
 @_register(FUNCTIONS, "copy")
 def copy(a, order="K", subok=False):
     a = operand(a)
-    return _record(f"reshape[shape={_tuple(a.shape)}]", a)
+    r = _record(f"reshape[shape={_tuple(a.shape)}]", a)
+    return _keep_order(r, a) if order in ("K", "A") else r
 
 
 @_register(FUNCTIONS, "astype")
@@ -1161,7 +1179,7 @@ def astype(a, dtype, /, *, copy=True, device=None):
         raise GraphBreak(f"astype to {dtype} is not compiled yet")
     if a.dtype.kind == "c" and dtype.kind != "c":
         warn_every_call(np.exceptions.ComplexWarning, "Casting complex values to real discards the imaginary part")
-    return _record(f"cast[to={dtype.name}]", a)
+    return _keep_order(_record(f"cast[to={dtype.name}]", a), a)
 
 
 @_register(FUNCTIONS, "shape")

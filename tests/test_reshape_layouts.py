@@ -1,0 +1,75 @@
+"""Reshapes NumPy answers with a view or a copy depending on memory layout:
+a strided view (`a[:, ::2].reshape(-1)`), or an elementwise result of a
+transposed operand (NumPy allocates it in the operand's order, so its
+reshape or ravel copies). The values agree either way and compile; a write
+into either side afterwards would tell a view from a copy, so it runs under
+NumPy. Each against NumPy, arguments included, on two calls."""
+
+import numpy as np
+import pytest
+
+from conftest import assert_matches
+
+
+def grid():
+    return np.arange(24.0).reshape(4, 6)
+
+
+def reshape_strided_view(a):
+    return a[:, ::2].reshape(-1) * 2 + a[1:3, 1:4].reshape(3, 2).sum()
+
+
+def reshape_of_transposed_result(a):
+    return (a.T * 2).reshape(-1) + np.exp(a.T).ravel()
+
+
+def reshape_unit_axes_of_transposed_result(a):
+    return (a.T + 1).reshape(6, 1, 4)[:, 0, :]
+
+
+@pytest.mark.parametrize("fn", [reshape_strided_view, reshape_of_transposed_result,
+                                reshape_unit_axes_of_transposed_result])
+def test_reshapes_of_unknown_layout_compile(fn):
+    assert_matches(fn, lambda: (grid(),), must_compile=True)
+
+
+def write_through_reshape_of_strided_view(a):
+    v = a[:, ::2].reshape(-1)  # NumPy: a copy
+    v[0] = -1.0
+    return a
+
+
+def write_through_reshape_of_transposed_result(a):
+    b = a.T * 2
+    r = b.reshape(-1)  # NumPy: a copy (b is in Fortran order)
+    r[0] = 100.0
+    return b
+
+
+def write_through_ravel_of_transposed_cast(a):
+    b = a.T.astype(np.float32)
+    b.ravel()[:3] = 0.0
+    return b
+
+
+def write_source_after_reshape(a):
+    b = a.T * 2
+    r = b.reshape(-1)
+    b[0, 0] = 7.0
+    return r
+
+
+def write_through_contiguous_reshape(a):
+    v = a.reshape(-1)  # a view: the write reaches a, compiled too
+    v[0] = -5.0
+    return a
+
+
+@pytest.mark.parametrize("fn", [write_through_reshape_of_strided_view, write_through_reshape_of_transposed_result,
+                                write_through_ravel_of_transposed_cast, write_source_after_reshape])
+def test_writes_after_such_a_reshape_run_numpy(fn):
+    assert assert_matches(fn, lambda: (grid(),)), "expected a fallback"
+
+
+def test_writes_through_a_known_view_still_compile():
+    assert_matches(write_through_contiguous_reshape, lambda: (grid(),), must_compile=True)
