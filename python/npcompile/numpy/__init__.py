@@ -1331,10 +1331,89 @@ def _take(a, indices, axis):
 FUNCTIONS["take"] = take
 
 
+def _traced_integers(a, index):
+    """Where `index` holds traced integer scalars (each an integer to NumPy)
+    among integers, slices, None and `...`: the index with a full slice in
+    their place, and (axis of that slice's result, the traced integer) for
+    each. None where there are none."""
+    items = index if isinstance(index, tuple) else (index,)
+    if not any(isinstance(i, Proxy) and i.ndim == 0 and i.dtype.kind in "iu" for i in items):
+        return None
+    if not all(i is None or i is Ellipsis or isinstance(i, slice)
+               or (isinstance(i, (int, np.integer)) and not isinstance(i, (bool, np.bool_)))
+               or (isinstance(i, Proxy) and i.ndim == 0 and i.dtype.kind in "iu") for i in items):
+        return None
+    used = sum(1 for i in items if i is not None and i is not Ellipsis)
+    if used > a.ndim:
+        raise IndexError(f"too many indices for array: array is {a.ndim}-dimensional, but {used} were indexed")
+    basic, picks, out = [], [], 0
+    for i in items:
+        if i is Ellipsis:
+            out += a.ndim - used
+        elif isinstance(i, Proxy):
+            picks.append((out, i))
+            i = slice(None)
+            out += 1
+        elif i is None or isinstance(i, slice):
+            out += 1
+        basic.append(i)
+    return tuple(basic), picks
+
+
+def _dynamic_read(a, index, basic, picks):
+    """`a[..., i, ...]` with traced integers: the element (or, for a subarray,
+    a copy, frozen: NumPy views it at an offset known only when run)."""
+    r = getitem(a, basic)
+    for axis, i in sorted(picks, key=lambda p: -p[0]):
+        r = _take(r, i, axis)
+    items = index if isinstance(index, tuple) else (index,)
+    r._scalar = r.ndim == 0 and not any(i is Ellipsis for i in items)
+    if r.ndim > 0:
+        r._contig, r._layout = False, "maybe"
+        freeze(a, r, "reading a subarray at a traced index")
+    return r
+
+
+def _dynamic_write(a, basic, picks, value):
+    """`a[..., i, ...] = value` with traced integers: the region selected by the
+    rest of the index, with `value` selected in where each traced integer's
+    position matches (NumPy's IndexError, when run, where one is out of range)."""
+    region = getitem(a, basic)
+    shape = tuple(n for ax, n in enumerate(region.shape) if ax not in {p for p, _ in picks})
+    if not shape and Ellipsis not in basic:
+        _check_element_value(a, value)
+    for axis, i in picks:
+        _take(region, i, axis)  # the bounds check, run even though unused
+    v = _assigned(a, value, shape)
+    try:
+        if np.broadcast_shapes(v.shape, shape) != shape:
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"could not broadcast input array from shape {v.shape} into shape {shape}") from None
+    if v.dtype != a.dtype:
+        v = astype(v, a.dtype)
+    if v.shape != shape:
+        v = broadcast_to(v, shape)
+    picked = {p for p, _ in picks}
+    v = getitem(v, tuple(None if ax in picked else slice(None) for ax in range(region.ndim)))
+    mask = None
+    for axis, i in picks:
+        n = region.shape[axis]
+        positions = _constant(np.arange(n).reshape([n if d == axis else 1 for d in range(region.ndim)]))
+        hit = UFUNCS["equal"](positions, UFUNCS["remainder"](i, n))
+        mask = hit if mask is None else UFUNCS["logical_and"](mask, hit)
+    new = where(mask, v, region)
+    new._scalar = False
+    write(region, (), new)
+
+
 def getitem(a, index):
     if _is_mask(a, index):
         raise GraphBreak("reading a[mask] has a data-dependent shape")
     index = _static_integers(index)
+    dynamic = _traced_integers(a, index)
+    if dynamic is not None:
+        return _dynamic_read(a, index, *dynamic)
     advanced = _integer_array_index(a, index)
     if advanced is not None:
         axis, basic, idx = advanced
@@ -1445,14 +1524,14 @@ def setitem(a, index, value):
         new = _record("where", mask, _record(f"cast[to={a.dtype.name}]", v), a)
         write(a, (), new)
         return
+    dynamic = _traced_integers(a, index)
+    if dynamic is not None:
+        if a._scalar:
+            raise TypeError(f"'numpy.{a.dtype.type.__name__}' object does not support item assignment")
+        return _dynamic_write(a, *dynamic, value)
     slice_op, reshape_op, shape, element, _ = _basic_index(a, index)
-    if element and is_operand(value) and operand(value).ndim > 0:
-        # NumPy converts the value to one Python scalar; a bool array takes the
-        # truth of a one-element array.
-        if a.dtype.kind == "c":
-            raise TypeError("only 0-dimensional arrays can be converted to Python scalars")
-        if a.dtype.kind != "b" or operand(value).size != 1:
-            raise ValueError("setting an array element with a sequence.")
+    if element:
+        _check_element_value(a, value)
     steps = tuple(op for op in (slice_op, reshape_op) if op is not None)
     if _is_view_of_region(value, a, steps):
         # `a[i] += v` stores the updated view back into its own region (Python
@@ -1460,6 +1539,16 @@ def setitem(a, index, value):
         return
     v = _assigned(a, value, shape)
     write(a, steps, v)
+
+
+def _check_element_value(a, value):
+    """NumPy converts a value stored into one element to one Python scalar; a
+    bool array takes the truth of a one-element array."""
+    if is_operand(value) and operand(value).ndim > 0:
+        if a.dtype.kind == "c":
+            raise TypeError("only 0-dimensional arrays can be converted to Python scalars")
+        if a.dtype.kind != "b" or operand(value).size != 1:
+            raise ValueError("setting an array element with a sequence.")
 
 
 def _is_view_of_region(value, a, steps):
