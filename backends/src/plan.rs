@@ -331,6 +331,11 @@ pub enum Prim {
     /// `SliceScatter` into its base's own memory (lowering proved the base's
     /// old value dead and unaliased): a strided copy into a view, no new array.
     SliceScatterInPlace(Vec<(i64, i64, i64, i64)>),
+    /// Whether a mask selects anything; NumPy's ValueError for `max`/`min`
+    /// (named `reduction`) of an empty selection where it does not.
+    CheckNonEmpty {
+        reduction: &'static str,
+    },
     /// `np.linalg` on the last two axes (`LinAlgError` where NumPy raises it).
     Linalg(ir::LinalgOp),
     AddCMul,

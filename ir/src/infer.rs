@@ -169,6 +169,15 @@ pub fn infer(op: &Op, args: &[Arg]) -> Result<TensorType> {
             }
         }
         Op::Linalg(l) => linalg_type(*l, args)?,
+        Op::CheckNonEmpty { .. } => {
+            if !args[0].ty.dtype.is_bool() {
+                return Err(IrError::internal("check_nonempty of a non-bool mask"));
+            }
+            TensorType {
+                dtype: DType::Bool,
+                shape: Shape::new(),
+            }
+        }
         Op::MatMul => {
             // A Python int must fit the other operand's dtype before any shape check.
             let operands: Vec<Operand> = args.iter().map(Arg::operand).collect();

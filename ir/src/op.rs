@@ -522,6 +522,12 @@ pub enum Op {
     CheckInt {
         to: DType,
     },
+    /// Whether a boolean mask selects anything (a bool scalar): when run,
+    /// NumPy's ValueError for `max`/`min` (`reduce`) of an empty selection
+    /// where it selects nothing.
+    CheckNonEmpty {
+        reduce: ReduceOp,
+    },
 }
 
 /// Named groups of ops that rules and lowerings key on.
@@ -549,6 +555,7 @@ impl Op {
             Op::Linalg(l) => l.name(),
             Op::AddCMul => "addcmul",
             Op::CheckInt { .. } => "check_int",
+            Op::CheckNonEmpty { .. } => "check_nonempty",
         }
     }
 
@@ -594,6 +601,7 @@ impl Op {
                 vec![("value", format!("{value}:{ty}"))]
             }
             Op::Cast { to } | Op::CheckInt { to } => vec![("to", to.to_string())],
+            Op::CheckNonEmpty { reduce } => vec![("reduce", reduce.name().to_string())],
             Op::Reduce {
                 axes,
                 keepdims,
@@ -800,6 +808,9 @@ impl FromStr for Op {
             "where" => Op::Where,
             "cast" => Op::Cast {
                 to: get("to")?.parse()?,
+            },
+            "check_nonempty" => Op::CheckNonEmpty {
+                reduce: ReduceOp::from_name(get("reduce")?).ok_or("bad reduce")?,
             },
             "check_int" => Op::CheckInt {
                 to: get("to")?.parse()?,

@@ -32,9 +32,12 @@ class GraphBreak(BaseException):
     A BaseException, so a user's `except Exception:` cannot swallow it and trace
     the other branch."""
 
-    def __init__(self, reason):
+    def __init__(self, reason, where=None):
         super().__init__(reason)
         self.reason = reason
+        # The user's (file, line) to name where the traceback cannot (a value
+        # made on one line that breaks where it is returned).
+        self.where = where
 
 
 _state = threading.local()
@@ -76,6 +79,8 @@ class Tracer:
         self.checks = []
         self.rebinder = _Rebinder(self)
         self._captured_at = {}  # input index -> the captured array
+        self._recorded = {}  # (op, operand ids) -> (id, dtype, shape)
+        self._literals = {}
 
     def _temporary(self, array):
         """Whether nothing but this tracer refers to `array` (an array made and
@@ -84,9 +89,16 @@ class Tracer:
         return sys.getrefcount(array) - 2 - held <= 0  # the argument and the caller's local
 
     def record(self, op, args, scalar=False):
-        vid, dtype, shape = self.builder.add(op, [a._id for a in args])
+        # Ops are pure (writes are new values): the same op of the same values
+        # is the same value (so `a[b > 1] *= b[b > 1]` selects by one mask).
+        key = (op, tuple(a._id for a in args))
+        known = self._recorded.get(key)
+        if known is not None:
+            return Proxy(*known, scalar)
+        vid, dtype, shape = self.builder.add(op, list(key[1]))
+        self._recorded[key] = (vid, dtype, shape)
         r = Proxy(vid, dtype, shape, scalar)
-        if op.startswith(("take[", "check_int[")) or op in _RAISING_LINALG or (op == "power" and r.dtype.kind == "i"):
+        if op.startswith(("take[", "check_int[", "check_nonempty[")) or op in _RAISING_LINALG or (op == "power" and r.dtype.kind == "i"):
             # May raise at run time (an index out of range, a negative integer
             # exponent, a stored scalar that does not fit): computed even where
             # its value is never used.
@@ -94,8 +106,11 @@ class Tracer:
         return r
 
     def literal(self, value, dtype=None):
-        vid, dt, shape = self.builder.literal(value, dtype)
-        return Proxy(vid, dt, shape, True)
+        key = (type(value).__name__, repr(value), str(dtype))  # 1, 1.0 and True differ
+        known = self._literals.get(key)
+        if known is None:
+            known = self._literals[key] = self.builder.literal(value, dtype)
+        return Proxy(*known, True)
 
     def capture(self, array):
         """An array from outside the arguments (a global, a closure, a literal list):
@@ -432,6 +447,8 @@ def _python_operand(self, other, name):
     number: NotImplemented (the other object answers), a result, or a break."""
     if getattr(type(other), "__array_ufunc__", True) is None:
         return NotImplemented  # the object opted out of NumPy's operators
+    if type(other).__name__ == "Selection" and type(other).__module__ == "npcompile.numpy.masked":
+        return NotImplemented  # a[mask]: its reflected operator answers
     if self._scalar and name == "multiply" and isinstance(other, _REPEATABLE):
         # NumPy's gentype_multiply: sequence repeat by operator.index(scalar).
         if self.dtype.kind in "iu":
@@ -518,6 +535,14 @@ def _is_user_file(filename):
     return not os.path.realpath(filename).startswith(_LIBRARY_DIRS)
 
 
+def user_line():
+    """(file, line) of the innermost frame of the user's code calling now."""
+    frame = sys._getframe(1)
+    while frame is not None and not _is_user_file(frame.f_code.co_filename):
+        frame = frame.f_back
+    return (frame.f_code.co_filename, frame.f_lineno) if frame is not None else None
+
+
 def _user_frame(tb):
     """The innermost traceback frame in the user's code: the user's line (a
     break inside NumPy's own Python implementation names the user's call)."""
@@ -558,6 +583,8 @@ def _out_spec(result, outputs):
         return ("dict", list(result.keys()), [_out_spec(v, outputs) for v in result.values()])
     if result is None or isinstance(result, (bool, int, float, complex, str, np.ndarray, np.generic, np.dtype, torch.Tensor)):
         return ("const", result)
+    if type(result).__name__ == "Selection":
+        raise GraphBreak("the function returns a[mask], whose shape is known only when run", result.where)
     raise GraphBreak(f"the function returns a {type(result).__name__}")
 
 
@@ -598,7 +625,7 @@ def trace(fn, args, kwargs, fullgraph):
             outputs += tracer.checks  # results nobody reads: the plan still raises where NumPy does
             tracer.builder.set_outputs(outputs)
     except GraphBreak as e:
-        return _graph_break(fn, e.reason, e.__traceback__, fullgraph)
+        return _graph_break(fn, e.reason, e.__traceback__, fullgraph, e.where)
     except _core.UnsupportedError as e:
         return _graph_break(fn, str(e), e.__traceback__, fullgraph)
     log("graph", tracer.builder.dump())
@@ -949,9 +976,9 @@ def _check_static(args):
             raise GraphBreak(f"an argument of dtype {a.dtype} is not compiled")
 
 
-def _graph_break(fn, reason, tb, fullgraph):
+def _graph_break(fn, reason, tb, fullgraph, where=None):
     code = getattr(fn, "__code__", None)
-    where = _user_frame(tb) or ((code.co_filename, code.co_firstlineno) if code else ("<unknown>", 0))
+    where = where or _user_frame(tb) or ((code.co_filename, code.co_firstlineno) if code else ("<unknown>", 0))
     name = getattr(fn, "__qualname__", "function")
     message = f"{name} runs under NumPy for this signature: {reason} ({where[0]}:{where[1]})"
     log("breaks", message)

@@ -690,6 +690,15 @@ pub(crate) fn exec(op: &Prim, a: &[&Tensor]) -> Result<Tensor, PlanError> {
         }
         AddCMul => a[0].f_addcmul(a[1], a[2])?,
         Linalg(l) => linalg(*l, a)?,
+        CheckNonEmpty { reduction } => {
+            let any = a[0].f_any()?;
+            if any.f_int64_value(&[])? == 0 {
+                return Err(PlanError::Value(format!(
+                    "zero-size array to reduction operation {reduction} which has no identity"
+                )));
+            }
+            any
+        }
         Copy => a[0].f_to_dtype(a[0].kind(), false, true)?,
     })
 }

@@ -351,6 +351,13 @@ fn op_for(graph: &Graph, v: ir::Value) -> Result<Prim, IrError> {
         },
         Op::AddCMul => T::AddCMul,
         Op::Linalg(l) => T::Linalg(*l),
+        Op::CheckNonEmpty { reduce } => T::CheckNonEmpty {
+            reduction: if *reduce == ir::ReduceOp::Max {
+                "maximum"
+            } else {
+                "minimum"
+            },
+        },
         Op::Input { .. } | Op::Const { .. } => {
             return Err(IrError::internal("leaves are not instructions"))
         }
@@ -463,6 +470,7 @@ fn can_raise(op: &Prim) -> bool {
             | Prim::Take { .. }
             | Prim::CheckInt { .. }
             | Prim::Linalg(L::Cholesky | L::Inv | L::Solve | L::SolveVector)
+            | Prim::CheckNonEmpty { .. }
     )
 }
 

@@ -368,6 +368,10 @@ def unary_operator(name, a):
 
 
 def dispatch_ufunc(ufunc, method, inputs, kwargs):
+    from .masked import Selection
+    for x in inputs:
+        if isinstance(x, Selection):
+            return x.__array_ufunc__(ufunc, method, *inputs, **kwargs)
     name = ufunc.__name__
     if method == "__call__" and name == "divmod":
         with numpy_errors(name, inputs, kwargs):
@@ -1409,7 +1413,8 @@ def _dynamic_write(a, basic, picks, value):
 
 def getitem(a, index):
     if _is_mask(a, index):
-        raise GraphBreak("reading a[mask] has a data-dependent shape")
+        from .masked import select
+        return select(a, index)
     index = _static_integers(index)
     dynamic = _traced_integers(a, index)
     if dynamic is not None:
@@ -1511,6 +1516,9 @@ def _assigned(a, value, shape):
 def setitem(a, index, value):
     _check_destination_writeable(a)  # before NumPy looks at the index or the value
     index = _static_integers(index)
+    if _is_mask(a, index) and type(value).__name__ == "Selection":
+        from .masked import store
+        return store(a, index, value)
     if _is_mask(a, index):
         # Advanced indexing converts a NumPy scalar with a C cast (wrapping);
         # Python scalars are checked as in any store.
