@@ -10,6 +10,10 @@ bench  the benchmark suite (``npcompile.bench``): four kinds of NumPy program at
 trace  trace + compile time of an unrolled loop of 1k, 10k and 100k ops.
 fuzz   differential fuzzing: random NumPy programs, compiled vs NumPy
        (``npcompile.fuzz``); exit status 1 on a mismatch.
+coverage  NumPy's public callables (np.*, np.linalg.*, np.fft.*): which compile,
+       fall back, or are not array functions, from the examples kept in
+       tests/coverage_examples (``npcompile.coverage``); exit status 1 where a
+       compiled example differs from NumPy.
 """
 
 from __future__ import annotations
@@ -175,6 +179,11 @@ def run_bench(opts: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["coverage"]:
+        from npcompile import coverage
+
+        return coverage.main(argv[1:])
     try:
         from npcompile import bench
     except ImportError as err:
@@ -232,6 +241,9 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("fuzz", help="random NumPy programs, compiled vs NumPy (--n N --seed S)")
     fuzz.add_arguments(p)
     p.set_defaults(run=fuzz.cli)
+
+    sub.add_parser("coverage", help="which of NumPy's public callables compile (examples in tests/coverage_examples); "
+                                    "its own options: python -m npcompile coverage --help")
 
     opts = parser.parse_args(argv)
     return opts.run(opts)
