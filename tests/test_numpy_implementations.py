@@ -207,3 +207,42 @@ def test_a_break_inside_numpys_implementation_names_the_users_line():
     [w] = [w for w in caught if issubclass(w.category, npcompile.NpCompileWarning)]
     assert w.filename == __file__ and "np.percentile" in str(w.message)
     assert w.lineno == program.__code__.co_firstlineno + 1
+
+
+def specials():
+    return np.array([-2.0, -0.5, -0.0, 0.0, 0.5, 3.0, np.inf, -np.inf, np.nan, 1e300])
+
+
+def cplx(*shape, seed=0):
+    def make():
+        r = _rng(seed)
+        return r.standard_normal(shape) + 1j * r.standard_normal(shape)
+    return make
+
+
+@pytest.mark.parametrize("fn, makers", [
+    (lambda a: np.fabs(a), (specials,)),
+    (lambda a: np.fabs(a), (ints(5),)),
+    (lambda a: np.fabs(a > 0), (ints(5),)),
+    (lambda a: np.fabs(a), (f32(4),)),
+    (lambda a: np.modf(a), (specials,)),
+    (lambda a: np.modf(a), (ints(5),)),
+    (lambda a: np.modf(a)[0] * 2, (f32(3, 2),)),
+    (lambda a, b: np.vecdot(a, b), (f64(3, 4), f64(4, seed=1))),
+    (lambda a, b: np.vecdot(a, b), (cplx(2, 3), cplx(2, 3, seed=1))),
+    (lambda a, b: np.vecdot(a, b), (ints(3, 4), ints(3, 4, seed=1))),
+    (lambda a, v: np.matvec(a, v), (f64(2, 3, 4), f64(4, seed=1))),
+    (lambda v, a: np.vecmat(v, a), (cplx(3), cplx(3, 2, seed=1))),
+], ids=["fabs", "fabs_int", "fabs_bool", "fabs_float32", "modf", "modf_int", "modf_float32", "vecdot",
+        "vecdot_complex", "vecdot_int", "matvec", "vecmat_complex"])
+def test_more_ufuncs_compile(fn, makers):
+    assert_matches(fn, args_of(*makers), must_compile=True)
+
+
+@pytest.mark.parametrize("fn, makers", [
+    (lambda a: np.fabs(a), (cplx(3),)),
+    (lambda a, b: np.vecdot(a, b), (f64(3), f64(4))),
+    (lambda a, v: np.matvec(a, v), (f64(3, 4), f64(3))),
+], ids=["fabs_complex", "vecdot_lengths", "matvec_lengths"])
+def test_more_ufuncs_errors(fn, makers):
+    assert_matches(fn, args_of(*makers))

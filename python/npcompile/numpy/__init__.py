@@ -280,6 +280,82 @@ def matmul(x, y, **kwargs):
     return r
 
 
+def _loop_dtypes(ufunc, *operands):
+    """The dtypes of the loop NumPy picks for `ufunc` on these operands (its
+    TypeError where none takes them)."""
+    return ufunc.resolve_dtypes(tuple(operand(x).dtype for x in operands) + (None,) * ufunc.nout)
+
+
+@_register(UFUNCS, "fabs")
+def fabs(x, **kwargs):
+    """np.fabs: the absolute value in the float loop NumPy picks (ints in float64, bools in float16)."""
+    _no(kwargs, "np.fabs")
+    dt = _loop_dtypes(np.fabs, x)[0]
+    x = operand(x)
+    return UFUNCS["absolute"](x if x.dtype == dt else astype(x, dt))
+
+
+@_register(UFUNCS, "modf")
+def modf(x, **kwargs):
+    """np.modf: (fraction, integral part), both with x's sign (modf(-2.0) is
+    (-0.0, -2.0), modf(inf) is (0.0, inf))."""
+    _no(kwargs, "np.modf")
+    dt = _loop_dtypes(np.modf, x)[0]
+    x = operand(x)
+    x = x if x.dtype == dt else astype(x, dt)
+    whole = UFUNCS["trunc"](x)
+    frac = where(UFUNCS["isinf"](x), 0.0, UFUNCS["subtract"](x, whole))
+    frac = UFUNCS["copysign"](frac, x)
+    frac._scalar = whole._scalar = x.ndim == 0
+    return frac, whole
+
+
+@_register(UFUNCS, "vecdot")
+def vecdot(x, y, **kwargs):
+    """np.vecdot: sum(conj(x) * y) over the last axis (a reordered sum, as a dot's)."""
+    _no(kwargs, "np.vecdot")
+    x, y = operand(x), operand(y)
+    loop = _loop_dtypes(np.vecdot, x, y)
+    if x.ndim == 0 or y.ndim == 0:
+        raise ValueError("vecdot: Input operand 0 does not have enough dimensions")
+    if x.shape[-1] != y.shape[-1]:
+        raise ValueError(f"vecdot: Input operand 1 has a mismatch in its core dimension 0, with gufunc signature "
+                         f"(n),(n)->() (size {y.shape[-1]} is different from {x.shape[-1]})")
+    if x.dtype.kind == "b" or y.dtype.kind == "b":
+        raise GraphBreak("np.vecdot of bools is not compiled yet")
+    if x.dtype.kind == "c":
+        x = UFUNCS["conjugate"](x)
+    return _reduce("sum", UFUNCS["multiply"](x, y), axis=-1, dtype=loop[-1])  # no upcast of small ints
+
+
+@_register(UFUNCS, "matvec")
+def matvec(a, v, **kwargs):
+    """np.matvec: a @ v over the last axes, stacks broadcast."""
+    _no(kwargs, "np.matvec")
+    a, v = operand(a), operand(v)
+    _loop_dtypes(np.matvec, a, v)
+    if a.ndim < 2 or v.ndim < 1:
+        raise ValueError("matvec: Input operand does not have enough dimensions")
+    r = getitem(matmul(a, getitem(v, (Ellipsis, None))), (Ellipsis, 0))
+    r._scalar = False
+    return r
+
+
+@_register(UFUNCS, "vecmat")
+def vecmat(v, a, **kwargs):
+    """np.vecmat: conj(v) @ a over the last axes, stacks broadcast."""
+    _no(kwargs, "np.vecmat")
+    v, a = operand(v), operand(a)
+    _loop_dtypes(np.vecmat, v, a)
+    if a.ndim < 2 or v.ndim < 1:
+        raise ValueError("vecmat: Input operand does not have enough dimensions")
+    if v.dtype.kind == "c":
+        v = UFUNCS["conjugate"](v)
+    r = getitem(matmul(getitem(v, (Ellipsis, None, slice(None))), a), (Ellipsis, 0, slice(None)))
+    r._scalar = False
+    return r
+
+
 _REDUCE_UFUNCS = {"add": "sum", "multiply": "prod", "maximum": "max", "minimum": "min"}
 
 
