@@ -246,3 +246,50 @@ def test_more_ufuncs_compile(fn, makers):
 ], ids=["fabs_complex", "vecdot_lengths", "matvec_lengths"])
 def test_more_ufuncs_errors(fn, makers):
     assert_matches(fn, args_of(*makers))
+
+
+EINSUMS = [
+    ("ij,jk->ik", (f64(3, 4), f64(4, 5, seed=1))),
+    ("ij,jk", (f64(3, 4), f64(4, 5, seed=1))),
+    ("ij,jk,kl->il", (f64(3, 4), f64(4, 5, seed=1), f64(5, 2, seed=2))),
+    ("ii", (f64(4, 4),)),
+    ("ii->i", (f64(4, 4),)),
+    ("ij->ji", (f64(3, 4),)),
+    ("ij->", (ints(3, 4, dtype=np.int8),)),
+    ("bij,bjk->bik", (f64(2, 3, 4), f64(2, 4, 5, seed=1))),
+    ("i,i", (f64(4), f64(4, seed=1))),
+    ("i,j->ij", (f64(4), f64(3, seed=1))),
+    ("ij,j->i", (ints(3, 4), ints(4, seed=1))),
+    ("ijk,ikl->jl", (f64(2, 3, 4), f64(2, 4, 5, seed=1))),
+    ("ij,ij->i", (f32(3, 4), f32(3, 4, seed=1))),
+    ("ij,jk->ik", (f32(3, 4), f64(4, 5, seed=1))),
+]
+
+
+@pytest.mark.parametrize("subscripts, makers", EINSUMS, ids=[e[0] for e in EINSUMS])
+def test_einsum_compiles(subscripts, makers):
+    assert_matches(lambda *a: np.einsum(subscripts, *a), args_of(*makers), must_compile=True)
+
+
+@pytest.mark.parametrize("subscripts, makers", [
+    ("ij,jk->ik", (f64(3, 4), f64(5, 2))),
+    ("ij,jk->ik", (f64(3, 4),)),
+    ("ijk", (f64(3, 4),)),
+    ("ij->k", (f64(3, 4),)),
+], ids=["shapes", "operands", "rank", "output_letter"])
+def test_einsum_errors(subscripts, makers):
+    assert_matches(lambda *a: np.einsum(subscripts, *a), args_of(*makers))
+
+
+def einsum_diagonal_written(a):
+    d = np.einsum("ii->i", a)  # NumPy: a writeable view of a's diagonal
+    d[0] = -1.0
+    return a
+
+
+def test_a_write_into_einsums_diagonal_view_runs_numpy():
+    assert assert_matches(einsum_diagonal_written, args_of(f64(3, 3))), "expected a fallback"
+
+
+def test_cross_compiles():
+    assert_matches(lambda a, b: np.cross(a, b), args_of(f64(4, 3), f64(4, 3, seed=1)), must_compile=True)

@@ -1915,6 +1915,79 @@ def method_trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     return trace(a, offset, axis1, axis2, dtype, out)
 
 
+@_register(FUNCTIONS, "einsum")
+def einsum(*operands, out=None, optimize=False, dtype=None, order="K", casting="safe"):
+    """np.einsum of one or more operands in the subscript form: each operand's
+    repeated letters as a diagonal and its own summed letters summed first,
+    then pairs as one batched matmul (left to right); NumPy's dtype (no
+    upcast of small ints). A reordered sum of the same products."""
+    _no({"out": out, "dtype": dtype}, "np.einsum")
+    if not operands or not isinstance(operands[0], str):
+        raise GraphBreak("np.einsum in the sublist form is not compiled yet")
+    subscripts, arrays = operands[0].replace(" ", ""), [operand(x) for x in operands[1:]]
+    if "." in subscripts:
+        raise GraphBreak("np.einsum with '...' is not compiled yet")
+    if sum(a.size for a in arrays) <= 1 << 20:
+        numpy_raises(np.einsum, subscripts, *arrays)  # NumPy's errors for subscripts and shapes
+    inputs, arrow, output = subscripts.partition("->")
+    subs = inputs.split(",")
+    if len(subs) != len(arrays) or any(len(s) != a.ndim for s, a in zip(subs, arrays)):
+        raise ValueError("einstein sum subscripts string does not match the operands")
+    if not arrow:
+        letters = "".join(subs)
+        output = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    result_dtype = np.result_type(*(_stand_in(a, empty=True) for a in arrays))
+    arrays = [a if a.dtype == result_dtype else astype(a, result_dtype) for a in arrays]
+    later = [set("".join(subs[k + 1:]) + output) for k in range(len(subs))]
+    a, sa = _einsum_reduce(arrays[0], subs[0], later[0])
+    for k in range(1, len(arrays)):
+        b, sb = _einsum_reduce(arrays[k], subs[k], later[k] | set(sa))
+        a, sa = _einsum_pair(a, sa, b, sb, later[k])
+    a, sa = _einsum_reduce(a, sa, set(output))
+    r = transpose(a, [sa.index(c) for c in output]) if sa != output else a
+    r._scalar = r.ndim == 0
+    if len(arrays) == 1 and len(set(subs[0])) < len(subs[0]) and len(set(subs[0])) == len(output) and r.ndim:
+        # NumPy returns a writeable view of the diagonal: a copy here, and a
+        # write into either side breaks.
+        r._buf.writeable = True
+        freeze(arrays[0], r, "np.einsum's view of a diagonal")
+    return r
+
+
+def _einsum_reduce(a, sub, keep):
+    """`a` with its repeated letters made diagonals and the letters not in
+    `keep` summed (in a's dtype); its new subscripts."""
+    while len(set(sub)) < len(sub):
+        c = next(c for c in sub if sub.count(c) > 1)
+        i, j = sub.index(c), sub.index(c, sub.index(c) + 1)
+        a = diagonal(a, 0, i, j)
+        sub = "".join(x for k, x in enumerate(sub) if k not in (i, j)) + c
+    summed = tuple(k for k, c in enumerate(sub) if c not in keep)
+    if summed:
+        a = _reduce("sum", a, axis=summed, dtype=a.dtype)
+        sub = "".join(c for c in sub if c in keep)
+    return a, sub
+
+
+def _einsum_pair(a, sa, b, sb, keep):
+    """The product of two operands summed over their shared letters not in
+    `keep`: one batched matmul."""
+    batch = [c for c in sa if c in sb and c in keep]
+    contract = [c for c in sa if c in sb and c not in keep]
+    only_a = [c for c in sa if c not in sb]
+    only_b = [c for c in sb if c not in sa]
+    size = {c: n for s, x in ((sa, a), (sb, b)) for c, n in zip(s, x.shape)}
+    n = lambda cs: int(np.prod([size[c] for c in cs], dtype=np.int64))  # noqa: E731
+    def arranged(x, s, order, shape):
+        x = transpose(x, [s.index(c) for c in order]) if list(s) != order else x
+        return reshape(_copy_of(x), shape)
+    left = arranged(a, sa, batch + only_a + contract, (n(batch), n(only_a), n(contract)))
+    right = arranged(b, sb, batch + contract + only_b, (n(batch), n(contract), n(only_b)))
+    r = matmul(left, right)
+    r = reshape(r, tuple(size[c] for c in batch + only_a + only_b))
+    return r, "".join(batch + only_a + only_b)
+
+
 @_register(FUNCTIONS, "broadcast_to")
 def broadcast_to(array, shape, subok=False):
     """A read-only view in NumPy; here the values broadcast (a select over a
@@ -2112,6 +2185,27 @@ def ascontiguousarray(a, dtype=None, *, like=None):
     return reshape(r, (1,)) if r.ndim == 0 else r  # at least 1-d, as NumPy's
 
 
+class _Broadcast:
+    """`np.broadcast(...)` of traced arrays: the shape NumPy would broadcast to
+    (its ValueError where none), for code that only asks for shape/ndim/size."""
+
+    def __init__(self, *args):
+        self.shape = np.broadcast_shapes(*(np.shape(a) if not isinstance(a, Proxy) else a.shape for a in args))
+        self.ndim = self.nd = len(self.shape)
+        self.size = int(np.prod(self.shape, dtype=np.int64))
+        self.numiter = len(args)
+
+    def __iter__(self):
+        raise GraphBreak("iterating np.broadcast of traced arrays")
+
+
+def broadcast(*args):
+    if any(isinstance(a, Proxy) for a in args):
+        return _Broadcast(*args)
+    return np.broadcast(*args)
+
+
+CREATION["broadcast"] = broadcast
 CREATION["array"] = array
 CREATION["asarray"] = asarray
 FUNCTIONS["result_type"] = lambda *arrays_and_dtypes: np.result_type(*(_stand_in(x, empty=True) for x in arrays_and_dtypes))
