@@ -759,16 +759,81 @@ class _TracingModule(types.ModuleType):
     traced function: the module, with the functions that make arrays from
     nothing (np.zeros, np.asarray, ...) returning traced arrays."""
 
-    def __init__(self, real):
+    def __init__(self, real, internal=False):
         super().__init__(real.__name__)
         self._real = real
+        self._internal = internal
 
     def __getattr__(self, name):
         value = getattr(self._real, name)
-        creation = _np().CREATION.get(name)
-        if creation is not None and value is getattr(np, name, None):
+        creation = _creation(name, value, self._internal)
+        if creation is not None:
             return creation
-        return _tracing_module(value) if _is_numpy_module(value) else value
+        if type(value) is types.BuiltinFunctionType:
+            return _guarded(value)
+        return _tracing_module(value, self._internal) if _is_numpy_module(value) else value
+
+
+# In NumPy's own Python, conversions of values that hold no traced array stay
+# NumPy's arrays: its checks and bookkeeping on them (section sizes, axes,
+# quantiles) stay Python, as when NumPy runs.
+_STATIC_CONVERSIONS = ("array", "asarray", "asanyarray", "ascontiguousarray")
+
+
+def _creation(name, value, internal):
+    """The tracing namespace's version of NumPy's `name` (bound to `value`), or None."""
+    creation = _np().CREATION.get(name) if isinstance(name, str) else None
+    if creation is None or value is not getattr(np, name, None):
+        return None
+    if internal and name in _STATIC_CONVERSIONS:
+        return _static_conversion(creation, value)
+    return creation
+
+
+_STATIC = {}
+
+
+def _static_conversion(traced, real):
+    hit = _STATIC.get(id(real))
+    if hit is None:
+        def convert(*args, **kwargs):
+            holds_traced = any(isinstance(x, Proxy) for x in _core_leaves(list(args) + list(kwargs.values())))
+            return traced(*args, **kwargs) if holds_traced else real(*args, **kwargs)
+
+        convert.__name__ = real.__name__
+        hit = _STATIC[id(real)] = (real, convert)
+    return hit[1]
+
+
+def _core_leaves(xs):
+    for x in xs:
+        if isinstance(x, (list, tuple)):
+            yield from _core_leaves(x)
+        else:
+            yield x
+
+
+_GUARDED = {}
+
+
+def _guarded(func):
+    """A NumPy C function that NumPy's protocols do not dispatch (np.frombuffer,
+    np.fromiter, ...): what it makes of traced values is not NumPy's answer,
+    so anything it raises while tracing is a graph break (NumPy, run on the
+    real values, then gives its own result or error)."""
+    hit = _GUARDED.get(id(func))
+    if hit is None:
+        def guarded(*args, **kwargs):
+            try:
+                return func(*args, **kwargs)
+            except GraphBreak:
+                raise
+            except Exception as e:  # noqa: BLE001 -- NumPy decides, on the real values
+                raise GraphBreak(f"np.{func.__name__} of traced values ({type(e).__name__}: {e})") from None
+
+        guarded.__name__ = func.__name__
+        hit = _GUARDED[id(func)] = (func, guarded)
+    return hit[1]
 
 
 _TRACING_MODULES = {}
@@ -778,10 +843,11 @@ def _is_numpy_module(value):
     return isinstance(value, types.ModuleType) and (value is np or value.__name__.startswith("numpy."))
 
 
-def _tracing_module(module):
-    tm = _TRACING_MODULES.get(module.__name__)
+def _tracing_module(module, internal=False):
+    key = (module.__name__, internal)
+    tm = _TRACING_MODULES.get(key)
     if tm is None:
-        tm = _TRACING_MODULES[module.__name__] = _TracingModule(module)
+        tm = _TRACING_MODULES[key] = _TracingModule(module, internal)
     return tm
 
 
@@ -813,6 +879,8 @@ class _TracingGlobals(dict):
         super().__init__()
         self._real = real
         self._rebinder = rebinder
+        name = real.get("__name__") or ""
+        self._internal = name == "numpy" or name.startswith("numpy.")
 
     def __missing__(self, name):
         try:
@@ -823,7 +891,7 @@ class _TracingGlobals(dict):
                 raise
             self[name] = value
             return value
-        value = self._rebinder.translate(value)
+        value = self._rebinder.translate(value, self._internal)
         self[name] = value
         return value
 
@@ -839,18 +907,19 @@ class _Rebinder:
         self._globals = {}
         self._modules = {}
 
-    def translate(self, value):
+    def translate(self, value, internal=False):
         if value is np or _is_numpy_module(value):
-            return _tracing_module(value)
+            return _tracing_module(value, internal)
         if isinstance(value, types.ModuleType):
             return self.module(value) if _is_user_module(value) else value
         if isinstance(value, types.FunctionType):
             return self.function(value)
         if callable(value):
-            name = getattr(value, "__name__", None)
-            creation = _np().CREATION.get(name) if isinstance(name, str) else None
-            if creation is not None and getattr(np, name, None) is value:
+            creation = _creation(getattr(value, "__name__", None), value, internal)
+            if creation is not None:
                 return creation
+            if type(value) is types.BuiltinFunctionType and getattr(value, "__module__", None) == "numpy":
+                return _guarded(value)
             return value
         if _is_capturable(value):
             # A global array: traced by reference, so writes into it are written back.

@@ -1487,11 +1487,100 @@ def _dynamic_write(a, basic, picks, value):
     write(region, (), new)
 
 
+def _index_arrays(a, index):
+    """NumPy's advanced indexing by several integer arrays (or a static
+    boolean array, which is its `nonzero()`), with integers and slices among
+    them: None where `index` is not of that form. The result as a take of
+    one flat index over the indexed axes (each index checked and wrapped by
+    a take of its axis' positions), the broadcast dimensions placed as NumPy
+    places them (where the indexed axes are, if adjacent; else first)."""
+    items = list(index) if isinstance(index, tuple) else [index]
+    expanded = []
+    for i in items:
+        if isinstance(i, (list, tuple)):
+            if any(isinstance(x, Proxy) for x in _flatten(i)):
+                return None
+            try:
+                i = np.asarray(i)
+            except ValueError:
+                return None
+            if i.dtype.kind == "O" or (i.dtype.kind == "f" and i.size):
+                return None
+            if i.dtype.kind == "f":
+                i = i.astype(np.intp)
+        if type(i) is np.ndarray and i.dtype == np.bool_:
+            expanded.extend(i.nonzero())  # a static mask: its positions
+            continue
+        expanded.append(i)
+    arrays = [k for k, i in enumerate(expanded) if _is_index_array(i)]
+    if not arrays:
+        return None
+    if any(i is None for i in expanded) or sum(i is Ellipsis for i in expanded) > 1:
+        return None
+    for i in expanded:
+        if isinstance(i, (Proxy, np.ndarray)) and i.dtype.kind not in "iu":
+            if i.dtype.kind == "b":
+                return None  # a traced mask among other indices: a data-dependent shape
+            raise IndexError("arrays used as indices must be of integer (or boolean) type")
+        if not (i is Ellipsis or isinstance(i, (slice, Proxy, np.ndarray))
+                or (isinstance(i, (int, np.integer)) and not isinstance(i, (bool, np.bool_)))):
+            return None
+    used = sum(1 for i in expanded if i is not Ellipsis)
+    if used > a.ndim:
+        raise IndexError(f"too many indices for array: array is {a.ndim}-dimensional, but {used} were indexed")
+    # NumPy: advanced indices next to each other in the index (no slice or
+    # `...` between, even one that spans no axis) keep their place.
+    written = [k for k, i in enumerate(expanded) if not (isinstance(i, slice) or i is Ellipsis)]
+    adjacent = written == list(range(written[0], written[0] + len(written)))
+    if any(i is Ellipsis for i in expanded):
+        at = next(k for k, i in enumerate(expanded) if i is Ellipsis)
+        expanded = expanded[:at] + [slice(None)] * (a.ndim - used) + expanded[at + 1:]
+    expanded += [slice(None)] * (a.ndim - len(expanded))
+    adv = [k for k, i in enumerate(expanded) if not isinstance(i, slice)]
+    src = getitem(a, tuple(i if isinstance(i, slice) else slice(None) for i in expanded))
+    sizes = [src.shape[k] for k in adv]
+    positions = []
+    for k, n in zip(adv, sizes):
+        i = expanded[k]
+        i = i if isinstance(i, Proxy) else _constant(np.asarray(i))
+        # The take checks each index (IndexError) and wraps negative ones.
+        positions.append(_take(_constant(np.arange(n)), i, 0) if i.ndim else _take(_constant(np.arange(n)), reshape(i, (1,)), 0))
+    try:
+        shape = np.broadcast_shapes(*(tuple(np.shape(expanded[k])) for k in adv))
+    except ValueError:
+        raise IndexError("shape mismatch: indexing arrays could not be broadcast together with shapes "
+                         + " ".join(str(tuple(np.shape(expanded[k]))) for k in adv)) from None
+    flat = None
+    for j, p in enumerate(positions):
+        wanted = tuple(np.shape(expanded[adv[j]]))
+        p = reshape(p, wanted) if p.shape != wanted else p
+        n_after = int(np.prod(sizes[j + 1:], dtype=np.int64))
+        term = UFUNCS["multiply"](p, n_after) if n_after != 1 else p
+        flat = term if flat is None else UFUNCS["add"](flat, term)
+    rest = [k for k in range(src.ndim) if k not in adv]
+    moved = transpose(src, adv + rest) if adv + rest != list(range(src.ndim)) else src
+    stacked = reshape(_copy_of(moved), (int(np.prod(sizes, dtype=np.int64)),) + tuple(src.shape[k] for k in rest))
+    r = _take(stacked, flat if flat.ndim else reshape(flat, ()), 0)
+    if adjacent and adv[0] > 0:
+        before = adv[0]
+        nb = len(shape)
+        perm = list(range(nb, nb + before)) + list(range(nb)) + list(range(nb + before, r.ndim))
+        r = transpose(r, perm)
+        r._contig, r._layout = False, "maybe"  # NumPy's own layout for it is not C order
+    r._scalar = r.ndim == 0 and not any(i is Ellipsis for i in items)
+    if r.ndim and r._buf is None:
+        r._contig = r._contig and (not adjacent or adv[0] == 0)
+    return r
+
+
 def getitem(a, index):
-    if _is_mask(a, index):
+    if _is_mask(a, index) and isinstance(index, Proxy):
         from .masked import select
         return select(a, index)
     index = _static_integers(index)
+    several = _index_arrays(a, index) if _several_index_arrays(index) else None
+    if several is not None:
+        return several
     dynamic = _traced_integers(a, index)
     if dynamic is not None:
         return _dynamic_read(a, index, *dynamic)
@@ -1553,6 +1642,21 @@ def _static_integers(index):
         return i
 
     return tuple(one(i) for i in index) if isinstance(index, tuple) else one(index)
+
+
+def _is_index_array(i):
+    return (isinstance(i, Proxy) and i.ndim > 0) or type(i) is np.ndarray
+
+
+def _several_index_arrays(index):
+    """Whether NumPy's advanced indexing here has more than one index array, or
+    a static boolean mask, or integers combined with an array."""
+    items = index if isinstance(index, tuple) else (index,)
+    arrays = [i for i in items if _is_index_array(i) or isinstance(i, (list, tuple))]
+    static_mask = any(type(i) is np.ndarray and i.dtype == np.bool_ for i in items)
+    mixed = arrays and any(isinstance(i, (int, np.integer)) and not isinstance(i, (bool, np.bool_)) for i in items)
+    traced_int = arrays and any(isinstance(i, Proxy) and i.ndim == 0 for i in items)
+    return len(arrays) > 1 or static_mask or bool(mixed) or bool(traced_int)
 
 
 def _is_mask(a, index):
