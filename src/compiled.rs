@@ -16,7 +16,13 @@ use std::time::Instant;
 
 /// How to rebuild the function's return value from the plan's outputs.
 enum OutSpec {
-    Leaf { index: usize, scalar: bool },
+    /// `scalar`: a NumPy scalar for a 0-d result; `python`: a Python object
+    /// (`.item()`: np.allclose's bool).
+    Leaf {
+        index: usize,
+        scalar: bool,
+        python: bool,
+    },
     Const(Py<PyAny>),
     Tuple(Vec<OutSpec>),
     /// A named tuple (NumPy's `SlogdetResult`, a user's): its class and fields.
@@ -26,7 +32,8 @@ enum OutSpec {
 }
 
 impl OutSpec {
-    /// Parse the tracer's description: ("leaf", i, scalar) | ("const", obj) |
+    /// Parse the tracer's description: ("leaf", i, kind) with kind 0 (an
+    /// array), 1 (a NumPy scalar) or 2 (a Python scalar) | ("const", obj) |
     /// ("tuple", [..]) | ("named", cls, [..]) | ("list", [..]) | ("dict", [keys], [..]).
     fn parse(obj: &Bound<'_, PyAny>) -> PyResult<OutSpec> {
         let tag: String = obj.get_item(0)?.extract()?;
@@ -37,10 +44,14 @@ impl OutSpec {
                 .collect()
         };
         Ok(match tag.as_str() {
-            "leaf" => OutSpec::Leaf {
-                index: obj.get_item(1)?.extract()?,
-                scalar: obj.get_item(2)?.extract()?,
-            },
+            "leaf" => {
+                let kind: i64 = obj.get_item(2)?.extract()?;
+                OutSpec::Leaf {
+                    index: obj.get_item(1)?.extract()?,
+                    scalar: kind >= 1,
+                    python: kind == 2,
+                }
+            }
             "const" => OutSpec::Const(obj.get_item(1)?.unbind()),
             "tuple" => OutSpec::Tuple(items(1)?),
             "named" => OutSpec::Named(obj.get_item(1)?.unbind(), items(2)?),
@@ -64,14 +75,23 @@ impl OutSpec {
         torch: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         Ok(match self {
-            OutSpec::Leaf { index, scalar } => {
-                match outs[*index]
+            OutSpec::Leaf {
+                index,
+                scalar,
+                python,
+            } => {
+                let value = match outs[*index]
                     .take()
                     .ok_or_else(|| InternalError::new_err("output used twice"))?
                 {
                     OutValue::Tensor(t, dtype) => tensor_out(py, t, dtype, torch, *scalar)?,
                     OutValue::Array(a) if *scalar => a.get_item(PyTuple::empty(py))?,
                     OutValue::Array(a) => a,
+                };
+                if *python {
+                    value.call_method0("item")?
+                } else {
+                    value
                 }
             }
             OutSpec::Const(obj) => obj.bind(py).clone(),

@@ -293,3 +293,72 @@ def test_a_write_into_einsums_diagonal_view_runs_numpy():
 
 def test_cross_compiles():
     assert_matches(lambda a, b: np.cross(a, b), args_of(f64(4, 3), f64(4, 3, seed=1)), must_compile=True)
+
+
+def nan_grid(dtype=np.float64):
+    def make():
+        a = _rng(4).standard_normal((4, 5))
+        a[0, 1] = a[2, 3] = np.nan
+        a[:, 4] = np.nan  # an all-NaN column
+        return a.astype(dtype)
+    return make
+
+
+NAN_CASES = [
+    ("nanmax", lambda a: np.nanmax(a)), ("nanmax_axis", lambda a: np.nanmax(a, axis=0)),
+    ("nanmin_keepdims", lambda a: np.nanmin(a, axis=1, keepdims=True)), ("nanmean", lambda a: np.nanmean(a)),
+    ("nanmean_axis", lambda a: np.nanmean(a, axis=0)), ("nanvar", lambda a: np.nanvar(a)),
+    ("nanvar_ddof", lambda a: np.nanvar(a, axis=1, ddof=1)), ("nanstd_keepdims", lambda a: np.nanstd(a, axis=0, keepdims=True)),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64])
+@pytest.mark.parametrize("fn", [c[1] for c in NAN_CASES], ids=[c[0] for c in NAN_CASES])
+def test_nan_reductions_compile(fn, dtype):
+    with np.errstate(all="ignore"):
+        assert_matches(fn, args_of(nan_grid(dtype) if dtype != np.int64 else ints(4, 5, dtype=np.int64)),
+                       must_compile=True)
+
+
+@pytest.mark.parametrize("fn, makers", [
+    (lambda a, b: np.allclose(a, b), (f64(3, 4), f64(3, 4))),
+    (lambda a, b: np.allclose(a, b + 1e-3), (f64(3, 4), f64(3, 4))),
+    (lambda a, b: (np.array_equal(a, b), np.array_equal(a, a[:2])), (ints(3, 4), ints(3, 4))),
+    (lambda a: np.array_equal(a, a, equal_nan=True), (with_nan(3, 4),)),
+    (lambda a, b: np.array_equiv(a, b[:1]), (ints(3, 4), ints(3, 4))),
+], ids=["allclose", "allclose_false", "array_equal", "array_equal_nan", "array_equiv"])
+def test_python_bool_results(fn, makers):
+    """NumPy returns Python bools here: so does the compiled function."""
+    assert_matches(fn, args_of(*makers), must_compile=True)
+
+
+def scatter_two_arrays(a):
+    a[[0, 2], [1, 3]] = 7.0
+    a[np.diag_indices(3)] = np.arange(3.0)
+    a[[1, 1, 2]] += 1.0  # repeated: NumPy's last write
+    a[:, [0, 4]] = a[:, [4, 0]]
+    a[[0, 0], [1, 1]] = np.array([5.0, 6.0])
+    return a
+
+
+def ufunc_where_out(a, b):
+    out = np.zeros_like(a)
+    np.subtract(a, b, out=out, where=a > 0)
+    np.sqrt(a, out=b, where=a >= 0)
+    return out, b
+
+
+@pytest.mark.parametrize("fn, makers", [
+    (scatter_two_arrays, (f64(4, 5),)),
+    (ufunc_where_out, (f64(3, 4), f64(3, 4, seed=1))),
+], ids=["scatter_static_indices", "ufunc_where_out"])
+def test_static_scatter_and_ufunc_where(fn, makers):
+    assert_matches(fn, args_of(*makers), must_compile=True)
+
+
+@pytest.mark.parametrize("fn, makers", [
+    (lambda a: a.__setitem__(([0, 1], [1, 2]), np.ones(3)), (f64(3, 3),)),
+    (lambda a: a.__setitem__(([0, 5],), 1.0), (f64(3, 3),)),
+], ids=["value_shape", "index_out_of_range"])
+def test_scatter_and_where_errors_or_fallbacks(fn, makers):
+    assert_matches(fn, args_of(*makers))

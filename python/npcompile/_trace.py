@@ -572,7 +572,7 @@ def _argument_names(fn, args, kwargs):
 def _out_spec(result, outputs):
     if isinstance(result, Proxy):
         outputs.append(result._id)
-        return ("leaf", len(outputs) - 1, result._scalar)
+        return ("leaf", len(outputs) - 1, int(result._scalar))  # 2: a Python scalar (np.allclose's bool)
     if type(result) is tuple:
         return ("tuple", [_out_spec(r, outputs) for r in result])
     if isinstance(result, tuple) and type(result).__bases__ == (tuple,) and hasattr(type(result), "_fields"):

@@ -456,6 +456,10 @@ def dispatch_ufunc(ufunc, method, inputs, kwargs):
         given = dict(kwargs)
         out = _single_out(kwargs.pop("out", None), name)
         casting = kwargs.pop("casting", "same_kind")
+        mask = kwargs.pop("where", True)
+        mask = True if mask is np._NoValue else mask
+        if mask is not True and out is None:
+            raise GraphBreak(f"np.{name} with where= and no out= (NumPy leaves the other elements uninitialized)")
         if out is not None:
             _check_output_writeable(out)
         if casting != "same_kind":
@@ -471,6 +475,16 @@ def dispatch_ufunc(ufunc, method, inputs, kwargs):
                 pass
         with numpy_errors(name, inputs, given):
             result = call(UFUNCS[name], f"np.{name}", inputs, kwargs)
+            if mask is not True:
+                # Where the mask is False, out keeps its elements.
+                numpy_raises(ufunc, *inputs, out=out, where=mask, casting=casting)
+                o = operand(out)
+                if not isinstance(result, Proxy):
+                    raise GraphBreak(f"np.{name} with where= of several outputs is not compiled yet")
+                kept = result if result.dtype == o.dtype else astype(result, o.dtype)
+                if not np.can_cast(result.dtype, o.dtype, casting=casting):
+                    raise output_casting_error(name, result.dtype, o.dtype, casting)
+                result = where(operand(mask), kept, o)
             return result if out is None else _store(name, out, result, casting)
     if method == "reduce" and name in _REDUCE_UFUNCS:
         kwargs.setdefault("axis", 0)
@@ -1717,6 +1731,9 @@ def setitem(a, index, value):
         if a._scalar:
             raise TypeError(f"'numpy.{a.dtype.type.__name__}' object does not support item assignment")
         return _dynamic_write(a, *dynamic, value)
+    positions = _static_positions(a, index)
+    if positions is not None:
+        return _scatter_static(a, positions, value)
     slice_op, reshape_op, shape, element, _ = _basic_index(a, index)
     if element:
         _check_element_value(a, value)
@@ -1727,6 +1744,43 @@ def setitem(a, index, value):
         return
     v = _assigned(a, value, shape)
     write(a, steps, v)
+
+
+def _static_positions(a, index):
+    """The flat positions a static advanced index (index arrays or lists known
+    while tracing, with anything else NumPy takes beside them) selects, as
+    NumPy's own indexing of the positions gives them (its errors too); None
+    where the index is not of that form."""
+    items = index if isinstance(index, tuple) else (index,)
+    if not any(type(i) is np.ndarray or isinstance(i, (list, tuple)) for i in items):
+        return None
+    if any(isinstance(i, Proxy) for i in _flatten(items)) or a.size > 1 << 22 or a._scalar:
+        return None
+    return np.arange(a.size, dtype=np.int64).reshape(a.shape)[index]
+
+
+def _scatter_static(a, positions, value):
+    """`a[index] = value` at static positions: each position takes the value
+    NumPy's own assignment leaves there (the last of repeated ones)."""
+    v = _assigned(a, value, positions.shape)
+    try:
+        if np.broadcast_shapes(v.shape, positions.shape) != positions.shape:
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"shape mismatch: value array of shape {v.shape} could not be broadcast to indexing "
+                         f"result of shape {positions.shape}") from None
+    if positions.size == 0:
+        return  # nothing selected: nothing written
+    v = v if v.dtype == a.dtype else astype(v, a.dtype)
+    if v.shape != positions.shape:
+        v = broadcast_to(v, positions.shape)
+    source = np.full(a.size, -1, dtype=np.int64)
+    source[positions.ravel()] = np.arange(positions.size)  # NumPy's own order decides repeats
+    hit = source >= 0
+    picked = _take(reshape(_copy_of(v), (positions.size,)), _constant(np.where(hit, source, 0)), 0)
+    new = where(_constant(hit.reshape(a.shape)), reshape(picked, a.shape), a)
+    new._scalar = False
+    write(a, (), new)
 
 
 def _check_element_value(a, value):
@@ -2112,6 +2166,130 @@ def broadcast_arrays(*args, subok=False):
     arrays = [operand(a) for a in args]
     shape = np.broadcast_shapes(*(a.shape for a in arrays))
     return tuple(a if a.shape == shape else broadcast_to(a, shape) for a in arrays)
+
+
+def _python_bool(r):
+    """A traced bool that NumPy returns as a Python bool (`bool(...)` of it):
+    returned as one; a Python `if` on it is still a graph break."""
+    r._scalar = 2
+    return r
+
+
+@_register(FUNCTIONS, "allclose")
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return _python_bool(_reduce("all", np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)))
+
+
+@_register(FUNCTIONS, "array_equal")
+def array_equal(a1, a2, equal_nan=False):
+    a1, a2 = operand(a1), operand(a2)
+    if a1.shape != a2.shape:
+        return False
+    same = UFUNCS["equal"](a1, a2)
+    if equal_nan and a1.dtype.kind in "fc" and a2.dtype.kind in "fc":
+        same = UFUNCS["logical_or"](same, UFUNCS["logical_and"](UFUNCS["isnan"](a1), UFUNCS["isnan"](a2)))
+    return _python_bool(_reduce("all", same))
+
+
+@_register(FUNCTIONS, "array_equiv")
+def array_equiv(a1, a2):
+    a1, a2 = operand(a1), operand(a2)
+    try:
+        np.broadcast_shapes(a1.shape, a2.shape)
+    except ValueError:
+        return False
+    return _python_bool(_reduce("all", UFUNCS["equal"](a1, a2)))
+
+
+# ---- NaN-ignoring reductions ---------------------------------------------
+# NumPy's nan* functions as NumPy computes them, without their warnings for
+# all-NaN slices (a check on the values; the results are NumPy's NaN).
+
+def _nan_args(name, a, out, kwargs):
+    _no({"out": out, **{k: v for k, v in kwargs.items() if v is not np._NoValue}}, f"np.{name}")
+    a = operand(a)
+    if a.dtype.kind == "c":
+        raise GraphBreak(f"np.{name} of complex values is not compiled yet")
+    return a
+
+
+def _nan_extreme(kind):
+    def f(a, axis=None, out=None, keepdims=False, **kwargs):
+        a = _nan_args(f"nan{kind}", a, out, kwargs)
+        keepdims = False if keepdims is np._NoValue else keepdims
+        if a.dtype.kind != "f":
+            return _reduce(kind, a, axis=axis, keepdims=keepdims)
+        nan = UFUNCS["isnan"](a)
+        filled = where(nan, -np.inf if kind == "max" else np.inf, a)
+        r = _reduce(kind, filled, axis=axis, keepdims=keepdims)
+        r = where(_reduce("all", nan, axis=axis, keepdims=keepdims), np.nan, r)
+        r._scalar = r.ndim == 0
+        return r
+
+    f.__name__ = f"nan{kind}"
+    return f
+
+
+FUNCTIONS["nanmax"] = _nan_extreme("max")
+FUNCTIONS["nanmin"] = _nan_extreme("min")
+
+
+def _nan_sum_count(a, axis, dtype, keepdims):
+    nan = UFUNCS["isnan"](a)
+    arr = where(nan, 0, a)
+    arr._scalar = False
+    count = _reduce("sum", UFUNCS["logical_not"](nan), axis=axis, dtype=np.intp, keepdims=keepdims)
+    total = _reduce("sum", arr, axis=axis, dtype=dtype, keepdims=keepdims)
+    return arr, nan, total, count
+
+
+def _divide_by_count(total, count):
+    """NumPy's `_divide_by_count`: the division kept in the total's dtype."""
+    r = UFUNCS["true_divide"](total, count)
+    r = r if r.dtype == total.dtype else astype(r, total.dtype)
+    r._scalar = r.ndim == 0
+    return r
+
+
+@_register(FUNCTIONS, "nanmean")
+def nanmean(a, axis=None, dtype=None, out=None, keepdims=np._NoValue, *, where=np._NoValue):
+    a = _nan_args("nanmean", a, out, {"where": where})
+    keepdims = False if keepdims is np._NoValue else keepdims
+    if a.dtype.kind != "f":
+        return _reduce("mean", a, axis=axis, dtype=dtype, keepdims=keepdims)
+    _, _, total, count = _nan_sum_count(a, axis, dtype, keepdims)
+    return _divide_by_count(total, count)
+
+
+@_register(FUNCTIONS, "nanvar")
+def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=np._NoValue, *, where=np._NoValue,
+           mean=np._NoValue, correction=np._NoValue):
+    a = _nan_args("nanvar", a, out, {"where": where, "mean": mean, "correction": correction})
+    keepdims = False if keepdims is np._NoValue else keepdims
+    if a.dtype.kind != "f":
+        return FUNCTIONS["var"](a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
+    arr, nan, avg, count = _nan_sum_count(a, axis, dtype, True)
+    avg = _divide_by_count(avg, count)
+    dev = UFUNCS["subtract"](arr, avg)
+    dev = FUNCTIONS["where"](nan, 0, dev if dev.dtype == arr.dtype else astype(dev, arr.dtype))
+    var = _reduce("sum", UFUNCS["multiply"](dev, dev), axis=axis, dtype=dtype, keepdims=keepdims)
+    if not keepdims:
+        count = reshape(count, var.shape)
+    dof = UFUNCS["subtract"](count, ddof)
+    var = _divide_by_count(var, dof)
+    var = FUNCTIONS["where"](UFUNCS["less_equal"](dof, 0), np.nan, var)
+    var._scalar = var.ndim == 0
+    return var
+
+
+@_register(FUNCTIONS, "nanstd")
+def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=np._NoValue, *, where=np._NoValue,
+           mean=np._NoValue, correction=np._NoValue):
+    var = nanvar(a, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims, where=where, mean=mean,
+                 correction=correction)
+    r = UFUNCS["sqrt"](var)
+    r._scalar = r.ndim == 0
+    return r
 
 
 @_register(FUNCTIONS, "count_nonzero")
