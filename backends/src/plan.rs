@@ -336,6 +336,12 @@ pub enum Prim {
     CheckNonEmpty {
         reduction: &'static str,
     },
+    /// An unnormalized FFT of length `n` along `dim`.
+    Fft {
+        op: ir::FftOp,
+        n: i64,
+        dim: i64,
+    },
     /// `np.linalg` on the last two axes (`LinAlgError` where NumPy raises it).
     Linalg(ir::LinalgOp),
     AddCMul,

@@ -169,6 +169,29 @@ pub fn infer(op: &Op, args: &[Arg]) -> Result<TensorType> {
             }
         }
         Op::Linalg(l) => linalg_type(*l, args)?,
+        Op::Fft { op, n, axis } => {
+            use crate::FftOp as F;
+            let a = args[0].ty;
+            let ax = *axis as usize;
+            if *axis < 0 || ax >= a.ndim() || *n < 1 {
+                return Err(IrError::internal(format!("{} of length {n} along {axis}", op.name())));
+            }
+            let (input_ok, dtype, len) = match op {
+                F::Fft | F::Ifft => (a.dtype.is_complex(), a.dtype, *n),
+                F::Rfft => (
+                    matches!(a.dtype, DType::F32 | DType::F64),
+                    if a.dtype == DType::F32 { DType::C64 } else { DType::C128 },
+                    n / 2 + 1,
+                ),
+                F::Irfft => (a.dtype.is_complex(), a.dtype.real_of(), *n),
+            };
+            if !input_ok || !matches!(dtype, DType::F32 | DType::F64 | DType::C64 | DType::C128) {
+                return Err(IrError::internal(format!("{} of {:?}", op.name(), a.dtype)));
+            }
+            let mut shape = a.shape.clone();
+            shape[ax] = len;
+            TensorType { dtype, shape }
+        }
         Op::CheckNonEmpty { .. } => {
             if !args[0].ty.dtype.is_bool() {
                 return Err(IrError::internal("check_nonempty of a non-bool mask"));

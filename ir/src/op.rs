@@ -367,6 +367,18 @@ name_enum!(
 );
 
 name_enum!(
+    /// NumPy's pocketfft kernels along one axis, unnormalized (the surface
+    /// scales by NumPy's factor): complex to complex forward and backward,
+    /// real to half-spectrum and back.
+    FftOp {
+        Fft = "fft",
+        Ifft = "ifft",
+        Rfft = "rfft",
+        Irfft = "irfft",
+    }
+);
+
+name_enum!(
     ArgReduceOp {
         ArgMax = "argmax",
         ArgMin = "argmin",
@@ -514,6 +526,13 @@ pub enum Op {
     },
     /// `np.linalg` on the last two axes.
     Linalg(LinalgOp),
+    /// An FFT of length `n` along `axis` (normalized): the input cropped or
+    /// zero-padded to `n` (for `irfft`, to `n / 2 + 1`).
+    Fft {
+        op: FftOp,
+        n: i64,
+        axis: i64,
+    },
     /// Fused `a + b * c`.
     AddCMul,
     /// A NumPy scalar about to be stored into an array of the signed integer
@@ -553,6 +572,7 @@ impl Op {
             Op::Take { .. } => "take",
             Op::Sort { .. } => "sort",
             Op::Linalg(l) => l.name(),
+            Op::Fft { op, .. } => op.name(),
             Op::AddCMul => "addcmul",
             Op::CheckInt { .. } => "check_int",
             Op::CheckNonEmpty { .. } => "check_nonempty",
@@ -602,6 +622,7 @@ impl Op {
             }
             Op::Cast { to } | Op::CheckInt { to } => vec![("to", to.to_string())],
             Op::CheckNonEmpty { reduce } => vec![("reduce", reduce.name().to_string())],
+            Op::Fft { n, axis, .. } => vec![("n", n.to_string()), ("axis", axis.to_string())],
             Op::Reduce {
                 axes,
                 keepdims,
@@ -765,6 +786,17 @@ impl FromStr for Op {
             return Ok(Op::Cumulative {
                 op: c,
                 axis: v.parse().map_err(|_| format!("bad axis '{v}'"))?,
+            });
+        }
+        if let Some(f) = FftOp::from_name(name) {
+            let int = |k: &str| -> Result<i64, String> {
+                let v = get(k)?;
+                v.parse().map_err(|_| format!("bad {k} '{v}'"))
+            };
+            return Ok(Op::Fft {
+                op: f,
+                n: int("n")?,
+                axis: int("axis")?,
             });
         }
         if let Some(l) = LinalgOp::from_name(name) {

@@ -690,6 +690,17 @@ pub(crate) fn exec(op: &Prim, a: &[&Tensor]) -> Result<Tensor, PlanError> {
         }
         AddCMul => a[0].f_addcmul(a[1], a[2])?,
         Linalg(l) => linalg(*l, a)?,
+        Fft { op, n, dim } => {
+            use ir::FftOp as F;
+            // Unnormalized both ways: "backward" scales only the inverse,
+            // "forward" only the forward transform.
+            match op {
+                F::Fft => a[0].f_fft_fft(*n, *dim, "backward")?,
+                F::Ifft => a[0].f_fft_ifft(*n, *dim, "forward")?,
+                F::Rfft => a[0].f_fft_rfft(*n, *dim, "backward")?,
+                F::Irfft => a[0].f_fft_irfft(*n, *dim, "forward")?,
+            }
+        }
         CheckNonEmpty { reduction } => {
             let any = a[0].f_any()?;
             if any.f_int64_value(&[])? == 0 {

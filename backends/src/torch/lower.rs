@@ -351,6 +351,11 @@ fn op_for(graph: &Graph, v: ir::Value) -> Result<Prim, IrError> {
         },
         Op::AddCMul => T::AddCMul,
         Op::Linalg(l) => T::Linalg(*l),
+        Op::Fft { op, n, axis } => T::Fft {
+            op: *op,
+            n: *n,
+            dim: *axis,
+        },
         Op::CheckNonEmpty { reduce } => T::CheckNonEmpty {
             reduction: if *reduce == ir::ReduceOp::Max {
                 "maximum"

@@ -356,6 +356,42 @@ def vecmat(v, a, **kwargs):
     return r
 
 
+# ---- np.fft's kernels ------------------------------------------------------
+# NumPy's np.fft functions (Python) end in these gufuncs of numpy.fft's
+# pocketfft module: `kernel(a, fct, axes=[(axis,), (), (axis,)], out=out)`,
+# the transform's length read from `out` (NumPy allocates it).
+
+def _fft_kernel(op, parity=None):
+    def kernel(a, fct, axes=None, out_shape=None, **kwargs):
+        _no(kwargs, f"np.fft ({op})")
+        a = operand(a)
+        axis = normalize_axis_index(axes[0][0], a.ndim) if axes else a.ndim - 1
+        real = np.result_type(a.dtype, 1.0) if a.dtype.kind != "c" else np.dtype(a.dtype.char.lower())
+        if real not in (np.float32, np.float64):
+            raise GraphBreak(f"np.fft of {a.dtype} is not compiled yet")
+        cplx = np.result_type(real, 1j)
+        n = out_shape[axis]
+        if op == "rfft":
+            n = 2 * (n - 1) + parity
+        a = a if a.dtype == (real if op == "rfft" else cplx) else astype(a, real if op == "rfft" else cplx)
+        r = _record(f"{op}[n={n},axis={axis}]", a)
+        if not (isinstance(fct, (int, float)) and fct == 1):
+            r = UFUNCS["multiply"](r, fct)
+        r._scalar = False
+        return r
+
+    kernel.__name__ = op
+    return kernel
+
+
+UFUNCS["fft"] = _fft_kernel("fft")
+UFUNCS["ifft"] = _fft_kernel("ifft")
+UFUNCS["rfft_n_even"] = _fft_kernel("rfft", 0)
+UFUNCS["rfft_n_odd"] = _fft_kernel("rfft", 1)
+UFUNCS["irfft"] = _fft_kernel("irfft")
+_FFT_KERNELS = ("fft", "ifft", "rfft_n_even", "rfft_n_odd", "irfft")
+
+
 _REDUCE_UFUNCS = {"add": "sum", "multiply": "prod", "maximum": "max", "minimum": "min"}
 
 
@@ -473,6 +509,11 @@ def dispatch_ufunc(ufunc, method, inputs, kwargs):
                 raise theirs.with_traceback(None) from None
             except Exception:  # noqa: BLE001 -- a shape error: our own checks give it below
                 pass
+        if name in _FFT_KERNELS:
+            from numpy.fft import _pocketfft_umath
+            if ufunc is not getattr(_pocketfft_umath, name, None) or out is None:
+                raise GraphBreak(f"np.{name} is not compiled yet")
+            kwargs["out_shape"] = operand(out).shape  # the transform's length
         with numpy_errors(name, inputs, given):
             result = call(UFUNCS[name], f"np.{name}", inputs, kwargs)
             if mask is not True:
