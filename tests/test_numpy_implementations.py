@@ -362,3 +362,53 @@ def test_static_scatter_and_ufunc_where(fn, makers):
 ], ids=["value_shape", "index_out_of_range"])
 def test_scatter_and_where_errors_or_fallbacks(fn, makers):
     assert_matches(fn, args_of(*makers))
+
+
+def putmask_cycling(a, b):
+    np.putmask(a, a > 0, b[:3])
+    return a
+
+
+def place_cycling(a, b):
+    np.place(a, a < 0, b[:2])
+    return a
+
+
+def put_flat(a, b):
+    np.put(a, [0, -1, 5], b[:2])
+    a.put([2], 9.0)
+    return a
+
+
+def flat_writes(a, b):
+    a.flat[::3] = b.flat[1]
+    return a, a.flat[4]
+
+
+def flags_branches(a, b):
+    c = a.T.copy()
+    return (a.flags.c_contiguous, a.flags["F_CONTIGUOUS"], c.flags.writeable, a.reshape(-1).flags.c_contiguous)
+
+
+@pytest.mark.parametrize("fn", [putmask_cycling, place_cycling, put_flat, flat_writes, flags_branches])
+def test_in_place_helpers_compile(fn):
+    assert_matches(fn, args_of(f64(4, 5), f64(4, 5, seed=1)), must_compile=True)
+
+
+@pytest.mark.parametrize("fn, makers", [
+    (lambda a: np.vander(a, 4), (f64(5),)),
+    (lambda a: np.vander(a, increasing=True), (ints(4),)),
+    (lambda a: np.clip(a, -0.5, 0.5, out=a), (f64(3, 4),)),
+    (lambda a: np.multiply.accumulate(a, axis=1, out=np.empty((3, 4), np.int16)), (f64(3, 4),)),
+], ids=["vander", "vander_int_increasing", "clip_out", "accumulate_out_unsafe"])
+def test_functions_over_out_and_subok_compile(fn, makers):
+    assert_matches(fn, args_of(*makers), must_compile=True)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda a, b: np.put(a, [40], 1.0),
+    lambda a, b: np.putmask(a, (a > 0)[:2], b),
+    lambda a, b: np.clip(a, 0, 1, out=a.astype(np.int32)),
+], ids=["put_out_of_range", "putmask_mask_shape", "clip_out_cast"])
+def test_in_place_helper_errors_are_numpys(fn):
+    assert_matches(fn, args_of(f64(4, 5), f64(4, 5, seed=1)))

@@ -227,6 +227,17 @@ class Proxy:
             self._vid, self._ver = vid, buf.version
         return self._vid
 
+    @property
+    def flags(self):
+        return _Flags(self)
+
+    @property
+    def flat(self):
+        """`a.flat[...]` (read or written) of an array in C order: its ravel view."""
+        if self._scalar or not self._contig or self._layout is not None:
+            raise GraphBreak("ndarray.flat of a strided view is not compiled yet")
+        return _FlatIter(self)
+
     ndim = property(lambda self: len(self.shape))
     size = property(lambda self: int(np.prod(self.shape, dtype=np.int64)))
     itemsize = property(lambda self: self.dtype.itemsize)
@@ -328,6 +339,94 @@ class Proxy:
         if self._scalar:
             raise TypeError(f"'numpy.{self.dtype.type.__name__}' object does not support item assignment")
         _np().setitem(self, index, value)
+
+
+class _FlatIter:
+    """`a.flat` of an array in C order: indexing and assignment through its
+    ravel view; anything else a flatiter does is a graph break."""
+
+    def __init__(self, proxy):
+        self.base = proxy
+        self._view = _np().reshape(proxy, (proxy.size,))
+
+    def __getitem__(self, index):
+        return self._view[index]
+
+    def __setitem__(self, index, value):
+        self._view[index] = value
+
+    def __iter__(self):
+        return iter(self._view)
+
+    def __len__(self):
+        return self.base.size
+
+    def __array__(self, *a, **k):
+        raise GraphBreak("np.asarray of a traced array's .flat")
+
+    def __getattr__(self, name):
+        raise GraphBreak(f"ndarray.flat.{name} is not compiled yet")
+
+
+class _Flags:
+    """`ndarray.flags` of a traced array, where the tracer knows the answer:
+    C order of fresh arrays and known views, writeability. An unknown layout
+    (NumPy chose it) is a graph break."""
+
+    def __init__(self, proxy):
+        self._p = proxy
+
+    def _c(self):
+        p = self._p
+        if p._layout is None and p._contig:
+            return True
+        if isinstance(p._layout, tuple):
+            return all(n == 1 or s == c for n, s, c in zip(p.shape, p._layout, _c_strides(p.shape)))
+        raise GraphBreak("ndarray.flags of an array whose memory layout NumPy chose")
+
+    @property
+    def c_contiguous(self):
+        return self._c() if self._p.size > 1 else True
+
+    @property
+    def f_contiguous(self):
+        p = self._p
+        if p.size <= 1 or sum(n > 1 for n in p.shape) <= 1:
+            return p.size <= 1 or self._c()
+        if self._c():
+            return False
+        if isinstance(p._layout, tuple):
+            return all(n == 1 or s == c for n, s, c in zip(p.shape[::-1], p._layout[::-1], _c_strides(p.shape[::-1])))
+        raise GraphBreak("ndarray.flags.f_contiguous of a strided view")
+
+    contiguous = c_contiguous
+    fnc = property(lambda self: self.f_contiguous and not self.c_contiguous)
+    forc = property(lambda self: self.f_contiguous or self.c_contiguous)
+    aligned = property(lambda self: True)
+    writebackifcopy = property(lambda self: False)
+
+    @property
+    def writeable(self):
+        buf = self._p._buf
+        return buf.writeable if buf is not None else not self._p._scalar
+
+    def __getattr__(self, name):
+        raise GraphBreak(f"ndarray.flags.{name} is not compiled yet")
+
+    def __getitem__(self, key):
+        names = {"C_CONTIGUOUS": "c_contiguous", "C": "c_contiguous", "F_CONTIGUOUS": "f_contiguous", "F": "f_contiguous",
+                 "WRITEABLE": "writeable", "W": "writeable", "ALIGNED": "aligned", "A": "aligned"}
+        if key not in names:
+            raise GraphBreak(f"ndarray.flags[{key!r}] is not compiled yet")
+        return getattr(self, names[key])
+
+
+def _c_strides(shape):
+    strides, acc = [], 1
+    for n in reversed(shape):
+        strides.append(acc)
+        acc *= max(n, 1)
+    return strides[::-1]
 
 
 class Buffer:
@@ -525,7 +624,7 @@ for _dunder, _ufunc in {"neg": "negative", "pos": "positive", "abs": "absolute",
     setattr(Proxy, f"__{_dunder}__", (lambda u: lambda self: _np().unary_operator(u, self))(_ufunc))
 for _method in ("sum", "mean", "var", "std", "max", "min", "prod", "argmax", "argmin", "any", "all", "reshape", "transpose",
                 "astype", "squeeze", "clip", "dot", "ravel", "flatten", "copy", "fill", "sort",
-                "cumsum", "cumprod", "round", "conj", "conjugate", "swapaxes", "repeat", "diagonal", "trace"):
+                "cumsum", "cumprod", "round", "conj", "conjugate", "swapaxes", "repeat", "diagonal", "trace", "put"):
     setattr(Proxy, _method, (lambda m: lambda self, *a, **k: _np().scalar_method_result(
         self, _np().call(getattr(_np(), "method_" + m), f"ndarray.{m}", (self,) + a, k)))(_method))
 

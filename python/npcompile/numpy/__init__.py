@@ -74,7 +74,8 @@ def _record(op, *args, scalar=False):
 
 def _no(kwargs, what):
     for k, v in kwargs.items():
-        if v is not None and not (k == "casting" and v == "same_kind") and not (k == "order" and v in ("K", "C")):
+        if v is not None and not (k == "casting" and v == "same_kind") and not (k == "order" and v in ("K", "C")) \
+                and k != "subok":  # a traced array is a base-class ndarray: subok changes nothing
             raise GraphBreak(f"{what} with {k}= is not compiled yet")
 
 
@@ -459,7 +460,10 @@ def _check_output_writeable(out):
 def output_casting_error(name, from_, to, casting="same_kind"):
     """NumPy's own exception (its class, `_UFuncOutputCastingError`, and words)
     for a ufunc output that the same_kind rule cannot cast."""
-    ufunc = getattr(np, {"sum": "add", "prod": "multiply", "max": "maximum", "min": "minimum"}.get(name, name), None)
+    ufunc = getattr(np, {"sum": "add", "prod": "multiply", "max": "maximum", "min": "minimum", "cumsum": "add",
+                         "cumprod": "multiply"}.get(name, name), None)
+    if name == "clip":
+        ufunc = getattr(getattr(getattr(np, "_core", None), "umath", None), "clip", None)  # np.clip's ufunc
     try:
         from numpy._core._exceptions import _UFuncOutputCastingError
     except ImportError:  # another NumPy's private layout
@@ -551,13 +555,17 @@ def _ufunc_outer(name, a, b, out=None, **kwargs):
 def _accumulate(kind, array, axis=0, dtype=None, out=None):
     """`np.add.accumulate` / `np.multiply.accumulate`: NumPy 2 gives them the
     dtypes of `np.cumsum` / `np.cumprod` (small ints and bools upcast)."""
-    _no({"out": out}, f"np.{kind}")
+    out = _single_out(out, kind)
     a = operand(array)
     if a.ndim == 0:
         raise TypeError("cannot accumulate on a scalar")
     if axis is None:
         raise GraphBreak("ufunc.accumulate with axis=None is not compiled yet")
-    return FUNCTIONS[kind](a, axis=normalize_axis_index(axis, a.ndim), dtype=dtype)
+    r = FUNCTIONS[kind](a, axis=normalize_axis_index(axis, a.ndim), dtype=dtype)
+    if out is not None:
+        _check_output_writeable(out)
+        return _store(kind, out, r, "unsafe")  # NumPy's accumulate casts into out= unsafely
+    return r
 
 
 # NumPy implements these by calling the array method (`_wrapfunc`): a NumPy scalar
@@ -767,7 +775,10 @@ def _in_dtype(r, dtype):
 
 def _cumulative(kind):
     def f(a, axis=None, dtype=None, out=None):
-        _no({"out": out}, f"np.{kind}")
+        if out is not None:
+            _check_output_writeable(out)
+            # NumPy's accumulate casts into out= unsafely.
+            return _store(kind, out, f(a, axis=axis, dtype=dtype), "unsafe")
         a = operand(a)
         if axis is None or a.ndim == 0:  # NumPy flattens (a 0-d array becomes 1-d)
             axis = 0 if axis is None else normalize_axis_index(axis, 1)
@@ -1043,7 +1054,10 @@ def _where_int(v, other):
 
 @_register(FUNCTIONS, "clip")
 def clip(a, a_min=np._NoValue, a_max=np._NoValue, out=None, *, min=np._NoValue, max=np._NoValue, **kwargs):
-    _no(dict(kwargs, out=out), "np.clip")
+    if out is not None:
+        _check_output_writeable(out)
+        return _store("clip", out, clip(a, a_min, a_max, min=min, max=max, **kwargs))
+    _no(kwargs, "np.clip")
     lo = None if a_min is np._NoValue else a_min
     hi = None if a_max is np._NoValue else a_max
     lo = lo if min is np._NoValue else min
@@ -2331,6 +2345,69 @@ def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=np._NoValue, *, 
     r = UFUNCS["sqrt"](var)
     r._scalar = r.ndim == 0
     return r
+
+
+@_register(FUNCTIONS, "putmask")
+def putmask(a, mask, values):
+    """np.putmask: where the mask holds, the value at the same flat position of
+    `values` repeated over `a` (NumPy's cycling)."""
+    if not isinstance(a, Proxy) or a._scalar:
+        raise TypeError("putmask: first argument must be an array")
+    v = operand(values)
+    m = operand(mask)
+    if m.shape != a.shape:
+        raise ValueError("putmask: mask and data must be the same size")
+    if v.size == 0:
+        return
+    if v.size != a.size:
+        v = _take(ravel(v), _constant(np.arange(a.size) % v.size), 0)
+    v = reshape(v if v.ndim else reshape(v, (1,)), a.shape) if v.shape != a.shape else v
+    v = v if v.dtype == a.dtype else astype(v, a.dtype)
+    write(a, (), where(astype(m, np.bool_) if m.dtype != np.bool_ else m, v, a))
+
+
+@_register(FUNCTIONS, "place")
+def place(arr, mask, vals):
+    """np.place: the k-th position where the mask holds takes vals[k % len(vals)]."""
+    if not isinstance(arr, Proxy) or arr._scalar:
+        raise TypeError(f"argument 1 must be numpy.ndarray, not {type(arr).__name__}")
+    v = ravel(operand(vals))
+    m = operand(mask)
+    if m.size != arr.size:
+        raise ValueError("place: mask and data must be the same size")
+    if v.size == 0:
+        raise GraphBreak("np.place with no values raises only where the mask holds somewhere")
+    m = reshape(m if m.dtype == np.bool_ else astype(m, np.bool_), arr.shape)
+    k = UFUNCS["subtract"](FUNCTIONS["cumsum"](m, dtype=np.int64), 1)
+    picked = _take(v, UFUNCS["remainder"](UFUNCS["maximum"](k, 0), v.size), 0)
+    picked = reshape(picked, arr.shape)
+    write(arr, (), where(m, picked if picked.dtype == arr.dtype else astype(picked, arr.dtype), arr))
+
+
+@_register(FUNCTIONS, "put")
+def put(a, ind, v, mode="raise"):
+    """np.put: `a.flat[ind] = v` (v repeated over ind) at static indices."""
+    if mode != "raise":
+        raise GraphBreak(f"np.put with mode={mode!r} is not compiled yet")
+    if not isinstance(a, Proxy) or a._scalar:
+        raise TypeError(f"argument 1 must be numpy.ndarray, not {type(a).__name__}")
+    if isinstance(ind, Proxy):
+        raise GraphBreak("np.put at traced indices is not compiled yet")
+    flat = np.asarray(ind, dtype=np.intp).ravel()
+    positions = np.arange(a.size, dtype=np.int64)[flat]  # NumPy's IndexError, negative indices wrapped
+    if positions.size == 0:
+        return
+    values = ravel(operand(v))
+    if values.size != positions.size:
+        values = _take(values, _constant(np.arange(positions.size) % max(values.size, 1)), 0)
+    flat_a = reshape(a, (a.size,)) if a._contig and a._layout is None else None
+    if flat_a is None:
+        raise GraphBreak("np.put into a strided view is not compiled yet")
+    _scatter_static(flat_a, positions, values)
+
+
+def method_put(a, indices, values, mode="raise"):
+    return put(a, indices, values, mode)
 
 
 @_register(FUNCTIONS, "count_nonzero")
