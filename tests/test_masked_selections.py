@@ -124,3 +124,29 @@ def test_where_the_length_shows_numpy_runs_it(fn):
 
 def test_an_integer_power_of_a_selection_runs_numpy():
     assert assert_matches(int_power, data(np.int64)), "expected a fallback"
+
+
+def python_operators(a, b):
+    s = a[a > 0]
+    t = +s - (s << 1 if s.dtype.kind == "i" else s * 2) + (s // 1.5) + (s % 2)
+    return t.sum()
+
+
+def divmod_of_selections(a, b):
+    q, r = divmod(a[a > 0], a[a > 0])  # found by the fuzzer: an operator the selection lacked
+    return q
+
+
+def matmul_operator(a, b):
+    s = a[a > 0]
+    return s @ s
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.int64])
+def test_python_operators_on_selections(dtype):
+    assert_matches(python_operators, data(dtype), must_compile=True)
+
+
+@pytest.mark.parametrize("fn", [divmod_of_selections, matmul_operator])
+def test_other_operators_on_selections_run_numpy(fn):
+    assert assert_matches(fn, data()), "expected a fallback"

@@ -41,7 +41,12 @@ class Selection:
     ndim = property(lambda self: 1)
 
     def __repr__(self):
-        return f"<traced selection {self.dtype.name}[?]>"
+        raise GraphBreak(f"{_SHAPE_BREAK} (its repr)")
+
+    __str__ = __repr__
+
+    def __format__(self, spec):
+        raise GraphBreak(f"{_SHAPE_BREAK} (formatting it)")
 
     # ---- what shows the length: NumPy runs it -----------------------------
     def __getattr__(self, name):
@@ -172,6 +177,7 @@ def _operator(name, reflected=False):
 for _dunder, _name in {
     "add": "add", "sub": "subtract", "mul": "multiply", "truediv": "true_divide", "floordiv": "floor_divide",
     "mod": "remainder", "pow": "power", "and": "bitwise_and", "or": "bitwise_or", "xor": "bitwise_xor",
+    "lshift": "left_shift", "rshift": "right_shift", "divmod": "divmod", "matmul": "matmul",
 }.items():
     setattr(Selection, f"__{_dunder}__", _operator(_name))
     setattr(Selection, f"__r{_dunder}__", _operator(_name, reflected=True))
@@ -179,6 +185,10 @@ for _dunder, _name in {"eq": "equal", "ne": "not_equal", "lt": "less", "le": "le
                        "ge": "greater_equal"}.items():
     setattr(Selection, f"__{_dunder}__", _operator(_name))
 Selection.__neg__ = lambda self: np.negative(self)
+Selection.__pos__ = lambda self: np.positive(self)
+Selection.__round__ = Selection._break
+Selection.__contains__ = Selection._break
+Selection.__reversed__ = Selection._break
 Selection.__abs__ = lambda self: np.absolute(self)
 Selection.__invert__ = lambda self: np.invert(self)
 Selection.__hash__ = None
