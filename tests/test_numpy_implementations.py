@@ -412,3 +412,21 @@ def test_functions_over_out_and_subok_compile(fn, makers):
 ], ids=["put_out_of_range", "putmask_mask_shape", "clip_out_cast"])
 def test_in_place_helper_errors_are_numpys(fn):
     assert_matches(fn, args_of(f64(4, 5), f64(4, 5, seed=1)))
+
+
+@pytest.mark.parametrize("fn, makers", [
+    (lambda a, b: np.concatenate([a, b], dtype=np.float32), (f64(3, 2), ints(2, 2))),
+    (lambda a, b: np.concatenate([a, b], axis=None, dtype=np.int16, casting="unsafe"), (f64(3, 2), ints(2, 2))),
+    (lambda a, b: np.stack([a, b], axis=1, dtype=np.complex64), (f64(3), f64(3, seed=1))),
+    (lambda a, b: np.concatenate([a, b], out=np.zeros((5, 2))), (f64(3, 2), ints(2, 2))),
+], ids=["dtype", "dtype_unsafe_flat", "stack_dtype", "out"])
+def test_joining_with_dtype_and_out(fn, makers):
+    assert_matches(fn, args_of(*makers), must_compile=True)
+
+
+@pytest.mark.parametrize("fn, makers", [
+    (lambda a, b: np.concatenate([a, b], dtype=np.int16), (f64(3, 2), ints(2, 2))),
+    (lambda a, b: np.stack([a, b], dtype=np.int8), (f64(3), f64(3, seed=1))),
+], ids=["same_kind_refuses", "stack_refuses"])
+def test_joining_casting_errors_are_numpys(fn, makers):
+    assert_matches(fn, args_of(*makers))

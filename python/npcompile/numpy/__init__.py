@@ -2670,10 +2670,23 @@ BUILTINS["min"] = _builtin_extreme(min, "less")
 
 @_register(FUNCTIONS, "concatenate")
 def concatenate(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
-    _no({"out": out, "dtype": dtype}, "np.concatenate")
     arrays = [operand(a) for a in arrays]
     if not arrays:
         raise ValueError("need at least one array to concatenate")
+    if dtype is not None or out is not None or casting != "same_kind":
+        # NumPy's casting rule for the inputs (to dtype= or out's dtype), on stand-ins.
+        if out is not None:
+            _check_output_writeable(out)
+        probe = {"out": np.empty(operand(out).shape, operand(out).dtype)} if out is not None else {}
+        if sum(a.size for a in arrays) <= 1 << 20:
+            numpy_raises(np.concatenate, arrays, axis=axis, dtype=dtype, casting=casting, **probe)
+        else:
+            raise GraphBreak("np.concatenate with dtype=, out= or casting= of large arrays is not compiled yet")
+        target = np.dtype(dtype) if dtype is not None else (operand(out).dtype if out is not None else None)
+        if target is not None:
+            arrays = [a if a.dtype == target else astype(a, target) for a in arrays]
+        r = concatenate(arrays, axis=axis)
+        return r if out is None else _store("concatenate", out, r, "unsafe")
     if axis is None:
         arrays = [ravel(a) for a in arrays]
         axis = 0
@@ -2685,14 +2698,14 @@ def concatenate(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
 
 @_register(FUNCTIONS, "stack")
 def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
-    _no({"out": out, "dtype": dtype}, "np.stack")
     arrays = [operand(a) for a in arrays]
     if not arrays:
         raise ValueError("need at least one array to stack")
     if any(a.shape != arrays[0].shape for a in arrays):
         raise ValueError("all input arrays must have the same shape")
     axis = normalize_axis_index(axis, arrays[0].ndim + 1)
-    return concatenate([_copy_of(expand_dims(a, axis)) for a in arrays], axis=axis)
+    return concatenate([_copy_of(expand_dims(a, axis)) for a in arrays], axis=axis, out=out, dtype=dtype,
+                       casting=casting)
 
 
 def _stack_nested(obj):
