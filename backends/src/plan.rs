@@ -336,6 +336,16 @@ pub enum Prim {
     CheckNonEmpty {
         reduction: &'static str,
     },
+    /// Stable sorting positions along `dim` (bool sorted as uint8).
+    ArgSort {
+        dim: i64,
+        via: Option<Kind>,
+    },
+    /// Positions of the values (second operand) in the sorted sequence (first).
+    SearchSorted {
+        right: bool,
+        via: Option<Kind>,
+    },
     /// An unnormalized FFT of length `n` along `dim`.
     Fft {
         op: ir::FftOp,

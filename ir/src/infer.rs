@@ -169,6 +169,26 @@ pub fn infer(op: &Op, args: &[Arg]) -> Result<TensorType> {
             }
         }
         Op::Linalg(l) => linalg_type(*l, args)?,
+        Op::ArgSort { axis } => {
+            let a = args[0].ty;
+            if *axis < 0 || *axis as usize >= a.ndim() || a.dtype.is_complex() {
+                return Err(IrError::internal(format!("argsort along {axis} of {:?}{:?}", a.dtype, a.shape)));
+            }
+            TensorType {
+                dtype: DType::I64,
+                shape: a.shape.clone(),
+            }
+        }
+        Op::SearchSorted { .. } => {
+            let (seq, values) = (args[0].ty, args[1].ty);
+            if seq.ndim() != 1 || seq.dtype != values.dtype || seq.dtype.is_complex() {
+                return Err(IrError::internal("searchsorted of a non-1-D sequence or mixed dtypes"));
+            }
+            TensorType {
+                dtype: DType::I64,
+                shape: values.shape.clone(),
+            }
+        }
         Op::Fft { op, n, axis } => {
             use crate::FftOp as F;
             let a = args[0].ty;

@@ -524,6 +524,16 @@ pub enum Op {
     Sort {
         axis: i64,
     },
+    /// The positions that sort `axis` stably (NaN last): int64.
+    ArgSort {
+        axis: i64,
+    },
+    /// `np.searchsorted(seq, values, side)` of a sorted 1-D `seq`, both in
+    /// one dtype: int64 positions of the values' shape (libtorch's order of
+    /// comparisons: the surface settles NaN as NumPy does).
+    SearchSorted {
+        right: bool,
+    },
     /// `np.linalg` on the last two axes.
     Linalg(LinalgOp),
     /// An FFT of length `n` along `axis` (normalized): the input cropped or
@@ -572,6 +582,8 @@ impl Op {
             Op::Take { .. } => "take",
             Op::Sort { .. } => "sort",
             Op::Linalg(l) => l.name(),
+            Op::ArgSort { .. } => "argsort",
+            Op::SearchSorted { .. } => "searchsorted",
             Op::Fft { op, .. } => op.name(),
             Op::AddCMul => "addcmul",
             Op::CheckInt { .. } => "check_int",
@@ -587,7 +599,7 @@ impl Op {
             Op::Where | Op::AddCMul => 3,
             Op::Concat { n, .. } => *n as usize,
             Op::Take { .. } => 2,
-            Op::Linalg(LinalgOp::Solve | LinalgOp::SolveVector) => 2,
+            Op::Linalg(LinalgOp::Solve | LinalgOp::SolveVector) | Op::SearchSorted { .. } => 2,
             _ => 1,
         }
     }
@@ -622,6 +634,8 @@ impl Op {
             }
             Op::Cast { to } | Op::CheckInt { to } => vec![("to", to.to_string())],
             Op::CheckNonEmpty { reduce } => vec![("reduce", reduce.name().to_string())],
+            Op::ArgSort { axis } => vec![("axis", axis.to_string())],
+            Op::SearchSorted { right } => vec![("right", right.to_string())],
             Op::Fft { n, axis, .. } => vec![("n", n.to_string()), ("axis", axis.to_string())],
             Op::Reduce {
                 axes,
@@ -840,6 +854,12 @@ impl FromStr for Op {
             "where" => Op::Where,
             "cast" => Op::Cast {
                 to: get("to")?.parse()?,
+            },
+            "argsort" => Op::ArgSort {
+                axis: get("axis")?.parse().map_err(|_| "bad axis".to_string())?,
+            },
+            "searchsorted" => Op::SearchSorted {
+                right: parse_bool(get("right")?)?,
             },
             "check_nonempty" => Op::CheckNonEmpty {
                 reduce: ReduceOp::from_name(get("reduce")?).ok_or("bad reduce")?,

@@ -624,7 +624,8 @@ for _dunder, _ufunc in {"neg": "negative", "pos": "positive", "abs": "absolute",
     setattr(Proxy, f"__{_dunder}__", (lambda u: lambda self: _np().unary_operator(u, self))(_ufunc))
 for _method in ("sum", "mean", "var", "std", "max", "min", "prod", "argmax", "argmin", "any", "all", "reshape", "transpose",
                 "astype", "squeeze", "clip", "dot", "ravel", "flatten", "copy", "fill", "sort",
-                "cumsum", "cumprod", "round", "conj", "conjugate", "swapaxes", "repeat", "diagonal", "trace", "put"):
+                "cumsum", "cumprod", "round", "conj", "conjugate", "swapaxes", "repeat", "diagonal", "trace", "put", "argsort",
+                "searchsorted"):
     setattr(Proxy, _method, (lambda m: lambda self, *a, **k: _np().scalar_method_result(
         self, _np().call(getattr(_np(), "method_" + m), f"ndarray.{m}", (self,) + a, k)))(_method))
 

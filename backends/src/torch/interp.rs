@@ -524,12 +524,10 @@ pub(crate) fn exec(op: &Prim, a: &[&Tensor]) -> Result<Tensor, PlanError> {
         All { dims, keepdim } => reduce(a[0], dims, |t| t.f_all_dims(dims.as_slice(), *keepdim))?,
         Prod { dims, keepdim }
             if !dims.is_empty()
-                && dims.len() as i64 == a[0].dim() as i64
                 && a[0].device() == tch::Device::Cpu
-                && a[0].is_contiguous()
                 && matches!(a[0].kind(), Kind::Float | Kind::Double) =>
         {
-            prod_in_order(a[0], *keepdim)?
+            prod_in_order(a[0], dims, *keepdim)?
         }
         Prod { dims, keepdim } => reduce(a[0], dims, |t| {
             // libtorch's prod takes one dim at a time; go from the last so indices hold.
@@ -690,6 +688,18 @@ pub(crate) fn exec(op: &Prim, a: &[&Tensor]) -> Result<Tensor, PlanError> {
         }
         AddCMul => a[0].f_addcmul(a[1], a[2])?,
         Linalg(l) => linalg(*l, a)?,
+        ArgSort { dim, via } => match via {
+            Some(k) => a[0].f_to_kind(*k)?.f_sort_stable(true, *dim, false)?.1,
+            None => a[0].f_sort_stable(true, *dim, false)?.1,
+        },
+        SearchSorted { right, via } => {
+            let side = if *right { "right" } else { "left" };
+            let (seq, values) = match via {
+                Some(k) => (a[0].f_to_kind(*k)?, a[1].f_to_kind(*k)?),
+                None => (a[0].shallow_clone(), a[1].shallow_clone()),
+            };
+            values.f_searchsorted(&seq.f_contiguous()?, false, *right, side, None::<Tensor>)?
+        }
         Fft { op, n, dim } => {
             use ir::FftOp as F;
             // Unnormalized both ways: "backward" scales only the inverse,
@@ -1576,30 +1586,50 @@ fn restride(t: &Tensor, shape: &[i64]) -> Result<Tensor, PlanError> {
 /// pairwise or vector accumulators, unlike libtorch's), so `inf * tiny * tiny`
 /// stays inf where a different grouping underflows to 0 first and gives nan.
 /// (Other layouts keep libtorch's order: NumPy's follows the strides.)
-fn prod_in_order(t: &Tensor, keepdim: bool) -> Result<Tensor, PlanError> {
-    let x = t.f_contiguous()?;
-    let n = x.numel();
-    let shape: Vec<i64> = if keepdim { vec![1; x.dim()] } else { vec![] };
-    // SAFETY: `x` is a contiguous CPU tensor of `n` (> 0) elements of the
-    // matched kind (an empty tensor's data pointer may be null).
-    let value = if n == 0 {
-        1.0
-    } else {
-        unsafe {
-            match x.kind() {
-                Kind::Float => {
-                    let s = std::slice::from_raw_parts(x.data_ptr() as *const f32, n);
-                    f64::from(s.iter().fold(1f32, |acc, &v| acc * v))
-                }
-                _ => {
-                    let s = std::slice::from_raw_parts(x.data_ptr() as *const f64, n);
-                    s.iter().fold(1f64, |acc, &v| acc * v)
-                }
-            }
+fn prod_in_order(t: &Tensor, dims: &[i64], keepdim: bool) -> Result<Tensor, PlanError> {
+    // Each result multiplies its lane's elements one after another, the
+    // reduced axes in C order: NumPy's multiply loop (a tree or lanes would
+    // underflow or overflow elsewhere: inf * tiny * tiny is inf, not nan).
+    let size = t.size();
+    let nd = size.len() as i64;
+    let kept: Vec<i64> = (0..nd).filter(|d| !dims.contains(d)).collect();
+    let perm: Vec<i64> = kept.iter().chain(dims.iter()).copied().collect();
+    let x = t.f_permute(perm.as_slice())?.f_contiguous()?;
+    let rows: i64 = kept.iter().map(|&d| size[d as usize]).product();
+    let run = if rows > 0 { x.numel() as i64 / rows } else { 0 };
+    let mut shape: Vec<i64> = Vec::with_capacity(size.len());
+    for d in 0..nd {
+        if !dims.contains(&d) {
+            shape.push(size[d as usize]);
+        } else if keepdim {
+            shape.push(1);
         }
+    }
+    macro_rules! fold_rows {
+        ($ty:ty) => {{
+            let n = x.numel();
+            // SAFETY: `x` is a contiguous CPU tensor of `n` elements of `$ty`
+            // (checked by the caller's kind match; empty: no read).
+            let s: &[$ty] = if n == 0 {
+                &[]
+            } else {
+                unsafe { std::slice::from_raw_parts(x.data_ptr() as *const $ty, n) }
+            };
+            let out: Vec<$ty> = (0..rows as usize)
+                .map(|r| {
+                    s[r * run as usize..(r + 1) * run as usize]
+                        .iter()
+                        .fold(1 as $ty, |acc, &v| acc * v)
+                })
+                .collect();
+            Tensor::f_from_slice(&out)?
+        }};
+    }
+    let flat = match x.kind() {
+        Kind::Float => fold_rows!(f32),
+        _ => fold_rows!(f64),
     };
-    let out = Tensor::f_full(shape.as_slice(), value, (x.kind(), x.device()))?;
-    Ok(out)
+    Ok(flat.f_reshape(shape.as_slice())?)
 }
 
 /// A host pass's result, in `out` where it did not write there itself.

@@ -351,6 +351,14 @@ fn op_for(graph: &Graph, v: ir::Value) -> Result<Prim, IrError> {
         },
         Op::AddCMul => T::AddCMul,
         Op::Linalg(l) => T::Linalg(*l),
+        Op::ArgSort { axis } => T::ArgSort {
+            dim: *axis,
+            via: arg_dtype(0).is_bool().then_some(Kind::Uint8),
+        },
+        Op::SearchSorted { right } => T::SearchSorted {
+            right: *right,
+            via: arg_dtype(0).is_bool().then_some(Kind::Uint8),
+        },
         Op::Fft { op, n, axis } => T::Fft {
             op: *op,
             n: *n,
