@@ -150,3 +150,21 @@ def test_python_operators_on_selections(dtype):
 @pytest.mark.parametrize("fn", [divmod_of_selections, matmul_operator])
 def test_other_operators_on_selections_run_numpy(fn):
     assert assert_matches(fn, data()), "expected a fallback"
+
+
+def inplace_on_selection(a, b):
+    v = a[a > 0]
+    w = v
+    v *= 2  # NumPy: in place on the selection (a copy of a's elements): w sees it, a does not
+    return w.sum() + a.sum()
+
+
+def inplace_cast_error(a, b):
+    v = a[a > 0]
+    v /= 2  # NumPy: an int selection cannot hold the float quotient (same_kind)
+    return v.sum()
+
+
+def test_in_place_operators_on_selections():
+    assert_matches(inplace_on_selection, data(), must_compile=True)
+    assert_matches(inplace_cast_error, data(np.int8))  # found by the fuzzer

@@ -181,6 +181,31 @@ for _dunder, _name in {
 }.items():
     setattr(Selection, f"__{_dunder}__", _operator(_name))
     setattr(Selection, f"__r{_dunder}__", _operator(_name, reflected=True))
+def _inplace(name):
+    ufunc = getattr(np, name)
+
+    def op(self, other):
+        """`sel op= x`: the ufunc into the selection itself (NumPy's same_kind
+        rule for its dtype); the selection is a copy of a's elements, so `a`
+        is not written, but every name bound to it sees the change."""
+        from . import astype, output_casting_error
+
+        r = ufunc(self, other)
+        if not np.can_cast(r.dtype, self.dtype, casting="same_kind"):
+            raise output_casting_error(name, r.dtype, self.dtype)
+        values = r.values if r.dtype == self.dtype else astype(r.values, self.dtype)
+        object.__setattr__(self, "values", _snapshot(values))
+        return self
+
+    return op
+
+
+for _dunder, _name in {
+    "add": "add", "sub": "subtract", "mul": "multiply", "truediv": "true_divide", "floordiv": "floor_divide",
+    "mod": "remainder", "pow": "power", "and": "bitwise_and", "or": "bitwise_or", "xor": "bitwise_xor",
+    "lshift": "left_shift", "rshift": "right_shift",
+}.items():
+    setattr(Selection, f"__i{_dunder}__", _inplace(_name))
 for _dunder, _name in {"eq": "equal", "ne": "not_equal", "lt": "less", "le": "less_equal", "gt": "greater",
                        "ge": "greater_equal"}.items():
     setattr(Selection, f"__{_dunder}__", _operator(_name))
