@@ -967,6 +967,9 @@ def _stores_cells(code):
     return any(i.opname in ("STORE_DEREF", "DELETE_DEREF") for i in dis.get_instructions(code))
 
 
+_BUILTIN_NAMES = vars(__import__("builtins"))
+
+
 class _TracingGlobals(dict):
     """A function's globals as a trace sees them, filled on first read of each
     name (LOAD_GLOBAL takes the slow path through `__missing__` for a dict
@@ -986,9 +989,13 @@ class _TracingGlobals(dict):
         try:
             value = self._real[name]
         except KeyError:
+            # A builtin: kept here, so the next read of `range` or `len` does
+            # not raise through this method again (tracing loops read them often).
             value = _np().BUILTINS.get(name)
             if value is None:
-                raise
+                value = _BUILTIN_NAMES.get(name, _EMPTY)
+                if value is _EMPTY:
+                    raise
             self[name] = value
             return value
         value = self._rebinder.translate(value, self._internal)
