@@ -1,5 +1,7 @@
-"""np.linalg on traced arrays (cholesky, inv, det, slogdet, solve; norm and
-matrix_power through NumPy's own Python): NumPy's dtypes (computed in
+"""np.linalg on traced arrays (cholesky, inv, det, slogdet, solve, eigvalsh,
+singular values; norm, matrix_rank and matrix_power through NumPy's own
+Python; eigen and singular vectors are not compiled: their signs are
+LAPACK's choice): NumPy's dtypes (computed in
 float64/complex128, float32 in gives float32 out), result types (a NumPy
 scalar for one matrix's det), named results, and its errors: LinAlgError for
 shapes when traced and for singular or non-positive-definite matrices when
@@ -76,6 +78,13 @@ CASES = [
     ("norm", lambda a: np.linalg.norm(a), (vec(4, 5),)),
     ("norm_fro_axis", lambda a: np.linalg.norm(a, axis=(0, 1)), (vec(3, 4),)),
     ("matrix_power_negative", lambda a: np.linalg.matrix_power(a, -2), (general(3, 3),)),
+    ("eigvalsh", lambda a: np.linalg.eigvalsh(a), (spd(5, 5),)),
+    ("eigvalsh_upper_float32", lambda a: np.linalg.eigvalsh(a, UPLO="U"), (spd(4, 4, dtype=np.float32),)),
+    ("eigvalsh_complex", lambda a: np.linalg.eigvalsh(a), (hpd(3),)),
+    ("svdvals", lambda a: np.linalg.svdvals(a), (vec(4, 6),)),
+    ("svd_values_only_stack", lambda a: np.linalg.svd(a, compute_uv=False), (vec(2, 5, 3),)),
+    ("matrix_rank", lambda a: np.linalg.matrix_rank(a), (vec(4, 6),)),
+    ("norm_2_and_nuclear", lambda a: (np.linalg.norm(a, 2), np.linalg.matrix_norm(a, ord="nuc")), (vec(4, 6),)),
     ("cholesky_solve_program", lambda a, b: np.linalg.solve(np.linalg.cholesky(a).T, np.linalg.solve(np.linalg.cholesky(a), b)),
      (spd(5, 5), vec(5))),
 ]

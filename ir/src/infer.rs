@@ -1021,6 +1021,15 @@ fn linalg_type(op: crate::LinalgOp, args: &[Arg]) -> Result<TensorType> {
     use crate::LinalgOp as L;
     let a = args[0].ty;
     let n = a.ndim();
+    if op == L::SvdVals {
+        // Any m x n stack: min(m, n) singular values, real.
+        if n < 2 || !matches!(a.dtype, DType::F64 | DType::C128) {
+            return Err(IrError::internal(format!("svdvals of {:?}{:?}", a.dtype, a.shape)));
+        }
+        let mut shape: Shape = a.shape[..n - 2].iter().copied().collect();
+        shape.push(a.shape[n - 1].min(a.shape[n - 2]));
+        return Ok(TensorType { dtype: a.dtype.real_of(), shape });
+    }
     if n < 2 || a.shape[n - 1] != a.shape[n - 2] {
         return Err(IrError::internal(format!("{} of a non-square stack {:?}", op.name(), a.shape)));
     }
@@ -1033,6 +1042,12 @@ fn linalg_type(op: crate::LinalgOp, args: &[Arg]) -> Result<TensorType> {
         L::Cholesky | L::Inv => (a.dtype, a.shape.clone()),
         L::Det | L::SlogDetSign => (a.dtype, batch.iter().copied().collect()),
         L::SlogDetLog => (a.dtype.real_of(), batch.iter().copied().collect()),
+        L::EigvalsLower | L::EigvalsUpper => {
+            let mut shape: Shape = batch.iter().copied().collect();
+            shape.push(m);
+            (a.dtype.real_of(), shape)
+        }
+        L::SvdVals => return Err(IrError::internal("svdvals is typed above")),
         L::Solve | L::SolveVector => {
             let b = args[1].ty;
             if b.dtype != a.dtype {

@@ -363,6 +363,9 @@ name_enum!(
         SolveVector = "solve_vector",
         SlogDetSign = "slogdet_sign",
         SlogDetLog = "slogdet_log",
+        EigvalsLower = "eigvalsh_lower",
+        EigvalsUpper = "eigvalsh_upper",
+        SvdVals = "svdvals",
     }
 );
 

@@ -748,6 +748,9 @@ fn linalg(op: ir::LinalgOp, a: &[&Tensor]) -> Result<Tensor, PlanError> {
         L::Det => Tensor::f_linalg_det(a[0])?,
         L::SlogDetSign => Tensor::f_linalg_slogdet(a[0])?.0,
         L::SlogDetLog => Tensor::f_linalg_slogdet(a[0])?.1,
+        L::EigvalsLower => a[0].f_linalg_eigvalsh("L")?,
+        L::EigvalsUpper => a[0].f_linalg_eigvalsh("U")?,
+        L::SvdVals => a[0].f_svd(true, false)?.1, // svdvals: its `driver` string is CUDA-only in tch
         L::Solve => {
             let (x, info) = Tensor::f_linalg_solve_ex(a[0], a[1], true, false)?;
             failed(&info, "Singular matrix")?;

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._trace import GraphBreak, Proxy
-from . import _record, _register, astype, operand, swapaxes, UFUNCS
+from . import UFUNCS, _record, _register, astype, operand, swapaxes
 
 LINALG = {}
 
@@ -89,6 +89,39 @@ def slogdet(a):
     logdet = _record("slogdet_log", _in(a, _common_type(a)[0]))
     real = np.dtype(np.float32) if rt in (np.float32, np.complex64) else np.dtype(np.float64)
     return np.linalg._linalg.SlogdetResult(_result(sign, rt), _result(logdet, real))
+
+
+@_register(LINALG, "eigvalsh")
+def eigvalsh(a, UPLO="L"):
+    """Eigenvalues of Hermitian matrices (ascending, real): unique, unlike the
+    vectors, whose signs are LAPACK's choice (eigh is not compiled)."""
+    if UPLO not in ("L", "U"):
+        raise ValueError("UPLO argument must be 'L' or 'U'")
+    r, rt = _unary("eigvalsh_lower" if UPLO == "L" else "eigvalsh_upper", a)
+    return _result(r, np.dtype(np.float32) if rt in (np.float32, np.complex64) else np.dtype(np.float64))
+
+
+def _singular_values(a):
+    a = operand(a)
+    if a.ndim < 2:
+        raise np.linalg.LinAlgError(f"{a.ndim}-dimensional array given. Array must be at least two-dimensional")
+    t, rt = _common_type(a)
+    r = _record("svdvals", _in(a, t))
+    return _result(r, np.dtype(np.float32) if rt in (np.float32, np.complex64) else np.dtype(np.float64))
+
+
+@_register(LINALG, "svd")
+def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
+    """Only the singular values (compute_uv=False) compile: U and V's signs
+    are LAPACK's choice."""
+    if compute_uv or hermitian:
+        raise GraphBreak("np.linalg.svd's vectors (their signs are LAPACK's choice) are not compiled")
+    return _singular_values(a)
+
+
+@_register(LINALG, "svdvals")
+def svdvals(x, /):
+    return _singular_values(x)
 
 
 @_register(LINALG, "solve")
