@@ -381,7 +381,7 @@ class _Flags:
         if p._layout is None and p._contig:
             return True
         if isinstance(p._layout, tuple):
-            return all(n == 1 or s == c for n, s, c in zip(p.shape, p._layout, _c_strides(p.shape)))
+            return all(n == 1 or s == c for n, s, c in zip(p.shape, p._layout, c_strides(p.shape)))
         raise GraphBreak("ndarray.flags of an array whose memory layout NumPy chose")
 
     @property
@@ -396,7 +396,7 @@ class _Flags:
         if self._c():
             return False
         if isinstance(p._layout, tuple):
-            return all(n == 1 or s == c for n, s, c in zip(p.shape[::-1], p._layout[::-1], _c_strides(p.shape[::-1])))
+            return all(n == 1 or s == c for n, s, c in zip(p.shape[::-1], p._layout[::-1], c_strides(p.shape[::-1])))
         raise GraphBreak("ndarray.flags.f_contiguous of a strided view")
 
     contiguous = c_contiguous
@@ -421,7 +421,8 @@ class _Flags:
         return getattr(self, names[key])
 
 
-def _c_strides(shape):
+def c_strides(shape):
+    """C-order strides of `shape`, in elements."""
     strides, acc = [], 1
     for n in reversed(shape):
         strides.append(acc)

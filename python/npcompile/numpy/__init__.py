@@ -17,6 +17,7 @@ import torch
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
 from .._trace import GraphBreak, Proxy, current_tracer, freeze, view, warn_every_call, write
+from .._trace import c_strides
 from .._trace import tuple_text as _tuple  # op attribute spelling, shared with the tracer
 
 UFUNCS = {}
@@ -2809,7 +2810,7 @@ def take_along_axis(arr, indices, axis=-1):
         raise ValueError("shape mismatch: indexing arrays could not be broadcast together") from None
     n = arr.shape[axis]
     pos = _take(_constant(np.arange(n)), indices, 0) if n else indices  # checked and wrapped
-    strides = _c_strides_of(arr.shape)
+    strides = c_strides(arr.shape)
     flat = UFUNCS["multiply"](pos, strides[axis])
     for d in range(arr.ndim):
         if d != axis and shape[d] > 1:
@@ -2817,14 +2818,6 @@ def take_along_axis(arr, indices, axis=-1):
             flat = UFUNCS["add"](flat, _constant(coord * (strides[d] if arr.shape[d] > 1 else 0)))
     r = _take(ravel(arr) if arr._contig and arr._layout is None else ravel(_copy_of(arr)), flat, 0)
     return r
-
-
-def _c_strides_of(shape):
-    strides, acc = [], 1
-    for n in reversed(shape):
-        strides.append(acc)
-        acc *= max(n, 1)
-    return strides[::-1]
 
 
 @_register(FUNCTIONS, "searchsorted")
