@@ -875,10 +875,11 @@ class _TracingModule(types.ModuleType):
         return _tracing_module(value, self._internal) if _is_numpy_module(value) else value
 
 
-# In NumPy's own Python, conversions of values that hold no traced array stay
-# NumPy's arrays: its checks and bookkeeping on them (section sizes, axes,
-# quantiles) stay Python, as when NumPy runs.
-_STATIC_CONVERSIONS = ("array", "asarray", "asanyarray", "ascontiguousarray")
+# In NumPy's own Python, conversions of values that hold no traced array (and
+# its aranges of static bounds) stay NumPy's arrays: its checks and
+# bookkeeping on them (section sizes, axes, quantiles) stay Python, as when
+# NumPy runs.
+_STATIC_CONVERSIONS = ("array", "asarray", "asanyarray", "ascontiguousarray", "arange")
 
 
 def _creation(name, value, internal):
