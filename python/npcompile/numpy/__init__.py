@@ -1638,8 +1638,6 @@ def _index_arrays(a, index):
         r = transpose(r, perm)
         r._contig, r._layout = False, "maybe"  # NumPy's own layout for it is not C order
     r._scalar = r.ndim == 0 and not any(i is Ellipsis for i in items)
-    if r.ndim and r._buf is None:
-        r._contig = r._contig and (not adjacent or adv[0] == 0)
     return r
 
 
@@ -2874,7 +2872,8 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     if fpo.dtype.kind == "c":
         raise GraphBreak("np.interp of complex values is not compiled yet")
     xpo = operand(xp)
-    numpy_raises(np.interp, x, xp, fp) if sum(o.size for o in (operand(x), xpo, fpo)) <= 1 << 20 else None
+    if sum(o.size for o in (operand(x), xpo, fpo)) <= 1 << 20:
+        numpy_raises(np.interp, x, xp, fp)
     x = astype(operand(x), np.float64) if operand(x).dtype != np.float64 else operand(x)
     xp = xpo if xpo.dtype == np.float64 else astype(xpo, np.float64)
     fp = fpo if fpo.dtype == np.float64 else astype(fpo, np.float64)

@@ -47,6 +47,11 @@ def _in(a, dtype):
     return a if a.dtype == dtype else astype(a, dtype)
 
 
+def _real(dtype):
+    """The real dtype of a linalg result dtype (complex64 -> float32)."""
+    return np.dtype(np.dtype(dtype).char.lower())
+
+
 def _result(r, dtype):
     r = _in(r, dtype)
     r._scalar = r.ndim == 0
@@ -84,11 +89,12 @@ def det(a):
 
 @_register(LINALG, "slogdet")
 def slogdet(a):
-    sign, rt = _unary("slogdet_sign", a)
     a = operand(a)
-    logdet = _record("slogdet_log", _in(a, _common_type(a)[0]))
-    real = np.dtype(np.float32) if rt in (np.float32, np.complex64) else np.dtype(np.float64)
-    return np.linalg._linalg.SlogdetResult(_result(sign, rt), _result(logdet, real))
+    _stacked_square(a)
+    t, rt = _common_type(a)
+    a = _in(a, t)
+    return np.linalg._linalg.SlogdetResult(_result(_record("slogdet_sign", a), rt),
+                                           _result(_record("slogdet_log", a), _real(rt)))
 
 
 @_register(LINALG, "eigvalsh")
@@ -98,7 +104,7 @@ def eigvalsh(a, UPLO="L"):
     if UPLO not in ("L", "U"):
         raise ValueError("UPLO argument must be 'L' or 'U'")
     r, rt = _unary("eigvalsh_lower" if UPLO == "L" else "eigvalsh_upper", a)
-    return _result(r, np.dtype(np.float32) if rt in (np.float32, np.complex64) else np.dtype(np.float64))
+    return _result(r, _real(rt))
 
 
 def _singular_values(a):
@@ -106,8 +112,7 @@ def _singular_values(a):
     if a.ndim < 2:
         raise np.linalg.LinAlgError(f"{a.ndim}-dimensional array given. Array must be at least two-dimensional")
     t, rt = _common_type(a)
-    r = _record("svdvals", _in(a, t))
-    return _result(r, np.dtype(np.float32) if rt in (np.float32, np.complex64) else np.dtype(np.float64))
+    return _result(_record("svdvals", _in(a, t)), _real(rt))
 
 
 @_register(LINALG, "svd")

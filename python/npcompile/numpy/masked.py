@@ -66,11 +66,16 @@ class Selection:
     size = property(_break)
 
     # ---- reductions ---------------------------------------------------------
+    @staticmethod
+    def _whole(kind, axis, out, keepdims, kwargs):
+        """A reduction of a selection compiles over all of it, as a scalar."""
+        if axis not in (None, 0, -1, (0,), (-1,)) or keepdims or kwargs or out is not None:
+            raise GraphBreak(f"{_SHAPE_BREAK} ({kind} with these arguments)")
+
     def _reduce(self, kind, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
         from . import _reduce
 
-        if axis not in (None, 0, -1, (0,), (-1,)) or keepdims or kwargs or out is not None:
-            raise GraphBreak(f"{_SHAPE_BREAK} ({kind} with these arguments)")
+        self._whole(kind, axis, out, keepdims, kwargs)
         return _reduce(kind, self.values, axis=None, dtype=dtype, where=self.mask)
 
     def sum(self, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
@@ -93,8 +98,7 @@ class Selection:
         where nothing is selected."""
         from . import _record, _reduce, where
 
-        if axis not in (None, 0, -1, (0,), (-1,)) or keepdims or kwargs or out is not None:
-            raise GraphBreak(f"{_SHAPE_BREAK} ({kind} with these arguments)")
+        self._whole(kind, axis, out, keepdims, kwargs)
         kind_ = self.dtype.kind
         if kind_ == "c":
             raise GraphBreak(f"{_SHAPE_BREAK} ({kind} of complex values)")
