@@ -2909,3 +2909,7 @@ def method_sort(a, axis=-1, kind=None, order=None, *, stable=None):
     if a._buf is not None and not a._buf.writeable:
         raise ValueError("sort array is read-only")
     write(a, (), sort(a, axis=axis, kind=kind, order=order, stable=stable))
+
+
+# Families in their own modules register into the tables above on import.
+from . import bits, index_functions, signal_poly  # noqa: E402,F401

@@ -1,0 +1,1 @@
+"""Index-driven functions over traced arrays (filled in by this session's work)."""
