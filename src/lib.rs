@@ -6,6 +6,7 @@ mod builder;
 mod compiled;
 mod convert;
 mod errors;
+mod host;
 
 use pyo3::prelude::*;
 
@@ -37,6 +38,7 @@ fn blas_library(py: Python<'_>) -> PyResult<Option<String>> {
 fn _core(py: Python<'_>, m: &Bound<'_, PyModule>) -> PyResult<()> {
     // Tensors cross into Python as torch.Tensor: torch must be loaded first.
     py.import("torch")?;
+    backends::torch::set_host_kernels(host::run);
     m.add_class::<builder::GraphBuilder>()?;
     m.add_class::<compiled::CompiledFunction>()?;
     m.add(

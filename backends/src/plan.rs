@@ -19,6 +19,9 @@ pub enum PlanError {
     Index(String),
     /// `numpy.linalg.LinAlgError` (a singular or non-positive-definite matrix).
     LinAlg(String),
+    /// An exception raised by a host kernel (NumPy's own code): the hook keeps
+    /// the Python exception to re-raise; this is its text.
+    Host(String),
     Torch(String),
     Input(String),
     /// A libtorch failure after the plan had written into a caller's array it
@@ -33,6 +36,7 @@ impl fmt::Display for PlanError {
             | PlanError::Overflow(m)
             | PlanError::Index(m)
             | PlanError::LinAlg(m)
+            | PlanError::Host(m)
             | PlanError::Torch(m)
             | PlanError::Input(m) => f.write_str(m),
             PlanError::InputsWritten(m) => write!(
@@ -331,10 +335,16 @@ pub enum Prim {
     /// `SliceScatter` into its base's own memory (lowering proved the base's
     /// old value dead and unaliased): a strided copy into a view, no new array.
     SliceScatterInPlace(Vec<(i64, i64, i64, i64)>),
-    /// Whether a mask selects anything; NumPy's ValueError for `max`/`min`
-    /// (named `reduction`) of an empty selection where it does not.
-    CheckNonEmpty {
-        reduction: &'static str,
+    /// NumPy's ValueError named by `kind` where any element is true.
+    Check {
+        kind: ir::CheckKind,
+    },
+    /// A NumPy kernel run on the host through the hook `npcompile` installs
+    /// (`set_host_kernels`): operands of the IR dtypes `args`, a result of `dtype`.
+    Host {
+        kernel: String,
+        args: Vec<DType>,
+        dtype: DType,
     },
     /// Stable sorting positions along `dim` (bool sorted as uint8).
     ArgSort {

@@ -212,15 +212,19 @@ pub fn infer(op: &Op, args: &[Arg]) -> Result<TensorType> {
             shape[ax] = len;
             TensorType { dtype, shape }
         }
-        Op::CheckNonEmpty { .. } => {
+        Op::Check { .. } => {
             if !args[0].ty.dtype.is_bool() {
-                return Err(IrError::internal("check_nonempty of a non-bool mask"));
+                return Err(IrError::internal("check of a non-bool operand"));
             }
             TensorType {
                 dtype: DType::Bool,
                 shape: Shape::new(),
             }
         }
+        Op::Host { dtype, shape, .. } => TensorType {
+            dtype: *dtype,
+            shape: shape.iter().copied().collect(),
+        },
         Op::MatMul => {
             // A Python int must fit the other operand's dtype before any shape check.
             let operands: Vec<Operand> = args.iter().map(Arg::operand).collect();

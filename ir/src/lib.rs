@@ -14,6 +14,6 @@ pub use error::{ErrorKind, IrError, Result};
 pub use graph::{Graph, Node, Value};
 pub use infer::{infer, operand_dtypes, Arg};
 pub use op::{
-    ArgReduceOp, Axes, BinaryOp, CompareOp, CumOp, FftOp, LinalgOp, Op, ReduceOp, Scalar, SliceDim, UnaryOp, F64,
+    ArgReduceOp, Axes, BinaryOp, CheckKind, CompareOp, CumOp, FftOp, LinalgOp, Op, ReduceOp, Scalar, SliceDim, UnaryOp, F64,
 };
 pub use types::{broadcast_shapes, Shape, TensorType};

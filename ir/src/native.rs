@@ -45,7 +45,9 @@ pub fn is_native(op: &Op, operands: &[DType], result: DType) -> bool {
         | Op::SliceScatter { .. }
         | Op::Concat { .. }
         | Op::Take { .. }
-        | Op::CheckInt { .. } => true,
+        | Op::CheckInt { .. }
+        // NumPy's own kernel views the storage with the NumPy dtype.
+        | Op::Host { .. } => true,
         // Lowered with unsigned algorithms over the int64 storage.
         Op::Binary(
             BinaryOp::FloorDiv

@@ -382,6 +382,33 @@ name_enum!(
 );
 
 name_enum!(
+    /// What a `check` op guards: NumPy's error where any element of its bool
+    /// operand is true when the plan runs (the surface computes the condition).
+    CheckKind {
+        EmptyMaximum = "empty_maximum",
+        EmptyMinimum = "empty_minimum",
+        AllNan = "all_nan",
+        NotFinite = "not_finite",
+        RangeOrder = "range_order",
+        RangeNotFinite = "range_not_finite",
+    }
+);
+
+impl CheckKind {
+    /// NumPy's message (all are ValueError).
+    pub fn message(self) -> &'static str {
+        match self {
+            CheckKind::EmptyMaximum => "zero-size array to reduction operation maximum which has no identity",
+            CheckKind::EmptyMinimum => "zero-size array to reduction operation minimum which has no identity",
+            CheckKind::AllNan => "All-NaN slice encountered",
+            CheckKind::NotFinite => "array must not contain infs or NaNs",
+            CheckKind::RangeOrder => "max must be larger than min in range parameter.",
+            CheckKind::RangeNotFinite => "autodetected range is not finite",
+        }
+    }
+}
+
+name_enum!(
     ArgReduceOp {
         ArgMax = "argmax",
         ArgMin = "argmin",
@@ -554,11 +581,21 @@ pub enum Op {
     CheckInt {
         to: DType,
     },
-    /// Whether a boolean mask selects anything (a bool scalar): when run,
-    /// NumPy's ValueError for `max`/`min` (`reduce`) of an empty selection
-    /// where it selects nothing.
-    CheckNonEmpty {
-        reduce: ReduceOp,
+    /// NumPy's ValueError (`kind` names it) when run, where any element of
+    /// the bool operand is true; its value is `any` of the operand.
+    Check {
+        kind: CheckKind,
+    },
+    /// A kernel of NumPy itself, run on the host with NumPy's exact answer
+    /// where the answer is NumPy's implementation's choice (the order of
+    /// ties of its default sort, a partition, the signs of LAPACK's vectors).
+    /// `kernel` names a Python callable registered in `npcompile._host` while
+    /// tracing; the result has `dtype` and `shape` (static, given by the surface).
+    Host {
+        kernel: String,
+        n: u32,
+        dtype: DType,
+        shape: SmallVec<[i64; 4]>,
     },
 }
 
@@ -590,7 +627,8 @@ impl Op {
             Op::Fft { op, .. } => op.name(),
             Op::AddCMul => "addcmul",
             Op::CheckInt { .. } => "check_int",
-            Op::CheckNonEmpty { .. } => "check_nonempty",
+            Op::Check { .. } => "check",
+            Op::Host { .. } => "host",
         }
     }
 
@@ -600,7 +638,7 @@ impl Op {
             Op::Input { .. } | Op::Const { .. } => 0,
             Op::Binary(_) | Op::Compare(_) | Op::MatMul | Op::SliceScatter { .. } => 2,
             Op::Where | Op::AddCMul => 3,
-            Op::Concat { n, .. } => *n as usize,
+            Op::Concat { n, .. } | Op::Host { n, .. } => *n as usize,
             Op::Take { .. } => 2,
             Op::Linalg(LinalgOp::Solve | LinalgOp::SolveVector) | Op::SearchSorted { .. } => 2,
             _ => 1,
@@ -636,7 +674,18 @@ impl Op {
                 vec![("value", format!("{value}:{ty}"))]
             }
             Op::Cast { to } | Op::CheckInt { to } => vec![("to", to.to_string())],
-            Op::CheckNonEmpty { reduce } => vec![("reduce", reduce.name().to_string())],
+            Op::Check { kind } => vec![("kind", kind.name().to_string())],
+            Op::Host {
+                kernel,
+                n,
+                dtype,
+                shape,
+            } => vec![
+                ("kernel", kernel.clone()),
+                ("n", n.to_string()),
+                ("dtype", dtype.to_string()),
+                ("shape", tuple(shape)),
+            ],
             Op::ArgSort { axis } => vec![("axis", axis.to_string())],
             Op::SearchSorted { right } => vec![("right", right.to_string())],
             Op::Fft { n, axis, .. } => vec![("n", n.to_string()), ("axis", axis.to_string())],
@@ -864,8 +913,14 @@ impl FromStr for Op {
             "searchsorted" => Op::SearchSorted {
                 right: parse_bool(get("right")?)?,
             },
-            "check_nonempty" => Op::CheckNonEmpty {
-                reduce: ReduceOp::from_name(get("reduce")?).ok_or("bad reduce")?,
+            "check" => Op::Check {
+                kind: CheckKind::from_name(get("kind")?).ok_or("bad check kind")?,
+            },
+            "host" => Op::Host {
+                kernel: get("kernel")?.to_string(),
+                n: get("n")?.parse().map_err(|_| "bad operand count".to_string())?,
+                dtype: get("dtype")?.parse()?,
+                shape: parse_tuple(get("shape")?)?,
             },
             "check_int" => Op::CheckInt {
                 to: get("to")?.parse()?,
@@ -952,6 +1007,8 @@ mod tests {
             "lcm",
             "nextafter",
             "conjugate",
+            "check[kind=all_nan]",
+            "host[kernel=np.partition(axis=-1,kind=introselect,kth=(1,3)),n=1,dtype=f64,shape=(4,5)]",
         ];
         for t in texts {
             let op: Op = t.parse().unwrap();

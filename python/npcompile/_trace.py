@@ -98,7 +98,7 @@ class Tracer:
         vid, dtype, shape = self.builder.add(op, list(key[1]))
         self._recorded[key] = (vid, dtype, shape)
         r = Proxy(vid, dtype, shape, scalar)
-        if op.startswith(("take[", "check_int[", "check_nonempty[")) or op in _RAISING_LINALG or (op == "power" and r.dtype.kind == "i"):
+        if op.startswith(("take[", "check_int[", "check[", "host[")) or op in _RAISING_LINALG or (op == "power" and r.dtype.kind == "i"):
             # May raise at run time (an index out of range, a negative integer
             # exponent, a stored scalar that does not fit): computed even where
             # its value is never used.
@@ -333,7 +333,11 @@ class Proxy:
         # is unsupported NumPy, not an AttributeError NumPy would raise.
         if name.startswith("__"):
             raise AttributeError(name)
-        raise GraphBreak(f"ndarray.{name} is not compiled yet")
+        surface = _np()
+        method = surface.METHODS.get(name)
+        if method is None:
+            raise GraphBreak(f"ndarray.{name} is not compiled yet")
+        return lambda *a, **k: surface.scalar_method_result(self, surface.call(method, f"ndarray.{name}", (self,) + a, k))
 
     def __setitem__(self, index, value):
         if self._scalar:

@@ -8,7 +8,18 @@ use ir::DType;
 use smallvec::SmallVec;
 use std::fmt;
 use std::sync::Mutex;
-use tch::{Kind, Tensor};
+use tch::{Device, Kind, Tensor};
+
+/// Runs a host kernel: (kernel, operands on the CPU, their IR dtypes, the
+/// result's IR dtype). Installed once by the Python extension.
+pub type HostKernels = fn(&str, &[&Tensor], &[DType], DType) -> Result<Tensor, PlanError>;
+
+static HOST_KERNELS: std::sync::OnceLock<HostKernels> = std::sync::OnceLock::new();
+
+/// Install the host-kernel hook (the first call wins).
+pub fn set_host_kernels(run: HostKernels) {
+    let _ = HOST_KERNELS.set(run);
+}
 
 pub use crate::plan::{cast_shares_storage, storage_kind};
 
@@ -711,14 +722,29 @@ pub(crate) fn exec(op: &Prim, a: &[&Tensor]) -> Result<Tensor, PlanError> {
                 F::Irfft => a[0].f_fft_irfft(*n, *dim, "forward")?,
             }
         }
-        CheckNonEmpty { reduction } => {
+        Check { kind } => {
             let any = a[0].f_any()?;
-            if any.f_int64_value(&[])? == 0 {
-                return Err(PlanError::Value(format!(
-                    "zero-size array to reduction operation {reduction} which has no identity"
-                )));
+            if any.f_int64_value(&[])? != 0 {
+                return Err(PlanError::Value(kind.message().to_string()));
             }
             any
+        }
+        Host { kernel, args, dtype } => {
+            let run = HOST_KERNELS
+                .get()
+                .ok_or_else(|| PlanError::Torch("no host kernels installed".into()))?;
+            let device = a.first().map_or(Device::Cpu, |t| t.device());
+            let on_host: Vec<Tensor> = a
+                .iter()
+                .map(|t| t.f_to(Device::Cpu))
+                .collect::<Result<_, _>>()?;
+            let refs: Vec<&Tensor> = on_host.iter().collect();
+            let r = run(kernel, &refs, args, *dtype)?;
+            if device == Device::Cpu {
+                r
+            } else {
+                r.f_to(device)?
+            }
         }
         Copy => a[0].f_to_dtype(a[0].kind(), false, true)?,
     })

@@ -364,12 +364,11 @@ fn op_for(graph: &Graph, v: ir::Value) -> Result<Prim, IrError> {
             n: *n,
             dim: *axis,
         },
-        Op::CheckNonEmpty { reduce } => T::CheckNonEmpty {
-            reduction: if *reduce == ir::ReduceOp::Max {
-                "maximum"
-            } else {
-                "minimum"
-            },
+        Op::Check { kind } => T::Check { kind: *kind },
+        Op::Host { kernel, .. } => T::Host {
+            kernel: kernel.clone(),
+            args: (0..args.len()).map(arg_dtype).collect(),
+            dtype: out.dtype,
         },
         Op::Input { .. } | Op::Const { .. } => {
             return Err(IrError::internal("leaves are not instructions"))
@@ -483,7 +482,8 @@ fn can_raise(op: &Prim) -> bool {
             | Prim::Take { .. }
             | Prim::CheckInt { .. }
             | Prim::Linalg(L::Cholesky | L::Inv | L::Solve | L::SolveVector)
-            | Prim::CheckNonEmpty { .. }
+            | Prim::Check { .. }
+            | Prim::Host { .. }
     )
 }
 

@@ -22,6 +22,9 @@ from .._trace import tuple_text as _tuple  # op attribute spelling, shared with 
 
 UFUNCS = {}
 FUNCTIONS = {}
+# ndarray methods registered by name (`@_register(METHODS, "partition")`); the
+# proxy looks them up when it has no attribute of that name.
+METHODS = {}
 
 
 def is_operand(x):
@@ -71,6 +74,12 @@ def _flatten(xs):
 
 def _record(op, *args, scalar=False):
     return current_tracer().record(op, args, scalar)
+
+
+def check(kind, bad):
+    """NumPy's ValueError `kind` (an `ir::CheckKind`: all_nan, not_finite, ...)
+    when the plan runs, where any element of the bool `bad` is true."""
+    _record(f"check[kind={kind}]", bad)
 
 
 def _no(kwargs, what):
@@ -163,7 +172,8 @@ def _with_dtype(name, inputs, dtype):
     output in `dtype` (`ufunc.resolve_dtypes`: NumPy's own choice, casting rule
     and exceptions), the operands cast to the loop's inputs (a Python scalar
     stays weak: its value is checked where it meets the loop's dtype)."""
-    dtype = np.dtype(dtype)
+    # A DType class (`type(arr.dtype)`, as NumPy's own Python passes) is its instance.
+    dtype = dtype() if isinstance(dtype, type) and issubclass(dtype, np.dtype) else np.dtype(dtype)
     if dtype.kind not in "biufc":
         raise GraphBreak(f"np.{name} with dtype={dtype} is not compiled yet")
     ufunc = getattr(np, name)
@@ -2912,4 +2922,6 @@ def method_sort(a, axis=-1, kind=None, order=None, *, stable=None):
 
 
 # Families in their own modules register into the tables above on import.
-from . import bits, index_functions, signal_poly  # noqa: E402,F401
+from . import bits, host, index_functions, signal_poly  # noqa: E402,F401
+
+method_argsort = host.method_argsort

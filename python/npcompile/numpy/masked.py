@@ -96,13 +96,14 @@ class Selection:
     def _extreme(self, kind, axis=None, out=None, keepdims=False, **kwargs):
         """max/min over the selected elements; NumPy's ValueError, when run,
         where nothing is selected."""
-        from . import _record, _reduce, where
+        from . import UFUNCS, _reduce, check, where
 
         self._whole(kind, axis, out, keepdims, kwargs)
         kind_ = self.dtype.kind
         if kind_ == "c":
             raise GraphBreak(f"{_SHAPE_BREAK} ({kind} of complex values)")
-        _record(f"check_nonempty[reduce={kind}]", self.mask)
+        check("empty_maximum" if kind == "max" else "empty_minimum",
+              UFUNCS["logical_not"](_reduce("any", self.mask)))
         if kind_ == "f":
             fill = -np.inf if kind == "max" else np.inf
         elif kind_ == "b":

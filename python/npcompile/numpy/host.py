@@ -1,0 +1,115 @@
+"""NumPy's own kernels in a plan, where NumPy's answer is its implementation's
+choice and no other kernel reproduces it: the default sort's order of ties
+(`argsort`), what `partition` leaves between its kth positions, the signs and
+phases of LAPACK's vectors (`eigh`, `svd`, `qr`). The plan calls NumPy on the
+host (`npcompile._host`); everything around the call stays compiled.
+
+Only functions whose result dtypes and shapes follow from the operands'
+dtypes and shapes belong here: they are learned by running NumPy on zeros
+while tracing, which also raises NumPy's exception for bad static arguments."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from numpy.lib.array_utils import normalize_axis_index
+
+from .. import _host
+from .._trace import GraphBreak, Proxy, write
+from . import FUNCTIONS, METHODS, _record, _register, _STABLE_KINDS, _tuple, astype, getitem, operand, reshape
+from . import argsort as _argsort_compiled
+
+
+def _spell(v):
+    if isinstance(v, (list, tuple, np.ndarray)):
+        return "(" + ",".join(_spell(x) for x in np.asarray(v).ravel().tolist()) + ")" if np.ndim(v) else _spell(np.asarray(v).item())
+    if isinstance(v, (bool, int, float, str, type(None), np.generic)):
+        return repr(v.item() if isinstance(v, np.generic) else v).replace("'", "")
+    raise GraphBreak(f"a host kernel's static argument of type {type(v).__name__}")
+
+
+def host_function(name, fn, arrays, **static):
+    """`fn(*arrays, **static)` run by NumPy when the plan runs: its results as
+    traced values (a tuple or named tuple where NumPy returns one)."""
+    arrays = [operand(a) for a in arrays]
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sample = fn(*(np.zeros(a.shape, a.dtype) for a in arrays), **static)
+    several = isinstance(sample, tuple)
+    results = [np.asarray(r) for r in (sample if several else (sample,))]
+    key = name + "(" + ",".join(f"{k}={_spell(v)}" for k, v in sorted(static.items())) + ")"
+
+    def kernel(*xs):
+        out = fn(*xs, **static)
+        return np.concatenate([np.ravel(r) for r in out]) if several else out
+
+    _host.register(key, kernel)
+    dtype = np.result_type(*results) if several else results[0].dtype
+    shape = (sum(r.size for r in results),) if several else results[0].shape
+    flat = _record(f"host[kernel={key},n={len(arrays)},dtype={np.dtype(dtype).name},shape={_tuple(shape)}]", *arrays)
+    if not several:
+        flat._scalar = False
+        return flat
+    parts, at = [], 0
+    for r in results:
+        p = reshape(getitem(flat, slice(at, at + r.size)), r.shape)
+        p = p if p.dtype == r.dtype else astype(p, r.dtype)
+        p._scalar = False
+        parts.append(p)
+        at += r.size
+    return type(sample)(*parts) if hasattr(sample, "_fields") else tuple(parts)
+
+
+def _no_order(name, order):
+    if order is not None:
+        raise GraphBreak(f"{name} with order= is not compiled yet")
+
+
+@_register(FUNCTIONS, "argsort")
+def argsort(a, axis=-1, kind=None, order=None, *, stable=None):
+    """Stable kinds compile to a sort in the plan; NumPy's default kinds order
+    ties as its algorithm happens to (introsort, or SIMD sorts on some CPUs),
+    so they run NumPy's own argsort."""
+    _no_order("np.argsort", order)
+    if stable or kind in _STABLE_KINDS:
+        return _argsort_compiled(a, axis, kind, order, stable=stable)
+    a = operand(a)
+    if a.ndim == 0 and axis is not None:
+        normalize_axis_index(axis, 0)  # NumPy's AxisError
+    return host_function("np.argsort", np.argsort, [a], axis=axis, kind=kind, stable=stable)
+
+
+def method_argsort(a, axis=-1, kind=None, order=None, *, stable=None):
+    return argsort(a, axis, kind, order, stable=stable)
+
+
+@_register(FUNCTIONS, "partition")
+def partition(a, kth, axis=-1, kind="introselect", order=None):
+    _no_order("np.partition", order)
+    if isinstance(kth, Proxy):
+        raise GraphBreak("np.partition at traced kth is not compiled yet")
+    return host_function("np.partition", np.partition, [a], kth=kth, axis=axis, kind=kind)
+
+
+@_register(FUNCTIONS, "argpartition")
+def argpartition(a, kth, axis=-1, kind="introselect", order=None):
+    _no_order("np.argpartition", order)
+    if isinstance(kth, Proxy):
+        raise GraphBreak("np.argpartition at traced kth is not compiled yet")
+    return host_function("np.argpartition", np.argpartition, [a], kth=kth, axis=axis, kind=kind)
+
+
+@_register(METHODS, "partition")
+def method_partition(a, kth, axis=-1, kind="introselect", order=None):
+    """In place, as NumPy's ndarray.partition."""
+    if a._buf is not None and not a._buf.writeable:
+        raise ValueError("partition array is read-only")
+    if a._scalar or a.ndim == 0:
+        raise GraphBreak("ndarray.partition of a 0-d array is not compiled yet")
+    write(a, (), partition(a, kth, axis, kind, order))
+
+
+@_register(METHODS, "argpartition")
+def method_argpartition(a, kth, axis=-1, kind="introselect", order=None):
+    return argpartition(a, kth, axis, kind, order)

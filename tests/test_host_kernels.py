@@ -1,0 +1,76 @@
+"""NumPy's own kernels inside a plan (`host` instructions), where NumPy's
+answer is its implementation's choice: the default argsort's order of ties,
+what partition leaves between its kth positions. Against NumPy on two calls,
+with the compiled code around them; bad static arguments raise NumPy's
+exception while tracing; a kernel's exception when run is NumPy's own."""
+
+import numpy as np
+import pytest
+
+from conftest import assert_matches
+
+
+def ties():
+    return (np.random.default_rng(0).integers(0, 3, (6, 9)),)
+
+
+def floats():
+    a = np.random.default_rng(1).integers(0, 4, (5, 8)).astype(np.float64)
+    a[1, 2] = a[3, 3] = np.nan
+    a[0, 0] = -0.0
+    return (a,)
+
+
+DTYPES = ["bool", "int8", "uint8", "uint16", "int32", "uint64", "float16", "float32", "complex128"]
+
+CASES = [
+    ("argsort_ties", lambda a: np.argsort(a), ties),
+    ("argsort_axis0_scaled", lambda a: np.argsort(a * 2, axis=0) + 1, ties),
+    ("argsort_none", lambda a: np.argsort(a, axis=None), ties),
+    ("argsort_quicksort_nan", lambda a: np.argsort(a, kind="quicksort"), floats),
+    ("argsort_heapsort", lambda a: a.argsort(kind="heapsort"), floats),
+    ("argsort_method_default", lambda a: a.argsort(axis=0), floats),
+    ("argsort_stable_false", lambda a: np.argsort(a, stable=False), ties),
+    ("take_along_axis_default_argsort", lambda a: np.take_along_axis(a, np.argsort(a, axis=1), 1), floats),
+    ("partition_int", lambda a: np.partition(a, 3), ties),
+    ("partition_kth_list_axis0", lambda a: np.partition(a, [0, -1], axis=0), floats),
+    ("partition_none", lambda a: np.partition(a, 5, axis=None), floats),
+    ("argpartition", lambda a: np.argpartition(a, 2), ties),
+    ("argpartition_method", lambda a: a.argpartition((1, 4), axis=1), floats),
+    ("partition_method_in_place", lambda a: a.partition(2), floats),
+    ("partition_of_view_in_place", lambda a: a[:, ::2].partition(1, axis=0), floats),
+    ("partition_then_compiled", lambda a: np.partition(a + 1, 4)[:, 4] * 2, floats),
+]
+
+
+@pytest.mark.parametrize("fn, make", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_host_kernels_compile(fn, make):
+    assert_matches(fn, make, must_compile=True)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_argsort_and_partition_of_each_dtype(dtype):
+    def make():
+        return (np.random.default_rng(2).integers(0, 3, (4, 7)).astype(dtype),)
+    assert_matches(lambda a: (np.argsort(a), np.argpartition(a, 2, axis=0)), make, must_compile=True)
+    if dtype != "complex128":
+        assert_matches(lambda a: np.partition(a, (1, 5)), make, must_compile=True)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda a: np.partition(a, 9),
+    lambda a: np.partition(a, -10),
+    lambda a: np.argpartition(a, 1, axis=2),
+    lambda a: np.argsort(a, axis=3),
+    lambda a: np.partition(a, 1.5),
+], ids=["kth_high", "kth_low", "axis", "argsort_axis", "kth_float"])
+def test_bad_static_arguments_raise_numpys_exception(fn):
+    assert_matches(fn, ties)
+
+
+def test_read_only_partition_raises_numpys_error():
+    def make():
+        a = ties()[0]
+        a.flags.writeable = False
+        return (a,)
+    assert_matches(lambda a: a.partition(1), make)
