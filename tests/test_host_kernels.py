@@ -74,3 +74,60 @@ def test_read_only_partition_raises_numpys_error():
         a.flags.writeable = False
         return (a,)
     assert_matches(lambda a: a.partition(1), make)
+
+
+def sym(dtype="float64"):
+    r = np.random.default_rng(3)
+    a = r.standard_normal((4, 4))
+    if np.dtype(dtype).kind == "c":
+        a = a + 1j * r.standard_normal((4, 4))
+    return ((a + a.conj().T).astype(dtype),)
+
+
+def rect():
+    return (np.random.default_rng(4).standard_normal((2, 5, 3)),)
+
+
+LINALG = [
+    ("eigh", lambda a: np.linalg.eigh(a), sym),
+    ("eigh_upper_vectors_used", lambda a: np.linalg.eigh(a, UPLO="U").eigenvectors @ np.diag([1.0, 2, 3, 4]), sym),
+    ("eigh_float32", lambda a: np.linalg.eigh(a), lambda: sym("float32")),
+    ("eigh_complex", lambda a: np.linalg.eigh(a), lambda: sym("complex128")),
+    ("eigh_int", lambda a: np.linalg.eigh(a.astype(np.int64)), sym),
+    ("svd", lambda a: np.linalg.svd(a), rect),
+    ("svd_reduced", lambda a: np.linalg.svd(a, full_matrices=False), rect),
+    ("svd_hermitian", lambda a: np.linalg.svd(a, hermitian=True), sym),
+    ("qr", lambda a: np.linalg.qr(a), rect),
+    ("qr_complete", lambda a: np.linalg.qr(a[0], mode="complete"), rect),
+    ("qr_r", lambda a: np.linalg.qr(a[0].T, mode="r"), rect),
+    ("qr_raw", lambda a: np.linalg.qr(a[0], mode="raw"), rect),
+    ("pinv", lambda a: np.linalg.pinv(a), rect),
+    ("pinv_hermitian", lambda a: np.linalg.pinv(a, hermitian=True), sym),
+    ("matrix_rank", lambda a: np.linalg.matrix_rank(a), rect),
+    ("tensorsolve", lambda a: np.linalg.tensorsolve(a.reshape(2, 2, 4), a[:, 0]), sym),
+]
+
+
+@pytest.mark.parametrize("fn, make", [c[1:] for c in LINALG], ids=[c[0] for c in LINALG])
+def test_linalg_vectors_are_numpys(fn, make):
+    assert_matches(fn, make, must_compile=True)
+
+
+@pytest.mark.parametrize("fn", [lambda a: np.linalg.eigh(a), lambda a: np.linalg.svd(a)], ids=["eigh", "svd"])
+def test_a_kernels_exception_when_run_is_numpys(fn):
+    """LAPACK's non-convergence on NaN: NumPy's LinAlgError, from the plan."""
+    def make():
+        a = sym()[0]
+        a[1, 1] = np.nan
+        return (a,)
+    assert_matches(lambda a: fn(a * 2.0), make)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda a: np.linalg.eigh(a, UPLO="X"),
+    lambda a: np.linalg.eigh(a[0]),
+    lambda a: np.linalg.qr(a, mode="bad"),
+    lambda a: np.linalg.svd(a[0, 0]),
+], ids=["uplo", "not_square", "qr_mode", "svd_1d"])
+def test_linalg_bad_arguments_raise_numpys_exception(fn):
+    assert_matches(fn, rect)

@@ -287,6 +287,13 @@ class Proxy:
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         return _np().dispatch_ufunc(ufunc, method, inputs, kwargs)
 
+    def __array_wrap__(self, arr, context=None, return_scalar=False):
+        # A traced array is a base-class ndarray: wrapping leaves a result as it
+        # is (a 0-d one becomes a scalar where NumPy asks for one).
+        if isinstance(arr, Proxy) and return_scalar and arr.ndim == 0:
+            arr._scalar = True
+        return arr
+
     def __array_function__(self, func, types, args, kwargs):
         return _np().dispatch_function(func, args, kwargs)
 

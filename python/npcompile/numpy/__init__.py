@@ -500,6 +500,12 @@ def dispatch_ufunc(ufunc, method, inputs, kwargs):
         if isinstance(x, Selection):
             return x.__array_ufunc__(ufunc, method, *inputs, **kwargs)
     name = ufunc.__name__
+    if method == "__call__" and ufunc is getattr(np.linalg._umath_linalg, name, None):
+        # NumPy's LAPACK gufuncs, called by its own Python (np.linalg.cond's inv).
+        from .host import host_function
+        if "out" in kwargs or not all(isinstance(x, Proxy) for x in inputs):
+            raise GraphBreak(f"np.linalg._umath_linalg.{name} with these arguments is not compiled yet")
+        return host_function(f"np.linalg._umath_linalg.{name}", ufunc, inputs, **kwargs)
     if method == "__call__" and name == "divmod":
         with numpy_errors(name, inputs, kwargs):
             return call(UFUNCS[name], "np.divmod", inputs, kwargs)

@@ -21,6 +21,9 @@ from . import FUNCTIONS, METHODS, _record, _register, _STABLE_KINDS, _tuple, ast
 from . import argsort as _argsort_compiled
 
 
+_DEFAULT_ERRSTATE = {"divide": "warn", "over": "warn", "under": "ignore", "invalid": "warn"}
+
+
 def _spell(v):
     if isinstance(v, (list, tuple, np.ndarray)):
         return "(" + ",".join(_spell(x) for x in np.asarray(v).ravel().tolist()) + ")" if np.ndim(v) else _spell(np.asarray(v).item())
@@ -38,10 +41,17 @@ def host_function(name, fn, arrays, **static):
         sample = fn(*(np.zeros(a.shape, a.dtype) for a in arrays), **static)
     several = isinstance(sample, tuple)
     results = [np.asarray(r) for r in (sample if several else (sample,))]
+    # The kernel runs under the error state of the traced code around it (np.errstate
+    # blocks in NumPy's own Python decide whether LAPACK's failures raise).
+    errstate, errcall = np.geterr(), np.geterrcall()
     key = name + "(" + ",".join(f"{k}={_spell(v)}" for k, v in sorted(static.items())) + ")"
+    if errstate != _DEFAULT_ERRSTATE or errcall is not None:
+        key += "[" + ",".join(f"{k}={v}" for k, v in sorted(errstate.items())) + \
+               (f",call={getattr(errcall, '__qualname__', errcall)}" if errcall is not None else "") + "]"
 
     def kernel(*xs):
-        out = fn(*xs, **static)
+        with np.errstate(call=errcall, **errstate):
+            out = fn(*xs, **static)
         return np.concatenate([np.ravel(r) for r in out]) if several else out
 
     _host.register(key, kernel)

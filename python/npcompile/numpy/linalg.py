@@ -117,11 +117,33 @@ def _singular_values(a):
 
 @_register(LINALG, "svd")
 def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
-    """Only the singular values (compute_uv=False) compile: U and V's signs
-    are LAPACK's choice."""
-    if compute_uv or hermitian:
-        raise GraphBreak("np.linalg.svd's vectors (their signs are LAPACK's choice) are not compiled")
-    return _singular_values(a)
+    """The values alone compile to libtorch's LAPACK; U and V's signs are
+    LAPACK's choice, so with them NumPy's own svd runs in the plan."""
+    if not compute_uv and not hermitian:
+        return _singular_values(a)
+    return _vectors("svd", np.linalg.svd, a, full_matrices=full_matrices, compute_uv=compute_uv,
+                    hermitian=hermitian)
+
+
+@_register(LINALG, "eigh")
+def eigh(a, UPLO="L"):
+    """The eigenvectors' signs (phases) are LAPACK's choice: NumPy's own eigh in the plan."""
+    return _vectors("eigh", np.linalg.eigh, a, UPLO=UPLO)
+
+
+@_register(LINALG, "qr")
+def qr(a, mode="reduced"):
+    """Householder reflections' signs are LAPACK's choice: NumPy's own qr in the plan."""
+    return _vectors("qr", np.linalg.qr, a, mode=mode)
+
+
+def _vectors(name, fn, a, **static):
+    from .host import host_function
+
+    a = operand(a)
+    if a.dtype.kind not in "biufc" or a.dtype == np.float16:
+        raise TypeError(f"array type {a.dtype.name} is unsupported in linalg")
+    return host_function(f"np.linalg.{name}", fn, [a], **static)
 
 
 @_register(LINALG, "svdvals")
