@@ -1058,6 +1058,10 @@ class _Rebinder:
         hit = self._functions.get(id(fn))
         if hit is not None:
             return hit[1]
+        replacement = _np().INTERNALS.get(fn)
+        if replacement is not None:
+            self._functions[id(fn)] = (fn, replacement)
+            return replacement
         if _stores_globals(fn.__code__) or _is_machinery(fn):
             self._functions[id(fn)] = (fn, fn)
             return fn

@@ -25,6 +25,9 @@ FUNCTIONS = {}
 # ndarray methods registered by name (`@_register(METHODS, "partition")`); the
 # proxy looks them up when it has no attribute of that name.
 METHODS = {}
+# NumPy's private Python functions replaced while tracing (original -> ours),
+# where one value-dependent step of theirs has an exact select instead.
+INTERNALS = {}
 
 
 def is_operand(x):
@@ -2928,6 +2931,6 @@ def method_sort(a, axis=-1, kind=None, order=None, *, stable=None):
 
 
 # Families in their own modules register into the tables above on import.
-from . import bits, host, index_functions, signal_poly  # noqa: E402,F401
+from . import bits, host, index_functions, signal_poly, statistics  # noqa: E402,F401
 
 method_argsort = host.method_argsort
