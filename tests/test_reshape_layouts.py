@@ -73,3 +73,23 @@ def test_writes_after_such_a_reshape_run_numpy(fn):
 
 def test_writes_through_a_known_view_still_compile():
     assert_matches(write_through_contiguous_reshape, lambda: (grid(),), must_compile=True)
+
+
+def fortran_grid():
+    return np.asfortranarray(grid())
+
+
+def strided_grid():
+    return np.ascontiguousarray(np.repeat(grid(), 2, axis=1))[:, ::2]
+
+
+@pytest.mark.parametrize("make", [fortran_grid, strided_grid], ids=["fortran", "strided"])
+def test_writes_through_reshape_of_non_c_arguments_never_reach_the_caller_wrongly(make):
+    """NumPy copies where an argument's memory is not C-ordered: the caller's
+    array keeps its values (a hidden-order bug once wrote into it)."""
+    assert_matches(write_through_contiguous_reshape, lambda: (make(),))
+
+
+def test_fortran_arguments_know_their_flags():
+    assert_matches(lambda a: (a.flags.c_contiguous, a.flags.f_contiguous, np.isfortran(a), a.T.reshape(-1) * 2),
+                   lambda: (fortran_grid(),), must_compile=True)

@@ -138,6 +138,11 @@ class Tracer:
         vid, dt, shp = self.builder.input(name, dtype, list(shape))
         proxy = Proxy(vid, dt, shp, scalar)
         proxy._extern = not private
+        if isinstance(leaf, np.ndarray) and not scalar and not leaf.flags.c_contiguous:
+            # The signature tells C, Fortran and other orders apart: a Fortran
+            # argument's layout is known, any other is NumPy's to see at run time.
+            proxy._contig = False
+            proxy._layout = tuple(c_strides(shape[::-1])[::-1]) if leaf.flags.f_contiguous else "unknown"
         if not scalar:
             writeable = leaf.flags.writeable if isinstance(leaf, np.ndarray) else True
             Buffer(self, proxy, source=None if private else self.n_inputs, writeable=writeable)
