@@ -362,6 +362,10 @@ pub enum Prim {
         n: i64,
         dim: i64,
     },
+    /// Counts (or float64 sums of weights) of positions in `0..length`.
+    BinCount {
+        length: i64,
+    },
     /// `np.linalg` on the last two axes (`LinAlgError` where NumPy raises it).
     Linalg(ir::LinalgOp),
     AddCMul,

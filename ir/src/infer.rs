@@ -179,6 +179,17 @@ pub fn infer(op: &Op, args: &[Arg]) -> Result<TensorType> {
                 shape: a.shape.clone(),
             }
         }
+        Op::BinCount { length, weighted } => {
+            let x = args[0].ty;
+            let weights_ok = !*weighted || (args[1].ty.dtype == DType::F64 && args[1].ty.shape == x.shape);
+            if x.ndim() != 1 || x.dtype != DType::I64 || !weights_ok || *length < 0 {
+                return Err(IrError::internal("bincount of other than 1-D int64 positions and float64 weights"));
+            }
+            TensorType {
+                dtype: if *weighted { DType::F64 } else { DType::I64 },
+                shape: [*length].into_iter().collect(),
+            }
+        }
         Op::SearchSorted { .. } => {
             let (seq, values) = (args[0].ty, args[1].ty);
             if seq.ndim() != 1 || seq.dtype != values.dtype || seq.dtype.is_complex() {

@@ -564,6 +564,13 @@ pub enum Op {
     SearchSorted {
         right: bool,
     },
+    /// `np.bincount(x, weights, minlength=length)` of int64 positions known to
+    /// lie in `0..length` (the surface clamps them): int64 counts, or float64
+    /// sums of the float64 weights (a second operand) where `weighted`.
+    BinCount {
+        length: i64,
+        weighted: bool,
+    },
     /// `np.linalg` on the last two axes.
     Linalg(LinalgOp),
     /// An FFT of length `n` along `axis` (normalized): the input cropped or
@@ -624,6 +631,7 @@ impl Op {
             Op::Linalg(l) => l.name(),
             Op::ArgSort { .. } => "argsort",
             Op::SearchSorted { .. } => "searchsorted",
+            Op::BinCount { .. } => "bincount",
             Op::Fft { op, .. } => op.name(),
             Op::AddCMul => "addcmul",
             Op::CheckInt { .. } => "check_int",
@@ -641,6 +649,7 @@ impl Op {
             Op::Concat { n, .. } | Op::Host { n, .. } => *n as usize,
             Op::Take { .. } => 2,
             Op::Linalg(LinalgOp::Solve | LinalgOp::SolveVector) | Op::SearchSorted { .. } => 2,
+            Op::BinCount { weighted, .. } => 1 + *weighted as usize,
             _ => 1,
         }
     }
@@ -688,6 +697,10 @@ impl Op {
             ],
             Op::ArgSort { axis } => vec![("axis", axis.to_string())],
             Op::SearchSorted { right } => vec![("right", right.to_string())],
+            Op::BinCount { length, weighted } => vec![
+                ("length", length.to_string()),
+                ("weighted", weighted.to_string()),
+            ],
             Op::Fft { n, axis, .. } => vec![("n", n.to_string()), ("axis", axis.to_string())],
             Op::Reduce {
                 axes,
@@ -910,6 +923,10 @@ impl FromStr for Op {
             "argsort" => Op::ArgSort {
                 axis: get("axis")?.parse().map_err(|_| "bad axis".to_string())?,
             },
+            "bincount" => Op::BinCount {
+                length: get("length")?.parse().map_err(|_| "bad length".to_string())?,
+                weighted: parse_bool(get("weighted")?)?,
+            },
             "searchsorted" => Op::SearchSorted {
                 right: parse_bool(get("right")?)?,
             },
@@ -1008,6 +1025,7 @@ mod tests {
             "nextafter",
             "conjugate",
             "check[kind=all_nan]",
+            "bincount[length=5,weighted=true]",
             "host[kernel=np.partition(axis=-1,kind=introselect,kth=(1,3)),n=1,dtype=f64,shape=(4,5)]",
         ];
         for t in texts {

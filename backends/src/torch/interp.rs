@@ -722,6 +722,17 @@ pub(crate) fn exec(op: &Prim, a: &[&Tensor]) -> Result<Tensor, PlanError> {
                 F::Irfft => a[0].f_fft_irfft(*n, *dim, "forward")?,
             }
         }
+        BinCount { length } => {
+            let r = a[0].f_bincount(a.get(1).copied(), *length)?;
+            if r.size()[0] != *length {
+                return Err(PlanError::Torch("bincount position out of range".into()));
+            }
+            if a.len() > 1 {
+                r.f_to_kind(Kind::Double)?
+            } else {
+                r
+            }
+        }
         Check { kind } => {
             let any = a[0].f_any()?;
             if any.f_int64_value(&[])? != 0 {

@@ -351,6 +351,7 @@ fn op_for(graph: &Graph, v: ir::Value) -> Result<Prim, IrError> {
         },
         Op::AddCMul => T::AddCMul,
         Op::Linalg(l) => T::Linalg(*l),
+        Op::BinCount { length, .. } => T::BinCount { length: *length },
         Op::ArgSort { axis } => T::ArgSort {
             dim: *axis,
             via: arg_dtype(0).is_bool().then_some(Kind::Uint8),

@@ -2931,6 +2931,6 @@ def method_sort(a, axis=-1, kind=None, order=None, *, stable=None):
 
 
 # Families in their own modules register into the tables above on import.
-from . import bits, host, index_functions, signal_poly, statistics  # noqa: E402,F401
+from . import bits, histograms, host, index_functions, signal_poly, statistics  # noqa: E402,F401
 
 method_argsort = host.method_argsort
