@@ -47,7 +47,7 @@ def operand(x) -> Proxy:
         return tracer.literal(x)
     if isinstance(x, (list, tuple)):
         if any(isinstance(i, Proxy) for i in _flatten(x)):
-            raise GraphBreak("np.array of a list holding traced arrays is not compiled yet")
+            return array(x)  # as NumPy converts it: its Python scalars are not weak
         try:
             x = np.asarray(x)
         except ValueError:
@@ -2568,6 +2568,8 @@ CREATION["full_like"] = full_like
 
 def array(obj, dtype=None, *, copy=True, order="K", subok=False, ndmin=0, like=None):
     if isinstance(obj, Proxy):
+        if copy is False and (obj._scalar or (dtype is not None and np.dtype(dtype) != obj.dtype)):
+            numpy_raises(np.array, obj, dtype=dtype, copy=False)  # NumPy's ValueError: a copy is needed
         if dtype is not None and np.dtype(dtype) != obj.dtype:
             r = astype(obj, dtype)
         else:
@@ -2577,19 +2579,28 @@ def array(obj, dtype=None, *, copy=True, order="K", subok=False, ndmin=0, like=N
             r = getitem(r, (None,) * (ndmin - r.ndim) + (Ellipsis,))
         return r
     if isinstance(obj, (list, tuple)) and any(isinstance(i, Proxy) for i in _flatten(obj)):
-        if ndmin:
-            raise GraphBreak("np.array with ndmin= is not compiled yet")
-        r = _stack_nested(obj)
-        return r if dtype is None or np.dtype(dtype) == r.dtype else astype(r, dtype)
+        if like is not None:
+            raise GraphBreak("np.array with like= is not compiled yet")
+        r = _stack_nested(obj, dtype, copy, order)
+        if ndmin > r.ndim:
+            numpy_raises(np.array, 0, ndmin=ndmin)  # NumPy's ValueError beyond its dimensions
+            r = reshape(r, (1,) * (ndmin - r.ndim) + r.shape)
+        return r
     return _constant(np.array(obj, dtype=dtype, copy=copy, order=order, subok=subok, ndmin=ndmin))
 
 
-def asarray(obj, dtype=None, order=None, **kwargs):
+def asarray(obj, dtype=None, order=None, *, device=None, copy=None, like=None):
+    if device not in (None, "cpu"):
+        raise GraphBreak("np.asarray with device= is not compiled yet")
     if isinstance(obj, Proxy):
         if dtype is not None and np.dtype(dtype) != obj.dtype:
+            if copy is False:
+                numpy_raises(np.asarray, obj, dtype=dtype, copy=False)  # NumPy's ValueError
             return astype(obj, dtype)
-        return _copy_of(obj) if obj._scalar else obj  # a NumPy scalar becomes a 0-d array
-    return array(obj, dtype=dtype, copy=None)
+        if copy is False and obj._scalar:
+            numpy_raises(np.asarray, obj, copy=False)
+        return _copy_of(obj) if copy or obj._scalar else obj  # a NumPy scalar becomes a 0-d array
+    return array(obj, dtype=dtype, copy=copy, order="K" if order is None else order, like=like)
 
 
 def _copy_of(a):
@@ -2726,13 +2737,59 @@ def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
                        casting=casting)
 
 
-def _stack_nested(obj):
-    """np.array of (nested) lists holding traced arrays: NumPy stacks them."""
-    if isinstance(obj, (list, tuple)):
-        if not obj:
-            raise GraphBreak("np.array of an empty list holding traced arrays")
-        return stack([_stack_nested(o) for o in obj])
-    return operand(obj)
+def _stack_nested(obj, dtype=None, copy=True, order="K"):
+    """np.array of a (nested) list holding traced values. NumPy's dtype is the
+    promotion of the elements as arrays (a Python scalar is not weak there:
+    np.array([1, np.float32(2)]) is float64); it, the shape and NumPy's errors
+    (a ragged list, a Python int out of range for dtype=, copy=False) come
+    from NumPy run on stand-ins of the traced values; elements are stored
+    as NumPy stores them (setitem's rules for a NumPy scalar)."""
+    leaves = list(_flatten(obj))
+    for leaf in leaves:
+        if not isinstance(leaf, (Proxy, bool, int, float, complex, np.generic, np.ndarray)):
+            raise GraphBreak(f"np.array of a list holding traced arrays and a {type(leaf).__name__}")
+
+    def stand_in(x):
+        if isinstance(x, (list, tuple)):
+            return type(x)(stand_in(i) for i in x)
+        if isinstance(x, Proxy):
+            return x.dtype.type(0) if x._scalar else np.broadcast_to(np.zeros((), x.dtype), x.shape)
+        return x
+
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            probe = np.array(stand_in(obj), dtype=dtype, copy=copy, order=order)
+        except Exception as theirs:  # noqa: BLE001 -- NumPy's own error is the answer
+            raise theirs.with_traceback(None) from None
+    target = probe.dtype
+    if target.kind not in "biufc":
+        raise GraphBreak(f"np.array of a list holding traced arrays, of dtype {target}")
+    if order == "F" and probe.ndim > 1:
+        raise GraphBreak("np.array of a list holding traced arrays, with order='F', is not compiled yet")
+
+    def build(x, shape):
+        if isinstance(x, Proxy):
+            if x._scalar and target.kind == "i" and x.dtype.kind in "iuf" and not np.can_cast(x.dtype, target):
+                # NumPy stores a NumPy scalar as setitem does, through a Python
+                # int: its OverflowError (ValueError for NaN) when the plan runs.
+                x = _record(f"check_int[to={target.name}]", x)
+            r = x if x.dtype == target else astype(x, target)
+        elif isinstance(x, (list, tuple)) and any(isinstance(i, Proxy) for i in _flatten(x)):
+            r = stack([build(i, shape[1:]) for i in x])
+        else:
+            # As NumPy stores a list's element (np.array(x, dtype) may convert differently).
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                static = np.array([x], dtype=target)
+            r = _constant(static.reshape(static.shape[1:]))
+        if r.shape != shape:
+            raise GraphBreak("np.array of a list holding traced arrays: shapes not as NumPy's")  # not expected
+        return r
+
+    r = build(obj, probe.shape)
+    r._scalar = False
+    return r
 
 
 # ---- sorting ------------------------------------------------------------
