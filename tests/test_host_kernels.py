@@ -131,3 +131,44 @@ def test_a_kernels_exception_when_run_is_numpys(fn):
 ], ids=["uplo", "not_square", "qr_mode", "svd_1d"])
 def test_linalg_bad_arguments_raise_numpys_exception(fn):
     assert_matches(fn, rect)
+
+
+def at_args():
+    r = np.random.default_rng(8)
+    return r.standard_normal(6), r.integers(0, 6, 10), r.standard_normal(10)
+
+
+def ufunc_at(fn):
+    def program(a, i, b):
+        fn(a, i, b)
+        return a
+    return program
+
+
+AT = [
+    ("add_repeated", ufunc_at(lambda a, i, b: np.add.at(a, i, b))),
+    ("subtract_scalar", ufunc_at(lambda a, i, b: np.subtract.at(a, i, 2))),
+    ("multiply_list_index", ufunc_at(lambda a, i, b: np.multiply.at(a, [0, 0, 3], b[:3]))),
+    ("maximum_traced_values", ufunc_at(lambda a, i, b: np.maximum.at(a, i, b * 3))),
+    ("minimum_view", ufunc_at(lambda a, i, b: np.minimum.at(a[1:], i % 5, b))),
+    ("negative_unary", ufunc_at(lambda a, i, b: np.negative.at(a, i))),
+    ("float32_weak", lambda a, i, b: (np.add.at(x := a.astype(np.float32), i, 0.1), x)[1]),
+    ("int_counts", lambda a, i, b: (np.add.at(c := np.zeros(6, np.int64), i, 1), c)[1]),
+    ("rows", lambda a, i, b: (np.add.at(m := np.zeros((6, 3)), i, b[:, None] * [1, 2, 3]), m)[1]),
+    ("bitwise_or", lambda a, i, b: (np.bitwise_or.at(c := np.zeros(6, np.uint8), i, 3), c)[1]),
+    ("then_compiled", lambda a, i, b: (np.add.at(a, i, b), a * 2 + 1)[1]),
+]
+
+
+@pytest.mark.parametrize("fn", [c[1] for c in AT], ids=[c[0] for c in AT])
+def test_ufunc_at_is_unbuffered_as_numpys(fn):
+    assert_matches(fn, at_args, must_compile=True)
+
+
+@pytest.mark.parametrize("fn", [
+    ufunc_at(lambda a, i, b: np.add.at(a, i + 4, b)),  # out of range when run: IndexError, a untouched
+    lambda a, i, b: np.add.at(i, i, 0.5),  # float into int: NumPy's casting TypeError
+    ufunc_at(lambda a, i, b: np.add.at(a, i, b[:3])),  # shapes: ValueError
+], ids=["index_out_of_range", "casting", "shape"])
+def test_ufunc_at_errors_are_numpys(fn):
+    assert_matches(fn, at_args)

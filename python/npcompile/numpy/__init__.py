@@ -556,6 +556,9 @@ def dispatch_ufunc(ufunc, method, inputs, kwargs):
         return call(_reduce, f"np.{name}.reduce", (_REDUCE_UFUNCS[name],) + tuple(inputs), kwargs)
     if method == "outer" and name in UFUNCS and len(inputs) == 2:
         return call(_ufunc_outer, f"np.{name}.outer", (name,) + tuple(inputs), kwargs)
+    if method == "at":
+        from .host import ufunc_at
+        return ufunc_at(ufunc, *inputs, **kwargs)
     if method == "accumulate" and name in _ACCUMULATE_UFUNCS:
         return call(_accumulate, f"np.{name}.accumulate", (_ACCUMULATE_UFUNCS[name],) + tuple(inputs), kwargs)
     raise GraphBreak(f"np.{name}.{method} is not compiled yet" if method != "__call__" else f"np.{name} is not compiled yet")

@@ -34,7 +34,10 @@ def _spell(v):
 
 def host_function(name, fn, arrays, **static):
     """`fn(*arrays, **static)` run by NumPy when the plan runs: its results as
-    traced values (a tuple or named tuple where NumPy returns one)."""
+    traced values (a tuple or named tuple where NumPy returns one). Python
+    scalars belong in `static` (weak there, as NumPy sees them)."""
+    if any(isinstance(a, (bool, int, float, complex)) for a in arrays):
+        raise GraphBreak(f"{name} of a Python scalar operand is not compiled yet")
     arrays = [operand(a) for a in arrays]
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -123,3 +126,27 @@ def method_partition(a, kth, axis=-1, kind="introselect", order=None):
 @_register(METHODS, "argpartition")
 def method_argpartition(a, kth, axis=-1, kind="introselect", order=None):
     return argpartition(a, kth, axis, kind, order)
+
+
+def ufunc_at(ufunc, a, indices, b=None):
+    """`ufunc.at(a, indices, b)`: unbuffered, so a repeated index applies once
+    per occurrence, in order. NumPy's own `at` runs on a copy of `a` in the
+    plan (indices and operand traced or not); the copy is `a`'s new value."""
+    name = ufunc.__name__
+    if not isinstance(a, Proxy):
+        raise GraphBreak(f"np.{name}.at into an array that is not traced")
+    if isinstance(indices, tuple) or isinstance(indices, slice) or indices is Ellipsis:
+        raise GraphBreak(f"np.{name}.at with a tuple or slice index is not compiled yet")
+    if a._buf is not None and not a._buf.writeable:
+        raise ValueError("output array is read-only")
+    # A Python scalar stays one (weak, NEP 50): it is part of the kernel, not an operand.
+    weak = isinstance(b, (bool, int, float, complex))
+    arrays = [a, indices] if b is None or weak else [a, indices, b]
+
+    def at(target, idx, *operand_, **fixed):
+        r = target.copy()
+        ufunc.at(r, idx, *operand_, *fixed.values())
+        return r
+
+    at.__name__ = f"{name}.at"
+    write(a, (), host_function(f"np.{name}.at", at, arrays, **({"b": b} if weak else {})))
