@@ -40,6 +40,7 @@ pub fn plan_err(e: PlanError) -> PyErr {
         PlanError::Overflow(m) => pyo3::exceptions::PyOverflowError::new_err(m),
         PlanError::Index(m) => PyIndexError::new_err(m),
         PlanError::LinAlg(m) => linalg_error(m),
+        PlanError::ZeroDivision(m) => pyo3::exceptions::PyZeroDivisionError::new_err(m),
         PlanError::Host(m) => crate::host::take_pending()
             .unwrap_or_else(|| InternalError::new_err(format!("a host kernel failed: {m}"))),
         PlanError::Input(m) => PyTypeError::new_err(m),

@@ -274,10 +274,12 @@ def test_average_with_weights(fn):
 @pytest.mark.parametrize("fn", [
     lambda a, i, c: np.average(a, axis=1, weights=np.arange(1, 6), returned=True),
     lambda a, i, c: np.average(a, axis=1, weights=a[0]),
-], ids=["arange", "argument"])
-def test_average_with_traced_weights_runs_numpy(fn):
-    # NumPy's ZeroDivisionError for weights summing to zero is a check of their values.
-    assert assert_matches(fn, average_args), "expected a fallback"
+    lambda a, i, c: np.average(a.T, axis=0, weights=a[:, 0] * 0, returned=True),
+    lambda a, i, c: np.average(a, weights=a - a.mean()),
+], ids=["arange", "argument", "zero_sum", "zero_sum_all"])
+def test_average_with_traced_weights(fn):
+    """NumPy's ZeroDivisionError where traced weights sum to zero: raised when run."""
+    assert not assert_matches(fn, average_args), "expected no fallback"
 
 
 # ---- ediff1d, diagflat ------------------------------------------------------------

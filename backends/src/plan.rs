@@ -17,6 +17,8 @@ pub enum PlanError {
     Overflow(String),
     /// NumPy's IndexError (an index array out of range).
     Index(String),
+    /// Python's ZeroDivisionError (np.average's weights summing to zero).
+    ZeroDivision(String),
     /// `numpy.linalg.LinAlgError` (a singular or non-positive-definite matrix).
     LinAlg(String),
     /// An exception raised by a host kernel (NumPy's own code): the hook keeps
@@ -36,6 +38,7 @@ impl fmt::Display for PlanError {
             | PlanError::Overflow(m)
             | PlanError::Index(m)
             | PlanError::LinAlg(m)
+            | PlanError::ZeroDivision(m)
             | PlanError::Host(m)
             | PlanError::Torch(m)
             | PlanError::Input(m) => f.write_str(m),

@@ -391,11 +391,19 @@ name_enum!(
         NotFinite = "not_finite",
         RangeOrder = "range_order",
         RangeNotFinite = "range_not_finite",
+        WeightsSumZero = "weights_sum_zero",
+        InvalidChoice = "invalid_choice",
+        InvalidCoordinates = "invalid_coordinates",
     }
 );
 
 impl CheckKind {
-    /// NumPy's message (all are ValueError).
+    /// Whether NumPy raises ZeroDivisionError here (else ValueError).
+    pub fn is_zero_division(self) -> bool {
+        self == CheckKind::WeightsSumZero
+    }
+
+    /// NumPy's message.
     pub fn message(self) -> &'static str {
         match self {
             CheckKind::EmptyMaximum => "zero-size array to reduction operation maximum which has no identity",
@@ -404,6 +412,9 @@ impl CheckKind {
             CheckKind::NotFinite => "array must not contain infs or NaNs",
             CheckKind::RangeOrder => "max must be larger than min in range parameter.",
             CheckKind::RangeNotFinite => "autodetected range is not finite",
+            CheckKind::WeightsSumZero => "Weights sum to zero, can't be normalized",
+            CheckKind::InvalidChoice => "invalid entry in choice array",
+            CheckKind::InvalidCoordinates => "invalid entry in coordinates array",
         }
     }
 }

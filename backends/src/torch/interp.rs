@@ -736,7 +736,12 @@ pub(crate) fn exec(op: &Prim, a: &[&Tensor]) -> Result<Tensor, PlanError> {
         Check { kind } => {
             let any = a[0].f_any()?;
             if any.f_int64_value(&[])? != 0 {
-                return Err(PlanError::Value(kind.message().to_string()));
+                let message = kind.message().to_string();
+                return Err(if kind.is_zero_division() {
+                    PlanError::ZeroDivision(message)
+                } else {
+                    PlanError::Value(message)
+                });
             }
             any
         }

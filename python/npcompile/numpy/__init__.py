@@ -2405,32 +2405,6 @@ def place(arr, mask, vals):
     write(arr, (), where(m, picked if picked.dtype == arr.dtype else astype(picked, arr.dtype), arr))
 
 
-@_register(FUNCTIONS, "put")
-def put(a, ind, v, mode="raise"):
-    """np.put: `a.flat[ind] = v` (v repeated over ind) at static indices."""
-    if mode != "raise":
-        raise GraphBreak(f"np.put with mode={mode!r} is not compiled yet")
-    if not isinstance(a, Proxy) or a._scalar:
-        raise TypeError(f"argument 1 must be numpy.ndarray, not {type(a).__name__}")
-    if isinstance(ind, Proxy):
-        raise GraphBreak("np.put at traced indices is not compiled yet")
-    flat = np.asarray(ind, dtype=np.intp).ravel()
-    positions = np.arange(a.size, dtype=np.int64)[flat]  # NumPy's IndexError, negative indices wrapped
-    if positions.size == 0:
-        return
-    values = ravel(operand(v))
-    if values.size != positions.size:
-        values = _take(values, _constant(np.arange(positions.size) % max(values.size, 1)), 0)
-    flat_a = reshape(a, (a.size,)) if a._contig and a._layout is None else None
-    if flat_a is None:
-        raise GraphBreak("np.put into a strided view is not compiled yet")
-    _scatter_static(flat_a, positions, values)
-
-
-def method_put(a, indices, values, mode="raise"):
-    return put(a, indices, values, mode)
-
-
 @_register(FUNCTIONS, "count_nonzero")
 def count_nonzero(a, axis=None, *, keepdims=False):
     a = operand(a)
@@ -2994,3 +2968,4 @@ def method_sort(a, axis=-1, kind=None, order=None, *, stable=None):
 from . import bits, histograms, host, index_functions, signal_poly, statistics  # noqa: E402,F401
 
 method_argsort = host.method_argsort
+method_put = index_functions.method_put

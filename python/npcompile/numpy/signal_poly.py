@@ -13,7 +13,7 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 
 from .._trace import GraphBreak, Proxy
-from . import (FUNCTIONS, UFUNCS, _constant, _flatten, _reduce, _register, array, asarray, astype, broadcast_to,
+from . import (FUNCTIONS, UFUNCS, _constant, check, _flatten, _reduce, _register, array, asarray, astype, broadcast_to,
                concatenate, getitem, numpy_errors, numpy_implementation, ravel, reshape, transpose, where)
 
 # ---- convolve / correlate ------------------------------------------------
@@ -190,9 +190,8 @@ def kron(a, b):
 def average(a, axis=None, weights=None, returned=False, *, keepdims=np._NoValue):
     """np.average with weights: sum(a * w) / sum(w) in NumPy's result dtype
     (float64 at least for integer a). NumPy raises ZeroDivisionError where
-    the weights sum to zero: a check of traced weights' values the plan
-    cannot raise, so only weights known while tracing (a Python list, an
-    array in NumPy's own Python) compile. Without weights, NumPy's Python."""
+    the weights sum to zero: while tracing for weights known then, when the
+    plan runs for traced ones. Without weights, NumPy's Python."""
     if weights is None:
         return numpy_implementation(np.average, (a,), {"axis": axis, "returned": returned, "keepdims": keepdims})
     a = asarray(a)
@@ -213,15 +212,15 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=np._NoValue)
         result_dtype = np.result_type(a.dtype, wgt.dtype, "f8")
     else:
         result_dtype = np.result_type(a.dtype, wgt.dtype)
-    if not static:
-        raise GraphBreak("np.average with traced weights: NumPy raises ZeroDivisionError where they sum to zero, "
-                         "a check of their values the plan cannot raise")
-    w = np.asarray(weights)
-    if a.shape != w.shape:
-        w = w.transpose(order).reshape(shape)
-    if np.any(w.sum(axis=axis, dtype=result_dtype, **keep) == 0.0):
-        raise ZeroDivisionError("Weights sum to zero, can't be normalized")
+    if static:
+        w = np.asarray(weights)
+        if a.shape != w.shape:
+            w = w.transpose(order).reshape(shape)
+        if np.any(w.sum(axis=axis, dtype=result_dtype, **keep) == 0.0):
+            raise ZeroDivisionError("Weights sum to zero, can't be normalized")
     scl = _reduce("sum", wgt, axis=axis, dtype=result_dtype, **keep)
+    if not static:
+        check("weights_sum_zero", _reduce("any", UFUNCS["equal"](scl, 0.0)))
     avg = UFUNCS["true_divide"](_reduce("sum", UFUNCS["multiply"](a, wgt, dtype=result_dtype), axis=axis, **keep),
                                 scl)
     if returned:
