@@ -230,6 +230,8 @@ struct Stats {
     misses: u64,
     traces: u64,
     fallbacks: u64,
+    /// Calls whose plan found a speculation false (lstsq's full rank) and ran under NumPy.
+    deopts: u64,
     compile_seconds: f64,
     limit_warned: bool,
     alias_warned: bool,
@@ -653,6 +655,12 @@ impl CompiledFunction {
                     );
                     Ok(self.func.bind(py).call(args, kwargs)?.unbind())
                 }
+                Err(RunError::Plan(PlanError::Deopt(_))) => {
+                    // The plan's assumption about values does not hold for these:
+                    // nothing was written back; this call runs under NumPy.
+                    self.stats.lock().expect("stats lock").deopts += 1;
+                    Ok(self.func.bind(py).call(args, kwargs)?.unbind())
+                }
                 Err(RunError::Plan(e)) => Err(plan_err(e)),
                 Err(RunError::Py(e)) => Err(e),
                 Ok(out) => Ok(out),
@@ -698,7 +706,7 @@ impl CompiledFunction {
         Ok(s)
     }
 
-    /// hits, misses, entries, traces, fallbacks, compile_seconds.
+    /// hits, misses, entries, traces, fallbacks, deopts, compile_seconds.
     fn cache_info<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let st = self.stats.lock().expect("stats lock").clone();
         let d = PyDict::new(py);
@@ -707,6 +715,7 @@ impl CompiledFunction {
         d.set_item("entries", self.cache.lock().expect("cache lock").len())?;
         d.set_item("traces", st.traces)?;
         d.set_item("fallbacks", st.fallbacks)?;
+        d.set_item("deopts", st.deopts)?;
         d.set_item("compile_seconds", st.compile_seconds)?;
         d.set_item("cache_limit", self.cache_limit)?;
         Ok(d)

@@ -44,6 +44,9 @@ pub fn plan_err(e: PlanError) -> PyErr {
         PlanError::Host(m) => crate::host::take_pending()
             .unwrap_or_else(|| InternalError::new_err(format!("a host kernel failed: {m}"))),
         PlanError::Input(m) => PyTypeError::new_err(m),
+        PlanError::Deopt(m) => {
+            InternalError::new_err(format!("a plan's speculation failed outside a call: {m}"))
+        }
         PlanError::Torch(m) => {
             InternalError::new_err(format!("libtorch failed while running a plan: {m}"))
         }

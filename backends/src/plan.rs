@@ -17,6 +17,9 @@ pub enum PlanError {
     Overflow(String),
     /// NumPy's IndexError (an index array out of range).
     Index(String),
+    /// A value the plan assumed (a speculation) does not hold for this call:
+    /// nothing is written back and the call runs under NumPy.
+    Deopt(String),
     /// Python's ZeroDivisionError (np.average's weights summing to zero).
     ZeroDivision(String),
     /// `numpy.linalg.LinAlgError` (a singular or non-positive-definite matrix).
@@ -39,6 +42,7 @@ impl fmt::Display for PlanError {
             | PlanError::Index(m)
             | PlanError::LinAlg(m)
             | PlanError::ZeroDivision(m)
+            | PlanError::Deopt(m)
             | PlanError::Host(m)
             | PlanError::Torch(m)
             | PlanError::Input(m) => f.write_str(m),

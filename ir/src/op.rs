@@ -394,6 +394,7 @@ name_enum!(
         WeightsSumZero = "weights_sum_zero",
         InvalidChoice = "invalid_choice",
         InvalidCoordinates = "invalid_coordinates",
+        Speculation = "speculation",
     }
 );
 
@@ -401,6 +402,12 @@ impl CheckKind {
     /// Whether NumPy raises ZeroDivisionError here (else ValueError).
     pub fn is_zero_division(self) -> bool {
         self == CheckKind::WeightsSumZero
+    }
+
+    /// Not NumPy's error: a value the plan assumed does not hold, and the
+    /// call runs under NumPy instead (no write-back happened).
+    pub fn is_speculation(self) -> bool {
+        self == CheckKind::Speculation
     }
 
     /// NumPy's message.
@@ -415,6 +422,7 @@ impl CheckKind {
             CheckKind::WeightsSumZero => "Weights sum to zero, can't be normalized",
             CheckKind::InvalidChoice => "invalid entry in choice array",
             CheckKind::InvalidCoordinates => "invalid entry in coordinates array",
+            CheckKind::Speculation => "a value the plan assumed does not hold for this call",
         }
     }
 }

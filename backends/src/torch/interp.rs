@@ -739,6 +739,8 @@ pub(crate) fn exec(op: &Prim, a: &[&Tensor]) -> Result<Tensor, PlanError> {
                 let message = kind.message().to_string();
                 return Err(if kind.is_zero_division() {
                     PlanError::ZeroDivision(message)
+                } else if kind.is_speculation() {
+                    PlanError::Deopt(message)
                 } else {
                     PlanError::Value(message)
                 });

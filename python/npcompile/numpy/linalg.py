@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._trace import GraphBreak, Proxy
-from . import UFUNCS, _record, _register, astype, operand, swapaxes
+from .. import _host
+from . import UFUNCS, _record, _register, _tuple, astype, check, getitem, operand, reshape, swapaxes
 
 LINALG = {}
 
@@ -179,3 +180,48 @@ def dispatch(func, args, kwargs):
     if any(isinstance(x, Proxy) and x.dtype.kind not in "biufc" for x in args):
         raise GraphBreak(f"np.linalg.{func.__name__} of this dtype is not compiled")
     return call(f, f"np.linalg.{func.__name__}", args, kwargs)
+
+
+@_register(LINALG, "lstsq")
+def lstsq(a, b, rcond=None):
+    """NumPy's own lstsq in the plan (LAPACK's gelsd). The residuals' shape
+    depends on the rank (empty unless full rank and m > n): where m > n the
+    plan assumes full rank and a call that finds less runs under NumPy."""
+    from .host import _spell  # (NumPy's lstsq sets its own errstate: the caller's does not matter)
+
+    a, b = operand(a), operand(b)
+    if isinstance(rcond, Proxy):
+        raise GraphBreak("np.linalg.lstsq with a traced rcond is not compiled yet")
+    if a.ndim != 2 or b.ndim not in (1, 2) or a.dtype.kind not in "biufc" or b.dtype.kind not in "biufc":
+        np.linalg.lstsq(np.zeros(a.shape, a.dtype), np.zeros(b.shape, b.dtype), rcond=rcond)  # NumPy's error
+        raise GraphBreak("np.linalg.lstsq of these operands is not compiled yet")
+    m, n = a.shape
+    full = np.eye(m, n, dtype=a.dtype)  # a stand-in of full rank: the shapes NumPy gives then
+    sample = np.linalg.lstsq(full, np.zeros(b.shape, b.dtype), rcond=rcond)
+    speculate = m > n and n > 0
+
+    def kernel(a_, b_):
+        x, resids, rank, s = np.linalg.lstsq(a_, b_, rcond=rcond)
+        holds = not speculate or rank == n
+        if not holds:
+            resids = np.zeros(sample[1].shape, sample[1].dtype)
+        return np.concatenate([np.ravel(x), np.ravel(resids), [rank], np.ravel(s), [holds]])
+
+    key = f"np.linalg.lstsq(rcond={_spell(rcond)})"
+    _host.register(key, kernel)
+    parts = [np.asarray(r) for r in sample] + [np.asarray(True)]
+    dtype = np.result_type(*parts[:2], parts[3])
+    total = sum(p.size for p in parts)
+    flat = _record(f"host[kernel={key},n=2,dtype={np.dtype(dtype).name},shape={_tuple((total,))}]", a, b)
+    out, at = [], 0
+    for p in parts:
+        r = reshape(getitem(flat, slice(at, at + p.size)), p.shape)
+        out.append(r if r.dtype == p.dtype else astype(r, p.dtype))
+        at += p.size
+    x, resids, rank, s, holds = out
+    if speculate:
+        check("speculation", UFUNCS["logical_not"](holds))
+    for r in (x, resids, s):
+        r._scalar = False
+    rank._scalar = True
+    return x, resids, rank, s
