@@ -12,6 +12,8 @@ use pyo3::types::{PyDict, PyList, PyTuple};
 use std::collections::HashMap;
 use std::fmt::Write;
 use std::sync::{Arc, Mutex};
+
+use crate::panics::{guard, lock};
 use std::time::Instant;
 
 /// How to rebuild the function's return value from the plan's outputs.
@@ -267,14 +269,14 @@ impl CompiledFunction {
         args: &Bound<'_, PyTuple>,
         kwargs: &Bound<'_, PyDict>,
     ) -> PyResult<Option<Traced>> {
-        self.stats.lock().expect("stats lock").traces += 1;
+        lock(&self.stats).traces += 1;
         let res = self
             .tracer
             .bind(py)
             .call1((self.func.bind(py), args, kwargs, self.fullgraph))?;
         let tag: String = res.get_item(0)?.extract()?;
         if tag == "fallback" {
-            *self.last_break.lock().expect("break lock") = res.get_item(1)?.extract()?;
+            *lock(&self.last_break) = res.get_item(1)?.extract()?;
             return Ok(None);
         }
         let builder = res.get_item(1)?;
@@ -310,7 +312,9 @@ impl CompiledFunction {
         writebacks: &[(usize, usize)],
         captured: &[Py<PyAny>],
     ) -> PyResult<(Plan, Vec<StageReport>)> {
-        let (optimized, reports) = optimize(graph, Limits::default()).map_err(|e| ir_err(py, e))?;
+        let (optimized, reports) = guard("optimize", || optimize(graph, Limits::default()))
+            .map_err(InternalError::new_err)?
+            .map_err(|e| ir_err(py, e))?;
         let opts = LowerOptions {
             writebacks: writebacks.to_vec(),
             // libtorch refuses in-place writes into tensors that require grad.
@@ -322,7 +326,9 @@ impl CompiledFunction {
                         .is_ok_and(|a| numpy::PyUntypedArrayMethods::is_c_contiguous(a))
                 }),
         };
-        let plan = lower(&optimized, flat.device(), &opts).map_err(|e| ir_err(py, e))?;
+        let plan = guard("lower", || lower(&optimized, flat.device(), &opts))
+            .map_err(InternalError::new_err)?
+            .map_err(|e| ir_err(py, e))?;
         if std::env::var("NPCOMPILE_LOG").is_ok_and(|v| v.split(',').any(|k| k.trim() == "plan")) {
             py.import("npcompile._trace")?
                 .getattr("log")?
@@ -435,11 +441,18 @@ impl CompiledFunction {
             }
         }
         let plan = c.plan.clone();
-        let outs = if plan.small {
+        let writes = !c.writebacks.is_empty();
+        let run = move || {
+            guard("run", || plan.run_into(inputs, &dests)).unwrap_or_else(|m| {
+                // Arguments written in place may be half updated: not re-run under NumPy.
+                Err(if writes { PlanError::InputsWritten(m) } else { PlanError::Torch(m) })
+            })
+        };
+        let outs = if c.plan.small {
             // Microseconds of work: releasing the GIL would cost more.
-            plan.run_into(inputs, &dests)
+            run()
         } else {
-            py.detach(move || plan.run_into(inputs, &dests))
+            py.detach(run)
         }
         .map_err(RunError::Plan)?;
         drop(keep);
@@ -544,17 +557,14 @@ impl CompiledFunction {
             // arrays: trace through this function as plain Python.
             return Ok(self.func.bind(py).call(args, kwargs)?.unbind());
         }
-        let mut hit = self
-            .cache
-            .lock()
-            .expect("cache lock")
+        let mut hit = lock(&self.cache)
             .get(&flat.key)
             .map(|e| e.entry.clone());
         if let Some(Entry::Compiled(c)) = hit.as_deref() {
             for g in &c.guards {
                 if !g.holds(py)? {
                     // A global or closure array was rebound: trace this signature again.
-                    self.cache.lock().expect("cache lock").remove(&flat.key);
+                    lock(&self.cache).remove(&flat.key);
                     hit = None;
                     break;
                 }
@@ -562,12 +572,12 @@ impl CompiledFunction {
         }
         let entry = match hit {
             Some(e) => {
-                self.stats.lock().expect("stats lock").hits += 1;
+                lock(&self.stats).hits += 1;
                 e
             }
-            None if self.cache.lock().expect("cache lock").len() >= self.cache_limit => {
+            None if lock(&self.cache).len() >= self.cache_limit => {
                 // Past the limit: run under NumPy rather than compile forever.
-                let mut stats = self.stats.lock().expect("stats lock");
+                let mut stats = lock(&self.stats);
                 stats.misses += 1;
                 stats.fallbacks += 1;
                 let first = !std::mem::replace(&mut stats.limit_warned, true);
@@ -580,7 +590,7 @@ impl CompiledFunction {
                 return Ok(self.func.bind(py).call(args, kwargs)?.unbind());
             }
             None => {
-                self.stats.lock().expect("stats lock").misses += 1;
+                lock(&self.stats).misses += 1;
                 let start = Instant::now();
                 let empty = PyDict::new(py);
                 let entry = match self.trace(py, args, kwargs.unwrap_or(&empty))? {
@@ -604,14 +614,14 @@ impl CompiledFunction {
                     },
                 };
                 let entry = Arc::new(entry);
-                let mut stats = self.stats.lock().expect("stats lock");
+                let mut stats = lock(&self.stats);
                 stats.compile_seconds += start.elapsed().as_secs_f64();
                 if matches!(*entry, Entry::Fallback) {
                     stats.fallbacks += 1;
                 }
                 drop(stats);
                 let objects = flat.objects.iter().map(|o| o.clone().unbind()).collect();
-                self.cache.lock().expect("cache lock").insert(
+                lock(&self.cache).insert(
                     flat.key.clone(),
                     CacheEntry {
                         entry: entry.clone(),
@@ -626,7 +636,7 @@ impl CompiledFunction {
             Entry::Compiled(c) if !c.writebacks.is_empty() && self.inputs_alias(py, c, &flat) => {
                 // The plan writes its inputs as if they were distinct memory.
                 let first = !std::mem::replace(
-                    &mut self.stats.lock().expect("stats lock").alias_warned,
+                    &mut lock(&self.stats).alias_warned,
                     true,
                 );
                 if first {
@@ -637,7 +647,7 @@ impl CompiledFunction {
                         ),
                     )?;
                 }
-                self.stats.lock().expect("stats lock").fallbacks += 1;
+                lock(&self.stats).fallbacks += 1;
                 Ok(self.func.bind(py).call(args, kwargs)?.unbind())
             }
             Entry::Compiled(c) => match self.run(py, c, &flat) {
@@ -646,7 +656,7 @@ impl CompiledFunction {
                     // written back, so NumPy can still give the answer.
                     self.compile_failed(py, &InternalError::new_err(m))?;
                     let objects = flat.objects.iter().map(|o| o.clone().unbind()).collect();
-                    self.cache.lock().expect("cache lock").insert(
+                    lock(&self.cache).insert(
                         flat.key.clone(),
                         CacheEntry {
                             entry: Arc::new(Entry::Fallback),
@@ -658,7 +668,7 @@ impl CompiledFunction {
                 Err(RunError::Plan(PlanError::Deopt(_))) => {
                     // The plan's assumption about values does not hold for these:
                     // nothing was written back; this call runs under NumPy.
-                    self.stats.lock().expect("stats lock").deopts += 1;
+                    lock(&self.stats).deopts += 1;
                     Ok(self.func.bind(py).call(args, kwargs)?.unbind())
                 }
                 Err(RunError::Plan(e)) => Err(plan_err(e)),
@@ -685,7 +695,7 @@ impl CompiledFunction {
         let Some(t) = self.trace(py, args, kwargs)? else {
             return Ok(format!(
                 "== graph break ==\n{}\n",
-                self.last_break.lock().expect("break lock")
+                lock(&self.last_break)
             ));
         };
         let (plan, reports) = Self::compile(py, &t.graph, &flat, &t.writebacks, &t.captured)?;
@@ -701,18 +711,18 @@ impl CompiledFunction {
                 let _ = writeln!(s, "  %{name} <- output {output}");
             }
         }
-        let n = self.cache.lock().expect("cache lock").len();
+        let n = lock(&self.cache).len();
         let _ = writeln!(s, "== cache ==\n{n} entries");
         Ok(s)
     }
 
     /// hits, misses, entries, traces, fallbacks, deopts, compile_seconds.
     fn cache_info<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let st = self.stats.lock().expect("stats lock").clone();
+        let st = lock(&self.stats).clone();
         let d = PyDict::new(py);
         d.set_item("hits", st.hits)?;
         d.set_item("misses", st.misses)?;
-        d.set_item("entries", self.cache.lock().expect("cache lock").len())?;
+        d.set_item("entries", lock(&self.cache).len())?;
         d.set_item("traces", st.traces)?;
         d.set_item("fallbacks", st.fallbacks)?;
         d.set_item("deopts", st.deopts)?;
@@ -722,8 +732,8 @@ impl CompiledFunction {
     }
 
     fn cache_clear(&self) {
-        self.cache.lock().expect("cache lock").clear();
-        self.stats.lock().expect("stats lock").limit_warned = false;
+        lock(&self.cache).clear();
+        lock(&self.stats).limit_warned = false;
     }
 
     #[getter]

@@ -7,6 +7,7 @@ mod compiled;
 mod convert;
 mod errors;
 mod host;
+mod panics;
 
 use pyo3::prelude::*;
 
@@ -49,5 +50,6 @@ fn _core(py: Python<'_>, m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(promote_types, m)?)?;
     m.add_function(wrap_pyfunction!(map_leaves, m)?)?;
     m.add_function(wrap_pyfunction!(blas_library, m)?)?;
+    m.add_function(wrap_pyfunction!(panics::_inject_panic, m)?)?;
     Ok(())
 }
