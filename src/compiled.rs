@@ -249,7 +249,7 @@ struct Traced {
     warnings: Option<Py<PyAny>>,
 }
 
-#[pyclass(module = "npcompile._core")]
+#[pyclass(module = "npcompile._core", weakref)]
 pub struct CompiledFunction {
     func: Py<PyAny>,
     tracer: Py<PyAny>,
@@ -621,13 +621,19 @@ impl CompiledFunction {
                 }
                 drop(stats);
                 let objects = flat.objects.iter().map(|o| o.clone().unbind()).collect();
-                lock(&self.cache).insert(
-                    flat.key.clone(),
-                    CacheEntry {
-                        entry: entry.clone(),
-                        _objects: objects,
-                    },
-                );
+                let mut cache = lock(&self.cache);
+                // Threads that missed together may all get here: the limit holds
+                // (past it, the entry serves this call only).
+                if cache.len() < self.cache_limit || cache.contains_key(&flat.key) {
+                    cache.insert(
+                        flat.key.clone(),
+                        CacheEntry {
+                            entry: entry.clone(),
+                            _objects: objects,
+                        },
+                    );
+                }
+                drop(cache);
                 entry
             }
         };
