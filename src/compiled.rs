@@ -368,6 +368,17 @@ impl CompiledFunction {
     }
 
     fn run(&self, py: Python<'_>, c: &Compiled, flat: &Flat<'_>) -> Result<Py<PyAny>, RunError> {
+        for &(input, _) in &c.writebacks {
+            // torch refuses to write a leaf that requires grad: say so before running.
+            if let Some((crate::convert::LeafKind::Torch, obj)) = flat.leaves.get(input) {
+                if obj.getattr("requires_grad")?.is_truthy()? && obj.getattr("is_leaf")?.is_truthy()? {
+                    return Err(pyo3::exceptions::PyRuntimeError::new_err(
+                        "a leaf Variable that requires grad is being used in an in-place operation.",
+                    )
+                    .into());
+                }
+            }
+        }
         let device = c.plan.device;
         let mut keep = vec![];
         let n = flat.leaves.len() + c.captured.len();

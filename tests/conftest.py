@@ -193,7 +193,7 @@ def assert_values(actual, expected, *, scale=None, tol=None, signed_zeros=False,
     msg = f"{path}: value mismatch ({expected.dtype}{list(expected.shape)})"
     if expected.dtype.kind in "fc":
         precision = expected.dtype if tol is None else min(expected.dtype, np.dtype(tol), key=lambda d: d.itemsize)
-        rtol, atol = TOLERANCE[precision]
+        rtol, atol = TOLERANCE[np.dtype(precision).newbyteorder("=")]
         if scale is not None and np.isfinite(scale):
             atol = max(atol, 8 * EPS[precision] * float(scale))
         np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol, equal_nan=True, err_msg=msg)
