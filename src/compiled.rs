@@ -26,6 +26,9 @@ enum OutSpec {
         python: bool,
     },
     Const(Py<PyAny>),
+    /// A view of NumPy argument `input` (its view steps `path`): NumPy's view
+    /// of the caller's array, made after the write-back.
+    View(usize, Py<PyAny>),
     Tuple(Vec<OutSpec>),
     /// A named tuple (NumPy's `SlogdetResult`, a user's): its class and fields.
     Named(Py<PyAny>, Vec<OutSpec>),
@@ -36,6 +39,7 @@ enum OutSpec {
 impl OutSpec {
     /// Parse the tracer's description: ("leaf", i, kind) with kind 0 (an
     /// array), 1 (a NumPy scalar) or 2 (a Python scalar) | ("const", obj) |
+    /// ("view", input, path) |
     /// ("tuple", [..]) | ("named", cls, [..]) | ("list", [..]) | ("dict", [keys], [..]).
     fn parse(obj: &Bound<'_, PyAny>) -> PyResult<OutSpec> {
         let tag: String = obj.get_item(0)?.extract()?;
@@ -55,6 +59,7 @@ impl OutSpec {
                 }
             }
             "const" => OutSpec::Const(obj.get_item(1)?.unbind()),
+            "view" => OutSpec::View(obj.get_item(1)?.extract()?, obj.get_item(2)?.unbind()),
             "tuple" => OutSpec::Tuple(items(1)?),
             "named" => OutSpec::Named(obj.get_item(1)?.unbind(), items(2)?),
             "list" => OutSpec::List(items(1)?),
@@ -75,6 +80,7 @@ impl OutSpec {
         py: Python<'py>,
         outs: &mut Vec<Option<OutValue<'py>>>,
         torch: bool,
+        inputs: &[Bound<'py, PyAny>],
     ) -> PyResult<Bound<'py, PyAny>> {
         Ok(match self {
             OutSpec::Leaf {
@@ -97,31 +103,39 @@ impl OutSpec {
                 }
             }
             OutSpec::Const(obj) => obj.bind(py).clone(),
+            OutSpec::View(input, path) => {
+                let array = inputs
+                    .get(*input)
+                    .ok_or_else(|| InternalError::new_err("a returned view of no input"))?;
+                py.import("npcompile._trace")?
+                    .getattr("replay_view")?
+                    .call1((array, path.bind(py)))?
+            }
             OutSpec::Tuple(xs) => {
                 let items: Vec<_> = xs
                     .iter()
-                    .map(|x| x.build(py, outs, torch))
+                    .map(|x| x.build(py, outs, torch, inputs))
                     .collect::<PyResult<_>>()?;
                 PyTuple::new(py, items)?.into_any()
             }
             OutSpec::Named(cls, xs) => {
                 let items: Vec<_> = xs
                     .iter()
-                    .map(|x| x.build(py, outs, torch))
+                    .map(|x| x.build(py, outs, torch, inputs))
                     .collect::<PyResult<_>>()?;
                 cls.bind(py).call1(PyTuple::new(py, items)?)?
             }
             OutSpec::List(xs) => {
                 let items: Vec<_> = xs
                     .iter()
-                    .map(|x| x.build(py, outs, torch))
+                    .map(|x| x.build(py, outs, torch, inputs))
                     .collect::<PyResult<_>>()?;
                 PyList::new(py, items)?.into_any()
             }
             OutSpec::Dict(kv) => {
                 let d = PyDict::new(py);
                 for (k, v) in kv {
-                    d.set_item(k.bind(py), v.build(py, outs, torch)?)?;
+                    d.set_item(k.bind(py), v.build(py, outs, torch, inputs)?)?;
                 }
                 d.into_any()
             }
@@ -513,7 +527,13 @@ impl CompiledFunction {
                 .getattr("replay_warnings")?
                 .call1((w.bind(py),))?;
         }
-        Ok(c.out.build(py, &mut outs, flat.torch_out())?.unbind())
+        let inputs: Vec<Bound<'_, PyAny>> = flat
+            .leaves
+            .iter()
+            .map(|(_, o)| o.clone())
+            .chain(c.captured.iter().map(|o| o.bind(py).clone()))
+            .collect();
+        Ok(c.out.build(py, &mut outs, flat.torch_out(), &inputs)?.unbind())
     }
 }
 

@@ -79,6 +79,7 @@ class Tracer:
         self.checks = []
         self.rebinder = _Rebinder(self)
         self._captured_at = {}  # input index -> the captured array
+        self.viewable = {}  # input index -> whether views of it can be returned as views
         self._recorded = {}  # (op, operand ids) -> (id, dtype, shape)
         self._literals = {}
 
@@ -138,6 +139,10 @@ class Tracer:
         vid, dt, shp = self.builder.input(name, dtype, list(shape))
         proxy = Proxy(vid, dt, shp, scalar)
         proxy._extern = not private
+        # NumPy arguments of a layout the signature fixes (C or Fortran): a view
+        # of one can be returned as NumPy's view of the caller's array.
+        self.viewable[self.n_inputs] = (isinstance(leaf, np.ndarray) and not private and not scalar
+                                        and (leaf.flags.c_contiguous or leaf.flags.f_contiguous))
         if isinstance(leaf, np.ndarray) and not scalar and not leaf.flags.c_contiguous:
             # The signature tells C, Fortran and other orders apart: a Fortran
             # argument's layout is known, any other is NumPy's to see at run time.
@@ -686,8 +691,89 @@ def _argument_names(fn, args, kwargs):
     return names
 
 
+_VIEW_OPS = ("slice[", "reshape[", "permute[")
+
+
+def _returned_view(result):
+    """(input index, path) where `result` is a view of a NumPy argument that
+    NumPy's own indexing reproduces on the caller's array (so it is returned
+    as NumPy's view, aliasing the caller's memory), else None."""
+    buf = result._buf
+    if result._scalar or buf is None or buf.source is None or buf.frozen:
+        return None
+    if not current_tracer().viewable.get(buf.source) or not result._path:
+        return None
+    if not all(op.startswith(_VIEW_OPS) or op in ("real", "imag") for op in result._path):
+        return None
+    return buf.source, tuple(result._path)
+
+
+def replay_view(array, path):
+    """NumPy's view of `array` by the tracer's view steps (a returned view)."""
+    for op in path:
+        if op in ("real", "imag"):
+            array = getattr(array, op)
+            continue
+        name, attrs = op[:-1].split("[", 1)
+        values = dict(_split_attrs(attrs))
+        if name == "permute":
+            array = array.transpose(_parse_tuple(values["perm"]))
+        elif name == "reshape":
+            shape = _parse_tuple(values["shape"])
+            inserted = _unit_insertion(array.shape, shape)
+            # New unit axes as NumPy's `None` makes them (stride 0), else NumPy's reshape.
+            if inserted is None:
+                array = array.reshape(shape, copy=False)
+            else:
+                array = array[inserted] if inserted else array[...]  # a 0-d view stays an array
+        else:
+            starts, lens, steps = (_parse_tuple(values[k]) for k in ("starts", "lens", "steps"))
+            index = []
+            for start, n, step in zip(starts, lens, steps):
+                stop = start + n * step
+                index.append(slice(start, None if stop < 0 else stop, step))
+            array = array[tuple(index)] if index else array[...]  # a 0-d view stays an array
+    return array
+
+
+def _unit_insertion(old, new):
+    """The index (`:` and `None`) that makes shape `new` from `old` by inserting
+    length-1 axes only, or None."""
+    index, i = [], 0
+    for n in new:
+        if i < len(old) and old[i] == n:
+            index.append(slice(None))
+            i += 1
+        elif n == 1:
+            index.append(None)
+        else:
+            return None
+    return tuple(index) if i == len(old) else None
+
+
+def _split_attrs(text):
+    depth, begin, out = 0, 0, []
+    for i, c in enumerate(text + ","):
+        if c in "([":
+            depth += 1
+        elif c in ")]":
+            depth -= 1
+        elif c == "," and depth == 0:
+            key, _, value = text[begin:i].partition("=")
+            out.append((key.strip(), value.strip()))
+            begin = i + 1
+    return out
+
+
+def _parse_tuple(text):
+    return tuple(int(x) for x in text.strip("()[]").split(",") if x.strip())
+
+
 def _out_spec(result, outputs):
     if isinstance(result, Proxy):
+        returned = _returned_view(result)
+        if returned is not None:
+            return ("view", returned[0], returned[1])
         outputs.append(result._id)
         return ("leaf", len(outputs) - 1, int(result._scalar))  # 2: a Python scalar (np.allclose's bool)
     if type(result) is tuple:
