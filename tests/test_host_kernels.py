@@ -213,3 +213,18 @@ def test_lstsq_of_a_rank_deficient_matrix_runs_under_numpy():
     assert got[1].shape == want[1].shape == (0,) and got[2] == want[2] == 2
     assert np.allclose(got[0], want[0])
     assert cf.cache_info()["deopts"] == 1
+
+
+def test_one_host_kernel_serves_signatures_of_other_shapes():
+    """A kernel is registered once per key (the call's spelling): it must not
+    keep the shapes of the signature that registered it."""
+    from npcompile import np_compile
+
+    cf = np_compile(lambda a, b: (np.linalg.lstsq(a, b), np.argsort(a, axis=0), np.partition(b, 1)))
+    r = np.random.default_rng(10)
+    for m, n in [(6, 3), (3, 5), (8, 2), (6, 3)]:
+        a, b = r.standard_normal((m, n)), r.standard_normal(m)
+        got, want = cf(a, b), cf.__wrapped__(a, b)
+        for g, w in zip(got[0], want[0]):
+            assert np.shape(g) == np.shape(w) and np.allclose(g, w)
+        assert np.array_equal(got[1], want[1]) and np.array_equal(got[2], want[2])

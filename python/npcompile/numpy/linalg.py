@@ -201,10 +201,12 @@ def lstsq(a, b, rcond=None):
     speculate = m > n and n > 0
 
     def kernel(a_, b_):
+        # One kernel per key serves every signature: shapes come from the operands.
+        rows, cols = a_.shape
         x, resids, rank, s = np.linalg.lstsq(a_, b_, rcond=rcond)
-        holds = not speculate or rank == n
-        if not holds:
-            resids = np.zeros(sample[1].shape, sample[1].dtype)
+        holds = not (rows > cols > 0) or rank == cols
+        if not holds:  # the plan's shape for them: a deopt follows
+            resids = np.zeros(1 if b_.ndim == 1 else b_.shape[1])
         return np.concatenate([np.ravel(x), np.ravel(resids), [rank], np.ravel(s), [holds]])
 
     key = f"np.linalg.lstsq(rcond={_spell(rcond)})"
