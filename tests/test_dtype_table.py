@@ -39,7 +39,7 @@ DTYPES = (
     "float16", "float32", "float64", "complex64", "complex128",
 )
 
-# The surface's ufuncs (python/npcompile/numpy/__init__.py: UFUNCS), aliases
+# The surface's ufuncs (python/npcompile/numpy/core.py: UFUNCS), aliases
 # that are the same NumPy object (divide, mod, conj, bitwise_not, abs) left out.
 BINARY_UFUNCS = (
     "add", "subtract", "multiply", "true_divide", "floor_divide", "remainder", "fmod", "divmod", "power", "float_power",
