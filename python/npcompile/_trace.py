@@ -80,6 +80,7 @@ class Tracer:
         self.rebinder = _Rebinder(self)
         self._captured_at = {}  # input index -> the captured array
         self.viewable = {}  # input index -> whether views of it can be returned as views
+        self.products = {}  # value id of a recorded 2-D matrix product -> its chain of operands
         self._recorded = {}  # (op, operand ids) -> (id, dtype, shape)
         self._literals = {}
 

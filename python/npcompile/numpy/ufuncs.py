@@ -11,8 +11,8 @@ import operator
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index
 
-from .._trace import GraphBreak, Proxy
-from .core import (FUNCTIONS, UFUNCS, _check_output_writeable, _no, _on_stand_ins, _record, _register, _single_out,
+from .._trace import GraphBreak, Proxy, current_tracer
+from .core import (FUNCTIONS, UFUNCS, _check_output_writeable, check, _no, _on_stand_ins, _record, _register, _single_out,
                    _store, _tuple, call, is_operand, numpy_errors, numpy_raises, operand, output_casting_error)
 
 
@@ -203,9 +203,68 @@ def array_power(x, y):
 @_register(UFUNCS, "matmul")
 def matmul(x, y, **kwargs):
     _no(kwargs, "np.matmul")
-    r = _record("matmul", operand(x), operand(y))
+    x, y = operand(x), operand(y)
+    chain = _matrix_chain(x, y)
+    if chain is not None:
+        return chain
+    r = _record("matmul", x, y)
+    r._scalar = r.ndim == 0
+    if x.ndim == y.ndim == 2 and x.dtype == y.dtype:
+        tracer = current_tracer()
+        tracer.products[r._vid] = tracer.products.get(x._vid, (x,)) + tracer.products.get(y._vid, (y,))
+    return r
+
+
+# A matrix chain is multiplied in the order of fewest operations (as
+# np.linalg.multi_dot does) where that saves at least half of NumPy's left to
+# right work: `A @ B @ v` as `A @ (B @ v)`. Exact for integers; for floats
+# within rounding, and only where the result is finite (else the call runs
+# under NumPy: an inf or nan, or an overflow, would propagate differently).
+_CHAIN_DTYPES = frozenset(np.dtype(t) for t in ("int32", "int64", "float32", "float64", "complex64", "complex128"))
+
+
+def _matrix_chain(x, y):
+    tracer = current_tracer()
+    factors = tracer.products.get(x._vid)
+    if factors is None or y.ndim not in (1, 2) or y.dtype != x.dtype or x.dtype not in _CHAIN_DTYPES:
+        return None
+    factors = factors + (y,)
+    if factors[-2].shape[1] != y.shape[0]:
+        return None  # NumPy's shape error comes from the plain product
+    dims = [f.shape[0] for f in factors] + [y.shape[1] if y.ndim == 2 else 1]
+    cost, split = _chain_order(dims)
+    left = sum(dims[0] * dims[k] * dims[k + 1] for k in range(1, len(factors)))
+    if 2 * cost[0][len(factors) - 1] > left:
+        return None
+    r = _multiply_chain(factors, split, 0, len(factors) - 1)
+    if x.dtype.kind in "fc":
+        # Every element of every factor reaches some element of the product, and
+        # a product or sum with an inf or nan is not finite: a finite result means
+        # finite factors (the small result is checked, not the large factors).
+        from .reductions import _reduce
+        check("speculation", UFUNCS["logical_not"](_reduce("all", UFUNCS["isfinite"](r))))
     r._scalar = r.ndim == 0
     return r
+
+
+def _chain_order(dims):
+    """Matrix-chain order by dynamic programming over the factors' dimensions."""
+    n = len(dims) - 1
+    cost = [[0] * n for _ in range(n)]
+    split = [[0] * n for _ in range(n)]
+    for length in range(1, n):
+        for i in range(n - length):
+            j = i + length
+            cost[i][j], split[i][j] = min(
+                (cost[i][k] + cost[k + 1][j] + dims[i] * dims[k + 1] * dims[j + 1], k) for k in range(i, j))
+    return cost, split
+
+
+def _multiply_chain(factors, split, i, j):
+    if i == j:
+        return factors[i]
+    k = split[i][j]
+    return _record("matmul", _multiply_chain(factors, split, i, k), _multiply_chain(factors, split, k + 1, j))
 
 
 def _loop_dtypes(ufunc, *operands):

@@ -1,0 +1,66 @@
+"""Matrix chains multiplied in the cheapest order (np.linalg.multi_dot's
+rule) where that saves at least half of NumPy's left-to-right work: exact for
+integers, within rounding for floats; a product that is not finite (an inf or
+nan in a factor, an overflow) makes the call run under NumPy, NumPy's answer."""
+
+import numpy as np
+import pytest
+
+from conftest import assert_matches
+from npcompile import np_compile
+
+
+def factors(dtype="float64", n=40, k=3):
+    def make():
+        r = np.random.default_rng(11)
+        mats = [r.standard_normal((n, n)) for _ in range(3)]
+        thin = r.standard_normal((n, k))
+        vec = r.standard_normal(n)
+        if np.dtype(dtype).kind in "iu":
+            mats, thin, vec = [(m * 4).astype(dtype) for m in mats], (thin * 4).astype(dtype), (vec * 4).astype(dtype)
+        elif np.dtype(dtype).kind == "c":
+            mats, thin, vec = [m + 1j for m in mats], thin - 1j, vec + 0.5j
+        return (*mats, thin, vec)
+    return make
+
+
+CHAINS = [
+    ("matrix_matrix_vector", lambda a, b, c, t, v: a @ b @ v),
+    ("four_to_thin", lambda a, b, c, t, v: a @ b @ c @ t),
+    ("np_dot_then_matmul", lambda a, b, c, t, v: np.dot(a, b) @ v),
+    ("matmul_function", lambda a, b, c, t, v: np.matmul(np.matmul(a, b), t)),
+    ("intermediate_also_returned", lambda a, b, c, t, v: (a @ b @ v, a @ b)),
+    ("vector_first_stays", lambda a, b, c, t, v: v @ a @ b),
+    ("then_elementwise", lambda a, b, c, t, v: np.tanh(a @ b @ c @ v) * 2),
+    ("transposed_factors", lambda a, b, c, t, v: a.T @ b[:, ::-1] @ t),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "complex128", "int64"])
+@pytest.mark.parametrize("fn", [c[1] for c in CHAINS], ids=[c[0] for c in CHAINS])
+def test_matrix_chains_are_numpys(fn, dtype):
+    assert_matches(fn, factors(dtype), must_compile=True)
+
+
+def test_the_cheap_order_is_chosen():
+    """The plan has two matrix-vector products for `a @ b @ v`, no matrix product."""
+    cf = np_compile(lambda a, b, v: a @ b @ v)
+    a, b, c, t, v = factors(n=64)()
+    cf(a, b, v)
+    plan = cf.explain(a, b, v).split("== plan")[-1]
+    assert plan.count("MatMul") == 2 and "Double[64, 64]" not in plan.split("buffers")[-1]
+
+
+@pytest.mark.allow_fallback
+@pytest.mark.parametrize("where, value", [("a", np.inf), ("b", np.nan), ("a", -np.inf)])
+def test_a_factor_that_is_not_finite_gives_numpys_answer(where, value):
+    cf = np_compile(lambda a, b, v: a @ b @ v)
+    a, b, c, t, v = factors()()
+    cf(a, b, v)
+    (a if where == "a" else b)[3, 5] = value
+    v[5] = 0.0
+    with np.errstate(all="ignore"):
+        want = a @ b @ v
+        got = cf(a, b, v)
+    np.testing.assert_array_equal(got, want)
+    assert cf.cache_info()["deopts"] == 1
