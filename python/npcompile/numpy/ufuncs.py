@@ -217,9 +217,12 @@ def matmul(x, y, **kwargs):
 
 # A matrix chain is multiplied in the order of fewest operations (as
 # np.linalg.multi_dot does) where that saves at least half of NumPy's left to
-# right work: `A @ B @ v` as `A @ (B @ v)`. Exact for integers; for floats
+# right work, and enough of it to pay: `A @ B @ v` as `A @ (B @ v)`. Exact for integers; for floats
 # within rounding, and only where the result is finite (else the call runs
 # under NumPy: an inf or nan, or an overflow, would propagate differently).
+# Multiply-adds saved below which the reordering (and its finiteness check) does
+# not pay: small chains run as NumPy writes them.
+_CHAIN_MIN_SAVING = 1 << 21
 _CHAIN_DTYPES = frozenset(np.dtype(t) for t in ("int32", "int64", "float32", "float64", "complex64", "complex128"))
 
 
@@ -234,7 +237,8 @@ def _matrix_chain(x, y):
     dims = [f.shape[0] for f in factors] + [y.shape[1] if y.ndim == 2 else 1]
     cost, split = _chain_order(dims)
     left = sum(dims[0] * dims[k] * dims[k + 1] for k in range(1, len(factors)))
-    if 2 * cost[0][len(factors) - 1] > left:
+    best = cost[0][len(factors) - 1]
+    if 2 * best > left or left - best < _CHAIN_MIN_SAVING:
         return None
     r = _multiply_chain(factors, split, 0, len(factors) - 1)
     if x.dtype.kind in "fc":
