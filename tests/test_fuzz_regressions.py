@@ -267,6 +267,16 @@ def std_of_ints_in_int_dtype(a):
     return np.std(a, axis=0, dtype=np.int64)
 
 
+# NumPy's copyto of an array's own memory into itself does nothing and checks
+# nothing: not even that it is writeable (the read-only imag of a real array).
+@case(np.array([0, 3], dtype=np.int8))
+def copyto_self_of_read_only_view(c):
+    v1 = (c < c).imag
+    np.copyto(v1, v1, where=v1)
+    np.copyto(v1, v1[...])
+    return c + 1
+
+
 @pytest.mark.parametrize("fn, args", CASES)
 def test_fuzzer_finding(fn, args):
     assert_matches(fn, lambda: [a.copy() if isinstance(a, np.ndarray) else a for a in args], must_compile=True)
@@ -332,3 +342,17 @@ def test_sort_of_a_transposed_array_keeps_its_order():
         return v2
 
     assert_matches(s1, lambda: (np.array([[3.0, 1.0], [2.0, 0.0]]),))
+
+
+@pytest.mark.allow_fallback
+def test_out_of_a_selection_falls_back():
+    """`out=` an `a[mask]` writes into NumPy's copy of the selection: its shape
+    is known only when run, so the call runs under NumPy (was a TypeError)."""
+    def f(b, c):
+        v3 = b.astype(np.int16)
+        v4 = c[c > 0]
+        np.bitwise_xor(v3, v3, out=v4)
+        return v4.sum()
+
+    b, c = np.array([3, 4, 5]), np.array([-1, 2, 3, 4])
+    assert_matches(f, lambda: (b.copy(), c.copy()))

@@ -32,10 +32,28 @@ type Gemm<T> = unsafe extern "C" fn(
     ldc: i64,
 ) -> ();
 
+/// `cblas_?gemv` of an ILP64 OpenBLAS: `y = alpha * op(A) x + beta * y`.
+type Gemv<T> = unsafe extern "C" fn(
+    order: c_int,
+    trans: c_int,
+    m: i64,
+    n: i64,
+    alpha: T,
+    a: *const T,
+    lda: i64,
+    x: *const T,
+    incx: i64,
+    beta: T,
+    y: *mut T,
+    incy: i64,
+) -> ();
+
 pub struct Blas {
     pub library: String,
     dgemm: Gemm<f64>,
     sgemm: Gemm<f32>,
+    /// Matrix-vector products, as NumPy's matmul computes them (where found).
+    gemv: Option<(Gemv<f64>, Gemv<f32>)>,
 }
 
 #[link(name = "dl")]
@@ -65,8 +83,8 @@ fn find() -> Option<Blas> {
     paths.dedup();
     // Only the suffixed ILP64 names: their integer width is certain.
     let names = [
-        (c"scipy_cblas_dgemm64_", c"scipy_cblas_sgemm64_"),
-        (c"cblas_dgemm64_", c"cblas_sgemm64_"),
+        (c"scipy_cblas_dgemm64_", c"scipy_cblas_sgemm64_", c"scipy_cblas_dgemv64_", c"scipy_cblas_sgemv64_"),
+        (c"cblas_dgemm64_", c"cblas_sgemm64_", c"cblas_dgemv64_", c"cblas_sgemv64_"),
     ];
     for path in paths {
         let Ok(cpath) = std::ffi::CString::new(path) else {
@@ -78,15 +96,23 @@ fn find() -> Option<Blas> {
         if handle.is_null() {
             continue;
         }
-        for (d, s) in names {
+        for (d, s, dv, sv) in names {
             let (dp, sp) = unsafe { (dlsym(handle, d.as_ptr()), dlsym(handle, s.as_ptr())) };
+            let (dvp, svp) = unsafe { (dlsym(handle, dv.as_ptr()), dlsym(handle, sv.as_ptr())) };
             if !dp.is_null() && !sp.is_null() {
-                // SAFETY: these symbols are cblas_dgemm/cblas_sgemm of an ILP64
-                // build, whose C signature `Gemm` spells.
+                // SAFETY: these symbols are cblas_dgemm/cblas_sgemm (and
+                // cblas_dgemv/cblas_sgemv) of an ILP64 build, whose C signatures
+                // `Gemm` and `Gemv` spell.
                 return Some(Blas {
                     library: format!("{path} ({})", to_str(d)),
                     dgemm: unsafe { std::mem::transmute::<*mut c_void, Gemm<f64>>(dp) },
                     sgemm: unsafe { std::mem::transmute::<*mut c_void, Gemm<f32>>(sp) },
+                    gemv: (!dvp.is_null() && !svp.is_null()).then(|| unsafe {
+                        (
+                            std::mem::transmute::<*mut c_void, Gemv<f64>>(dvp),
+                            std::mem::transmute::<*mut c_void, Gemv<f32>>(svp),
+                        )
+                    }),
                 });
             }
         }
@@ -137,6 +163,55 @@ pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Option<Tensor>, PlanError> {
 /// false (nothing written) where it does not take them.
 pub fn matmul_into(a: &Tensor, b: &Tensor, c: &Tensor) -> Result<bool, PlanError> {
     gemm_into(a, b, c, 1.0, 0.0)
+}
+
+/// `y = a @ x` (`matrix_first`: a is m x k, x has k elements) or `y = x @ a`
+/// (a is k x m) for float32/float64 on the CPU through NumPy's gemv, as
+/// NumPy's matmul computes a matrix-vector product; false (nothing written)
+/// where it does not take them.
+pub fn gemv_into(a: &Tensor, x: &Tensor, y: &Tensor, matrix_first: bool) -> Result<bool, PlanError> {
+    let Some((dgemv, sgemv)) = numpy_blas().and_then(|b| b.gemv) else {
+        return Ok(false);
+    };
+    let kind = a.kind();
+    let cpu = [a, x, y].iter().all(|t| t.device() == Device::Cpu && t.kind() == kind);
+    if !cpu || !matches!(kind, Kind::Double | Kind::Float) || a.dim() != 2 || x.dim() != 1 || y.dim() != 1 {
+        return Ok(false);
+    }
+    let size = a.size();
+    let (k, m) = if matrix_first { (size[1], size[0]) } else { (size[0], size[1]) };
+    if m == 0 || k == 0 || x.size()[0] != k || y.size()[0] != m {
+        return Ok(false);
+    }
+    let (incx, incy) = (x.stride()[0], y.stride()[0]);
+    if incx < 1 || incy < 1 {
+        return Ok(false);
+    }
+    let (a, (transposed, lda)) = match layout_of(&size, &a.stride()) {
+        Some(l) => (a.shallow_clone(), l),
+        None => {
+            let c = a.f_contiguous()?;
+            let l = layout(&c).ok_or_else(|| PlanError::Torch("gemv operand layout".into()))?;
+            (c, l)
+        }
+    };
+    // The stored row-major matrix is `a` or its transpose; y needs `a` (matrix
+    // first) or its transpose (vector first) times x.
+    let trans = if transposed == matrix_first { TRANS } else { NO_TRANS };
+    let (rows, cols) = if transposed { (size[1], size[0]) } else { (size[0], size[1]) };
+    // SAFETY: the pointers address live tensors of the sizes and strides given;
+    // `y` (m elements, stride incy) shares no memory with `a` or `x` (a plan's
+    // destinations never hold a live value).
+    unsafe {
+        if kind == Kind::Double {
+            dgemv(ROW_MAJOR, trans, rows, cols, 1.0, a.data_ptr() as *const f64, lda,
+                  x.data_ptr() as *const f64, incx, 0.0, y.data_ptr() as *mut f64, incy)
+        } else {
+            sgemv(ROW_MAJOR, trans, rows, cols, 1.0, a.data_ptr() as *const f32, lda,
+                  x.data_ptr() as *const f32, incx, 0.0, y.data_ptr() as *mut f32, incy)
+        }
+    }
+    Ok(true)
 }
 
 /// `c = alpha * (a @ b) + beta * c` (c: m x n with unit column stride) through

@@ -1522,12 +1522,18 @@ fn complex_prod(x: &Tensor, dims: &[i64], keepdim: bool) -> Result<Tensor, PlanE
 fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor, PlanError> {
     let product = match (a.dim(), b.dim()) {
         (2, 2) => super::blas::matmul(a, b)?,
-        (1, 2) => super::blas::matmul(&a.f_unsqueeze(0)?, b)?
-            .map(|t| t.f_squeeze_dim(0))
-            .transpose()?,
-        (2, 1) => super::blas::matmul(a, &b.f_unsqueeze(1)?)?
-            .map(|t| t.f_squeeze_dim(1))
-            .transpose()?,
+        (1, 2) | (2, 1) => {
+            let (matrix, vector) = if a.dim() == 2 { (a, b) } else { (b, a) };
+            let rows = matrix.size()[if a.dim() == 2 { 0 } else { 1 }];
+            let y = Tensor::f_empty([rows], (a.kind(), a.device()))?;
+            if super::blas::gemv_into(matrix, vector, &y, a.dim() == 2)? {
+                Some(y)
+            } else if a.dim() == 1 {
+                super::blas::matmul(&a.f_unsqueeze(0)?, b)?.map(|t| t.f_squeeze_dim(0)).transpose()?
+            } else {
+                super::blas::matmul(a, &b.f_unsqueeze(1)?)?.map(|t| t.f_squeeze_dim(1)).transpose()?
+            }
+        }
         _ => None,
     };
     match product {
@@ -1709,8 +1715,14 @@ fn gemm_into(a: &[&Tensor], alpha: f64, beta: f64, out: &Tensor) -> Result<(), P
 fn matmul_into(a: &Tensor, b: &Tensor, out: &Tensor) -> Result<bool, PlanError> {
     Ok(match (a.dim(), b.dim()) {
         (2, 2) => super::blas::matmul_into(a, b, out)?,
-        (1, 2) => super::blas::matmul_into(&a.f_unsqueeze(0)?, b, &out.f_unsqueeze(0)?)?,
-        (2, 1) => super::blas::matmul_into(a, &b.f_unsqueeze(1)?, &out.f_unsqueeze(1)?)?,
+        (1, 2) => {
+            super::blas::gemv_into(b, a, out, false)?
+                || super::blas::matmul_into(&a.f_unsqueeze(0)?, b, &out.f_unsqueeze(0)?)?
+        }
+        (2, 1) => {
+            super::blas::gemv_into(a, b, out, true)?
+                || super::blas::matmul_into(a, &b.f_unsqueeze(1)?, &out.f_unsqueeze(1)?)?
+        }
         _ => false,
     })
 }

@@ -191,6 +191,8 @@ def _single_out(out, name):
         if len(out) != 1:
             raise GraphBreak(f"np.{name} with several outputs is not compiled yet")
         out = out[0]
+    if type(out).__name__ == "Selection":
+        raise GraphBreak(f"np.{name} with out= a[mask] (a copy whose shape is known only when run)", out.where)
     if out is not None and (not isinstance(out, (Proxy, np.ndarray)) or (isinstance(out, Proxy) and out._scalar)):
         raise TypeError("return arrays must be of ArrayType")
     return out

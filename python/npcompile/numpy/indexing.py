@@ -555,7 +555,7 @@ def copyto(dst, src, casting="same_kind", where=True):
     if not isinstance(dst, (Proxy, np.ndarray)) or (isinstance(dst, Proxy) and dst._scalar):
         name = f"numpy.{dst.dtype.type.__name__}" if isinstance(dst, Proxy) else type(dst).__name__
         raise TypeError(f"copyto() argument 1 must be numpy.ndarray, not {name}")
-    if src is dst:
+    if _same_memory(src, dst):
         return  # NumPy copies nothing (and checks nothing)
     dst = operand(dst)
     _check_destination_writeable(dst)
@@ -568,13 +568,35 @@ def copyto(dst, src, casting="same_kind", where=True):
     write(dst, (), src)
 
 
+def _same_memory(src, dst):
+    """Whether `src` is `dst`'s own memory as laid out (NumPy's copyto then does nothing)."""
+    if src is dst:
+        return True
+    if not (isinstance(src, Proxy) and isinstance(dst, Proxy) and src._buf is not None and src._buf is dst._buf
+            and src.dtype == dst.dtype and src.shape == dst.shape and not src._scalar and not dst._scalar):
+        return False
+    if src._path == dst._path:
+        return True
+    # Both views' steps replayed on a stand-in of their buffer: the same first
+    # element and strides are the same memory (`v[...]` is `v`'s).
+    from .._trace import replay_view
+    base = np.empty(src._buf.shape, src._buf.dtype)
+    try:
+        a, b = replay_view(base, src._path), replay_view(base, dst._path)
+    except (ValueError, TypeError):
+        return False
+    return a.__array_interface__["data"][0] == b.__array_interface__["data"][0] and a.strides == b.strides
+
+
 def _copyto_where(dst, src, casting, mask):
     """`np.copyto(dst, src, where=mask)`: dst keeps its elements where the mask is False."""
     if not isinstance(dst, (Proxy, np.ndarray)) or (isinstance(dst, Proxy) and dst._scalar):
         return copyto(dst, src, casting)  # NumPy's TypeError
     dst = operand(dst)
-    _check_destination_writeable(dst)
     numpy_raises(np.copyto, dst, src, casting=casting, where=mask)
+    if _same_memory(src, dst):
+        return  # NumPy copies nothing (the mask's errors are raised above)
+    _check_destination_writeable(dst)
     src, mask = operand(src), operand(mask)
     if src.dtype.kind == "c" and dst.dtype.kind != "c":
         warn_every_call(np.exceptions.ComplexWarning, "Casting complex values to real discards the imaginary part")
