@@ -156,3 +156,22 @@ def test_scaled_operands_are_not_folded_into_the_product():
     for fn, A, B in cases:
         C = np.zeros((A.shape[0], B.shape[1]))
         assert_matches(fn, lambda: (A, B, C), must_compile=True)
+
+
+MATVEC = [
+    ("matrix_vector", lambda a, x: a @ x[: a.shape[1]]),
+    ("vector_matrix", lambda a, x: x[: a.shape[0]] @ a),
+    ("transposed_matrix", lambda a, x: a.T @ x[: a.shape[0]]),
+    ("strided_vector", lambda a, x: a @ x[::2][: a.shape[1]]),
+    ("reversed_vector", lambda a, x: a[:, ::-1] @ x[::-1][: a.shape[1]]),
+    ("row_strided_matrix", lambda a, x: a[::2] @ x[: a.shape[1]]),
+    ("vector_transposed", lambda a, x: x[: a.shape[1]] @ a.T),
+    ("dot", lambda a, x: np.dot(a, x[: a.shape[1]])),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("fn", [m[1] for m in MATVEC], ids=[m[0] for m in MATVEC])
+def test_matrix_vector_products_through_gemv(fn, dtype):
+    assert_matches(fn, lambda: (_m(9, 7, dtype=dtype), _m(20, dtype=dtype)), must_compile=True)
+    assert_matches(fn, lambda: (np.asfortranarray(_m(9, 7, dtype=dtype)), _m(20, dtype=dtype)), must_compile=True)
