@@ -277,6 +277,14 @@ def copyto_self_of_read_only_view(c):
     return c + 1
 
 
+# A ufunc into an empty out= computes nothing: an integer power of a negative
+# exponent does not raise there.
+@case(np.array([], dtype=np.int16), np.array(-5, dtype=np.int16))
+def power_into_empty_out(a, c):
+    np.power(c, c, out=a)
+    return a
+
+
 @pytest.mark.parametrize("fn, args", CASES)
 def test_fuzzer_finding(fn, args):
     assert_matches(fn, lambda: [a.copy() if isinstance(a, np.ndarray) else a for a in args], must_compile=True)

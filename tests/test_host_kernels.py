@@ -228,3 +228,16 @@ def test_one_host_kernel_serves_signatures_of_other_shapes():
         for g, w in zip(got[0], want[0]):
             assert np.shape(g) == np.shape(w) and np.allclose(g, w)
         assert np.array_equal(got[1], want[1]) and np.array_equal(got[2], want[2])
+
+
+@pytest.mark.allow_fallback
+def test_at_of_a_ufunc_not_numpys_own_runs_under_numpy():
+    """np.frompyfunc ufuncs share one name: their `at` is not a kernel of ours."""
+    from npcompile import np_compile
+    add = np.frompyfunc(lambda x, y: x + y, 2, 1)
+    mul = np.frompyfunc(lambda x, y: x * y, 2, 1)
+    for u in (add, mul):
+        def f(a, u=u):
+            u.at(a, [0, 1], 10.0)
+            return a
+        assert_matches(f, lambda: (np.arange(1.0, 5.0),))

@@ -72,3 +72,37 @@ def test_small_chains_run_as_written():
     a, b, c, t, v = factors(n=24)()
     cf(a, b, v)
     assert "Speculation" not in cf.explain(a, b, v)
+
+
+def ones(n=256):
+    return np.ones((n, n)), np.ones((n, n)), np.ones(n)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda a, b, v: (p := a @ b, p.__iadd__(1), p @ v)[-1],
+    lambda a, b, v: (p := a @ b, a.__imul__(0), p @ v)[-1],
+    lambda a, b, v: (p := a @ b, p.__setitem__((0, slice(None)), 0), p @ v)[-1],
+], ids=["product_written", "factor_written_after", "product_row_written"])
+def test_writes_between_the_products_are_kept(fn):
+    """A write into the product, or into a factor after the product, is a new
+    value: the chain is the values as they were (a review found them lost)."""
+    assert_matches(fn, ones, must_compile=True)
+
+
+@pytest.mark.allow_fallback
+def test_an_overflow_in_numpys_order_gives_numpys_inf():
+    cf = np_compile(lambda a, b, v: a @ b @ v)
+    a, b, v = ones()
+    cf(a, b, v)
+    big, tiny = np.full((256, 256), 1e200), np.full(256, 1e-300)
+    with np.errstate(all="ignore"):
+        np.testing.assert_array_equal(cf(big, big, tiny), big @ big @ tiny)
+    assert cf.cache_info()["deopts"] == 1
+
+
+def test_an_empty_inner_dimension_keeps_numpys_order():
+    def make():
+        c = np.ones((160, 160))
+        c[0, 0] = np.nan
+        return np.ones((160, 0)), np.ones((0, 160)), c
+    assert_matches(lambda a, b, c: a @ b @ c, make, must_compile=True)

@@ -68,3 +68,4 @@ def test_a_view_of_a_global_aliases_the_global():
 
 
 GLOBAL = np.arange(6.0)
+

@@ -81,3 +81,13 @@ def test_value_errors_when_run_are_numpys(fn):
 ], ids=["method", "q_high", "q_low", "axis", "empty"])
 def test_bad_arguments_raise_numpys_exception(fn):
     assert_matches(fn, data())
+
+
+@pytest.mark.allow_fallback
+def test_a_0d_quantile_of_another_dtype_than_the_data_gives_numpys_dtype():
+    """NumPy returns the NaN element itself (float32) for a 0-d result, else the
+    float64 interpolation: a dtype that depends on the values runs under NumPy."""
+    def make():
+        return (np.array([1.0, np.nan, 3.0], np.float32),)
+    assert_matches(lambda a: np.quantile(a, np.float64(0.4)), make)
+    assert_matches(lambda a: np.quantile(a, np.float64(0.4)), lambda: (np.array([1.0, 2.0, 3.0], np.float32),))

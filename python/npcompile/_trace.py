@@ -702,8 +702,12 @@ def _returned_view(result):
     buf = result._buf
     if result._scalar or buf is None or buf.source is None or buf.frozen:
         return None
-    if not current_tracer().viewable.get(buf.source) or not result._path:
+    tracer = current_tracer()
+    if not tracer.viewable.get(buf.source) or not result._path:
         return None
+    captured = tracer._captured_at.get(buf.source)
+    if captured is not None and tracer._temporary(captured):
+        return None  # an array untraced code made for this call only: each call's is its own
     if not all(op.startswith(_VIEW_OPS) or op in ("real", "imag") for op in result._path):
         return None
     return buf.source, tuple(result._path)

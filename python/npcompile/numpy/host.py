@@ -49,8 +49,9 @@ def host_function(name, fn, arrays, **static):
     errstate, errcall = np.geterr(), np.geterrcall()
     key = name + "(" + ",".join(f"{k}={_spell(v)}" for k, v in sorted(static.items())) + ")"
     if errstate != _DEFAULT_ERRSTATE or errcall is not None:
+        # An error callback is named by its identity (callbacks may share a qualname).
         key += "[" + ",".join(f"{k}={v}" for k, v in sorted(errstate.items())) + \
-               (f",call={getattr(errcall, '__qualname__', errcall)}" if errcall is not None else "") + "]"
+               (f",call={getattr(errcall, '__qualname__', 'callback')}@{id(errcall):x}" if errcall is not None else "") + "]"
 
     def kernel(*xs):
         with np.errstate(call=errcall, **errstate):
@@ -133,6 +134,8 @@ def ufunc_at(ufunc, a, indices, b=None):
     per occurrence, in order. NumPy's own `at` runs on a copy of `a` in the
     plan (indices and operand traced or not); the copy is `a`'s new value."""
     name = ufunc.__name__
+    if getattr(np, name, None) is not ufunc:
+        raise GraphBreak(f"{name}.at of a ufunc not NumPy's own is not compiled")
     if not isinstance(a, Proxy):
         raise GraphBreak(f"np.{name}.at into an array that is not traced")
     if isinstance(indices, tuple) or isinstance(indices, slice) or indices is Ellipsis:

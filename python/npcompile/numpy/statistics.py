@@ -55,6 +55,10 @@ def _quantile(arr, quantiles, axis=-1, method="linear", out=None, weights=None, 
     if supports_nans:
         # NaN sorts last: a slice holding one gives NaN (its last element).
         last = arr[-1, ...]
+        if result.ndim == 0 and last.dtype != result.dtype:
+            # NumPy returns that element itself (its dtype) for a 0-d result: the
+            # result's dtype would depend on the values.
+            raise GraphBreak("np.quantile of one slice in another dtype than the data's (NaN decides it)")
         result = where(UFUNCS["isnan"](last), last, result)
     result._scalar = result.ndim == 0  # NumPy's take and _lerp unpack 0-d results
     return result

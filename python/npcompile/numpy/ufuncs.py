@@ -210,16 +210,35 @@ def matmul(x, y, **kwargs):
     r = _record("matmul", x, y)
     r._scalar = r.ndim == 0
     if x.ndim == y.ndim == 2 and x.dtype == y.dtype:
+        # The factors as the values they are now (a later write into one, or
+        # into the product, is another value: no chain through it).
         tracer = current_tracer()
-        tracer.products[r._vid] = tracer.products.get(x._vid, (x,)) + tracer.products.get(y._vid, (y,))
+        tracer.products[r._id] = _factors(tracer, x) + _factors(tracer, y)
     return r
+
+
+def _empty_like_loop(x, shape):
+    """An operand seen over an empty loop shape, where it broadcasts to it."""
+    if not isinstance(x, Proxy):
+        return x
+    try:
+        np.broadcast_shapes(x.shape, shape)
+    except ValueError:
+        return x  # NumPy's broadcast error, from the call below
+    from .shapes import broadcast_to
+    return broadcast_to(x, np.broadcast_shapes(x.shape, shape))
+
+
+def _factors(tracer, x):
+    return tracer.products.get(x._id) or (Proxy(x._id, x.dtype, x.shape),)
 
 
 # A matrix chain is multiplied in the order of fewest operations (as
 # np.linalg.multi_dot does) where that saves at least half of NumPy's left to
-# right work, and enough of it to pay: `A @ B @ v` as `A @ (B @ v)`. Exact for integers; for floats
-# within rounding, and only where the result is finite (else the call runs
-# under NumPy: an inf or nan, or an overflow, would propagate differently).
+# right work, and enough of it to pay: `A @ B @ v` as `A @ (B @ v)`. Exact for
+# integers; for floats within rounding, where a bound on the factors shows
+# that no order can overflow (else the call runs under NumPy: an inf, nan or
+# overflow would propagate differently).
 # Multiply-adds saved below which the reordering (and its finiteness check) does
 # not pay: small chains run as NumPy writes them.
 _CHAIN_MIN_SAVING = 1 << 21
@@ -228,13 +247,15 @@ _CHAIN_DTYPES = frozenset(np.dtype(t) for t in ("int32", "int64", "float32", "fl
 
 def _matrix_chain(x, y):
     tracer = current_tracer()
-    factors = tracer.products.get(x._vid)
+    factors = tracer.products.get(x._id)
     if factors is None or y.ndim not in (1, 2) or y.dtype != x.dtype or x.dtype not in _CHAIN_DTYPES:
         return None
-    factors = factors + (y,)
-    if factors[-2].shape[1] != y.shape[0]:
+    if factors[-1].shape[1] != y.shape[0]:
         return None  # NumPy's shape error comes from the plain product
-    dims = [f.shape[0] for f in factors] + [y.shape[1] if y.ndim == 2 else 1]
+    factors = factors + _factors(tracer, y)
+    dims = [f.shape[0] for f in factors] + [factors[-1].shape[1] if factors[-1].ndim == 2 else 1]
+    if 0 in dims:
+        return None  # an empty inner product makes zeros of what NumPy's order would not
     cost, split = _chain_order(dims)
     left = sum(dims[0] * dims[k] * dims[k + 1] for k in range(1, len(factors)))
     best = cost[0][len(factors) - 1]
@@ -242,11 +263,18 @@ def _matrix_chain(x, y):
         return None
     r = _multiply_chain(factors, split, 0, len(factors) - 1)
     if x.dtype.kind in "fc":
-        # Every element of every factor reaches some element of the product, and
-        # a product or sum with an inf or nan is not finite: a finite result means
-        # finite factors (the small result is checked, not the large factors).
+        # |any partial product| <= prod(max(1, max |factor|)) * prod(inner dims): below
+        # the dtype's largest value, no order overflows, and every factor is
+        # finite; the orders then differ by rounding only. Else: NumPy's run.
         from .reductions import _reduce
-        check("speculation", UFUNCS["logical_not"](_reduce("all", UFUNCS["isfinite"](r))))
+        bound = np.log(float(np.prod([float(d) for d in dims[1:-1]])))
+        for f in factors:
+            top = _reduce("max", UFUNCS["absolute"](f))
+            # Clamped at 0: the bound then holds for every run of consecutive factors.
+            top = UFUNCS["maximum"](UFUNCS["log"](top if top.dtype == np.float64 else astype(top, np.float64)), 0.0)
+            bound = UFUNCS["add"](bound, top) if isinstance(bound, Proxy) else UFUNCS["add"](top, bound)
+        limit = float(np.log(np.finfo(x.dtype).max)) - 1.0
+        check("speculation", UFUNCS["logical_not"](UFUNCS["less"](bound, limit)))
     r._scalar = r.ndim == 0
     return r
 
@@ -452,6 +480,10 @@ def dispatch_ufunc(ufunc, method, inputs, kwargs):
             if ufunc is not getattr(_pocketfft_umath, name, None) or out is None:
                 raise GraphBreak(f"np.{name} is not compiled yet")
             kwargs["out_shape"] = operand(out).shape  # the transform's length
+        if out is not None and operand(out).size == 0 and name not in _FFT_KERNELS:
+            # NumPy's loop runs over out's (empty) shape: nothing is computed, so
+            # nothing raises (an integer power's negative exponent).
+            inputs = tuple(_empty_like_loop(x, operand(out).shape) for x in inputs)
         with numpy_errors(name, inputs, given):
             result = call(UFUNCS[name], f"np.{name}", inputs, kwargs)
             if mask is not True:
