@@ -181,3 +181,42 @@ def test_compiling_a_numpy_function_itself_works_or_falls_back():
     assert_same(np_compile(np.sum)(x), np.sum(x))
     with pytest.warns(npcompile.NpCompileWarning):
         assert_same(np_compile(np.bincount)(x.astype(np.int64).ravel()), np.bincount(x.astype(np.int64).ravel()))
+
+
+def _guarded_chkfinite(a):
+    try:
+        return np.asarray_chkfinite(a)
+    except ValueError:
+        return np.zeros_like(a)
+
+
+def _guarded_take(a, i):
+    try:
+        return a[i]
+    except IndexError:
+        return a[:1]
+
+
+def _with_block_take(a, i):
+    with np.errstate(all="ignore"):
+        return a[i] * 2
+
+
+@pytest.mark.allow_fallback
+@pytest.mark.parametrize("fn, args", [
+    (_guarded_chkfinite, (np.array([1.0, np.inf]),)),
+    (_guarded_take, (np.arange(3.0), np.array([5]))),
+])
+def test_an_op_that_raises_when_run_inside_try_except_runs_under_numpy(fn, args):
+    """The handler would see the plan's exception only under NumPy (it comes
+    when the plan runs, after the trace left the try)."""
+    cf = np_compile(fn)
+    with pytest.warns(npcompile.NpCompileWarning, match="inside try/except"):
+        assert_same(cf(*args), fn(*args))
+
+
+def test_with_blocks_do_not_count_as_catching():
+    cf = np_compile(_with_block_take)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", npcompile.NpCompileWarning)
+        assert_same(cf(np.arange(3.0), np.array([1])), _with_block_take(np.arange(3.0), np.array([1])))

@@ -103,7 +103,12 @@ class Tracer:
         if op.startswith(("take[", "check_int[", "check[", "host[")) or op in _RAISING_LINALG or (op == "power" and r.dtype.kind == "i"):
             # May raise at run time (an index out of range, a negative integer
             # exponent, a stored scalar that does not fit): computed even where
-            # its value is never used.
+            # its value is never used. Inside a `try` with an `except` of the
+            # traced code, the plan's exception would come after the handler ran
+            # its course: such code runs under NumPy.
+            if _inside_except_block():
+                raise GraphBreak("an operation that may raise when run, inside try/except (the handler "
+                                 "would see its exception only under NumPy)")
             self.checks.append(vid)
         return r
 
@@ -1244,6 +1249,45 @@ def _with_tracing_numpy(fn):
 
 def _is_capturable(value):
     return type(value) is np.ndarray and value.dtype.kind in "biufc"
+
+
+_CATCHING = ("CHECK_EXC_MATCH", "CHECK_EG_MATCH")
+
+
+def _inside_except_block():
+    """Whether a frame of the traced code (the user's or NumPy's own Python,
+    not npcompile's) is running inside a `try` that has an `except` clause."""
+    frame = sys._getframe(2)
+    while frame is not None and frame.f_code is not trace.__code__:
+        code = frame.f_code
+        if not os.path.realpath(code.co_filename).startswith(_PACKAGE_DIR) and _catches(code, frame.f_lasti):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _catches(code, offset):
+    return any(start <= offset < end for start, end in _except_ranges(code))
+
+
+_EXCEPT_RANGES = {}
+
+
+def _except_ranges(code):
+    """The instruction ranges of `code` that an `except` clause covers (not
+    `with` blocks, whose __exit__ does not catch, nor `finally`)."""
+    hit = _EXCEPT_RANGES.get(code)
+    if hit is None:
+        ops = [(i.offset, i.opname) for i in dis.get_instructions(code)]
+        hit = []
+        for entry in getattr(dis.Bytecode(code), "exception_entries", ()):
+            handler = [name for at, name in ops if at >= entry.target][:6]
+            if "WITH_EXCEPT_START" in handler:
+                continue
+            if any(op in _CATCHING for op in handler) or handler[1:2] == ["POP_TOP"]:
+                hit.append((entry.start, entry.end))  # `except E:` or a bare `except:`
+        _EXCEPT_RANGES[code] = hit
+    return hit
 
 
 def _check_static(args):
