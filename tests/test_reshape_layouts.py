@@ -93,3 +93,28 @@ def test_writes_through_reshape_of_non_c_arguments_never_reach_the_caller_wrongl
 def test_fortran_arguments_know_their_flags():
     assert_matches(lambda a: (a.flags.c_contiguous, a.flags.f_contiguous, np.isfortran(a), a.T.reshape(-1) * 2),
                    lambda: (fortran_grid(),), must_compile=True)
+
+
+def _write_through_ravel(make):
+    def program(a):
+        b = make(a)
+        b.ravel()[1] = 77.0
+        return b
+    return program
+
+
+@pytest.mark.parametrize("make", [
+    np.zeros_like, np.ones_like, lambda a: np.full_like(a, 2.0), lambda a: np.where(a > 3, a, 0.0),
+    lambda a: np.cumsum(a, axis=0), lambda a: +a, lambda a: np.roll(a, 1), lambda a: np.zeros_like(a.T.T, order="F"),
+], ids=["zeros_like", "ones_like", "full_like", "where", "cumsum", "positive", "roll", "order_F"])
+def test_results_in_a_fortran_arguments_order_are_not_taken_for_c_order(make):
+    """NumPy allocates these in the argument's (Fortran) order, so its ravel
+    copies: a write through it must not reach the result (a review found it did)."""
+    assert_matches(_write_through_ravel(make), lambda: (fortran_grid(),))
+
+
+def test_ravel_of_the_transpose_of_a_fortran_argument_is_numpys():
+    def program(a):
+        np.ravel(a.T)[0] = 5.0
+        return a
+    assert_matches(program, lambda: (fortran_grid(),))

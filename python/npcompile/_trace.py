@@ -100,6 +100,10 @@ class Tracer:
         vid, dtype, shape = self.builder.add(op, list(key[1]))
         self._recorded[key] = (vid, dtype, shape)
         r = Proxy(vid, dtype, shape, scalar)
+        if len(shape) >= 2 and any(a._layout is not None and a.ndim >= 2 and a.size > 1 for a in args):
+            # NumPy may allocate it in that operand's order (order='K'): a
+            # reshape or ravel of it copies, and writes into either then break.
+            r._contig, r._layout = False, "maybe"
         if op.startswith(("take[", "check_int[", "check[", "host[")) or op in _RAISING_LINALG or (op == "power" and r.dtype.kind == "i"):
             # May raise at run time (an index out of range, a negative integer
             # exponent, a stored scalar that does not fit): computed even where

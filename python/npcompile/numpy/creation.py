@@ -60,7 +60,7 @@ def _like(name, fill):
         out = _constant(np.zeros(a.shape if shape is None else shape, dtype=a.dtype if dtype is None else dtype))
         if fill is not None:
             copyto(out, fill, casting="unsafe")
-        return out
+        return _prototype_order(out, a, order, shape)
 
     make.__name__ = name
     return make
@@ -86,6 +86,15 @@ def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, **kw
     a = operand(a)
     out = _constant(np.zeros(a.shape if shape is None else shape, dtype=a.dtype if dtype is None else dtype))
     copyto(out, fill_value, casting="unsafe")  # as NumPy's np.full_like
+    return _prototype_order(out, a, order, shape)
+
+
+def _prototype_order(out, a, order, shape):
+    """`out` (made C-ordered) where NumPy makes it in `a`'s order or Fortran
+    order: its layout is not known here ("maybe")."""
+    if out.ndim >= 2 and out.size > 1 and (order == "F" or (
+            order in ("K", "A") and shape is None and (not a._contig or a._layout is not None))):
+        out._contig, out._layout = False, "maybe"
     return out
 
 
