@@ -65,3 +65,16 @@ def test_autodetected_range_not_finite_raises_when_run():
 ], ids=["zero_bins", "range_order", "range_inf", "weights_shape", "weights_same_size"])
 def test_bad_arguments_raise_numpys_exception(fn):
     assert_matches(fn, normal(20))
+
+
+@pytest.mark.parametrize("x, bins, rng", [
+    (np.array([1, np.nextafter(np.float32(1), np.float32(2)), 1], np.float32), 10, None),
+    (np.array([1.0, 1.0000000001]), 10, (1.0, 1.0000000000000002)),
+    (np.array([-40000, 0, 40000], np.float16), 4, None),
+    (np.array([-1.7e308, 1.7e308]), 1, None),
+], ids=["too_many_bins_autodetected", "too_many_bins_given", "float16_overflow", "range_too_wide"])
+def test_numpys_errors_for_bins_the_data_cannot_hold(x, bins, rng):
+    """NumPy's ValueError where the edges are not increasing ("Too many bins"),
+    and its IndexError where positions are not finite (a review found results)."""
+    with np.errstate(all="ignore"):
+        assert_matches(lambda a: np.histogram(a, bins, range=rng), lambda: (x.copy(),))

@@ -395,6 +395,8 @@ name_enum!(
         InvalidChoice = "invalid_choice",
         InvalidCoordinates = "invalid_coordinates",
         Speculation = "speculation",
+        TooManyBins = "too_many_bins",
+        BinIndex = "bin_index",
     }
 );
 
@@ -402,6 +404,11 @@ impl CheckKind {
     /// Whether NumPy raises ZeroDivisionError here (else ValueError).
     pub fn is_zero_division(self) -> bool {
         self == CheckKind::WeightsSumZero
+    }
+
+    /// Whether NumPy raises IndexError here.
+    pub fn is_index_error(self) -> bool {
+        self == CheckKind::BinIndex
     }
 
     /// Not NumPy's error: a value the plan assumed does not hold, and the
@@ -423,6 +430,8 @@ impl CheckKind {
             CheckKind::InvalidChoice => "invalid entry in choice array",
             CheckKind::InvalidCoordinates => "invalid entry in coordinates array",
             CheckKind::Speculation => "a value the plan assumed does not hold for this call",
+            CheckKind::TooManyBins => "Too many bins for data range. Cannot create finite-sized bins.",
+            CheckKind::BinIndex => "index is out of bounds for the histogram's bin edges",
         }
     }
 }

@@ -207,6 +207,12 @@ enum Step {
     /// A product with a vector operand, or of integer matrices, small enough
     /// for a plain loop: `[m, n, k]` (see `kernels::matmul`).
     Dot([usize; 3]),
+    /// `np.take` along `dim` (an axis of `size`) by int64 positions (operand
+    /// 1), negative ones from the end: NumPy's IndexError for one out of range.
+    Take {
+        dim: usize,
+        size: i64,
+    },
     /// The libtorch call, on tensors made over the operands' memory.
     Torch,
     /// A libtorch call whose result views its operand (lowering's `is_view`).
@@ -562,6 +568,17 @@ fn step_for(op: &Prim, args: &[&Meta], out: &Meta) -> Step {
             let k = *a.last().unwrap_or(&0);
             let n = if b.len() == 2 { b[1] } else { 1 };
             Step::Dot([m as usize, n as usize, k as usize])
+        }
+        T::Take { dim, size, .. }
+            if args.len() == 2
+                && out.ty == t
+                && args[1].ty == Ty::I64
+                && (*dim as usize) < args[0].shape.len() =>
+        {
+            Step::Take {
+                dim: *dim as usize,
+                size: *size,
+            }
         }
         T::Slice(d) | T::SliceView(d) => Step::Slice(d.clone()),
         T::Permute(p) => Step::Permute(p.iter().copied().collect()),
@@ -1695,6 +1712,43 @@ impl Machine {
                         (q as *const u8, two(sb, false)),
                     )
                 };
+                None
+            }
+            Step::Take { dim, size } => {
+                let ((p, sa), (q, si)) = (self.at(args[0], env, vals), self.at(args[1], env, vals));
+                let (a_shape, i_shape) = (&argm(0).shape, &argm(1).shape);
+                let mut positions = Vec::with_capacity(i_shape.iter().product::<i64>().max(0) as usize);
+                // SAFETY: `q` and `si` address operand 1's int64 elements.
+                kernels::each_index(i_shape, [si], |[o]| unsafe {
+                    positions.push(*(q as *const i64).offset(o))
+                });
+                if let Some(bad) = positions.iter().find(|&&v| v >= *size || v < -*size) {
+                    return Err(PlanError::Index(format!(
+                        "index {bad} is out of bounds for axis {dim} with size {size}"
+                    )));
+                }
+                // Each position copies one slab (the other axes) of operand 0.
+                let slab: Dims = a_shape[..*dim].iter().chain(&a_shape[dim + 1..]).copied().collect();
+                let from: Strides = sa[..*dim].iter().chain(&sa[dim + 1..]).copied().collect();
+                let k = i_shape.len();
+                let to: Strides = ex.strides[..*dim].iter().chain(&ex.strides[dim + k..]).copied().collect();
+                let item = m.item as isize;
+                let mut j = 0usize;
+                kernels::each_index(i_shape, [&ex.strides[*dim..*dim + k]], |[o]| {
+                    let v = positions[j];
+                    j += 1;
+                    let v = if v < 0 { v + size } else { v } as isize;
+                    // SAFETY: v is within the axis (checked above); the result's
+                    // block holds out_shape's elements at its C strides.
+                    unsafe {
+                        kernels::copy(
+                            &slab,
+                            m.item,
+                            Raw { ptr: (dest as *mut u8).offset(o * item), strides: &to },
+                            Raw { ptr: (p as *mut u8).offset(v * sa[*dim] * item), strides: &from },
+                        )
+                    }
+                });
                 None
             }
             Step::TorchView => {

@@ -741,6 +741,8 @@ pub(crate) fn exec(op: &Prim, a: &[&Tensor]) -> Result<Tensor, PlanError> {
                     PlanError::ZeroDivision(message)
                 } else if kind.is_speculation() {
                     PlanError::Deopt(message)
+                } else if kind.is_index_error() {
+                    PlanError::Index(message)
                 } else {
                     PlanError::Value(message)
                 });

@@ -56,8 +56,10 @@ def _edges(a, bins, range):
             first, last = first - 0.5, last + 0.5
         bin_type = np.result_type(first, last, np.empty(0, a.dtype))
         bin_type = bin_type if bin_type.kind in "fc" else np.dtype(np.float64)
-        edges = operand(np.linspace(first, last, bins + 1, endpoint=True, dtype=bin_type))
-        return edges, first, last, None
+        static = np.linspace(first, last, bins + 1, endpoint=True, dtype=bin_type)
+        if np.any(static[:-1] >= static[1:]):
+            raise ValueError(f"Too many bins for data range. Cannot create {bins} finite-sized bins.")
+        return operand(static), first, last, None
     if a.size == 0:
         edges = operand(np.linspace(0, 1, bins + 1, endpoint=True, dtype=np.result_type(0, 1, np.empty(0, a.dtype), 0.0)))
         return edges, 0, 1, None
@@ -71,7 +73,9 @@ def _edges(a, bins, range):
     lastf = where(equal, add(lastf, 0.5), lastf)
     for x in (firstf, lastf):
         x._scalar = True
-    return _linspace(firstf, lastf, bins + 1, bin_type), firstf, lastf, (equal, first, last)
+    edges = _linspace(firstf, lastf, bins + 1, bin_type)
+    check("too_many_bins", _reduce("any", UFUNCS["greater_equal"](getitem(edges, slice(0, -1)), getitem(edges, slice(1, None)))))
+    return edges, firstf, lastf, (equal, first, last)
 
 
 def _width(first, last, widened):
@@ -111,8 +115,12 @@ def histogram(a, bins=10, range=None, density=None, weights=None):
     keep = UFUNCS["logical_and"](UFUNCS["greater_equal"](a, first), UFUNCS["less_equal"](a, last))
     x = a if a.dtype == edges.dtype else astype(a, edges.dtype)
     f = multiply(divide(subtract(x, first), _width(first, last, widened)), n_bins)
-    # Not finite only where the check raises (an infinite range): no take may fail first.
-    pos = astype(where(UFUNCS["logical_and"](keep, UFUNCS["isfinite"](f)), f, 0), np.int64)
+    # A position that is not finite (a range too wide for the dtype) is NumPy's
+    # IndexError from its edges; no take may fail first.
+    finite = UFUNCS["isfinite"](f)
+    if widened is not None:
+        check("bin_index", _reduce("any", UFUNCS["logical_and"](keep, UFUNCS["logical_not"](finite))))
+    pos = astype(where(UFUNCS["logical_and"](keep, finite), f, 0), np.int64)
     pos = where(UFUNCS["equal"](pos, n_bins), n_bins - 1, pos)
     pos = where(UFUNCS["less"](x, _take(edges, pos, 0)), subtract(pos, 1), pos)
     up = UFUNCS["logical_and"](UFUNCS["greater_equal"](x, _take(edges, add(pos, 1), 0)), UFUNCS["not_equal"](pos, n_bins - 1))
