@@ -5,7 +5,7 @@ partition leaves between its kth positions, the signs of LAPACK's vectors).
 The surface registers a kernel while tracing under a key that spells the call
 (`np.argsort(axis=-1)`); the plan's `host` instruction names the key and the
 extension calls `run` with the GIL held. A kernel returns one array: kernels
-of several results pack them flat (`pack`), and the surface slices them out."""
+of several results pack them flat, and the surface slices them out."""
 
 from __future__ import annotations
 
@@ -32,7 +32,3 @@ def run(key, dtypes, dtype, *tensors):
     r = np.ascontiguousarray(fn(*arrays), dtype=dtype)
     return torch.from_numpy(r.view(_STORAGE[dtype]) if dtype in _STORAGE else r)
 
-
-def pack(results, dtype):
-    """Several results as one flat array of `dtype` (each raveled, in order)."""
-    return np.concatenate([np.asarray(r).astype(dtype, copy=False).ravel() for r in results])

@@ -15,7 +15,7 @@ import operator
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index
 
-from .._trace import GraphBreak, Proxy
+from .._trace import GraphBreak, Proxy, replay_view
 from . import (CREATION, FUNCTIONS, UFUNCS, _argsort_stable, _complex_order, _constant, _copy_of, _flatten,
                _keep_order, _no, _record, _reduce, _register, _take, _tuple, _with_dtype, asarray, astype, concatenate,
                getitem, operand, reshape, where)
@@ -309,39 +309,13 @@ def _stand_in_strides(a):
     # laid out otherwise, which its views do not record.
     if buf is None or buf.source is None or int(np.prod(buf.shape, dtype=np.int64)) > 1 << 26:
         return None
-    s = np.zeros(buf.shape, np.uint8)
-    for op in a._path:
-        name, _, attrs = op[:-1].partition("[")
-        values = dict(kv.split("=", 1) for kv in _split_attrs(attrs))
-        if name == "permute":
-            s = s.transpose(_ints(values["perm"]))
-        elif name == "slice":
-            index = tuple(slice(st, st + n * k if st + n * k >= 0 else None, k) if n else slice(0, 0)
-                          for st, n, k in zip(_ints(values["starts"]), _ints(values["lens"]), _ints(values["steps"])))
-            s = s[index]
-        elif name == "reshape":
-            r = s.reshape(_ints(values["shape"]))
-            if not np.shares_memory(r, s):
-                return None
-            s = r
-        else:
-            return None
+    if not all(op.startswith(("permute[", "slice[", "reshape[")) for op in a._path):
+        return None
+    try:
+        s = replay_view(np.zeros(buf.shape, np.uint8), a._path)  # the tracer's replay of view steps
+    except ValueError:
+        return None  # a reshape NumPy would copy
     return s if s.shape == a.shape else None
-
-
-def _split_attrs(text):
-    parts, depth, start = [], 0, 0
-    for i, ch in enumerate(text + ","):
-        depth += ch == "("
-        depth -= ch == ")"
-        if ch == "," and depth == 0:
-            parts.append(text[start:i])
-            start = i + 1
-    return [p for p in parts if p]
-
-
-def _ints(text):
-    return tuple(int(t) for t in text.strip("()").split(",") if t.strip())
 
 
 def _flags(a):

@@ -4,9 +4,11 @@ choice and no other kernel reproduces it: the default sort's order of ties
 phases of LAPACK's vectors (`eigh`, `svd`, `qr`). The plan calls NumPy on the
 host (`npcompile._host`); everything around the call stays compiled.
 
-Only functions whose result dtypes and shapes follow from the operands'
-dtypes and shapes belong here: they are learned by running NumPy on zeros
-while tracing, which also raises NumPy's exception for bad static arguments."""
+`host_function` serves functions whose result dtypes and shapes follow from
+the operands' dtypes and shapes: they are learned by running NumPy on zeros
+while tracing, which also raises NumPy's exception for bad static arguments.
+(`linalg.lstsq`, whose residuals' shape depends on the rank, registers its own
+kernel with a speculation.)"""
 
 from __future__ import annotations
 
