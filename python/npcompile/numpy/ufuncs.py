@@ -219,7 +219,7 @@ def matmul(x, y, **kwargs):
 
 def _empty_like_loop(x, shape):
     """An operand seen over an empty loop shape, where it broadcasts to it."""
-    if not isinstance(x, Proxy):
+    if not isinstance(x, Proxy) or x.size == 0:
         return x
     try:
         np.broadcast_shapes(x.shape, shape)
