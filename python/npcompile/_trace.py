@@ -81,6 +81,7 @@ class Tracer:
         self._captured_at = {}  # input index -> the captured array
         self.viewable = {}  # input index -> whether views of it can be returned as views
         self.products = {}  # value id of a recorded 2-D matrix product -> its chain of operands
+        self._constants = {}  # value id of a constant the trace made -> its array
         self._recorded = {}  # (op, operand ids) -> (id, dtype, shape)
         self._literals = {}
 
@@ -104,7 +105,11 @@ class Tracer:
             # NumPy may allocate it in that operand's order (order='K'): a
             # reshape or ravel of it copies, and writes into either then break.
             r._contig, r._layout = False, "maybe"
-        if op.startswith(("take[", "check_int[", "check[", "host[")) or op in _RAISING_LINALG or (op == "power" and r.dtype.kind == "i"):
+        raising = op.startswith(("take[", "check_int[", "check[", "host[")) or op in _RAISING_LINALG or (
+            op == "power" and r.dtype.kind == "i")
+        if raising and op.startswith("take[") and self._take_in_range(op, args):
+            raising = False  # positions the trace made, all within the axis
+        if raising:
             # May raise at run time (an index out of range, a negative integer
             # exponent, a stored scalar that does not fit): computed even where
             # its value is never used. Inside a `try` with an `except` of the
@@ -115,6 +120,13 @@ class Tracer:
                                  "would see its exception only under NumPy)")
             self.checks.append(vid)
         return r
+
+    def _take_in_range(self, op, args):
+        positions = self._constants.get(args[1]._id)
+        if positions is None or positions.dtype.kind not in "iu":
+            return False
+        size = args[0].shape[int(op[len("take[axis="):-1])]
+        return positions.size == 0 or (int(positions.min()) >= -size and int(positions.max()) < size)
 
     def literal(self, value, dtype=None):
         key = (type(value).__name__, repr(value), str(dtype))  # 1, 1.0 and True differ
@@ -137,7 +149,9 @@ class Tracer:
         """An array the function creates while tracing (np.zeros(...)): private to
         the plan, passed in by reference, never written back."""
         self.captured.append(array)
-        return self.input(f"k{len(self.captured) - 1}", array, private=True)
+        proxy = self.input(f"k{len(self.captured) - 1}", array, private=True)
+        self._constants[proxy._vid] = array
+        return proxy
 
     def input(self, name, leaf, private=False):
         if isinstance(leaf, torch.Tensor):
