@@ -26,6 +26,8 @@ enum OutSpec {
         python: bool,
     },
     Const(Py<PyAny>),
+    /// An array untraced code made while tracing: a copy of it per call.
+    Fresh(Py<PyAny>),
     /// A view of NumPy argument `input` (its view steps `path`): NumPy's view
     /// of the caller's array, made after the write-back.
     View(usize, Py<PyAny>),
@@ -59,6 +61,7 @@ impl OutSpec {
                 }
             }
             "const" => OutSpec::Const(obj.get_item(1)?.unbind()),
+            "fresh" => OutSpec::Fresh(obj.get_item(1)?.unbind()),
             "view" => OutSpec::View(obj.get_item(1)?.extract()?, obj.get_item(2)?.unbind()),
             "tuple" => OutSpec::Tuple(items(1)?),
             "named" => OutSpec::Named(obj.get_item(1)?.unbind(), items(2)?),
@@ -103,6 +106,7 @@ impl OutSpec {
                 }
             }
             OutSpec::Const(obj) => obj.bind(py).clone(),
+            OutSpec::Fresh(obj) => obj.bind(py).call_method0("copy")?,
             OutSpec::View(input, path) => {
                 let array = inputs
                     .get(*input)

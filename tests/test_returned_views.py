@@ -69,3 +69,32 @@ def test_a_view_of_a_global_aliases_the_global():
 
 GLOBAL = np.arange(6.0)
 
+
+
+class _Holder:
+    def __init__(self):
+        self.weights = np.arange(5.0)
+
+    def make(self):
+        return np.arange(4.0)  # untraced: a method's own NumPy call
+
+
+HOLDER = _Holder()
+
+
+@pytest.mark.parametrize("fn, aliases", [
+    (lambda x: HOLDER.make(), False),
+    (lambda x: HOLDER.make()[1:], False),
+    (lambda x: HOLDER.weights, True),
+    (lambda x: HOLDER.weights[1:], True),
+], ids=["made_array", "view_of_made_array", "attribute", "view_of_attribute"])
+def test_arrays_untraced_code_returns_alias_as_numpys(fn, aliases):
+    """An array made for the call is each call's own (NumPy makes a new one);
+    an object's attribute is the attribute's memory, as in NumPy."""
+    cf = np_compile(fn)
+    first = cf(np.ones(2))
+    first[-1] = 99.0
+    second = cf(np.ones(2))
+    assert bool(second[-1] == 99.0) is aliases
+    assert bool(np.shares_memory(second, HOLDER.weights)) is aliases
+    HOLDER.weights[-1] = 4.0

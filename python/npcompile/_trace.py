@@ -797,6 +797,17 @@ def _parse_tuple(text):
     return tuple(int(x) for x in text.strip("()[]").split(",") if x.strip())
 
 
+def _made_for_this_call(result):
+    """Whether nothing but this trace holds `result` or the array it views
+    (references counted: the caller's and this frame's)."""
+    root = result
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    if root is result:
+        return sys.getrefcount(root) <= 5  # _out_spec's and trace's locals, ours, root, the argument
+    return sys.getrefcount(root) <= 3  # the view's base, root, the argument
+
+
 def _out_spec(result, outputs):
     if isinstance(result, Proxy):
         returned = _returned_view(result)
@@ -812,6 +823,10 @@ def _out_spec(result, outputs):
         return ("list", [_out_spec(r, outputs) for r in result])
     if type(result) is dict:
         return ("dict", list(result.keys()), [_out_spec(v, outputs) for v in result.values()])
+    if isinstance(result, np.ndarray) and _made_for_this_call(result):
+        # Untraced code (a method's np.arange) made it: NumPy makes a new one on
+        # every call, so every call gets its own copy.
+        return ("fresh", result)
     if result is None or isinstance(result, (bool, int, float, complex, str, np.ndarray, np.generic, np.dtype, torch.Tensor)):
         return ("const", result)
     if type(result).__name__ == "Selection":
