@@ -74,12 +74,22 @@ def _unary_ufunc(name):
         if dtype is not None:
             return _with_dtype(name, (x,), dtype)
         x = operand(x)
-        r = _record(name, x)
+        spelled = _FLOAT_CLASSES.get(name) if x.dtype in (np.float32, np.float64) else None
+        r = spelled(x) if spelled is not None else _record(name, x)
         r._scalar = r.ndim == 0
         return _keep_order(r, x)
 
     f.__name__ = name
     return f
+
+
+# isnan/isinf/isfinite of float32/float64 as the comparisons they are (the
+# same bits): comparisons run as native loops, the classifications do not.
+_FLOAT_CLASSES = {
+    "isnan": lambda x: _record("not_equal", x, x),
+    "isinf": lambda x: _record("equal", _record("absolute", x), operand(np.inf)),
+    "isfinite": lambda x: _record("equal", _record("subtract", x, x), operand(0.0)),
+}
 
 
 
