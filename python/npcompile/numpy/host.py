@@ -100,20 +100,23 @@ def method_argsort(a, axis=-1, kind=None, order=None, *, stable=None):
     return argsort(a, axis, kind, order, stable=stable)
 
 
-@_register(FUNCTIONS, "partition")
-def partition(a, kth, axis=-1, kind="introselect", order=None):
-    _no_order("np.partition", order)
-    if isinstance(kth, Proxy):
-        raise GraphBreak("np.partition at traced kth is not compiled yet")
-    return host_function("np.partition", np.partition, [a], kth=kth, axis=axis, kind=kind)
+def _partition(fn):
+    """np.partition / np.argpartition at static kth: NumPy's own selection
+    (what lies between the kth positions is its algorithm's choice)."""
+    name = f"np.{fn.__name__}"
+
+    def select(a, kth, axis=-1, kind="introselect", order=None):
+        _no_order(name, order)
+        if isinstance(kth, Proxy):
+            raise GraphBreak(f"{name} at traced kth is not compiled yet")
+        return host_function(name, fn, [a], kth=kth, axis=axis, kind=kind)
+
+    select.__name__ = fn.__name__
+    return select
 
 
-@_register(FUNCTIONS, "argpartition")
-def argpartition(a, kth, axis=-1, kind="introselect", order=None):
-    _no_order("np.argpartition", order)
-    if isinstance(kth, Proxy):
-        raise GraphBreak("np.argpartition at traced kth is not compiled yet")
-    return host_function("np.argpartition", np.argpartition, [a], kth=kth, axis=axis, kind=kind)
+partition = _register(FUNCTIONS, "partition")(_partition(np.partition))
+argpartition = _register(FUNCTIONS, "argpartition")(_partition(np.argpartition))
 
 
 @_register(METHODS, "partition")
