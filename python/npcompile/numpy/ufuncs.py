@@ -357,32 +357,31 @@ def vecdot(x, y, **kwargs):
     return _reduce("sum", UFUNCS["multiply"](x, y), axis=-1, dtype=loop[-1])  # no upcast of small ints
 
 
-@_register(UFUNCS, "matvec")
-def matvec(a, v, **kwargs):
-    """np.matvec: a @ v over the last axes, stacks broadcast."""
-    _no(kwargs, "np.matvec")
-    a, v = operand(a), operand(v)
-    _loop_dtypes(np.matvec, a, v)
-    if a.ndim < 2 or v.ndim < 1:
-        raise ValueError("matvec: Input operand does not have enough dimensions")
-    r = getitem(matmul(a, getitem(v, (Ellipsis, None))), (Ellipsis, 0))
-    r._scalar = False
-    return r
+def _matrix_vector(name, vector_first):
+    """np.matvec (a @ v) and np.vecmat (conj(v) @ a) over the last axes, stacks broadcast."""
+    ufunc = getattr(np, name)
+
+    def f(x, y, **kwargs):
+        _no(kwargs, f"np.{name}")
+        x, y = operand(x), operand(y)
+        _loop_dtypes(ufunc, x, y)
+        a, v = (y, x) if vector_first else (x, y)
+        if a.ndim < 2 or v.ndim < 1:
+            raise ValueError(f"{name}: Input operand does not have enough dimensions")
+        if not vector_first:
+            r = getitem(matmul(a, getitem(v, (Ellipsis, None))), (Ellipsis, 0))
+        else:
+            v = UFUNCS["conjugate"](v) if v.dtype.kind == "c" else v
+            r = getitem(matmul(getitem(v, (Ellipsis, None, slice(None))), a), (Ellipsis, 0, slice(None)))
+        r._scalar = False
+        return r
+
+    f.__name__ = name
+    return f
 
 
-@_register(UFUNCS, "vecmat")
-def vecmat(v, a, **kwargs):
-    """np.vecmat: conj(v) @ a over the last axes, stacks broadcast."""
-    _no(kwargs, "np.vecmat")
-    v, a = operand(v), operand(a)
-    _loop_dtypes(np.vecmat, v, a)
-    if a.ndim < 2 or v.ndim < 1:
-        raise ValueError("vecmat: Input operand does not have enough dimensions")
-    if v.dtype.kind == "c":
-        v = UFUNCS["conjugate"](v)
-    r = getitem(matmul(getitem(v, (Ellipsis, None, slice(None))), a), (Ellipsis, 0, slice(None)))
-    r._scalar = False
-    return r
+matvec = _register(UFUNCS, "matvec")(_matrix_vector("matvec", vector_first=False))
+vecmat = _register(UFUNCS, "vecmat")(_matrix_vector("vecmat", vector_first=True))
 
 
 # ---- np.fft's kernels ------------------------------------------------------
