@@ -118,3 +118,16 @@ def test_ravel_of_the_transpose_of_a_fortran_argument_is_numpys():
         np.ravel(a.T)[0] = 5.0
         return a
     assert_matches(program, lambda: (fortran_grid(),))
+
+
+@pytest.mark.parametrize("view", [
+    lambda a: a.T.T, lambda a: a.T, lambda a: a[:, ::2], lambda a: a[::-1], lambda a: a[1:], lambda a: a.T[::2].T,
+], ids=["transpose_twice", "transpose", "column_step", "reversed_rows", "rows", "transposed_step"])
+def test_ravel_of_a_view_views_or_copies_as_numpys(view):
+    """NumPy's ravel views a C-contiguous view (`a.T.T` is one again) and copies
+    any other: a write through the result reaches the argument exactly then."""
+    def program(a):
+        r = np.ravel(view(a))
+        r[0] = -7.0
+        return r
+    assert_matches(program, lambda: (grid(),), must_compile=True)

@@ -145,8 +145,17 @@ def ravel(a, order="C"):
     if a._layout == "unknown":
         raise GraphBreak("ravel of an array whose memory layout NumPy chose (fancy indexing of a strided view)")
     if not a._contig:
-        # NumPy's ravel views only a C-contiguous array (even where reshape could).
-        return _copy_of(a).reshape(-1)
+        # NumPy's ravel views only a C-contiguous array (even where reshape
+        # could). The tracer's flag does not compose views (`a.T.T` is C order
+        # again): a stand-in with the view's strides says which it is.
+        from .bits import _stand_in_strides
+        stand_in = _stand_in_strides(a)
+        if stand_in is None:
+            return freeze(a, _copy_of(a).reshape(-1), "a ravel of a strided view")
+        if not stand_in.flags.c_contiguous:
+            return _copy_of(a).reshape(-1)
+        op = f"reshape[shape={_tuple((a.size,))}]"
+        return view(a, op, _record(op, a), contiguous=True)
     return _reshape_view(a, (a.size,))
 
 
