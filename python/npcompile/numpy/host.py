@@ -7,8 +7,8 @@ host (`npcompile._host`); everything around the call stays compiled.
 `host_function` serves functions whose result dtypes and shapes follow from
 the operands' dtypes and shapes: they are learned by running NumPy on zeros
 while tracing, which also raises NumPy's exception for bad static arguments.
-(`linalg.lstsq`, whose residuals' shape depends on the rank, registers its own
-kernel with a speculation.)"""
+(`linalg.lstsq`, whose residuals' shape depends on the rank, wraps NumPy's
+lstsq to give them the full-rank shape, and speculates on it.)"""
 
 from __future__ import annotations
 
@@ -45,7 +45,8 @@ def host_function(name, fn, arrays, **static):
         warnings.simplefilter("ignore")
         sample = fn(*(np.zeros(a.shape, a.dtype) for a in arrays), **static)
     several = isinstance(sample, tuple)
-    results = [np.asarray(r) for r in (sample if several else (sample,))]
+    items = sample if several else (sample,)
+    results = [np.asarray(r) for r in items]
     # The kernel runs under the error state of the traced code around it (np.errstate
     # blocks in NumPy's own Python decide whether LAPACK's failures raise).
     errstate, errcall = np.geterr(), np.geterrcall()
@@ -68,10 +69,10 @@ def host_function(name, fn, arrays, **static):
         flat._scalar = False
         return flat
     parts, at = [], 0
-    for r in results:
+    for item, r in zip(items, results):
         p = reshape(getitem(flat, slice(at, at + r.size)), r.shape)
         p = p if p.dtype == r.dtype else astype(p, r.dtype)
-        p._scalar = False
+        p._scalar = isinstance(item, np.generic)  # lstsq's rank is a NumPy scalar
         parts.append(p)
         at += r.size
     return type(sample)(*parts) if hasattr(sample, "_fields") else tuple(parts)

@@ -10,8 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._trace import GraphBreak, Proxy
-from .. import _host
-from . import UFUNCS, _record, _register, _tuple, astype, check, getitem, operand, reshape, swapaxes
+from . import UFUNCS, _record, _register, astype, check, operand, swapaxes
 
 LINALG = {}
 
@@ -182,12 +181,24 @@ def dispatch(func, args, kwargs):
     return call(f, f"np.linalg.{func.__name__}", args, kwargs)
 
 
+def _lstsq_full_rank_shapes(a, b, rcond=None):
+    """np.linalg.lstsq with the residuals' shape of a full rank (zeros where the
+    rank is less) and whether the rank is full: where m > n, NumPy's residuals
+    are empty unless it is."""
+    x, resids, rank, s = np.linalg.lstsq(a, b, rcond=rcond)
+    rows, cols = a.shape
+    holds = not (rows > cols > 0) or rank == cols
+    if not holds:
+        resids = np.zeros(1 if b.ndim == 1 else b.shape[1], resids.dtype)
+    return x, resids, rank, s, np.bool_(holds)
+
+
 @_register(LINALG, "lstsq")
 def lstsq(a, b, rcond=None):
-    """NumPy's own lstsq in the plan (LAPACK's gelsd). The residuals' shape
-    depends on the rank (empty unless full rank and m > n): where m > n the
-    plan assumes full rank and a call that finds less runs under NumPy."""
-    from .host import _spell  # (NumPy's lstsq sets its own errstate: the caller's does not matter)
+    """NumPy's own lstsq in the plan (LAPACK's gelsd). Where m > n the plan
+    assumes full rank (the residuals' shape depends on it) and a call that
+    finds less runs under NumPy."""
+    from .host import host_function
 
     a, b = operand(a), operand(b)
     if isinstance(rcond, Proxy):
@@ -195,35 +206,8 @@ def lstsq(a, b, rcond=None):
     if a.ndim != 2 or b.ndim not in (1, 2) or a.dtype.kind not in "biufc" or b.dtype.kind not in "biufc":
         np.linalg.lstsq(np.zeros(a.shape, a.dtype), np.zeros(b.shape, b.dtype), rcond=rcond)  # NumPy's error
         raise GraphBreak("np.linalg.lstsq of these operands is not compiled yet")
-    m, n = a.shape
-    full = np.eye(m, n, dtype=a.dtype)  # a stand-in of full rank: the shapes NumPy gives then
-    sample = np.linalg.lstsq(full, np.zeros(b.shape, b.dtype), rcond=rcond)
-    speculate = m > n and n > 0
-
-    def kernel(a_, b_):
-        # One kernel per key serves every signature: shapes come from the operands.
-        rows, cols = a_.shape
-        x, resids, rank, s = np.linalg.lstsq(a_, b_, rcond=rcond)
-        holds = not (rows > cols > 0) or rank == cols
-        if not holds:  # the plan's shape for them: a deopt follows
-            resids = np.zeros(1 if b_.ndim == 1 else b_.shape[1])
-        return np.concatenate([np.ravel(x), np.ravel(resids), [rank], np.ravel(s), [holds]])
-
-    key = f"np.linalg.lstsq(rcond={_spell(rcond)})"
-    _host.register(key, kernel)
-    parts = [np.asarray(r) for r in sample] + [np.asarray(True)]
-    dtype = np.result_type(*parts[:2], parts[3])
-    total = sum(p.size for p in parts)
-    flat = _record(f"host[kernel={key},n=2,dtype={np.dtype(dtype).name},shape={_tuple((total,))}]", a, b)
-    out, at = [], 0
-    for p in parts:
-        r = reshape(getitem(flat, slice(at, at + p.size)), p.shape)
-        out.append(r if r.dtype == p.dtype else astype(r, p.dtype))
-        at += p.size
-    x, resids, rank, s, holds = out
-    if speculate:
+    # (NumPy's lstsq sets its own errstate: the caller's does not matter.)
+    x, resids, rank, s, holds = host_function("np.linalg.lstsq", _lstsq_full_rank_shapes, [a, b], rcond=rcond)
+    if a.shape[0] > a.shape[1] > 0:
         check("speculation", UFUNCS["logical_not"](holds))
-    for r in (x, resids, s):
-        r._scalar = False
-    rank._scalar = True
     return x, resids, rank, s
