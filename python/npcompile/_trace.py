@@ -1292,15 +1292,10 @@ def _inside_except_block():
     not npcompile's) is running inside a `try` that has an `except` clause."""
     frame = sys._getframe(2)
     while frame is not None and frame.f_code is not trace.__code__:
-        code = frame.f_code
-        if not os.path.realpath(code.co_filename).startswith(_PACKAGE_DIR) and _catches(code, frame.f_lasti):
+        if any(start <= frame.f_lasti < end for start, end in _except_ranges(frame.f_code)):
             return True
         frame = frame.f_back
     return False
-
-
-def _catches(code, offset):
-    return any(start <= offset < end for start, end in _except_ranges(code))
 
 
 _EXCEPT_RANGES = {}
@@ -1308,18 +1303,20 @@ _EXCEPT_RANGES = {}
 
 def _except_ranges(code):
     """The instruction ranges of `code` that an `except` clause covers (not
-    `with` blocks, whose __exit__ does not catch, nor `finally`)."""
+    `with` blocks, whose __exit__ does not catch, nor `finally`); none in
+    npcompile's own code. Computed once per code object."""
     hit = _EXCEPT_RANGES.get(code)
     if hit is None:
+        hit = _EXCEPT_RANGES[code] = []
+        if os.path.realpath(code.co_filename).startswith(_PACKAGE_DIR):
+            return hit
         ops = [(i.offset, i.opname) for i in dis.get_instructions(code)]
-        hit = []
         for entry in getattr(dis.Bytecode(code), "exception_entries", ()):
             handler = [name for at, name in ops if at >= entry.target][:6]
             if "WITH_EXCEPT_START" in handler:
                 continue
             if any(op in _CATCHING for op in handler) or handler[1:2] == ["POP_TOP"]:
                 hit.append((entry.start, entry.end))  # `except E:` or a bare `except:`
-        _EXCEPT_RANGES[code] = hit
     return hit
 
 
