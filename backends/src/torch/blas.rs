@@ -148,17 +148,6 @@ fn layout_of(size: &[i64], stride: &[i64]) -> Option<(bool, i64)> {
     }
 }
 
-/// `a @ b` for float32/float64 matrices on the CPU through NumPy's BLAS into a
-/// new C-ordered tensor; `None` where the plan should use libtorch's (other
-/// kinds, devices or ranks, empty products, no BLAS found).
-pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Option<Tensor>, PlanError> {
-    if numpy_blas().is_none() || a.dim() != 2 || b.dim() != 2 {
-        return Ok(None);
-    }
-    let c = Tensor::f_empty([a.size()[0], b.size()[1]], (a.kind(), a.device()))?;
-    Ok(matmul_into(a, b, &c)?.then_some(c))
-}
-
 /// `a @ b` written into `c` (m x n, unit column stride) through NumPy's BLAS;
 /// false (nothing written) where it does not take them.
 pub fn matmul_into(a: &Tensor, b: &Tensor, c: &Tensor) -> Result<bool, PlanError> {

@@ -1522,26 +1522,20 @@ fn complex_prod(x: &Tensor, dims: &[i64], keepdim: bool) -> Result<Tensor, PlanE
 /// A real matrix product: NumPy's BLAS for float32/float64 matrices and
 /// matrix-vector products on the CPU, libtorch's elsewhere.
 fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor, PlanError> {
-    let product = match (a.dim(), b.dim()) {
-        (2, 2) => super::blas::matmul(a, b)?,
-        (1, 2) | (2, 1) => {
-            let (matrix, vector) = if a.dim() == 2 { (a, b) } else { (b, a) };
-            let rows = matrix.size()[if a.dim() == 2 { 0 } else { 1 }];
-            let y = Tensor::f_empty([rows], (a.kind(), a.device()))?;
-            if super::blas::gemv_into(matrix, vector, &y, a.dim() == 2)? {
-                Some(y)
-            } else if a.dim() == 1 {
-                super::blas::matmul(&a.f_unsqueeze(0)?, b)?.map(|t| t.f_squeeze_dim(0)).transpose()?
-            } else {
-                super::blas::matmul(a, &b.f_unsqueeze(1)?)?.map(|t| t.f_squeeze_dim(1)).transpose()?
-            }
-        }
+    let shape = match (a.dim(), b.dim()) {
+        (2, 2) => Some(vec![a.size()[0], b.size()[1]]),
+        (1, 2) => Some(vec![b.size()[1]]),
+        (2, 1) => Some(vec![a.size()[0]]),
         _ => None,
     };
-    match product {
-        Some(t) => Ok(t),
-        None => Ok(a.f_matmul(b)?),
+    let blas = matches!(a.kind(), Kind::Double | Kind::Float) && a.device() == Device::Cpu;
+    if let (Some(shape), true) = (shape, blas) {
+        let out = Tensor::f_empty(shape.as_slice(), (a.kind(), a.device()))?;
+        if matmul_into(a, b, &out)? {
+            return Ok(out);
+        }
     }
+    Ok(a.f_matmul(b)?)
 }
 
 /// The elements `dims` select of `t`, as a tensor over `t`'s memory that does
