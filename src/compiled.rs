@@ -83,7 +83,7 @@ impl OutSpec {
         py: Python<'py>,
         outs: &mut Vec<Option<OutValue<'py>>>,
         torch: bool,
-        inputs: &[Bound<'py, PyAny>],
+        inputs: &dyn Fn(usize) -> Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         Ok(match self {
             OutSpec::Leaf {
@@ -108,8 +108,7 @@ impl OutSpec {
             OutSpec::Const(obj) => obj.bind(py).clone(),
             OutSpec::Fresh(obj) => obj.bind(py).call_method0("copy")?,
             OutSpec::View(input, path) => {
-                let array = inputs
-                    .get(*input)
+                let array = inputs(*input)
                     .ok_or_else(|| InternalError::new_err("a returned view of no input"))?;
                 py.import("npcompile._trace")?
                     .getattr("replay_view")?
@@ -531,13 +530,13 @@ impl CompiledFunction {
                 .getattr("replay_warnings")?
                 .call1((w.bind(py),))?;
         }
-        let inputs: Vec<Bound<'_, PyAny>> = flat
-            .leaves
-            .iter()
-            .map(|(_, o)| o.clone())
-            .chain(c.captured.iter().map(|o| o.bind(py).clone()))
-            .collect();
-        Ok(c.out.build(py, &mut outs, flat.torch_out(), &inputs)?.unbind())
+        // Input k (an argument, then a captured array): read only for a returned view.
+        let n_args = flat.leaves.len();
+        let input = |k: usize| match flat.leaves.get(k) {
+            Some((_, o)) => Some(o.clone()),
+            None => c.captured.get(k - n_args).map(|o| o.bind(py).clone()),
+        };
+        Ok(c.out.build(py, &mut outs, flat.torch_out(), &input)?.unbind())
     }
 }
 
