@@ -35,6 +35,18 @@ fn blas_library(py: Python<'_>) -> PyResult<Option<String>> {
     Ok(backends::torch::blas::numpy_blas().map(|b| b.library.clone()))
 }
 
+/// Starts (or stops) timing every instruction plans run (`npcompile.profile`).
+#[pyfunction]
+fn _profile(on: bool) {
+    backends::profile::set(on);
+}
+
+/// The instruction times since the last call: (label, calls, nanoseconds).
+#[pyfunction]
+fn _profile_take() -> Vec<(String, u64, u64)> {
+    backends::profile::take()
+}
+
 #[pymodule]
 fn _core(py: Python<'_>, m: &Bound<'_, PyModule>) -> PyResult<()> {
     // Tensors cross into Python as torch.Tensor: torch must be loaded first.
@@ -51,5 +63,7 @@ fn _core(py: Python<'_>, m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(map_leaves, m)?)?;
     m.add_function(wrap_pyfunction!(blas_library, m)?)?;
     m.add_function(wrap_pyfunction!(panics::_inject_panic, m)?)?;
+    m.add_function(wrap_pyfunction!(_profile, m)?)?;
+    m.add_function(wrap_pyfunction!(_profile_take, m)?)?;
     Ok(())
 }

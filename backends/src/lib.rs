@@ -5,6 +5,7 @@
 
 pub mod cpu;
 pub mod plan;
+pub mod profile;
 pub mod torch;
 
 use ir::Graph;
