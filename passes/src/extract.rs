@@ -34,7 +34,16 @@ pub fn own_cost(egraph: &NpEGraph, enode: &ENode) -> f64 {
                 Err(_) => false,
             };
             if lowerable {
-                LAUNCH + (ty.numel() as f64) * (ty.dtype.itemsize() as f64)
+                // A fused node stands for two kernels: it must win the tie
+                // with the pair it replaces, which the dearest-operand sum
+                // below cannot see (the product hides behind the dearer
+                // operand).
+                let fused = if matches!(op, Op::AddCMul) {
+                    LAUNCH / 2.0
+                } else {
+                    0.0
+                };
+                LAUNCH - fused + (ty.numel() as f64) * (ty.dtype.itemsize() as f64)
             } else {
                 f64::INFINITY
             }
