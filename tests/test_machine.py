@@ -496,3 +496,99 @@ def test_bitwise_operators(mode, dtype):
         x = rng.integers(info.min, info.max, size=50, endpoint=True, dtype=dtype)
         y = rng.integers(info.min, info.max, size=50, endpoint=True, dtype=dtype)
     assert_matches(f, lambda: (x.copy(), y.copy()), must_compile=True)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("n", [1, 15, 16, 17, 255, 256, 1000])  # lanes of 16: none, whole, a remainder
+def test_vector_max_and_min_runs_with_nan_inf_and_ties(mode, dtype, n):
+    # The contiguous-run kernel keeps the extreme and, apart, sum(v * 0):
+    # NaN where a NaN or an infinity is; only then is the run searched.
+    def f(x):
+        return x.max(), x.min(), np.max(x.reshape(1, -1), axis=1), x.min(axis=0)
+
+    rng = np.random.default_rng(n)
+    base = rng.standard_normal(n).astype(dtype)
+    for edit in ["none", "nan_first", "nan_last", "inf", "-inf", "inf_and_nan", "zeros"]:
+        x = base.copy()
+        if edit == "nan_first":
+            x[0] = np.nan
+        elif edit == "nan_last":
+            x[-1] = np.nan
+        elif edit == "inf":
+            x[n // 2] = np.inf
+        elif edit == "-inf":
+            x[n // 2] = -np.inf
+        elif edit == "inf_and_nan":
+            x[0], x[-1] = np.inf, np.nan
+        elif edit == "zeros":
+            x[:] = 0.0
+            x[::3] = -0.0
+        assert_matches(f, lambda: (x.copy(),), must_compile=True)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int64"])
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_searchsorted_as_numpy_with_nan_and_ties(mode, dtype, side):
+    def f(a, v):
+        return np.searchsorted(a, v, side=side), np.searchsorted(a[::2], v[:5], side=side)
+
+    rng = np.random.default_rng(3)
+    a = np.sort(rng.integers(0, 20, 41)).astype(dtype)
+    v = rng.integers(-2, 23, (7, 9)).astype(dtype)
+    assert_matches(f, lambda: (a.copy(), v.copy()), must_compile=True)
+    if dtype != "int64":
+        a2, v2 = a.copy(), v.copy()
+        a2[-3:] = np.nan  # NaN sorts last
+        v2[0, :3] = np.nan
+        assert_matches(f, lambda: (a2.copy(), v2.copy()), must_compile=True)
+    empty = np.zeros(0, dtype)
+    assert_matches(lambda a, v: np.searchsorted(a, v, side=side), lambda: (empty, v.copy()), must_compile=True)
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int16", "float32", "float64", "complex128"])
+def test_take_from_a_vector_gathers_and_reports_the_first_bad_position(mode, dtype):
+    def f(a, i):
+        return np.take(a, i), a[i], np.take(a[::-3], i % 3)
+
+    a = (np.arange(10) * 3).astype(dtype)
+    i = np.array([[0, -1, 9], [-10, 4, 4]])
+    assert_matches(f, lambda: (a.copy(), i.copy()), must_compile=True)
+    bad = np.array([3, 12, -11])
+    assert_matches(lambda a, i: np.take(a, i), lambda: (a.copy(), bad.copy()))
+    with pytest.raises(IndexError, match="index 12 is out of bounds for axis 0 with size 10"):
+        np_compile(lambda a, i: np.take(a, i))(a.copy(), bad.copy())
+
+
+def test_profile_times_the_instructions_of_the_calls_in_its_block():
+    @np_compile
+    def f(x):
+        return (x * 2.0 + 1.0).max()
+
+    x = np.arange(100.0)
+    f(x)
+    with npcompile.profile() as p:
+        for _ in range(3):
+            f(x)
+    assert p.rows, "nothing timed"
+    labels = [label for label, _, _ in p.rows]
+    assert all(label.startswith(("native ", "torch ")) for label in labels), labels
+    assert all(calls % 3 == 0 and ns >= 0 for _, calls, ns in p.rows)
+    assert "instruction" in str(p) and labels[0] in str(p)
+    with npcompile.profile() as q:
+        pass
+    f(x)
+    assert q.rows == []
+
+
+@pytest.mark.parametrize("dtype", ["complex64", "complex128"])
+def test_complex_products_fuse_one_product_of_each_part_as_numpy(mode, dtype):
+    # A cancelling real part keeps the rounding error of ai*bi (NumPy's SIMD
+    # loop fuses ar*br into it); infinities and NaN parts as NumPy's.
+    def f(a, b):
+        return a * b, a * b[:1], (a * b).sum()
+
+    rng = np.random.default_rng(5)
+    a = (rng.standard_normal(37) + 1j * rng.standard_normal(37)).astype(dtype)
+    b = (a.imag + 1j * a.real).astype(dtype)  # ar*br == ai*bi up to rounding
+    a[3], b[4], a[5] = complex(np.inf, 1.0), complex(np.nan, 2.0), complex(3e38, 3e38)
+    assert_matches(f, lambda: (a.copy(), b.copy()), must_compile=True)

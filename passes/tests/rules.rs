@@ -341,6 +341,19 @@ fn add_mul_addcmul() {
 }
 
 #[test]
+fn addcmul_wins_where_both_operands_of_the_add_are_products() {
+    // `x0*x1 + x2*x3`: the add's dearest operand is either product, so
+    // the fused form must win the tie on its own cost (one kernel, not two).
+    let g = build(
+        &[(DType::F64, &[8]), (DType::F64, &[]), (DType::F64, &[8]), (DType::F64, &[])],
+        &[("multiply", &[0, 1]), ("multiply", &[2, 3]), ("add", &[4, 5])],
+    );
+    let out = body(&run(&g, &["add-mul-addcmul", "add-mul-addcmul-rhs"]));
+    assert_eq!(out.len(), 3, "{out:?}");
+    assert!(out[1].starts_with("addcmul"), "{out:?}");
+}
+
+#[test]
 fn add_mul_addcmul_rhs() {
     let g = build(
         &[

@@ -213,6 +213,13 @@ enum Step {
         dim: usize,
         size: i64,
     },
+    /// `np.searchsorted` of values (operand 1, any shape) in a sorted 1-D
+    /// sequence (operand 0) of one float or int64 type: NumPy's binary
+    /// search, NaN sorted last.
+    SearchSorted(bool),
+    /// A complex product as NumPy's SIMD loop computes it, one product of
+    /// each part fused: `fma(ar, br, -(ai*bi)) + fma(ar, bi, ai*br)j`.
+    ComplexMul,
     /// The libtorch call, on tensors made over the operands' memory.
     Torch,
     /// A libtorch call whose result views its operand (lowering's `is_view`).
@@ -363,6 +370,9 @@ struct Region {
 
 /// Results of at least this many elements form regions; a tile is this many.
 const TILE: usize = 4096;
+
+/// Bytes between one region tile and the next beyond the tile itself.
+const TILE_SKEW: usize = 5 * 64;
 
 /// Regions of at least this many elements split their tiles among threads
 /// (scoped threads of our own, started per call and joined: nothing is left
@@ -579,6 +589,22 @@ fn step_for(op: &Prim, args: &[&Meta], out: &Meta) -> Step {
                 dim: *dim as usize,
                 size: *size,
             }
+        }
+        T::SearchSorted { right, via: None }
+            if args.len() == 2
+                && args[0].shape.len() == 1
+                && args[0].ty == args[1].ty
+                && matches!(args[0].ty, Ty::F64 | Ty::F32 | Ty::I64)
+                && out.ty == Ty::I64 =>
+        {
+            Step::SearchSorted(*right)
+        }
+        T::ComplexMul
+            if args.len() == 2
+                && matches!(out.kind, Kind::ComplexDouble | Kind::ComplexFloat)
+                && args.iter().all(|a| a.kind == out.kind) =>
+        {
+            Step::ComplexMul
         }
         T::Slice(d) | T::SliceView(d) => Step::Slice(d.clone()),
         T::Permute(p) => Step::Permute(p.iter().copied().collect()),
@@ -1256,7 +1282,13 @@ impl Machine {
         // Tensors libtorch made that values still point into (copies of
         // operands it cannot view): kept to the end of the run.
         let mut keep: Vec<Tensor> = vec![];
-        for (op, &instr) in self.ops.iter().zip(&self.op_instr) {
+        let mut timed: Option<(std::time::Instant, usize)> = None;
+        for (i, (op, &instr)) in self.ops.iter().zip(&self.op_instr).enumerate() {
+            if let Some(t) = crate::profile::start() {
+                if let Some((t0, j)) = timed.replace((t, i)) {
+                    crate::profile::record(Some(t0), || self.op_label(plan, j));
+                }
+            }
             if pending > 0 {
                 for (w, &(at, _, snapshot)) in written.iter_mut().zip(&plan.written_inputs) {
                     if at <= instr as usize && !w.2 {
@@ -1340,6 +1372,9 @@ impl Machine {
                 Err(e) => return Err(restore(&written, e)),
             }
         }
+        if let Some((t0, j)) = timed {
+            crate::profile::record(Some(t0), || self.op_label(plan, j));
+        }
         plan.outputs
             .iter()
             .enumerate()
@@ -1386,6 +1421,22 @@ impl Machine {
                 Ok(t)
             })
             .collect()
+    }
+
+    /// The profile's label of the `i`th operation.
+    fn op_label(&self, plan: &Plan, i: usize) -> String {
+        match self.ops[i] {
+            Op::General(k) => {
+                let Instr::Op { op, .. } = &plan.instrs[self.execs[k as usize].instr];
+                crate::profile::label("native ", op)
+            }
+            Op::Region(r) => format!(
+                "native region of {}",
+                self.regions[r as usize].members.len()
+            ),
+            Op::CheckInt(..) => "native scalar CheckInt".into(),
+            ref o => crate::profile::label("native scalar ", o),
+        }
     }
 
     /// A value's first element and strides.
@@ -1502,6 +1553,27 @@ impl Machine {
                         raw(q, &c),
                     )
                 };
+                None
+            }
+            Step::ComplexMul => {
+                let ((p, a), (q, c)) = (opnd(0, shape), opnd(1, shape));
+                let (o, x, y) = (raw(dest, &ex.strides), raw(p, &a), raw(q, &c));
+                // SAFETY: as Binary's, over pairs of parts.
+                unsafe {
+                    if m.kind == Kind::ComplexDouble {
+                        kernels::map2(shape, o, x, y, |[ar, ai]: [f64; 2], [br, bi]: [f64; 2]| {
+                            [ar.mul_add(br, -(ai * bi)), ar.mul_add(bi, ai * br)]
+                        })
+                    } else {
+                        // float32 parts: the product is exact in float64, one
+                        // rounding from there (as libtorch's path computes it).
+                        kernels::map2(shape, o, x, y, |[ar, ai]: [f32; 2], [br, bi]: [f32; 2]| {
+                            let (ar, ai, br, bi) = (ar as f64, ai as f64, br as f64, bi as f64);
+                            let (ii, ir) = ((ai * bi) as f32 as f64, (ai * br) as f32 as f64);
+                            [(ar * br - ii) as f32, (ar * bi + ir) as f32]
+                        })
+                    }
+                }
                 None
             }
             Step::AddCMul => {
@@ -1717,22 +1789,90 @@ impl Machine {
             Step::Take { dim, size } => {
                 let ((p, sa), (q, si)) = (self.at(args[0], env, vals), self.at(args[1], env, vals));
                 let (a_shape, i_shape) = (&argm(0).shape, &argm(1).shape);
-                let mut positions = Vec::with_capacity(i_shape.iter().product::<i64>().max(0) as usize);
+                let size = *size;
+                let out_of_range = |bad: i64| {
+                    PlanError::Index(format!(
+                        "index {bad} is out of bounds for axis {dim} with size {size}"
+                    ))
+                };
+                let item = m.item as isize;
+                if a_shape.len() == 1 && matches!(item, 1 | 2 | 4 | 8 | 16) {
+                    // A gather from a vector: one element a position, in one
+                    // pass over the positions (an out-of-range one is read as
+                    // 0, then reported).
+                    let s0 = sa[0];
+                    let bad = std::cell::Cell::new(false);
+                    let out = Raw {
+                        ptr: dest as *mut u8,
+                        strides: &ex.strides,
+                    };
+                    let positions = Raw {
+                        ptr: q as *mut u8,
+                        strides: si,
+                    };
+                    macro_rules! gather {
+                        ($t:ty) => {{
+                            let src = p as *const $t;
+                            // SAFETY: every position read is within the axis;
+                            // the result's block holds i_shape's elements.
+                            unsafe {
+                                kernels::map1(i_shape, out, positions, |v: i64| {
+                                    let ok = v < size && v >= -size;
+                                    bad.set(bad.get() | !ok);
+                                    let v = if !ok {
+                                        0
+                                    } else if v < 0 {
+                                        v + size
+                                    } else {
+                                        v
+                                    };
+                                    *src.offset(v as isize * s0)
+                                })
+                            }
+                        }};
+                    }
+                    match item {
+                        1 => gather!(u8),
+                        2 => gather!(u16),
+                        4 => gather!(u32),
+                        8 => gather!(u64),
+                        _ => gather!([u64; 2]),
+                    }
+                    if bad.get() {
+                        let mut first = None;
+                        // SAFETY: `q` and `si` address operand 1's int64 elements.
+                        kernels::each_index(i_shape, [si], |[o]| {
+                            let v = unsafe { *(q as *const i64).offset(o) };
+                            if first.is_none() && (v >= size || v < -size) {
+                                first = Some(v);
+                            }
+                        });
+                        return Err(out_of_range(first.unwrap_or(size)));
+                    }
+                    return Ok(None);
+                }
+                let mut positions =
+                    Vec::with_capacity(i_shape.iter().product::<i64>().max(0) as usize);
                 // SAFETY: `q` and `si` address operand 1's int64 elements.
                 kernels::each_index(i_shape, [si], |[o]| unsafe {
                     positions.push(*(q as *const i64).offset(o))
                 });
-                if let Some(bad) = positions.iter().find(|&&v| v >= *size || v < -*size) {
-                    return Err(PlanError::Index(format!(
-                        "index {bad} is out of bounds for axis {dim} with size {size}"
-                    )));
+                if let Some(&bad) = positions.iter().find(|&&v| v >= size || v < -size) {
+                    return Err(out_of_range(bad));
                 }
                 // Each position copies one slab (the other axes) of operand 0.
-                let slab: Dims = a_shape[..*dim].iter().chain(&a_shape[dim + 1..]).copied().collect();
+                let slab: Dims = a_shape[..*dim]
+                    .iter()
+                    .chain(&a_shape[dim + 1..])
+                    .copied()
+                    .collect();
                 let from: Strides = sa[..*dim].iter().chain(&sa[dim + 1..]).copied().collect();
                 let k = i_shape.len();
-                let to: Strides = ex.strides[..*dim].iter().chain(&ex.strides[dim + k..]).copied().collect();
-                let item = m.item as isize;
+                let to: Strides = ex.strides[..*dim]
+                    .iter()
+                    .chain(&ex.strides[dim + k..])
+                    .copied()
+                    .collect();
                 let mut j = 0usize;
                 kernels::each_index(i_shape, [&ex.strides[*dim..*dim + k]], |[o]| {
                     let v = positions[j];
@@ -1744,11 +1884,47 @@ impl Machine {
                         kernels::copy(
                             &slab,
                             m.item,
-                            Raw { ptr: (dest as *mut u8).offset(o * item), strides: &to },
-                            Raw { ptr: (p as *mut u8).offset(v * sa[*dim] * item), strides: &from },
+                            Raw {
+                                ptr: (dest as *mut u8).offset(o * item),
+                                strides: &to,
+                            },
+                            Raw {
+                                ptr: (p as *mut u8).offset(v * sa[*dim] * item),
+                                strides: &from,
+                            },
                         )
                     }
                 });
+                None
+            }
+            Step::SearchSorted(right) => {
+                let ((p, sa), (q, si)) = (self.at(args[0], env, vals), self.at(args[1], env, vals));
+                let (n, v_shape) = (argm(0).shape[0] as usize, &argm(1).shape);
+                let out = Raw {
+                    ptr: dest as *mut u8,
+                    strides: &ex.strides,
+                };
+                let values = Raw {
+                    ptr: q as *mut u8,
+                    strides: si,
+                };
+                macro_rules! go {
+                    ($t:ty) => {{
+                        // SAFETY: operand 0 holds n elements at stride sa[0].
+                        let at = |i: usize| unsafe { *(p as *const $t).offset(i as isize * sa[0]) };
+                        // SAFETY: the result's block holds v_shape's int64s.
+                        unsafe {
+                            kernels::map1(v_shape, out, values, |v: $t| {
+                                kernels::search_sorted(n, at, v, *right) as i64
+                            })
+                        }
+                    }};
+                }
+                match argm(0).ty {
+                    Ty::F64 => go!(f64),
+                    Ty::F32 => go!(f32),
+                    _ => go!(i64),
+                }
                 None
             }
             Step::TorchView => {
@@ -1929,7 +2105,7 @@ impl Machine {
         let (whole, one, row) = (&whole[2 - rank..], &one[2 - rank..], &row[2 - rank..]);
         let mut u0 = range.start;
         while u0 < range.end {
-            let len = (TILE / unit).min(range.end - u0);
+            let len = (TILE / unit).max(1).min(range.end - u0);
             let t0 = u0 * unit;
             let dims = [len as i64, r.cols as i64];
             let shape = if rank == 2 { &dims[..] } else { &dims[..1] };
@@ -2447,15 +2623,21 @@ unsafe fn reduce_in(red: Red, from: Ty, to: Ty, shape: &[i64], n_out: usize, acc
     macro_rules! extreme {
         ($max:expr) => {{
             macro_rules! float {
-                ($t:ty) => {
-                    if $max {
-                        let f = pick::<$t, true, false>;
-                        go!($t, $t, <$t>::NEG_INFINITY, f, f)
+                ($t:ty) => {{
+                    let id = if $max {
+                        <$t>::NEG_INFINITY
                     } else {
-                        let f = pick::<$t, false, false>;
-                        go!($t, $t, <$t>::INFINITY, f, f)
+                        <$t>::INFINITY
+                    };
+                    fill::<$t>(&acc, n_out, id);
+                    if $max {
+                        let run = kernels::Extreme::<$t, true> { id, zero: 0.0 };
+                        kernels::fold_by(shape, acc, x, pick::<$t, true, false>, &run)
+                    } else {
+                        let run = kernels::Extreme::<$t, false> { id, zero: 0.0 };
+                        kernels::fold_by(shape, acc, x, pick::<$t, false, false>, &run)
                     }
-                };
+                }};
             }
             macro_rules! int {
                 ($t:ty) => {{
@@ -2632,29 +2814,57 @@ mod wide {
         }
     }
 
-    macro_rules! twice {
-        ($name:ident, $avx:ident, $inner:ident, ($($arg:ident: $t:ty),*)) => {
+    fn avx512() -> bool {
+        #[cfg(target_arch = "x86_64")]
+        {
+            static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+            *ON.get_or_init(|| {
+                std::arch::is_x86_feature_detected!("avx512f")
+                    && std::arch::is_x86_feature_detected!("avx512bw")
+                    && std::arch::is_x86_feature_detected!("avx512vl")
+                    && std::arch::is_x86_feature_detected!("avx512dq")
+                    && std::env::var("NPCOMPILE_AVX512").as_deref() != Ok("0")
+            })
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            false
+        }
+    }
+
+    macro_rules! thrice {
+        ($name:ident, $avx:ident, $avx512:ident, $inner:ident, ($($arg:ident: $t:ty),*)) => {
             #[cfg(target_arch = "x86_64")]
             #[target_feature(enable = "avx2")]
             unsafe fn $avx($($arg: $t),*) {
                 $inner($($arg),*)
             }
+            #[cfg(target_arch = "x86_64")]
+            #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx2")]
+            unsafe fn $avx512($($arg: $t),*) {
+                $inner($($arg),*)
+            }
             pub unsafe fn $name($($arg: $t),*) {
                 #[cfg(target_arch = "x86_64")]
-                if avx2() {
-                    return $avx($($arg),*);
+                {
+                    if avx512() {
+                        return $avx512($($arg),*);
+                    }
+                    if avx2() {
+                        return $avx($($arg),*);
+                    }
                 }
                 $inner($($arg),*)
             }
         };
     }
 
-    twice!(unary, unary_avx2, unary_in, (u: Un, ty: Ty, shape: &[i64], o: Raw, a: Raw));
-    twice!(binary, binary_avx2, binary_in, (b: Bin, ty: Ty, shape: &[i64], o: Raw, x: Raw, y: Raw));
-    twice!(addcmul, addcmul_avx2, addcmul_in, (ty: Ty, shape: &[i64], o: Raw, x: Raw, y: Raw, z: Raw));
-    twice!(cast, cast_avx2, cast_in, (from: Ty, to: Ty, shape: &[i64], o: Raw, a: Raw));
-    twice!(reduce, reduce_avx2, reduce_in, (red: Red, from: Ty, to: Ty, shape: &[i64], n_out: usize, acc: Raw, x: Raw));
-    twice!(matmul, matmul_avx2, matmul_in, (ty: Ty, mnk: [usize; 3], o: (*mut u8, [isize; 2]), a: (*const u8, [isize; 2]), b: (*const u8, [isize; 2])));
+    thrice!(unary, unary_avx2, unary_avx512, unary_in, (u: Un, ty: Ty, shape: &[i64], o: Raw, a: Raw));
+    thrice!(binary, binary_avx2, binary_avx512, binary_in, (b: Bin, ty: Ty, shape: &[i64], o: Raw, x: Raw, y: Raw));
+    thrice!(addcmul, addcmul_avx2, addcmul_avx512, addcmul_in, (ty: Ty, shape: &[i64], o: Raw, x: Raw, y: Raw, z: Raw));
+    thrice!(cast, cast_avx2, cast_avx512, cast_in, (from: Ty, to: Ty, shape: &[i64], o: Raw, a: Raw));
+    thrice!(reduce, reduce_avx2, reduce_avx512, reduce_in, (red: Red, from: Ty, to: Ty, shape: &[i64], n_out: usize, acc: Raw, x: Raw));
+    thrice!(matmul, matmul_avx2, matmul_avx512, matmul_in, (ty: Ty, mnk: [usize; 3], o: (*mut u8, [isize; 2]), a: (*const u8, [isize; 2]), b: (*const u8, [isize; 2])));
 }
 
 /// Groups runs of elementwise instructions into regions (see `Region`):
@@ -2958,7 +3168,10 @@ fn regions_of(
                 .map(|&e| {
                     let ex = &execs[e as usize];
                     if internal(ex.out, &instrs) {
-                        arena.alloc_apart(TILE * meta[ex.out as usize].item)
+                        // Skewed by a few cache lines: tiles a multiple of
+                        // 4 KiB apart alias in L1 (a load waits on the store
+                        // to the same offset of another tile), 1.6x slower.
+                        arena.alloc_apart(TILE * meta[ex.out as usize].item + TILE_SKEW)
                     } else {
                         NO_BLOCK
                     }

@@ -139,9 +139,14 @@ fn execute(
                     .ok_or_else(|| PlanError::Torch(format!("slot {a} is empty")))
             })
             .collect::<Result<SmallVec<[&Tensor; 3]>, _>>()
-            .and_then(|argv| match target {
-                Some(t) => exec_into(op, &argv, t).map(|()| t.shallow_clone()),
-                None => exec(op, &argv),
+            .and_then(|argv| {
+                let t0 = crate::profile::start();
+                let r = match target {
+                    Some(t) => exec_into(op, &argv, t).map(|()| t.shallow_clone()),
+                    None => exec(op, &argv),
+                };
+                crate::profile::record(t0, || crate::profile::label("torch ", op));
+                r
             });
         match result {
             Ok(t) => slots[*out as usize] = Some(t),
@@ -749,7 +754,11 @@ pub(crate) fn exec(op: &Prim, a: &[&Tensor]) -> Result<Tensor, PlanError> {
             }
             any
         }
-        Host { kernel, args, dtype } => {
+        Host {
+            kernel,
+            args,
+            dtype,
+        } => {
             let run = HOST_KERNELS
                 .get()
                 .ok_or_else(|| PlanError::Torch("no host kernels installed".into()))?;
