@@ -333,6 +333,27 @@ unsafe fn map_n<A: Copy, B: Copy, C: Copy, R: Copy, const K: usize>(
     }
     let len = shape[rank - 1] as usize;
     let [so, sx, sy, sz] = strides.map(|s| s[rank - 1]);
+    if len < 16 && rank >= 2 {
+        // Short rows (points in 3-D, pairs): blocks of the last two axes,
+        // walked by plain loops; a row at a time would pay the walk's and
+        // the run's set-up per two or three elements.
+        let rows = shape[rank - 2] as usize;
+        let [ro, rx, ry, rz] = strides.map(|s| s[rank - 2]);
+        for [i, j, k, l] in Rows::new(&shape[..rank - 1], strides) {
+            for r in 0..rows as isize {
+                let (o, x, y, z) = (
+                    o.offset(i + r * ro),
+                    x.offset(j + r * rx),
+                    y.offset(k + r * ry),
+                    z.offset(l + r * rz),
+                );
+                for t in 0..len as isize {
+                    *o.offset(t * so) = f(*x.offset(t * sx), *y.offset(t * sy), *z.offset(t * sz));
+                }
+            }
+        }
+        return;
+    }
     let runs = so == 1 && [sx, sy, sz].iter().all(|&s| s == 0 || s == 1);
     for [i, j, k, l] in Rows::new(shape, strides) {
         let (o, x, y, z) = (o.offset(i), x.offset(j), y.offset(k), z.offset(l));
