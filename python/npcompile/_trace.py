@@ -205,6 +205,10 @@ class Tracer:
         _state.tracer = self._outer
 
 
+# np.dtype of the names (and dtypes) proxies are made with.
+_DTYPES: dict = {}
+
+
 class Proxy:
     """A traced array: its value id in the graph, dtype and shape. `_scalar` marks a
     NumPy scalar (what NumPy returns for 0-d results of ufuncs and reductions)."""
@@ -213,24 +217,30 @@ class Proxy:
     __array_priority__ = 1000
 
     def __init__(self, vid, dtype, shape, scalar=False):
+        # Every traced operation makes one: set through object.__setattr__
+        # (our own __setattr__ is for the user's writes).
         set_ = object.__setattr__
+        shape = tuple(shape)
         set_(self, "_vid", vid)
-        set_(self, "dtype", np.dtype(dtype))
-        set_(self, "shape", tuple(shape))
-        self._scalar = bool(scalar) and len(self.shape) == 0
+        dt = _DTYPES.get(dtype)
+        if dt is None:
+            dt = _DTYPES.setdefault(dtype, np.dtype(dtype))
+        set_(self, "dtype", dt)
+        set_(self, "shape", shape)
+        set_(self, "_scalar", bool(scalar) and not shape)
         # Views: the buffer this array shares memory with, the view steps from the
         # buffer's base to it, and the buffer version `_vid` was derived at.
-        self._buf = None
-        self._path = ()
-        self._ver = 0
-        self._contig = True
+        set_(self, "_buf", None)
+        set_(self, "_path", ())
+        set_(self, "_ver", 0)
+        set_(self, "_contig", True)
         # The caller's own object (an argument or a global): changing its
         # metadata (`a.shape = ...`) would have to reach the caller.
-        self._extern = False
+        set_(self, "_extern", False)
         # NumPy's element strides where an array NumPy made is not C-ordered
         # (a[:, idx] is laid out idx-first): None for C order, "unknown" where
         # the tracer cannot tell (then reshape and ravel break).
-        self._layout = None
+        set_(self, "_layout", None)
 
     def __setattr__(self, name, value):
         if name.startswith("_"):
