@@ -592,3 +592,27 @@ def test_complex_products_fuse_one_product_of_each_part_as_numpy(mode, dtype):
     b = (a.imag + 1j * a.real).astype(dtype)  # ar*br == ai*bi up to rounding
     a[3], b[4], a[5] = complex(np.inf, 1.0), complex(np.nan, 2.0), complex(3e38, 3e38)
     assert_matches(f, lambda: (a.copy(), b.copy()), must_compile=True)
+
+
+def test_regions_share_their_tile_scratch(monkeypatch):
+    # One region runs at a time: forty steps of a stencil need no more
+    # scratch than ten (each region's tiles used to be bytes of their own).
+    monkeypatch.delenv("NPCOMPILE_NATIVE", raising=False)
+
+    def wave(u, u_prev, steps):
+        for _ in range(steps):
+            u_next = 2.0 * u - u_prev
+            u_next[1:-1, 1:-1] += 0.2 * (u[2:, 1:-1] + u[:-2, 1:-1] + u[1:-1, 2:] + u[1:-1, :-2] - 4.0 * u[1:-1, 1:-1])
+            u_prev, u = u, u_next
+        return u
+
+    rng = np.random.default_rng(0)
+    u, up = rng.random((128, 128)), rng.random((128, 128))
+
+    def arena(steps):
+        plan = plan_of(lambda a, b: wave(a, b, steps), u.copy(), up.copy())
+        assert plan.count("region ") >= steps
+        return int(plan.split("arena ")[1].split(" bytes")[0])
+
+    assert arena(40) <= arena(10) * 1.2
+    assert_matches(lambda a, b: wave(a, b, 12), lambda: (u.copy(), up.copy()), must_compile=True)

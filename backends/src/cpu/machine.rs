@@ -383,8 +383,11 @@ const PARALLEL: usize = 1 << 18;
 fn workers() -> usize {
     static N: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     *N.get_or_init(|| {
-        std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        std::env::var("NPCOMPILE_THREADS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(cores)
             .clamp(1, 8)
     })
 }
@@ -461,6 +464,12 @@ pub struct Machine {
     root: Vec<u32>,
     arena_bytes: usize,
     scratch: Mutex<Option<Scratch>>,
+    /// The plan calls NumPy's BLAS: its regions run on one thread. OpenBLAS's
+    /// workers spin for a while after each product (ours and the NumPy
+    /// calls' between ours), and a second thread of ours on two cores then
+    /// fights one: chained_products interleaved with NumPy, 2.04 ms with two
+    /// threads, 0.80 ms with one (0.87 alone).
+    one_thread: bool,
 }
 
 // The raw addresses a machine keeps are its plan's constants, which live as
@@ -1151,6 +1160,7 @@ impl Machine {
             },
             &mut arena,
         );
+        let execs_use_blas = execs.iter().any(|e| matches!(e.step, Step::MatMul(_)));
         Machine {
             meta,
             kinds,
@@ -1163,6 +1173,7 @@ impl Machine {
             root,
             arena_bytes: arena.top,
             scratch: Mutex::new(None),
+            one_thread: execs_use_blas,
         }
     }
 
@@ -2010,7 +2021,7 @@ impl Machine {
             }
         }
         let w = workers();
-        let threads = if r.numel < PARALLEL { 1 } else { w };
+        let threads = if r.numel < PARALLEL || self.one_thread { 1 } else { w };
         // A closing reduction: each thread's partial starts at the identity.
         let reduction = r.partial.and_then(|at| {
             let ex = &self.execs[*r.members.last()? as usize];
@@ -2884,6 +2895,7 @@ fn regions_of(
     internal: impl Fn(u32, &[u32]) -> bool,
     arena: &mut Arena,
 ) -> (Vec<Op>, Vec<u32>, Vec<Region>) {
+    let (tiles_base, mut tiles_top) = (arena.top, arena.top);
     // A placed value's first element, in the arena's terms for outputs that
     // may fall back to their block: (root, offset, its place).
     let root_of = |s: u32| -> Option<(Root, isize, &Loc)> {
@@ -3161,7 +3173,10 @@ fn regions_of(
                 .collect();
             // Tiles of values nothing else reads: arena bytes of their own,
             // above every block (blocks freed by the end of the build may be
-            // live while the region runs).
+            // live while the region runs), shared by every region (one runs
+            // at a time): a 50-step stencil's tiles were 12 MB of scratch,
+            // walked through every call, past L2.
+            arena.top = tiles_base;
             let first = arena.top;
             let tile_at: Vec<usize> = members
                 .iter()
@@ -3187,6 +3202,7 @@ fn regions_of(
                 // The other threads' tiles.
                 arena.alloc_apart(span * (workers() - 1));
             }
+            tiles_top = tiles_top.max(arena.top);
             for &h in &hoisted {
                 out_ops.push(ops[h]);
                 out_instr.push(op_instr[h]);
@@ -3212,6 +3228,7 @@ fn regions_of(
             }
         }
     }
+    arena.top = tiles_top;
     (out_ops, out_instr, regions)
 }
 
@@ -3261,3 +3278,4 @@ mod tests {
         assert_eq!(a.top, 320);
     }
 }
+
