@@ -616,3 +616,9 @@ def test_regions_share_their_tile_scratch(monkeypatch):
 
     assert arena(40) <= arena(10) * 1.2
     assert_matches(lambda a, b: wave(a, b, 12), lambda: (u.copy(), up.copy()), must_compile=True)
+
+
+def test_take_from_an_empty_vector(mode):
+    empty = np.zeros(0)
+    assert_matches(lambda a, i: np.take(a, i), lambda: (empty.copy(), np.array([0, 1])))
+    assert_matches(lambda a, i: np.take(a, i), lambda: (empty.copy(), np.zeros(0, np.int64)))

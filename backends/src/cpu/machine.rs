@@ -1807,7 +1807,7 @@ impl Machine {
                     ))
                 };
                 let item = m.item as isize;
-                if a_shape.len() == 1 && matches!(item, 1 | 2 | 4 | 8 | 16) {
+                if a_shape.len() == 1 && size > 0 && matches!(item, 1 | 2 | 4 | 8 | 16) {
                     // A gather from a vector: one element a position, in one
                     // pass over the positions (an out-of-range one is read as
                     // 0, then reported).
