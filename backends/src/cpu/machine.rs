@@ -1813,14 +1813,7 @@ impl Machine {
                     // 0, then reported).
                     let s0 = sa[0];
                     let bad = std::cell::Cell::new(false);
-                    let out = Raw {
-                        ptr: dest as *mut u8,
-                        strides: &ex.strides,
-                    };
-                    let positions = Raw {
-                        ptr: q as *mut u8,
-                        strides: si,
-                    };
+                    let (out, positions) = (raw(dest, &ex.strides), raw(q, si));
                     macro_rules! gather {
                         ($t:ty) => {{
                             let src = p as *const $t;
@@ -1911,14 +1904,7 @@ impl Machine {
             Step::SearchSorted(right) => {
                 let ((p, sa), (q, si)) = (self.at(args[0], env, vals), self.at(args[1], env, vals));
                 let (n, v_shape) = (argm(0).shape[0] as usize, &argm(1).shape);
-                let out = Raw {
-                    ptr: dest as *mut u8,
-                    strides: &ex.strides,
-                };
-                let values = Raw {
-                    ptr: q as *mut u8,
-                    strides: si,
-                };
+                let (out, values) = (raw(dest, &ex.strides), raw(q, si));
                 macro_rules! go {
                     ($t:ty) => {{
                         // SAFETY: operand 0 holds n elements at stride sa[0].
