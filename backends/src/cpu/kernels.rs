@@ -243,8 +243,11 @@ unsafe fn run3<A: Copy, B: Copy, C: Copy, R: Copy, const K: usize>(
     y: Run<B>,
     z: Run<C>,
     f: &impl Fn(A, B, C) -> R,
+    disjoint: bool,
 ) {
-    if apart(o, n, x.p, x.len(n)) && apart(o, n, y.p, y.len(n)) && apart(o, n, z.p, z.len(n)) {
+    if disjoint
+        || (apart(o, n, x.p, x.len(n)) && apart(o, n, y.p, y.len(n)) && apart(o, n, z.p, z.len(n)))
+    {
         let os = std::slice::from_raw_parts_mut(o, n);
         macro_rules! go {
             ($xu:expr, $yu:expr, $zu:expr) => {{
@@ -329,7 +332,7 @@ unsafe fn map_n<A: Copy, B: Copy, C: Copy, R: Copy, const K: usize>(
             Run { p: y, unit: uy },
             Run { p: z, unit: uz },
         );
-        return run3::<A, B, C, R, K>(o, n, x, y, z, &f);
+        return run3::<A, B, C, R, K>(o, n, x, y, z, &f, false);
     }
     let len = shape[rank - 1] as usize;
     let [so, sx, sy, sz] = strides.map(|s| s[rank - 1]);
@@ -355,6 +358,15 @@ unsafe fn map_n<A: Copy, B: Copy, C: Copy, R: Copy, const K: usize>(
         return;
     }
     let runs = so == 1 && [sx, sy, sz].iter().all(|&s| s == 0 || s == 1);
+    // Whole operands apart from the result: no row can meet one (checked
+    // once here rather than per row: 15 ns a row of 126 float64s).
+    let whole = |p: *const u8, k: usize, item: usize| extent(p, shape, strides[k], item);
+    let (olo, ohi) = whole(o as *const u8, 0, std::mem::size_of::<R>());
+    let away = |(lo, hi): (usize, usize)| hi <= olo || ohi <= lo;
+    let disjoint = runs
+        && away(whole(x as *const u8, 1, std::mem::size_of::<A>()))
+        && away(whole(y as *const u8, 2, std::mem::size_of::<B>()))
+        && away(whole(z as *const u8, 3, std::mem::size_of::<C>()));
     for [i, j, k, l] in Rows::new(shape, strides) {
         let (o, x, y, z) = (o.offset(i), x.offset(j), y.offset(k), z.offset(l));
         if runs {
@@ -372,7 +384,7 @@ unsafe fn map_n<A: Copy, B: Copy, C: Copy, R: Copy, const K: usize>(
                     unit: sz == 1,
                 },
             );
-            run3::<A, B, C, R, K>(o, len, x, y, z, &f)
+            run3::<A, B, C, R, K>(o, len, x, y, z, &f, disjoint)
         } else {
             for t in 0..len as isize {
                 *o.offset(t * so) = f(*x.offset(t * sx), *y.offset(t * sy), *z.offset(t * sz));
