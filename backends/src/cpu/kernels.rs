@@ -60,43 +60,17 @@ pub fn broadcast_strides(out: &[i64], shape: &[i64], strides: &[isize]) -> Strid
 /// `shape`, in C order (the last axis innermost).
 #[inline(always)]
 pub fn each_index<const K: usize>(shape: &[i64], st: [&[isize]; K], mut f: impl FnMut([isize; K])) {
-    if shape.contains(&0) {
-        return;
-    }
     let rank = shape.len();
-    if rank == 0 {
-        f([0; K]);
-        return;
-    }
-    let inner = shape[rank - 1];
-    let step: [isize; K] = std::array::from_fn(|k| st[k][rank - 1]);
-    let mut idx: SmallVec<[i64; 6]> = SmallVec::from_elem(0, rank);
-    let mut base = [0isize; K];
-    loop {
-        let mut off = base;
+    let (inner, step) = match rank {
+        0 => (1, [0; K]),
+        _ => (shape[rank - 1], std::array::from_fn(|k| st[k][rank - 1])),
+    };
+    for mut off in Rows::new(shape, st) {
         for _ in 0..inner {
             f(off);
             for k in 0..K {
                 off[k] += step[k];
             }
-        }
-        let mut d = rank - 1;
-        loop {
-            if d == 0 {
-                return;
-            }
-            d -= 1;
-            idx[d] += 1;
-            for k in 0..K {
-                base[k] += st[k][d];
-            }
-            if idx[d] < shape[d] {
-                break;
-            }
-            for k in 0..K {
-                base[k] -= st[k][d] * shape[d] as isize;
-            }
-            idx[d] = 0;
         }
     }
 }
@@ -158,19 +132,6 @@ impl<const K: usize> Iterator for Rows<'_, K> {
         }
         Some(here)
     }
-}
-
-/// Calls `f` with the element offsets of `K` operands at the start of every
-/// row (the last axis) of `shape`, in C order; `f` walks the row itself.
-#[inline(always)]
-pub fn each_row<const K: usize>(shape: &[i64], st: [&[isize]; K], mut f: impl FnMut([isize; K])) {
-    let rank = shape.len();
-    if rank == 0 {
-        f([0; K]);
-        return;
-    }
-    let outer: [&[isize]; K] = std::array::from_fn(|k| &st[k][..rank - 1]);
-    each_index(&shape[..rank - 1], outer, f);
 }
 
 /// Whether every operand is C-ordered over `shape` or one element broadcast

@@ -1801,16 +1801,11 @@ impl Machine {
                 let ((p, sa), (q, si)) = (self.at(args[0], env, vals), self.at(args[1], env, vals));
                 let (a_shape, i_shape) = (&argm(0).shape, &argm(1).shape);
                 let size = *size;
-                let out_of_range = |bad: i64| {
-                    PlanError::Index(format!(
-                        "index {bad} is out of bounds for axis {dim} with size {size}"
-                    ))
-                };
                 let item = m.item as isize;
                 if a_shape.len() == 1 && size > 0 && matches!(item, 1 | 2 | 4 | 8 | 16) {
                     // A gather from a vector: one element a position, in one
                     // pass over the positions (an out-of-range one is read as
-                    // 0, then reported).
+                    // 0; the general path below then reports the first).
                     let s0 = sa[0];
                     let bad = std::cell::Cell::new(false);
                     let (out, positions) = (raw(dest, &ex.strides), raw(q, si));
@@ -1842,18 +1837,9 @@ impl Machine {
                         8 => gather!(u64),
                         _ => gather!([u64; 2]),
                     }
-                    if bad.get() {
-                        let mut first = None;
-                        // SAFETY: `q` and `si` address operand 1's int64 elements.
-                        kernels::each_index(i_shape, [si], |[o]| {
-                            let v = unsafe { *(q as *const i64).offset(o) };
-                            if first.is_none() && (v >= size || v < -size) {
-                                first = Some(v);
-                            }
-                        });
-                        return Err(out_of_range(first.unwrap_or(size)));
+                    if !bad.get() {
+                        return Ok(None);
                     }
-                    return Ok(None);
                 }
                 let mut positions =
                     Vec::with_capacity(i_shape.iter().product::<i64>().max(0) as usize);
@@ -1862,7 +1848,9 @@ impl Machine {
                     positions.push(*(q as *const i64).offset(o))
                 });
                 if let Some(&bad) = positions.iter().find(|&&v| v >= size || v < -size) {
-                    return Err(out_of_range(bad));
+                    return Err(PlanError::Index(format!(
+                        "index {bad} is out of bounds for axis {dim} with size {size}"
+                    )));
                 }
                 // Each position copies one slab (the other axes) of operand 0.
                 let slab: Dims = a_shape[..*dim]
