@@ -618,6 +618,42 @@ def test_regions_share_their_tile_scratch(monkeypatch):
     assert_matches(lambda a, b: wave(a, b, 12), lambda: (u.copy(), up.copy()), must_compile=True)
 
 
+def mixed_chain(x, y, steps):
+    # float64, bool and float32 tiles in one region, each dead a step later.
+    t = x
+    for k in range(steps):
+        m = t > y
+        t = np.where(m, t * 0.5, y - t).astype(np.float32).astype(np.float64) + k
+    return t
+
+
+def test_a_long_region_reuses_the_tiles_of_values_it_no_longer_reads(monkeypatch):
+    # A tile is free once the last member reading it has run: sixty steps
+    # need the tiles of six (they were 3 MB for a 100-step chain, past L2).
+    monkeypatch.delenv("NPCOMPILE_NATIVE", raising=False)
+    rng = np.random.default_rng(11)
+    x, y = rng.standard_normal(10_001), rng.standard_normal(10_001)
+
+    def arena(steps):
+        plan = plan_of(lambda a, b: mixed_chain(a, b, steps), x.copy(), y.copy())
+        assert "region 0:" in plan and plan.count("(tile)") >= 4 * steps
+        return int(plan.split("arena ")[1].split(" bytes")[0])
+
+    assert arena(60) <= arena(6) * 1.2
+    assert_matches(lambda a, b: mixed_chain(a, b, 60), lambda: (x.copy(), y.copy()), must_compile=True)
+
+
+@pytest.mark.parametrize("cols", [1023, 1025, 3000])
+def test_row_tiles_around_the_tile_length(mode, cols):
+    def f(a, row):
+        t = a[:, 1:] * row - a[:, :-1]
+        return np.where(t > 0.0, t, 2.0 * t) + row
+
+    rng = np.random.default_rng(cols)
+    a, row = rng.standard_normal((9, cols + 1)), rng.standard_normal(cols)
+    assert_matches(f, lambda: (a.copy(), row.copy()), must_compile=True)
+
+
 def test_take_from_an_empty_vector(mode):
     empty = np.zeros(0)
     assert_matches(lambda a, i: np.take(a, i), lambda: (empty.copy(), np.array([0, 1])))

@@ -356,6 +356,11 @@ struct Region {
     /// instruction outside the region reads it), the byte offset of its tile
     /// in the arena's scratch; else `NO_BLOCK` (its own memory, written whole).
     tile_at: Vec<usize>,
+    /// Per member, per operand: the tile it reads (a byte offset into the
+    /// scratch), or `NO_BLOCK` (a whole value, or one element).
+    reads: Vec<SmallVec<[usize; 3]>>,
+    /// Units (rows where `cols` > 0, else elements) per tile.
+    tile: usize,
     /// The bytes of one thread's tiles: thread w's are `w * span` further on.
     span: usize,
     /// Where an operand is one row broadcast down the result (a bias, a
@@ -368,8 +373,14 @@ struct Region {
     partial: Option<usize>,
 }
 
-/// Results of at least this many elements form regions; a tile is this many.
+/// Results of at least this many elements form regions.
 const TILE: usize = 4096;
+
+/// Elements of a region's tile (whole rows where tiles are rows: at least
+/// one). Three live float64 tiles of 1024 stay in a 48 KiB L1; 4096 (the
+/// tiles past L1) ran a 50-step chain on 128x128 and a 4M-element chain
+/// 1.2-1.5x slower (measured on 512 to 4096).
+const TILE_LEN: usize = 1024;
 
 /// Bytes between one region tile and the next beyond the tile itself.
 const TILE_SKEW: usize = 5 * 64;
@@ -2015,7 +2026,7 @@ impl Machine {
         }
         // Units: rows where tiles are whole rows, else elements.
         let unit = r.cols.max(1);
-        let (units, per_tile) = (r.numel / unit, (TILE / unit).max(1));
+        let (units, per_tile) = (r.numel / unit, r.tile);
         if threads == 1 {
             self.run_tiles(r, plan, env, vals, 0..units, 0);
             return self.join_partials(r, reduction, 1, env, vals);
@@ -2090,11 +2101,11 @@ impl Machine {
         let (whole, one, row) = (&whole[2 - rank..], &one[2 - rank..], &row[2 - rank..]);
         let mut u0 = range.start;
         while u0 < range.end {
-            let len = (TILE / unit).max(1).min(range.end - u0);
+            let len = r.tile.min(range.end - u0);
             let t0 = u0 * unit;
             let dims = [len as i64, r.cols as i64];
             let shape = if rank == 2 { &dims[..] } else { &dims[..1] };
-            for (&k, &tile) in r.members.iter().zip(&r.tile_at) {
+            for ((&k, &tile), reads) in r.members.iter().zip(&r.tile_at).zip(&r.reads) {
                 let ex = &self.execs[k as usize];
                 let Instr::Op { args, .. } = &plan.instrs[ex.instr];
                 let m = &self.meta[ex.out as usize];
@@ -2107,14 +2118,8 @@ impl Machine {
                 // elements of a whole value, or one element.
                 let opnd = |j: usize| -> (usize, &[isize]) {
                     let a = args[j];
-                    if let Some(q) = r
-                        .members
-                        .iter()
-                        .position(|&e| self.execs[e as usize].out == a)
-                    {
-                        if r.tile_at[q] != NO_BLOCK {
-                            return (env.base + r.tile_at[q] + scratch, whole);
-                        }
+                    if reads[j] != NO_BLOCK {
+                        return (env.base + reads[j] + scratch, whole);
                     }
                     let (p, _) = self.at(a, env, vals);
                     if rank == 2 {
@@ -3141,6 +3146,8 @@ fn regions_of(
                 _ => 0,
             };
             let n = shape.map_or(0, |s| s.iter().product::<i64>() as usize);
+            // Units (rows or elements) per tile.
+            let tile = (TILE_LEN / cols.max(1)).max(1);
             let instrs: Vec<u32> = members
                 .iter()
                 .map(|&e| execs[e as usize].instr as u32)
@@ -3152,18 +3159,58 @@ fn regions_of(
             // walked through every call, past L2.
             arena.top = tiles_base;
             let first = arena.top;
-            let tile_at: Vec<usize> = members
+            // A tile's bytes are free again once the last member reading it
+            // has run (a 100-step chain needs three tiles, not 100: 3.2 MB
+            // of tiles walked per tile of the result was past L2). A result
+            // never takes the tile of an operand it reads.
+            let last_read: Vec<usize> = members
                 .iter()
                 .map(|&e| {
-                    let ex = &execs[e as usize];
-                    if internal(ex.out, &instrs) {
-                        // Skewed by a few cache lines: tiles a multiple of
-                        // 4 KiB apart alias in L1 (a load waits on the store
-                        // to the same offset of another tile), 1.6x slower.
-                        arena.alloc_apart(TILE * meta[ex.out as usize].item + TILE_SKEW)
-                    } else {
-                        NO_BLOCK
+                    let out = execs[e as usize].out;
+                    members
+                        .iter()
+                        .rposition(|&r| execs[r as usize].args.contains(&out))
+                        .unwrap_or(0)
+                })
+                .collect();
+            let mut free: Vec<(usize, usize)> = Vec::new();
+            let mut tile_at: Vec<usize> = Vec::with_capacity(members.len());
+            for (q, &e) in members.iter().enumerate() {
+                let ex = &execs[e as usize];
+                let at = if internal(ex.out, &instrs) {
+                    // Skewed by a few cache lines: tiles a multiple of
+                    // 4 KiB apart alias in L1 (a load waits on the store
+                    // to the same offset of another tile), 1.6x slower.
+                    let bytes = tile * cols.max(1) * meta[ex.out as usize].item + TILE_SKEW;
+                    match free.iter().position(|&(_, b)| b == bytes) {
+                        Some(k) => free.swap_remove(k).0,
+                        None => arena.alloc_apart(bytes),
                     }
+                } else {
+                    NO_BLOCK
+                };
+                tile_at.push(at);
+                for (d, &f) in members[..q].iter().enumerate() {
+                    let fx = &execs[f as usize];
+                    if last_read[d] == q && tile_at[d] != NO_BLOCK && ex.args.contains(&fx.out) {
+                        free.push((tile_at[d], tile * cols.max(1) * meta[fx.out as usize].item + TILE_SKEW));
+                    }
+                }
+            }
+            // Per member and operand: the tile it reads, or `NO_BLOCK`.
+            let reads: Vec<SmallVec<[usize; 3]>> = members
+                .iter()
+                .map(|&e| {
+                    execs[e as usize]
+                        .args
+                        .iter()
+                        .map(|&a| {
+                            members
+                                .iter()
+                                .position(|&m| execs[m as usize].out == a)
+                                .map_or(NO_BLOCK, |q| tile_at[q])
+                        })
+                        .collect()
                 })
                 .collect();
             let partial = members.last().and_then(|&e| {
@@ -3187,6 +3234,8 @@ fn regions_of(
                 members,
                 numel: n,
                 tile_at,
+                reads,
+                tile,
                 span,
                 cols,
                 partial,
