@@ -95,7 +95,7 @@ class Tracer:
     def record(self, op, args, scalar=False):
         # Ops are pure (writes are new values): the same op of the same values
         # is the same value (so `a[b > 1] *= b[b > 1]` selects by one mask).
-        key = (op, tuple(a._id for a in args))
+        key = (op, tuple([a._id for a in args]))
         known = self._recorded.get(key)
         if known is not None:
             return Proxy(*known, scalar)
@@ -209,6 +209,10 @@ class Tracer:
 # np.dtype of the names (and dtypes) proxies are made with.
 _DTYPES: dict = {}
 
+# Sets a proxy's slot past `Proxy.__setattr__` (which is for the user's writes):
+# the tracer's own bookkeeping, a few times per recorded op.
+_set = object.__setattr__
+
 
 class Proxy:
     """A traced array: its value id in the graph, dtype and shape. `_scalar` marks a
@@ -269,7 +273,8 @@ class Proxy:
             vid = buf.base
             for op in self._path:
                 vid = buf.tracer.builder.add(op, [vid])[0]
-            self._vid, self._ver = vid, buf.version
+            _set(self, "_vid", vid)
+            _set(self, "_ver", buf.version)
         return self._vid
 
     @property
@@ -520,8 +525,10 @@ def view(proxy, op, result, contiguous=True):
         # reshape, x[...]) is a new array, never a view of the scalar.
         return result
     buf = buffer_of(proxy)
-    result._buf, result._path, result._ver = buf, proxy._path + (op,), buf.version
-    result._contig = proxy._contig and contiguous
+    _set(result, "_buf", buf)
+    _set(result, "_path", proxy._path + (op,))
+    _set(result, "_ver", buf.version)
+    _set(result, "_contig", proxy._contig and contiguous)
     return result
 
 
@@ -583,10 +590,16 @@ def tuple_text(xs):
     return "(" + ",".join(str(int(x)) for x in xs) + ("," if len(xs) == 1 else "") + ")"
 
 
-def _np():
-    from . import numpy as surface
+_SURFACE = None
 
-    return surface
+
+def _np():
+    global _SURFACE
+    if _SURFACE is None:
+        from . import numpy as surface
+
+        _SURFACE = surface
+    return _SURFACE
 
 
 def _called_from_user(frame):

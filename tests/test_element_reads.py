@@ -1,0 +1,73 @@
+"""`a[i, j, ...]` with one Python int per axis (indexing._element, the path a
+scalar loop's trace mostly takes): NumPy's value and scalar type, out-of-range
+IndexError, reads through views of every kind, and reads after writes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import npcompile
+from npcompile import np_compile
+
+from conftest import assert_matches
+
+
+def reads(a):
+    n = a.shape[0]
+    return [a[i, j] * 1 for i in range(-n, n) for j in (0, -1, 1)]
+
+
+@pytest.mark.parametrize("make", [
+    lambda: np.arange(12.0).reshape(3, 4),
+    lambda: np.asfortranarray(np.arange(12.0).reshape(3, 4)),
+    lambda: np.arange(24, dtype=np.int32).reshape(4, 6)[::-1, 1::2],  # a strided view
+    lambda: np.arange(12.0).reshape(4, 3).T,  # a transpose
+])
+def test_elements_of_arrays_of_every_layout(make):
+    assert_matches(reads, lambda: (make(),), must_compile=True)
+
+
+def test_an_element_is_a_numpy_scalar_not_a_view():
+    def f(a):
+        x = a[1, 2]
+        a[1, 2] = 7.0  # the scalar keeps the value it read
+        return x, isinstance(x, np.float64), np.ndim(x), a[1, 2] + x, a[0, 0]
+
+    assert_matches(f, lambda: (np.arange(12.0).reshape(3, 4),), must_compile=True)
+
+
+@pytest.mark.parametrize("index", [(3, 0), (0, -5), (-4, 1)])
+def test_an_element_out_of_range_raises_indexerror(index):
+    def f(a):
+        return a[index]
+
+    assert_matches(f, lambda: (np.zeros((3, 4)),))
+    with pytest.raises(IndexError, match="out of bounds for axis"):
+        np_compile(f)(np.zeros((3, 4)))
+
+
+def test_elements_of_one_element_and_3d_arrays():
+    def f(a, b):
+        return a[0, 0] + b[1, -1, 0], b[0, 0, 1] * a[-1, -1]
+
+    assert_matches(f, lambda: (np.array([[2.5]]), np.arange(12.0).reshape(2, 3, 2)), must_compile=True)
+
+
+def test_a_sweep_of_element_writes_and_reads():
+    def f(A):
+        n = A.shape[0]
+        for i in range(1, n - 1):
+            for j in range(1, n - 1):
+                A[i, j] = (A[i - 1, j] + A[i + 1, j] + A[i, j - 1] + A[i, j + 1]) / 4
+        return A
+
+    A = np.random.default_rng(0).standard_normal((7, 7))
+    assert_matches(f, lambda: (A.copy(),), must_compile=True)
+
+
+def test_an_element_read_records_a_slice_and_a_reshape():
+    # The same graph as the general basic-indexing path: no view ops, no copy.
+    text = npcompile.explain(lambda a: a[1, 2] * 2.0, np.zeros((3, 4)))
+    traced = text.split("== traced ==")[1].split("==")[0]
+    assert "slice[starts=(1,2),lens=(1,1),steps=(1,1)]" in traced and "reshape[shape=()]" in traced
