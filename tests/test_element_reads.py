@@ -71,3 +71,14 @@ def test_an_element_read_records_a_slice_and_a_reshape():
     text = npcompile.explain(lambda a: a[1, 2] * 2.0, np.zeros((3, 4)))
     traced = text.split("== traced ==")[1].split("==")[0]
     assert "slice[starts=(1,2),lens=(1,1),steps=(1,1)]" in traced and "reshape[shape=()]" in traced
+
+
+def test_builtin_type_of_traced_values_is_numpys():
+    def f(a, b):
+        x = a[1, 2]
+        out = [type(x) is np.float64, type(a) is np.ndarray, type(a) == np.ndarray, type(x).__name__,
+               type(b.sum()) is np.int32, type(3) is int, type("T", (), {}).__name__, type(a[0]) is np.ndarray]
+        y = x * 2.0 if type(x) is np.float64 else x
+        return out, y
+
+    assert_matches(f, lambda: (np.arange(12.0).reshape(3, 4), np.arange(5, dtype=np.int32)), must_compile=True)

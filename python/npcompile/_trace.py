@@ -1159,8 +1159,9 @@ class _TracingGlobals(dict):
     name (LOAD_GLOBAL takes the slow path through `__missing__` for a dict
     subclass): NumPy modules and NumPy's creation functions mean the tracing
     ones, plain Python functions are rebound the same way (helpers at any
-    depth), global arrays are captured, and builtin `max`/`min` compare traced
-    scalars. The module's own dict is never written."""
+    depth), global arrays are captured, builtin `max`/`min` compare traced
+    scalars and `type` of a traced value is NumPy's type for it. The module's
+    own dict is never written."""
 
     def __init__(self, real, rebinder):
         super().__init__()
@@ -1175,7 +1176,9 @@ class _TracingGlobals(dict):
         except KeyError:
             # A builtin: kept here, so the next read of `range` or `len` does
             # not raise through this method again (tracing loops read them often).
-            value = _np().BUILTINS.get(name)
+            # NumPy's own modules keep Python's `type` (their bookkeeping
+            # reads a proxy's real type); the user's code sees NumPy's.
+            value = None if self._internal and name == "type" else _np().BUILTINS.get(name)
             if value is None:
                 value = _BUILTIN_NAMES.get(name, _EMPTY)
                 if value is _EMPTY:

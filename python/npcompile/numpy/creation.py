@@ -320,6 +320,19 @@ BUILTINS["max"] = _builtin_extreme(max, "greater")
 BUILTINS["min"] = _builtin_extreme(min, "less")
 
 
+def _builtin_type(*args, **kwargs):
+    """Python's `type()` in the user's traced code: of a traced value, the type
+    NumPy's value has (`np.ndarray`, or its NumPy scalar type), as `isinstance`
+    already answers; `type(x) is np.float64` took the other branch before.
+    Anything else (and `type(name, bases, dict)`) is Python's own."""
+    if len(args) == 1 and not kwargs and isinstance(args[0], Proxy):
+        return args[0].__class__
+    return type(*args, **kwargs)
+
+
+BUILTINS["type"] = _builtin_type
+
+
 # The other families' functions, called when tracing (imported last: they import
 # this module too).
 from .ufuncs import _keep_order  # noqa: E402
