@@ -82,3 +82,21 @@ def test_builtin_type_of_traced_values_is_numpys():
         return out, y
 
     assert_matches(f, lambda: (np.arange(12.0).reshape(3, 4), np.arange(5, dtype=np.int32)), must_compile=True)
+
+
+def test_identity_tests_against_numpys_bool_objects_run_under_numpy():
+    # NumPy's comparison returns np.True_ or np.False_ themselves: `is` against
+    # them depends on the value, which a trace does not know.
+    def f(a):
+        s = a.sum()
+        return (s > 3) is np.True_, np.False_ is not (s < 0), [(v > 1) is np.True_ for v in a[0]]
+
+    def helper(x):
+        return x is np.False_
+
+    def g(a):
+        return helper(a[0, 0] > 1.0), a * 2.0
+
+    for fn in (f, g):
+        for a in (np.arange(6.0).reshape(2, 3), -np.arange(6.0).reshape(2, 3)):
+            assert assert_matches(fn, lambda: (a.copy(),)), "compiled an `is` whose answer is known only when run"

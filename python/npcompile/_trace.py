@@ -1147,6 +1147,25 @@ def _stores_globals(code):
     return _STORES_GLOBALS[code]
 
 
+_BOOL_SINGLETONS = ("True_", "False_")
+_IDENTITY_TESTS = {}
+
+
+def _tests_bool_identity(code):
+    """Whether `code` (or code nested in it) has `x is np.True_` (`is not`,
+    either side, `np.False_` too): NumPy's comparisons return those objects,
+    so the answer is known only when run, and a proxy is never one of them."""
+    if code not in _IDENTITY_TESTS:
+        ins = list(dis.get_instructions(code))
+        found = any(
+            i.opname == "IS_OP" and any(
+                p.opname.startswith("LOAD_") and p.argval in _BOOL_SINGLETONS for p in ins[max(0, k - 3):k])
+            for k, i in enumerate(ins))
+        nested = any(_tests_bool_identity(c) for c in code.co_consts if isinstance(c, types.CodeType))
+        _IDENTITY_TESTS[code] = found or nested
+    return _IDENTITY_TESTS[code]
+
+
 def _stores_cells(code):
     return any(i.opname in ("STORE_DEREF", "DELETE_DEREF") for i in dis.get_instructions(code))
 
@@ -1239,6 +1258,9 @@ class _Rebinder:
         if _stores_globals(fn.__code__) or _is_machinery(fn):
             self._functions[id(fn)] = (fn, fn)
             return fn
+        if not (fn.__globals__.get("__name__") or "").startswith("numpy") and _tests_bool_identity(fn.__code__):
+            raise GraphBreak(f"{fn.__qualname__} tests `is np.True_`/`is np.False_` (NumPy's comparisons return "
+                             "those objects: which one is known only when run)")
         g = self._globals.get(id(fn.__globals__))
         if g is None:
             g = _TracingGlobals(fn.__globals__, self)
