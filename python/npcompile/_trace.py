@@ -862,8 +862,8 @@ def trace(fn, args, kwargs, fullgraph):
     """Called by CompiledFunction on a cache miss: ("graph", builder, out_spec,
     captured) or ("fallback",) after warning (or raising, with fullgraph)."""
     # A trace makes objects by the hundred thousand and frees few until it
-    # ends: the cyclic collector's passes over them were a tenth of the time
-    # of a 100k-op trace. What it leaves in cycles is collected afterwards.
+    # ends: the cyclic collector's passes over them were a quarter of the
+    # time of a 100k-op trace. What it leaves in cycles is collected afterwards.
     collecting = gc.isenabled()
     gc.disable()
     try:
@@ -1139,12 +1139,20 @@ _TRACING_NP = _tracing_module(np)
 _STORES_GLOBALS = {}
 
 
+def _code_has(code, cache, found):
+    """Whether `found(instructions)` holds for `code` or any code nested in it
+    (lambdas, comprehensions, inner functions), cached per code object."""
+    hit = cache.get(code)
+    if hit is None:
+        hit = found(list(dis.get_instructions(code))) or any(
+            _code_has(c, cache, found) for c in code.co_consts if isinstance(c, types.CodeType))
+        cache[code] = hit
+    return hit
+
+
 def _stores_globals(code):
-    if code not in _STORES_GLOBALS:
-        stores = any(i.opname in ("STORE_GLOBAL", "DELETE_GLOBAL") for i in dis.get_instructions(code))
-        nested = any(_stores_globals(c) for c in code.co_consts if isinstance(c, types.CodeType))
-        _STORES_GLOBALS[code] = stores or nested
-    return _STORES_GLOBALS[code]
+    return _code_has(code, _STORES_GLOBALS,
+                     lambda ins: any(i.opname in ("STORE_GLOBAL", "DELETE_GLOBAL") for i in ins))
 
 
 _BOOL_SINGLETONS = ("True_", "False_")
@@ -1155,15 +1163,10 @@ def _tests_bool_identity(code):
     """Whether `code` (or code nested in it) has `x is np.True_` (`is not`,
     either side, `np.False_` too): NumPy's comparisons return those objects,
     so the answer is known only when run, and a proxy is never one of them."""
-    if code not in _IDENTITY_TESTS:
-        ins = list(dis.get_instructions(code))
-        found = any(
-            i.opname == "IS_OP" and any(
-                p.opname.startswith("LOAD_") and p.argval in _BOOL_SINGLETONS for p in ins[max(0, k - 3):k])
-            for k, i in enumerate(ins))
-        nested = any(_tests_bool_identity(c) for c in code.co_consts if isinstance(c, types.CodeType))
-        _IDENTITY_TESTS[code] = found or nested
-    return _IDENTITY_TESTS[code]
+    return _code_has(code, _IDENTITY_TESTS, lambda ins: any(
+        i.opname == "IS_OP" and any(
+            p.opname.startswith("LOAD_") and p.argval in _BOOL_SINGLETONS for p in ins[max(0, k - 3):k])
+        for k, i in enumerate(ins)))
 
 
 def _stores_cells(code):
@@ -1258,15 +1261,15 @@ class _Rebinder:
         if _stores_globals(fn.__code__) or _is_machinery(fn):
             self._functions[id(fn)] = (fn, fn)
             return fn
-        if not (fn.__globals__.get("__name__") or "").startswith("numpy") and _tests_bool_identity(fn.__code__):
-            raise GraphBreak(f"{fn.__qualname__} tests `is np.True_`/`is np.False_` (NumPy's comparisons return "
-                             "those objects: which one is known only when run)")
         g = self._globals.get(id(fn.__globals__))
         if g is None:
             g = _TracingGlobals(fn.__globals__, self)
             self._globals[id(fn.__globals__)] = (fn.__globals__, g)
         else:
             g = g[1]
+        if not g._internal and _tests_bool_identity(fn.__code__):
+            raise GraphBreak(f"{fn.__qualname__} tests `is np.True_`/`is np.False_` (NumPy's comparisons return "
+                             "those objects: which one is known only when run)")
         closure = fn.__closure__
         fill = []
         if closure is not None and not _stores_cells(fn.__code__):

@@ -4,6 +4,7 @@ use crate::plan::{Executor, Instr, Plan, PlanError, Prim};
 use crate::torch::{check_int_value, exec_op, exec_op_into, restore, writes_into, IntValue};
 use ir::DType;
 use smallvec::SmallVec;
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Mutex;
 use tch::{Kind, Tensor};
@@ -3163,16 +3164,20 @@ fn regions_of(
             // has run (a 100-step chain needs three tiles, not 100: 3.2 MB
             // of tiles walked per tile of the result was past L2). A result
             // never takes the tile of an operand it reads.
-            let last_read: Vec<usize> = members
+            let producer: HashMap<u32, usize> = members
                 .iter()
-                .map(|&e| {
-                    let out = execs[e as usize].out;
-                    members
-                        .iter()
-                        .rposition(|&r| execs[r as usize].args.contains(&out))
-                        .unwrap_or(0)
-                })
+                .enumerate()
+                .map(|(q, &e)| (execs[e as usize].out, q))
                 .collect();
+            let mut last_read = vec![usize::MAX; members.len()];
+            for (q, &e) in members.iter().enumerate() {
+                for a in &execs[e as usize].args {
+                    if let Some(&p) = producer.get(a) {
+                        last_read[p] = q;
+                    }
+                }
+            }
+            let tile_bytes = |v: u32| tile * cols.max(1) * meta[v as usize].item + TILE_SKEW;
             let mut free: Vec<(usize, usize)> = Vec::new();
             let mut tile_at: Vec<usize> = Vec::with_capacity(members.len());
             for (q, &e) in members.iter().enumerate() {
@@ -3181,7 +3186,7 @@ fn regions_of(
                     // Skewed by a few cache lines: tiles a multiple of
                     // 4 KiB apart alias in L1 (a load waits on the store
                     // to the same offset of another tile), 1.6x slower.
-                    let bytes = tile * cols.max(1) * meta[ex.out as usize].item + TILE_SKEW;
+                    let bytes = tile_bytes(ex.out);
                     match free.iter().position(|&(_, b)| b == bytes) {
                         Some(k) => free.swap_remove(k).0,
                         None => arena.alloc_apart(bytes),
@@ -3190,10 +3195,15 @@ fn regions_of(
                     NO_BLOCK
                 };
                 tile_at.push(at);
-                for (d, &f) in members[..q].iter().enumerate() {
-                    let fx = &execs[f as usize];
-                    if last_read[d] == q && tile_at[d] != NO_BLOCK && ex.args.contains(&fx.out) {
-                        free.push((tile_at[d], tile * cols.max(1) * meta[fx.out as usize].item + TILE_SKEW));
+                for (j, a) in ex.args.iter().enumerate() {
+                    // Once per operand value (`t * t` reads one tile twice).
+                    if ex.args[..j].contains(a) {
+                        continue;
+                    }
+                    if let Some(&p) = producer.get(a) {
+                        if last_read[p] == q && tile_at[p] != NO_BLOCK {
+                            free.push((tile_at[p], tile_bytes(*a)));
+                        }
                     }
                 }
             }
@@ -3204,12 +3214,7 @@ fn regions_of(
                     execs[e as usize]
                         .args
                         .iter()
-                        .map(|&a| {
-                            members
-                                .iter()
-                                .position(|&m| execs[m as usize].out == a)
-                                .map_or(NO_BLOCK, |q| tile_at[q])
-                        })
+                        .map(|a| producer.get(a).map_or(NO_BLOCK, |&q| tile_at[q]))
                         .collect()
                 })
                 .collect();

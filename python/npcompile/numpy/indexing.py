@@ -57,20 +57,29 @@ def _basic_index(a, index):
             steps.append(step)
             out_shape.append(length)
         else:
-            k = int(i)
-            if not -n <= k < n:
-                raise IndexError(f"index {k} is out of bounds for axis {axis} with size {n}")
-            starts.append(k % n)
+            starts.append(_position(int(i), n, axis))
             lens.append(1)
             steps.append(1)
         axis += 1
     slice_op = None
     if any(s != 0 or st != 1 or ln != d for s, ln, st, d in zip(starts, lens, steps, a.shape)):
-        slice_op = f"slice[starts={_tuple(starts)},lens={_tuple(lens)},steps={_tuple(steps)}]"
+        slice_op = _slice_op(starts, lens, steps)
     reshape_op = None if tuple(out_shape) == tuple(lens) else f"reshape[shape={_tuple(out_shape)}]"
     contiguous = _region_is_c_contiguous(a.shape, lens, steps)
     scalar = len(out_shape) == 0 and not n_ellipsis
     return slice_op, reshape_op, tuple(out_shape), scalar, contiguous
+
+
+def _position(k, n, axis):
+    """An integer index `k` into an axis of `n`, as a position (NumPy's
+    IndexError where it is out of range)."""
+    if not -n <= k < n:
+        raise IndexError(f"index {k} is out of bounds for axis {axis} with size {n}")
+    return k % n
+
+
+def _slice_op(starts, lens, steps):
+    return f"slice[starts={_tuple(starts)},lens={_tuple(lens)},steps={_tuple(steps)}]"
 
 
 def _index_kinds(index):
@@ -366,15 +375,11 @@ def _element(a, index):
     """`a[i, j, ...]`, a Python int per axis: what the general path below
     records (a slice of ones and a reshape to a NumPy scalar, not a view), in
     a fraction of its time (a scalar loop's trace is mostly these)."""
-    starts = []
-    for axis, (k, n) in enumerate(zip(index, a.shape)):
-        if not -n <= k < n:
-            raise IndexError(f"index {k} is out of bounds for axis {axis} with size {n}")
-        starts.append(k % n)
+    starts = [_position(k, n, axis) for axis, (k, n) in enumerate(zip(index, a.shape))]
     r = a
     if any(starts) or any(n != 1 for n in a.shape):
-        ones = _tuple([1] * len(starts))
-        r = _record(f"slice[starts={_tuple(starts)},lens={ones},steps={ones}]", r)
+        ones = [1] * len(starts)
+        r = _record(_slice_op(starts, ones, ones), r)
     r = _record("reshape[shape=()]", r)
     r._scalar, r._contig = True, a._contig
     return r
