@@ -658,3 +658,66 @@ def test_take_from_an_empty_vector(mode):
     empty = np.zeros(0)
     assert_matches(lambda a, i: np.take(a, i), lambda: (empty.copy(), np.array([0, 1])))
     assert_matches(lambda a, i: np.take(a, i), lambda: (empty.copy(), np.zeros(0, np.int64)))
+
+
+def standardize_rows(x):
+    d = x - x.mean(axis=1, keepdims=True)
+    return d / np.sqrt((d * d).mean(axis=1, keepdims=True) + 1e-5)
+
+
+def row_stats(x, k):
+    s = x.sum(axis=1, keepdims=True)
+    scaled = (x - s) * 0.5
+    top = scaled.max(axis=1)  # a column without keepdims
+    lo = np.minimum(scaled.min(axis=1, keepdims=True), -0.25)
+    n = (k > 2).sum(axis=1, keepdims=True)  # int64 counts per row
+    low = (x < -1.0).any(axis=1, keepdims=True) & ~(k == 7).all(axis=1, keepdims=True)
+    y = np.where(low, (scaled - lo) / (n + 1), scaled)
+    return y, top, s  # a column the region computes is also returned
+
+
+# Tiles of 16 rows; one row a tile, 1023 and 1025 long; rows of 4000; rows
+# too long for a tile (4096: no region, the same answers); tiles shared
+# among threads (2^18 elements).
+ROW_SHAPES = [(64, 64), (9, 1023), (5, 1025), (3, 4000), (2, 5000), (700, 400)]
+
+
+@pytest.mark.parametrize("shape", ROW_SHAPES)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_reductions_along_rows_run_in_the_region_of_their_rows(mode, shape, dtype):
+    rng = np.random.default_rng(shape[1])
+    # Values that cancel: a sum added in another order than NumPy's differs.
+    x = (rng.standard_normal(shape) * 10.0 ** rng.integers(-6, 7, size=shape)).astype(dtype)
+    x[1, 3] = np.nan  # NaN wins the max and min of its row
+    k = rng.integers(0, 8, size=shape)
+    got, expected = np_compile(standardize_rows)(x), standardize_rows(x)
+    with np.errstate(invalid="ignore"):
+        assert got.dtype == expected.dtype and np.array_equal(got, expected, equal_nan=True)
+    assert_matches(row_stats, lambda: (x.copy(), k.copy()), must_compile=True)
+    if shape[1] <= 4096 and mode != "never":
+        plan = plan_of(standardize_rows, x)
+        assert "(tile, per row)" in plan and plan.count("region ") == 1
+
+
+def test_a_row_reduction_joins_a_region_only_where_its_rows_line_up(mode):
+    # A sum over axis 1 of a square matrix, without keepdims, broadcasts
+    # down the columns: NumPy adds s[j] to column j, not to row j.
+    def f(x):
+        s = x.sum(axis=1)
+        return x - s, (x * 2.0).max(axis=1, keepdims=True) + s[:, None]
+
+    x = np.random.default_rng(2).standard_normal((100, 100))
+    assert_matches(f, lambda: (x.copy(),), must_compile=True)
+
+
+def test_softmax_rows_is_one_pass_over_each_row(monkeypatch):
+    monkeypatch.delenv("NPCOMPILE_NATIVE", raising=False)
+
+    def softmax(x):
+        e = np.exp(x - x.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    x = np.random.default_rng(3).standard_normal((300, 1000)) * 30.0
+    assert_matches(softmax, lambda: (x.copy(),), must_compile=True)
+    plan = plan_of(softmax, x)
+    assert "executor: native" in plan and "(tile, per row)" in plan

@@ -358,8 +358,14 @@ struct Region {
     /// in the arena's scratch; else `NO_BLOCK` (its own memory, written whole).
     tile_at: Vec<usize>,
     /// Per member, per operand: the tile it reads (a byte offset into the
-    /// scratch), or `NO_BLOCK` (a whole value, or one element).
-    reads: Vec<SmallVec<[usize; 3]>>,
+    /// scratch) and whether that tile is a column (one element per row), or
+    /// `NO_BLOCK` (a whole value, or one element).
+    reads: Vec<SmallVec<[(usize, bool); 3]>>,
+    /// Per member: whether its result is a column of the region's matrix,
+    /// one element per row (a reduction along the rows, `x.max(axis=1,
+    /// keepdims=True)`, and elementwise work on such results): each tile
+    /// computes the elements of its rows.
+    col: Vec<bool>,
     /// Units (rows where `cols` > 0, else elements) per tile.
     tile: usize,
     /// The bytes of one thread's tiles: thread w's are `w * span` further on.
@@ -422,17 +428,20 @@ impl Executor for Machine {
 
     fn summary(&self, plan: &Plan, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let native: Vec<bool> = self.native_steps().unwrap_or_default();
-        for (r, (members, numel, tiled)) in self.regions().iter().enumerate() {
+        for (r, (members, numel, tiled, col)) in self.regions().iter().enumerate() {
             let body: Vec<String> = members
                 .iter()
                 .zip(tiled)
-                .map(|(&i, &t)| {
+                .zip(col)
+                .map(|((&i, &t), &c)| {
                     let Instr::Op { out, .. } = &plan.instrs[i];
-                    if t {
-                        format!("s{out} (tile)")
-                    } else {
-                        format!("s{out}")
-                    }
+                    let how = match (t, c) {
+                        (true, true) => " (tile, per row)",
+                        (true, false) => " (tile)",
+                        (false, true) => " (per row)",
+                        (false, false) => "",
+                    };
+                    format!("s{out}{how}")
                 })
                 .collect();
             write!(
@@ -1036,7 +1045,9 @@ impl Machine {
                         let shape = match (&region, k, &step) {
                             (Some(r), 1, _) => r.as_slice(),
                             // A reduction's operand along its own axes.
-                            (_, _, Step::Reduce(..)) => meta[a as usize].shape.as_slice(),
+                            (_, _, Step::Reduce(..) | Step::FloatSum { .. }) => {
+                                meta[a as usize].shape.as_slice()
+                            }
                             _ => meta[o].shape.as_slice(),
                         };
                         let am = &meta[a as usize];
@@ -1208,8 +1219,9 @@ impl Machine {
     }
 
     /// Each region: its instructions (indices into the plan), its elements,
-    /// and which of them keep their result one tile at a time.
-    pub fn regions(&self) -> Vec<(Vec<usize>, usize, Vec<bool>)> {
+    /// which of them keep their result one tile at a time, and which compute
+    /// one element per row.
+    pub fn regions(&self) -> Vec<(Vec<usize>, usize, Vec<bool>, Vec<bool>)> {
         self.regions
             .iter()
             .map(|r| {
@@ -1220,6 +1232,7 @@ impl Machine {
                         .collect(),
                     r.numel,
                     r.tile_at.iter().map(|&t| t != NO_BLOCK).collect(),
+                    r.col.clone(),
                 )
             })
             .collect()
@@ -2106,12 +2119,24 @@ impl Machine {
             let t0 = u0 * unit;
             let dims = [len as i64, r.cols as i64];
             let shape = if rank == 2 { &dims[..] } else { &dims[..1] };
-            for ((&k, &tile), reads) in r.members.iter().zip(&r.tile_at).zip(&r.reads) {
+            for (q, ((&k, &tile), reads)) in r
+                .members
+                .iter()
+                .zip(&r.tile_at)
+                .zip(&r.reads)
+                .enumerate()
+            {
                 let ex = &self.execs[k as usize];
                 let Instr::Op { args, .. } = &plan.instrs[ex.instr];
                 let m = &self.meta[ex.out as usize];
+                // A column member computes one element per row of the tile;
+                // it reads columns, unless it reduces the rows themselves.
+                let col = r.col[q];
+                let rows_in = !col || matches!(ex.step, Step::Reduce(..) | Step::FloatSum { .. });
                 let o = if tile != NO_BLOCK {
                     env.base + tile + scratch
+                } else if col {
+                    self.at(ex.out, env, vals).0 + u0 * m.item
                 } else {
                     self.at(ex.out, env, vals).0 + t0 * m.item
                 };
@@ -2119,10 +2144,26 @@ impl Machine {
                 // elements of a whole value, or one element.
                 let opnd = |j: usize| -> (usize, &[isize]) {
                     let a = args[j];
-                    if reads[j] != NO_BLOCK {
-                        return (env.base + reads[j] + scratch, whole);
+                    let (at, col_tile) = reads[j];
+                    if at != NO_BLOCK {
+                        let st: &[isize] = match (rows_in, col_tile) {
+                            (false, _) => &[1],
+                            (true, true) => &[1, 0],
+                            (true, false) => whole,
+                        };
+                        return (env.base + at + scratch, st);
                     }
                     let (p, _) = self.at(a, env, vals);
+                    if !rows_in {
+                        // One element, or a column's elements of the tile's rows.
+                        return match &ex.along[j] {
+                            Some(st) if self.meta[a as usize].shape.iter().product::<i64>() > 1 => {
+                                let at = u0 as isize * st[0] * self.meta[a as usize].item as isize;
+                                ((p as isize + at) as usize, &st[..1])
+                            }
+                            _ => (p, &[0]),
+                        };
+                    }
                     if rank == 2 {
                         // Rows: the operand's own strides along the result,
                         // from the tile's first row.
@@ -2140,7 +2181,11 @@ impl Machine {
                         (p + t0 * self.meta[a as usize].item, whole)
                     }
                 };
-                let out = raw(o, whole);
+                let (shape, out) = if col {
+                    (&dims[..1], raw(o, &[1]))
+                } else {
+                    (shape, raw(o, whole))
+                };
                 // SAFETY: `regions_of` formed the region only where every
                 // operand is C-ordered over the result's shape, one element,
                 // or (tiles of rows) any view whose strides are known, and no
@@ -2173,6 +2218,22 @@ impl Machine {
                         Step::Copy => {
                             let (p, s) = opnd(0);
                             kernels::copy(shape, m.item, out, raw(p, s))
+                        }
+                        Step::Reduce(red, _) if col => {
+                            let (p, st) = opnd(0);
+                            let from = self.meta[args[0] as usize].ty;
+                            wide::reduce(*red, from, m.ty, &dims, len, raw(o, &[1, 0]), raw(p, st))
+                        }
+                        Step::FloatSum { mean, .. } if col => {
+                            let (p, st) = opnd(0);
+                            let rows = (len, r.cols);
+                            if m.ty == Ty::F64 {
+                                let src = (p as *const f64, st[0], st[1]);
+                                super::sum::row_sums(rows.0, rows.1, src, (o as *mut f64, 1), *mean)
+                            } else {
+                                let src = (p as *const f32, st[0], st[1]);
+                                super::sum::row_sums(rows.0, rows.1, src, (o as *mut f32, 1), *mean)
+                            }
                         }
                         Step::Reduce(red, _) => {
                             if let Some(at) = r.partial {
@@ -2971,6 +3032,79 @@ fn regions_of(
         }
         Some((m.shape.clone(), rows))
     };
+    // A reduction along the rows of a matrix whose rows fit a tile, to one
+    // element per row (`x.max(axis=1, keepdims=True)`; a float sum or mean
+    // where NumPy adds each row as one pairwise run): each tile of rows
+    // computes its rows' results. The matrix's shape.
+    let row_reduce = |ex: &Exec, args: &[u32]| -> Option<Dims> {
+        let am = &meta[*args.first()? as usize];
+        let [rows, cols] = am.shape[..] else {
+            return None;
+        };
+        let om = &meta[ex.out as usize];
+        let ok = match &ex.step {
+            Step::Reduce(_, acc) => acc[..] == [1, 0],
+            Step::FloatSum {
+                reduced,
+                buffered: false,
+                plan: Some(p),
+                ..
+            } => reduced[..] == [false, true] && p.row_pairwise(cols),
+            _ => false,
+        };
+        let column = om.shape[..] == [rows] || om.shape[..] == [rows, 1];
+        (ok && column
+            && args.len() == 1
+            && cols > 1
+            && cols as usize <= TILE
+            && (rows * cols) as usize >= TILE
+            && ex.along[0].is_some()
+            && matches!(place[ex.out as usize], Place::Static(_))
+            && span(args[0]).is_some()
+            && span(ex.out).is_some())
+        .then(|| am.shape.clone())
+    };
+    // Elementwise work on columns of a region of `rows` rows (`var + eps`
+    // of a row reduction's result): one element per row, of operands of
+    // its own shape or single elements.
+    let column = |ex: &Exec, args: &[u32], rows: i64| -> bool {
+        let om = &meta[ex.out as usize];
+        matches!(
+            ex.step,
+            Step::Unary(_)
+                | Step::Binary(_)
+                | Step::AddCMul
+                | Step::Where
+                | Step::Cast
+                | Step::Copy
+        ) && (om.shape[..] == [rows] || om.shape[..] == [rows, 1])
+            && matches!(place[ex.out as usize], Place::Static(_))
+            && span(ex.out).is_some()
+            && args.iter().enumerate().all(|(j, &a)| {
+                let am = &meta[a as usize];
+                (am.shape.iter().product::<i64>() == 1 || am.shape == om.shape)
+                    && ex.along[j].is_some()
+                    && span(a).is_some()
+            })
+    };
+    // Whether `ex`, joining as a column member (`col`) or not, reads the
+    // values members produced (`produced`: whether each is a column) as
+    // the tiles give them: a column down the rows of a matrix member or
+    // along a column member; a matrix only in a matrix member or in the
+    // reduction of its rows.
+    let reads_fit = |ex: &Exec, col: bool, produced: &HashMap<u32, bool>| -> bool {
+        let rows_in = !col || matches!(ex.step, Step::Reduce(..) | Step::FloatSum { .. });
+        ex.args
+            .iter()
+            .zip(&ex.along)
+            .all(|(a, along)| match (produced.get(a), along) {
+                (None, _) => true,
+                (Some(true), Some(st)) if rows_in => st[..] == [1, 0],
+                (Some(true), Some(st)) => st.first() == Some(&1),
+                (Some(false), _) => rows_in,
+                (Some(true), None) => false,
+            })
+    };
     // Whether `ex` neither reads what `members` write nor writes what they
     // read or write (every span placed when the plan was built).
     let apart = |ex: &Exec, members: &[u32]| -> bool {
@@ -3013,6 +3147,8 @@ fn regions_of(
         let mut shape: Option<Dims> = None;
         let mut rows = false;
         let mut members = vec![];
+        // Each member's result, and whether it is a column.
+        let mut produced: HashMap<u32, bool> = HashMap::new();
         // Instructions between members that touch nothing the members do
         // (a small operand computed mid-chain): run before the region.
         let mut hoisted = vec![];
@@ -3020,16 +3156,46 @@ fn regions_of(
             let Op::General(e) = ops[k] else { break };
             let ex = &execs[e as usize];
             let args = &ex.args;
+            // The region's rows, where its matrix's rows can be reduced
+            // and columns computed (two axes, more than one column).
+            let matrix_rows = shape
+                .as_ref()
+                .and_then(|s| match s[..] {
+                    [r, c] if c > 1 => Some(r),
+                    _ => None,
+                });
             match tileable(ex, args) {
-                Some((s, r)) if shape.as_ref().is_none_or(|t| *t == s) => {
+                Some((s, r))
+                    if shape.as_ref().is_none_or(|t| *t == s)
+                        && reads_fit(ex, false, &produced) =>
+                {
                     shape = Some(s);
                     rows |= r;
                     members.push(e);
+                    produced.insert(ex.out, false);
                     k += 1;
                     // Its result is whole only after the last tile.
                     if matches!(ex.step, Step::Reduce(..)) {
                         break;
                     }
+                }
+                _ if matrix_rows.is_some_and(|r| column(ex, args, r))
+                    && reads_fit(ex, true, &produced) =>
+                {
+                    rows = true;
+                    members.push(e);
+                    produced.insert(ex.out, true);
+                    k += 1;
+                }
+                _ if row_reduce(ex, args)
+                    .is_some_and(|s| shape.as_ref().is_none_or(|t| *t == s))
+                    && reads_fit(ex, true, &produced) =>
+                {
+                    shape = row_reduce(ex, args);
+                    rows = true;
+                    members.push(e);
+                    produced.insert(ex.out, true);
+                    k += 1;
                 }
                 _ if !members.is_empty() && apart(ex, &members) => {
                     hoisted.push(k);
@@ -3103,6 +3269,13 @@ fn regions_of(
                             (Step::Scatter { in_place: true, .. }, 0) => continue,
                             (Step::Scatter { .. }, 0) => None,
                             _ if kept(a) => continue,
+                            // A member's column is read at the rows of the
+                            // tile that wrote it, after it did.
+                            _ if produced.get(&a) == Some(&true)
+                                && members.iter().any(|&m| execs[m as usize].out == a) =>
+                            {
+                                continue
+                            }
                             _ => along.as_ref().and_then(|st| at(a, st, 0)),
                         };
                         reads.extend(span(a).map(|r| (r, exact)));
@@ -3177,7 +3350,14 @@ fn regions_of(
                     }
                 }
             }
-            let tile_bytes = |v: u32| tile * cols.max(1) * meta[v as usize].item + TILE_SKEW;
+            let col: Vec<bool> = members
+                .iter()
+                .map(|&e| produced.get(&execs[e as usize].out) == Some(&true))
+                .collect();
+            let tile_bytes = |q: usize| {
+                let per_unit = if col[q] { 1 } else { cols.max(1) };
+                tile * per_unit * meta[execs[members[q] as usize].out as usize].item + TILE_SKEW
+            };
             let mut free: Vec<(usize, usize)> = Vec::new();
             let mut tile_at: Vec<usize> = Vec::with_capacity(members.len());
             for (q, &e) in members.iter().enumerate() {
@@ -3186,7 +3366,7 @@ fn regions_of(
                     // Skewed by a few cache lines: tiles a multiple of
                     // 4 KiB apart alias in L1 (a load waits on the store
                     // to the same offset of another tile), 1.6x slower.
-                    let bytes = tile_bytes(ex.out);
+                    let bytes = tile_bytes(q);
                     match free.iter().position(|&(_, b)| b == bytes) {
                         Some(k) => free.swap_remove(k).0,
                         None => arena.alloc_apart(bytes),
@@ -3202,25 +3382,25 @@ fn regions_of(
                     }
                     if let Some(&p) = producer.get(a) {
                         if last_read[p] == q && tile_at[p] != NO_BLOCK {
-                            free.push((tile_at[p], tile_bytes(*a)));
+                            free.push((tile_at[p], tile_bytes(p)));
                         }
                     }
                 }
             }
             // Per member and operand: the tile it reads, or `NO_BLOCK`.
-            let reads: Vec<SmallVec<[usize; 3]>> = members
+            let reads: Vec<SmallVec<[(usize, bool); 3]>> = members
                 .iter()
                 .map(|&e| {
                     execs[e as usize]
                         .args
                         .iter()
-                        .map(|a| producer.get(a).map_or(NO_BLOCK, |&q| tile_at[q]))
+                        .map(|a| producer.get(a).map_or((NO_BLOCK, false), |&q| (tile_at[q], col[q])))
                         .collect()
                 })
                 .collect();
             let partial = members.last().and_then(|&e| {
                 let ex = &execs[e as usize];
-                matches!(ex.step, Step::Reduce(..))
+                (matches!(ex.step, Step::Reduce(..)) && !col[col.len() - 1])
                     .then(|| arena.alloc_apart(meta[ex.out as usize].item))
             });
             let span = arena.top - first;
@@ -3244,6 +3424,7 @@ fn regions_of(
                 span,
                 cols,
                 partial,
+                col,
             });
         } else if k == start {
             out_ops.push(ops[k]);

@@ -640,6 +640,22 @@ impl SumPlan {
         &self.out_strides
     }
 
+    /// Whether NumPy sums each row of a `[rows, cols]` operand (reduced along
+    /// its last axis) as one pairwise run of that row, in column order, and
+    /// adds it to a zeroed result element: then any batch of whole rows can
+    /// be summed apart from the others (`row_sums`) with NumPy's bits.
+    pub fn row_pairwise(&self, cols: i64) -> bool {
+        let o = &self.o;
+        cols > 0
+            && o.pairwise
+            && o.call == cols
+            && o.block % cols == 0
+            && o.dims.len() == 2
+            && o.dims[0].shape == cols
+            && o.dims[0].s_out == 0
+            && o.dims[1].s_out == 1
+    }
+
     /// Sums into `out` (`n_out` elements, overwritten), then divides a mean.
     ///
     /// # Safety
@@ -654,6 +670,30 @@ impl SumPlan {
                 .iter_mut()
                 .for_each(|v| *v = v.div_count(self.count as f64));
         }
+    }
+}
+
+/// The sums (or means) of `rows` rows of `cols` elements, each NumPy's
+/// pairwise run over its row (where `SumPlan::row_pairwise` holds): row `r`
+/// starts `r * s_row` elements from `src`, its elements `s_col` apart, and
+/// its result goes `r * s_out` elements from `out`.
+///
+/// # Safety
+/// Every element so addressed is readable (`src`) or writable (`out`).
+pub unsafe fn row_sums<T: Float>(
+    rows: usize,
+    cols: usize,
+    (src, s_row, s_col): (*const T, isize, isize),
+    (out, s_out): (*mut T, isize),
+    mean: bool,
+) {
+    for r in 0..rows as isize {
+        let v = pairwise_strided(src.offset(r * s_row), cols, s_col);
+        *out.offset(r * s_out) = if mean {
+            (T::ZERO + v).div_count(cols as f64)
+        } else {
+            T::ZERO + v
+        };
     }
 }
 
