@@ -44,16 +44,44 @@ def test_never_keeps_the_libtorch_executor(monkeypatch):
 
 def test_large_results_stay_with_libtorch_unless_forced(monkeypatch):
     def f(x):
-        return np.exp(x) * 2.0 + 1.0
+        return np.cumsum(x) + 1.0
 
     x = np.linspace(-1, 1, 100_000)
     monkeypatch.delenv("NPCOMPILE_NATIVE", raising=False)
     assert "executor: native" not in plan_of(f, x)
     monkeypatch.setenv("NPCOMPILE_NATIVE", "always")
     plan = plan_of(f, x)
-    # Forced: arithmetic is native, the large exp stays a libtorch call.
-    assert "executor: native" in plan and "Exp(s0)  [libtorch]" in plan
+    # Forced: arithmetic is native, the cumsum stays a libtorch call.
+    assert "executor: native" in plan and "[libtorch]" in plan and "Add(" in plan
     assert_matches(f, lambda: (x,), must_compile=True)
+
+
+TRANSCENDENTALS = [np.exp, np.log, np.sin, np.cos, np.tanh, np.expm1, np.log1p]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_transcendentals_join_regions_with_the_same_bits_at_every_size(mode, dtype):
+    # libtorch's own functions (MKL's VML, SLEEF), called on tiles: a chain
+    # of them is one region, and the first elements of a large result are
+    # the bits of the same call on those elements alone.
+    def f(x):
+        out = []
+        for g in TRANSCENDENTALS:
+            v = np.abs(x) + 0.5 if g in (np.log, np.log1p) else x
+            out.append(g(v * 1.5) - 0.25)
+        return tuple(out)
+
+    rng = np.random.default_rng(5)
+    x = (rng.standard_normal(20_000) * 4).astype(dtype)
+    x[:4] = [np.nan, np.inf, -np.inf, 0.0]
+    big = np_compile(f)(x)
+    assert_matches(f, lambda: (x.copy(),), must_compile=True)
+    small = np_compile(f)(x[:37].copy())
+    for b, s in zip(big, small):
+        assert np.array_equal(b[:37], s, equal_nan=True)
+    if mode != "never":
+        plan = plan_of(f, x)
+        assert "[libtorch]" not in plan and plan.count("region ") == 1
 
 
 def test_views_of_every_kind(mode):
@@ -720,4 +748,21 @@ def test_softmax_rows_is_one_pass_over_each_row(monkeypatch):
     x = np.random.default_rng(3).standard_normal((300, 1000)) * 30.0
     assert_matches(softmax, lambda: (x.copy(),), must_compile=True)
     plan = plan_of(softmax, x)
-    assert "executor: native" in plan and "(tile, per row)" in plan
+    assert "executor: native" in plan and "[libtorch]" not in plan and plan.count("region ") == 1
+
+
+def test_a_vector_as_long_as_the_rows_stays_a_row_broadcast(mode):
+    # In a square region `y * 0.5` of an argument is as long as a column
+    # but broadcasts down the rows: it is not taken for the region's column
+    # (that ended the region before the `where`).
+    def f(x, y):
+        return np.where(x > 0.0, np.clip(x, -1.0, 1.0), y * 0.5)
+
+    rng = np.random.default_rng(6)
+    x, y = rng.standard_normal((100, 100)), rng.standard_normal(100)
+    assert_matches(f, lambda: (x.copy(), y.copy()), must_compile=True)
+    if mode != "never":
+        plan = plan_of(f, x, y).splitlines()
+        where = next(line.split()[0] for line in plan if "= Where(" in line)
+        region = [line for line in plan if line.startswith("region ")]
+        assert len(region) == 1 and f" {where} over" in region[0], region

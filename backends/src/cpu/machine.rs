@@ -1,5 +1,6 @@
 use super::kernels::{self, broadcast_strides, c_ordered, c_strides, Raw, Strides};
 use super::sum::{replay as replay_view, SumPlan, ViewStep};
+use super::vmath;
 use crate::plan::{Executor, Instr, Plan, PlanError, Prim};
 use crate::torch::{check_int_value, exec_op, exec_op_into, restore, writes_into, IntValue};
 use ir::DType;
@@ -34,8 +35,9 @@ pub fn native_mode() -> NativeMode {
 /// operand, or of integer matrices, run as a plain loop (`Step::Dot`).
 const DOT_MAX: i64 = 1 << 16;
 
-/// Past this many elements a transcendental runs as libtorch's vectorized
-/// kernel (its dispatch then costs less than a scalar libm loop).
+/// Without SLEEF's vector functions (`vmath`), past this many elements a
+/// transcendental runs as libtorch's vectorized kernel (its dispatch then
+/// costs less than a scalar libm loop).
 const LIBM_MAX: i64 = 512;
 
 /// The storage types the typed loops know; `Bytes` values are only viewed,
@@ -96,6 +98,22 @@ struct Meta {
     ty: Ty,
     item: usize,
     shape: Dims,
+}
+
+impl Un {
+    /// The function `vmath` computes as libtorch does, for a transcendental.
+    fn vmath(self) -> Option<vmath::Fun> {
+        Some(match self {
+            Un::Exp => vmath::Fun::Exp,
+            Un::Log => vmath::Fun::Log,
+            Un::Sin => vmath::Fun::Sin,
+            Un::Cos => vmath::Fun::Cos,
+            Un::Tanh => vmath::Fun::Tanh,
+            Un::Expm1 => vmath::Fun::Expm1,
+            Un::Log1p => vmath::Fun::Log1p,
+            _ => return None,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -514,7 +532,7 @@ fn step_for(op: &Prim, args: &[&Meta], out: &Meta) -> Step {
             Un::Neg | Un::Abs | Un::Square => t.numeric(),
             Un::Not => t == Ty::Bool,
             Un::Sqrt | Un::Floor | Un::Ceil | Un::Trunc => t.float(),
-            _ => t.float() && numel <= LIBM_MAX,
+            _ => t.float() && (numel <= LIBM_MAX || u.vmath().is_some_and(|f| vmath::has(f, t == Ty::F64))),
         };
         if ok && out.ty == t {
             Step::Unary(u)
@@ -2417,6 +2435,15 @@ unsafe fn read_int_value(ptr: usize, from: DType) -> IntValue {
 /// As `kernels::map1`.
 #[inline(always)]
 unsafe fn unary_in(u: Un, ty: Ty, shape: &[i64], o: Raw, a: Raw) {
+    // libtorch's own functions where found (the same bits as its kernels),
+    // else libm's.
+    if ty.float() {
+        if let Some(f) = u.vmath() {
+            if vmath::map(f, ty == Ty::F64, shape, o, a) {
+                return;
+            }
+        }
+    }
     macro_rules! float {
         ($t:ty) => {
             match u {
@@ -3179,7 +3206,11 @@ fn regions_of(
                         break;
                     }
                 }
+                // Only work on the region's own columns: a vector of as many
+                // elements that does not read one (`y * 0.5` of an argument)
+                // may be a row broadcast down the matrix instead.
                 _ if matrix_rows.is_some_and(|r| column(ex, args, r))
+                    && args.iter().any(|a| produced.get(a) == Some(&true))
                     && reads_fit(ex, true, &produced) =>
                 {
                     rows = true;

@@ -5,7 +5,8 @@
 //! with the plan, reused once the value (and every view of it) is dead.
 //! Elementwise arithmetic, comparisons, `where`, casts, copies, slice stores,
 //! concatenation, reductions and products with a vector operand run as typed
-//! loops (`kernels`); any other instruction,
+//! loops (`kernels`), transcendentals as libtorch's own SLEEF functions
+//! (`vmath`); any other instruction,
 //! or one too large for a plain loop to beat libtorch's vectorized kernel,
 //! runs as the libtorch call it always was, on tensors made over the arena's
 //! memory (`Step::Torch`). The choice is per instruction, made when the plan
@@ -19,5 +20,6 @@ pub(crate) mod host;
 pub mod kernels;
 mod machine;
 pub mod sum;
+pub mod vmath;
 
 pub use machine::{native_mode, Machine, NativeMode};
