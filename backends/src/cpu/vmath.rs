@@ -52,12 +52,23 @@ type SleefLoop = unsafe extern "C" fn(*const c_void, *mut u8, isize, *const u8, 
 unsafe impl Send for Impl {}
 unsafe impl Sync for Impl {}
 
-/// Per function: float64's and float32's.
-struct Table([(Option<Impl>, Option<Impl>); 7]);
+/// Per function: float64's and float32's; and MKL's
+/// `mkl_set_num_threads_local`.
+struct Table(
+    [(Option<Impl>, Option<Impl>); 7],
+    Option<unsafe extern "C" fn(c_int) -> c_int>,
+);
 
 fn table() -> &'static Table {
     static T: std::sync::OnceLock<Table> = std::sync::OnceLock::new();
-    T.get_or_init(|| Table(FUNS.map(|f| (find(f, true), find(f, false)))))
+    T.get_or_init(|| {
+        // The C entry (mkl.h's `mkl_set_num_threads_local` is a macro for
+        // it; the lower-case symbol is Fortran's, taking a pointer).
+        let local = symbol("MKL_Set_Num_Threads_Local")
+            // SAFETY: MKL's `int MKL_Set_Num_Threads_Local(int nt)`.
+            .map(|p| unsafe { std::mem::transmute::<*mut c_void, _>(p) });
+        Table(FUNS.map(|f| (find(f, true), find(f, false))), local)
+    })
 }
 
 /// Whether `f` runs here for float64 (`f64`) or float32.
@@ -85,11 +96,8 @@ extern "C" {
     fn npc_sleef_f8(g: *const c_void, o: *mut u8, so: isize, x: *const u8, sx: isize, n: usize);
 }
 
-/// `f` for float64 or float32 in the loaded libtorch_cpu, where found.
-fn find(f: Fun, f64: bool) -> Option<Impl> {
-    if std::env::var("NPCOMPILE_VMATH").as_deref() == Ok("0") {
-        return None;
-    }
+/// A symbol of the loaded libtorch_cpu, where it has it.
+fn symbol(name: &str) -> Option<*mut c_void> {
     const RTLD_NOW: c_int = 2;
     const RTLD_NOLOAD: c_int = 4;
     let lib = CString::new("libtorch_cpu.so").ok()?;
@@ -99,12 +107,18 @@ fn find(f: Fun, f64: bool) -> Option<Impl> {
     if handle.is_null() {
         return None;
     }
-    let sym = |name: &str| -> Option<*mut c_void> {
-        let c = CString::new(name).ok()?;
-        // SAFETY: a lookup in a loaded library.
-        let p = unsafe { dlsym(handle, c.as_ptr()) };
-        (!p.is_null()).then_some(p)
-    };
+    let c = CString::new(name).ok()?;
+    // SAFETY: a lookup in a loaded library.
+    let p = unsafe { dlsym(handle, c.as_ptr()) };
+    (!p.is_null()).then_some(p)
+}
+
+/// `f` for float64 or float32 in the loaded libtorch_cpu, where found.
+fn find(f: Fun, f64: bool) -> Option<Impl> {
+    if std::env::var("NPCOMPILE_VMATH").as_deref() == Ok("0") {
+        return None;
+    }
+    let sym = symbol;
     let vml = match f {
         Fun::Exp => Some("Exp"),
         Fun::Log => Some("Ln"),
@@ -165,9 +179,18 @@ const VML_RUN: usize = 2048;
 /// # Safety
 /// `out` and `a` address `shape` elements of the type at their strides.
 pub unsafe fn map(f: Fun, f64: bool, shape: &[i64], out: Raw, a: Raw) -> bool {
-    let (d, s) = table().0[f as usize];
+    let t = table();
+    let (d, s) = t.0[f as usize];
     let Some(how) = (if f64 { d } else { s }) else {
         return false;
+    };
+    // VML starts OpenMP threads of its own on long runs; from a region's
+    // worker threads (new ones each call) that was a team per thread per
+    // call, and the 500k-element long_chain ran 2.4 ms or 40 ms by turns.
+    // One thread for this call, then the caller's setting back.
+    let local = match (how, t.1) {
+        (Impl::Vml(_), Some(set)) => Some((set, set(1))),
+        _ => None,
     };
     let item: isize = if f64 { 8 } else { 4 };
     let rank = shape.len();
@@ -213,10 +236,13 @@ pub unsafe fn map(f: Fun, f64: bool, shape: &[i64], out: Raw, a: Raw) -> bool {
     };
     if rank == 0 {
         run(out.ptr, a.ptr);
-        return true;
+    } else {
+        for [p, q] in Rows::new(shape, [out.strides, a.strides]) {
+            run(out.ptr.offset(p * item), a.ptr.offset(q * item));
+        }
     }
-    for [p, q] in Rows::new(shape, [out.strides, a.strides]) {
-        run(out.ptr.offset(p * item), a.ptr.offset(q * item));
+    if let Some((set, before)) = local {
+        set(before);
     }
     true
 }
