@@ -766,3 +766,52 @@ def test_a_vector_as_long_as_the_rows_stays_a_row_broadcast(mode):
         where = next(line.split()[0] for line in plan if "= Where(" in line)
         region = [line for line in plan if line.startswith("region ")]
         assert len(region) == 1 and f" {where} over" in region[0], region
+
+
+def random_row_program(seed):
+    """A random chain over a matrix `x` and an int matrix `k`: elementwise
+    work, reductions along the rows (with and without keepdims) and their
+    columns broadcast back, as regions with row reductions take them."""
+    rng = np.random.default_rng(seed)
+    steps = []
+    for _ in range(int(rng.integers(3, 9))):
+        steps.append((int(rng.integers(0, 9)), bool(rng.integers(0, 2)), float(rng.choice([0.5, -1.25, 2.0]))))
+
+    def f(x, k):
+        mats, cols = [x], [x.max(axis=1, keepdims=True)]
+        for kind, kd, c in steps:
+            m, col = mats[-1], cols[-1]
+            if kind == 0:
+                mats.append(m * c - col)
+            elif kind == 1:
+                r = m.max(axis=1, keepdims=kd) if c > 0 else m.min(axis=1, keepdims=kd)
+                cols.append(r if kd else r[:, None])
+            elif kind == 2:
+                r = m.sum(axis=1, keepdims=kd) if c > 0 else m.mean(axis=1, keepdims=kd)
+                cols.append(r if kd else r[:, None])
+            elif kind == 3:
+                cols.append(np.sqrt(np.abs(col) + 1.0) * c)
+            elif kind == 4:
+                mats.append(np.where(m > col, m, col * c))
+            elif kind == 5:
+                n = (k > 3).sum(axis=1, keepdims=True)
+                mats.append(m / (n + 1))
+            elif kind == 6:
+                flag = (m < 0.0).any(axis=1, keepdims=True) & (k > 0).all(axis=1, keepdims=True)
+                mats.append(np.where(flag, -m, m))
+            elif kind == 7:
+                mats.append(np.tanh(m * 0.01) + mats[0])
+            else:
+                cols.append(cols[0] - col)
+        return mats[-1] - cols[-1], cols[-1]
+
+    return f
+
+
+@pytest.mark.parametrize("shape", [(64, 64), (300, 50), (3, 2000)])
+@pytest.mark.parametrize("seed", range(12))
+def test_random_programs_of_row_reductions(mode, shape, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(shape) * 10.0 ** rng.integers(-3, 4, size=shape)
+    k = rng.integers(0, 6, size=shape)
+    assert_matches(random_row_program(seed), lambda: (x.copy(), k.copy()), must_compile=True)
