@@ -815,3 +815,61 @@ def test_random_programs_of_row_reductions(mode, shape, seed):
     x = rng.standard_normal(shape) * 10.0 ** rng.integers(-3, 4, size=shape)
     k = rng.integers(0, 6, size=shape)
     assert_matches(random_row_program(seed), lambda: (x.copy(), k.copy()), must_compile=True)
+
+
+def heat3d(u, a):
+    v = u.copy()
+    c = u[1:-1, 1:-1, 1:-1]
+    v[1:-1, 1:-1, 1:-1] = c + a * (
+        u[2:, 1:-1, 1:-1] + u[:-2, 1:-1, 1:-1] + u[1:-1, 2:, 1:-1]
+        + u[1:-1, :-2, 1:-1] + u[1:-1, 1:-1, 2:] + u[1:-1, 1:-1, :-2] - 6.0 * c
+    )
+    return v, np.abs(v - u).max()
+
+
+def heat3d_in_place(u, a, steps):
+    for _ in range(steps):
+        lap = u[2:, 1:-1, 1:-1] + u[:-2, 1:-1, 1:-1] - 2.0 * u[1:-1, 1:-1, 1:-1]
+        u[1:-1, 1:-1, 1:-1] += a * lap
+    return u
+
+
+# Planes of 7 rows of 300 (tiles of 3 rows: 3, 3, 1 a plane); 66^3 (2^18
+# elements and more: tiles shared among threads); four axes.
+@pytest.mark.parametrize("shape", [(5, 9, 302), (66, 66, 66), (3, 4, 6, 200)])
+def test_stencils_of_three_and_four_axes_run_as_regions(mode, shape):
+    rng = np.random.default_rng(len(shape))
+    u = rng.standard_normal(shape)
+    if len(shape) == 3:
+        assert_matches(lambda x: heat3d(x, 0.1), lambda: (u.copy(),), must_compile=True)
+        assert_matches(lambda x: heat3d_in_place(x, 0.1, 3), lambda: (u.copy(),), must_compile=True)
+        f = heat3d
+    else:
+        def f(x, a):
+            return x[1:, :-1, 1:, 2:] * a + x[:-1, 1:, :-1, :-2] - x[1:, 1:, 1:, 1:-1] ** 2
+
+        assert_matches(lambda x: f(x, 0.5), lambda: (u.copy(),), must_compile=True)
+    if mode != "never":
+        plan = plan_of(lambda x: f(x, 0.1), u)
+        assert "executor: native" in plan and "[libtorch]" not in plan and "region 0" in plan
+
+
+def test_a_row_reduction_s_column_is_checked_against_what_the_region_reads(mode):
+    # The column a row max writes tile by tile is a write like any other:
+    # read through a view at other rows, or placed over an array the region
+    # has yet to read (an arena block reused), the region is refused.
+    def reversed_rows(x):
+        m = x.max(axis=1, keepdims=True)
+        return x - m[::-1], x - x.min(axis=1)[::-1, None]
+
+    def over_a_dead_block(x):
+        v = np.concatenate([x, x], axis=1)
+        w = (v * 2.0).astype(np.float32)
+        return np.cumsum(w.max(axis=1))
+
+    rng = np.random.default_rng(7)
+    for shape in [(64, 64), (600, 1000)]:
+        x = rng.standard_normal(shape)
+        assert_matches(reversed_rows, lambda: (x.copy(),), must_compile=True)
+    x = rng.standard_normal((1024, 64))
+    assert_matches(over_a_dead_block, lambda: (x.copy(),), must_compile=True)

@@ -392,6 +392,10 @@ struct Region {
     /// scale per column): the row's length, and tiles are whole rows; else 0
     /// (tiles of the flat index).
     cols: usize,
+    /// Tiles of rows: the result's shape but its last axis (rows are its
+    /// flat index). A tile stays within one plane (the last two axes), so
+    /// every operand walks it with its own last two strides.
+    lead: Dims,
     /// A reduction to one element ending the region: each thread folds its
     /// tiles into a partial result at this byte offset of its scratch, and
     /// the partials are joined into the result after the last tile.
@@ -2131,10 +2135,27 @@ impl Machine {
         // element, one row; a 1-D tile uses the last of each.
         let (whole, one, row) = ([unit as isize, 1], [0isize, 0], [0isize, 1]);
         let (whole, one, row) = (&whole[2 - rank..], &one[2 - rank..], &row[2 - rank..]);
+        let plane_rows = r.lead.last().map_or(usize::MAX, |&b| b.max(1) as usize);
+        let mut plane_at: SmallVec<[i64; 4]> = SmallVec::from_elem(0, r.lead.len().saturating_sub(1));
         let mut u0 = range.start;
         while u0 < range.end {
-            let len = r.tile.min(range.end - u0);
+            let len = r.tile.min(range.end - u0).min(plane_rows - u0 % plane_rows);
             let t0 = u0 * unit;
+            // The tile's plane (its index over the axes before the last two)
+            // and first row in it.
+            let (mut plane, r0) = (u0 / plane_rows, (u0 % plane_rows) as isize);
+            for (d, i) in plane_at.iter_mut().enumerate().rev() {
+                let n = r.lead[d].max(1) as usize;
+                *i = (plane % n) as i64;
+                plane /= n;
+            }
+            // Elements from an operand's first to the tile's first row, at
+            // its strides along the result, and its strides along the tile.
+            let rows_of = |st: &[isize]| -> (isize, usize) {
+                let k = st.len();
+                let lead: isize = plane_at.iter().zip(st).map(|(&i, &s)| i as isize * s).sum();
+                (lead + r0 * st[k - 2], k - 2)
+            };
             let dims = [len as i64, r.cols as i64];
             let shape = if rank == 2 { &dims[..] } else { &dims[..1] };
             for (q, ((&k, &tile), reads)) in r
@@ -2186,8 +2207,9 @@ impl Machine {
                         // Rows: the operand's own strides along the result,
                         // from the tile's first row.
                         if let Some(st) = &ex.along[j] {
-                            let at = u0 as isize * st[0] * self.meta[a as usize].item as isize;
-                            return ((p as isize + at) as usize, &st[..]);
+                            let (at, k) = rows_of(st);
+                            let at = at * self.meta[a as usize].item as isize;
+                            return ((p as isize + at) as usize, &st[k..]);
                         }
                     }
                     let n = self.meta[a as usize].shape.iter().product::<i64>() as usize;
@@ -2268,10 +2290,10 @@ impl Machine {
                                 // the result (the base copied in before).
                                 let (base, _) =
                                     self.at(if *in_place { args[0] } else { ex.out }, env, vals);
-                                let at =
-                                    base as isize + off + u0 as isize * rs[0] * m.item as isize;
+                                let (at, k) = rows_of(rs);
+                                let at = base as isize + off + at * m.item as isize;
                                 let (p, s) = opnd(1);
-                                kernels::copy(shape, m.item, raw(at as usize, rs), raw(p, s))
+                                kernels::copy(shape, m.item, raw(at as usize, &rs[k..]), raw(p, s))
                             }
                         }
                         _ => {}
@@ -2991,7 +3013,7 @@ fn regions_of(
         if let (Step::Scatter { in_place, .. }, Some((r, _, _))) = (&ex.step, &ex.region) {
             let n = r.iter().product::<i64>().max(0) as usize;
             let cols = *r.last().unwrap_or(&1) as usize;
-            let ok = r.len() == 2
+            let ok = r.len() >= 2
                 && n >= TILE
                 && cols <= TILE
                 && !ex.overlap
@@ -3011,7 +3033,7 @@ fn regions_of(
             let c_ordered = ex.along[0]
                 .as_ref()
                 .is_some_and(|st| c_ordered(&am.shape, st));
-            let rows = !c_ordered && am.shape.len() == 2 && cols <= TILE && ex.along[0].is_some();
+            let rows = !c_ordered && am.shape.len() >= 2 && cols <= TILE && ex.along[0].is_some();
             let ok = meta[ex.out as usize].shape.iter().product::<i64>() == 1
                 && n >= TILE
                 && (c_ordered || rows)
@@ -3048,7 +3070,7 @@ fn regions_of(
                         && st[..st.len() - 1].iter().all(|&x| x == 0),
                     // A view of another shape's rows (a stencil's `u[2:, 1:-1]`):
                     // tiles of whole rows walk it with its own strides.
-                    m.shape.len() == 2 && cols <= TILE,
+                    m.shape.len() >= 2 && cols <= TILE,
                 ),
                 None => (false, false, false),
             };
@@ -3286,8 +3308,10 @@ fn regions_of(
                             writes.extend(span(ex.out).map(|w| (w, at(ex.out, rs, *off))))
                         }
                         // A closing reduction writes its result after the
-                        // last tile, when nothing of the region is read.
-                        (Step::Reduce(..), _) => {}
+                        // last tile, when nothing of the region is read (a
+                        // reduction along the rows writes its column tile
+                        // by tile, as any member).
+                        (Step::Reduce(..), _) if produced.get(&ex.out) != Some(&true) => {}
                         _ if !kept(ex.out) => writes
                             .extend(span(ex.out).map(|w| (w, at(ex.out, &c_strides(&m.shape), 0)))),
                         _ => {}
@@ -3350,7 +3374,8 @@ fn regions_of(
                 (Some(s), true) => *s.last().unwrap_or(&1) as usize,
                 _ => 0,
             };
-            let n = shape.map_or(0, |s| s.iter().product::<i64>() as usize);
+            let n = shape.as_ref().map_or(0, |s| s.iter().product::<i64>() as usize);
+            let shape_kept = shape;
             // Units (rows or elements) per tile.
             let tile = (TILE_LEN / cols.max(1)).max(1);
             let instrs: Vec<u32> = members
@@ -3454,6 +3479,10 @@ fn regions_of(
                 tile,
                 span,
                 cols,
+                lead: match (&shape_kept, cols) {
+                    (Some(s), c) if c > 0 => s[..s.len() - 1].iter().copied().collect(),
+                    _ => Dims::new(),
+                },
                 partial,
                 col,
             });
