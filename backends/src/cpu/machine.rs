@@ -402,6 +402,11 @@ struct Region {
     partial: Option<usize>,
 }
 
+/// Where an access of a region meets memory: its root, the byte offset of
+/// its first element, its element strides along the region and its element
+/// size.
+type Access = (Root, isize, Strides, usize);
+
 /// Results of at least this many elements form regions.
 const TILE: usize = 4096;
 
@@ -3294,11 +3299,14 @@ fn regions_of(
                 // element at each index of the region's shape (root, first
                 // element, strides): two accesses that meet are safe only
                 // where they are the same elements at every index.
-                let at =
-                    |s: u32, strides: &[isize], off: isize| -> Option<(Root, isize, Strides)> {
-                        let (root, base, _) = root_of(s)?;
-                        Some((root, base + off, strides.iter().copied().collect()))
-                    };
+                // (Element strides of two sizes over one address are not the
+                // same elements: an int64 result over an int8 operand's
+                // block would write ahead of what is still to be read.)
+                let at = |s: u32, strides: &[isize], off: isize| -> Option<Access> {
+                    let (root, base, _) = root_of(s)?;
+                    let item = meta[s as usize].item;
+                    Some((root, base + off, strides.iter().copied().collect(), item))
+                };
                 for &e in members {
                     let ex = &execs[e as usize];
                     let m = &meta[ex.out as usize];
@@ -3340,8 +3348,7 @@ fn regions_of(
                              (r2, lo2, hi2): (Root, isize, isize)| {
                     r1 == r2 && lo1 < hi2 && lo2 < hi1
                 };
-                let same = |x: &Option<(Root, isize, Strides)>,
-                            y: &Option<(Root, isize, Strides)>| {
+                let same = |x: &Option<Access>, y: &Option<Access>| {
                     matches!((x, y), (Some(x), Some(y)) if x == y)
                 };
                 writes.iter().enumerate().all(|(i, (w, wx))| {
