@@ -246,6 +246,15 @@ enum Step {
 }
 
 impl Step {
+    /// Whether it is one typed loop over its operands' elements, each
+    /// result element from the operands' elements at its index.
+    fn elementwise(&self) -> bool {
+        matches!(
+            self,
+            Step::Unary(_) | Step::Binary(_) | Step::AddCMul | Step::Where | Step::Cast | Step::Copy
+        )
+    }
+
     /// Whether the result is (or may be) a view of operand 0's memory.
     fn aliases(&self) -> bool {
         matches!(
@@ -3048,16 +3057,7 @@ fn regions_of(
         }
         let m = &meta[ex.out as usize];
         let n = m.shape.iter().product::<i64>().max(0) as usize;
-        let elementwise = matches!(
-            ex.step,
-            Step::Unary(_)
-                | Step::Binary(_)
-                | Step::AddCMul
-                | Step::Where
-                | Step::Cast
-                | Step::Copy
-        );
-        if !elementwise || n < TILE || !matches!(place[ex.out as usize], Place::Static(_)) {
+        if !ex.step.elementwise() || n < TILE || !matches!(place[ex.out as usize], Place::Static(_)) {
             return None;
         }
         let cols = *m.shape.last().unwrap_or(&1) as usize;
@@ -3123,15 +3123,8 @@ fn regions_of(
     // its own shape or single elements.
     let column = |ex: &Exec, args: &[u32], rows: i64| -> bool {
         let om = &meta[ex.out as usize];
-        matches!(
-            ex.step,
-            Step::Unary(_)
-                | Step::Binary(_)
-                | Step::AddCMul
-                | Step::Where
-                | Step::Cast
-                | Step::Copy
-        ) && (om.shape[..] == [rows] || om.shape[..] == [rows, 1])
+        ex.step.elementwise()
+            && (om.shape[..] == [rows] || om.shape[..] == [rows, 1])
             && matches!(place[ex.out as usize], Place::Static(_))
             && span(ex.out).is_some()
             && args.iter().enumerate().all(|(j, &a)| {
