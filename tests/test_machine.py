@@ -778,26 +778,26 @@ def random_row_program(seed):
         steps.append((int(rng.integers(0, 9)), bool(rng.integers(0, 2)), float(rng.choice([0.5, -1.25, 2.0]))))
 
     def f(x, k):
-        mats, cols = [x], [x.max(axis=1, keepdims=True)]
+        mats, cols = [x], [x.max(axis=-1, keepdims=True)]
         for kind, kd, c in steps:
             m, col = mats[-1], cols[-1]
             if kind == 0:
                 mats.append(m * c - col)
             elif kind == 1:
-                r = m.max(axis=1, keepdims=kd) if c > 0 else m.min(axis=1, keepdims=kd)
-                cols.append(r if kd else r[:, None])
+                r = m.max(axis=-1, keepdims=kd) if c > 0 else m.min(axis=-1, keepdims=kd)
+                cols.append(r if kd else r[..., None])
             elif kind == 2:
-                r = m.sum(axis=1, keepdims=kd) if c > 0 else m.mean(axis=1, keepdims=kd)
-                cols.append(r if kd else r[:, None])
+                r = m.sum(axis=-1, keepdims=kd) if c > 0 else m.mean(axis=-1, keepdims=kd)
+                cols.append(r if kd else r[..., None])
             elif kind == 3:
                 cols.append(np.sqrt(np.abs(col) + 1.0) * c)
             elif kind == 4:
                 mats.append(np.where(m > col, m, col * c))
             elif kind == 5:
-                n = (k > 3).sum(axis=1, keepdims=True)
+                n = (k > 3).sum(axis=-1, keepdims=True)
                 mats.append(m / (n + 1))
             elif kind == 6:
-                flag = (m < 0.0).any(axis=1, keepdims=True) & (k > 0).all(axis=1, keepdims=True)
+                flag = (m < 0.0).any(axis=-1, keepdims=True) & (k > 0).all(axis=-1, keepdims=True)
                 mats.append(np.where(flag, -m, m))
             elif kind == 7:
                 mats.append(np.tanh(m * 0.01) + mats[0])
@@ -808,7 +808,9 @@ def random_row_program(seed):
     return f
 
 
-@pytest.mark.parametrize("shape", [(64, 64), (300, 50), (3, 2000)])
+# Matrices, and arrays of three axes (rows over two axes; planes of 5 rows
+# of 300 are tiles of 3 rows, 3 and 2 a plane).
+@pytest.mark.parametrize("shape", [(64, 64), (300, 50), (3, 2000), (4, 5, 300), (6, 40, 64)])
 @pytest.mark.parametrize("seed", range(12))
 def test_random_programs_of_row_reductions(mode, shape, seed):
     rng = np.random.default_rng(seed)
@@ -873,3 +875,26 @@ def test_a_row_reduction_s_column_is_checked_against_what_the_region_reads(mode)
         assert_matches(reversed_rows, lambda: (x.copy(),), must_compile=True)
     x = rng.standard_normal((1024, 64))
     assert_matches(over_a_dead_block, lambda: (x.copy(),), must_compile=True)
+
+
+def softmax_last(x):
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+@pytest.mark.parametrize("shape", [(16, 32, 64), (3, 7, 1000), (2, 3, 4, 500)])
+def test_reductions_along_the_last_axis_of_three_axes_and_more(mode, shape):
+    rng = np.random.default_rng(len(shape) + shape[-1])
+    x = rng.standard_normal(shape) * 10.0 ** rng.integers(-4, 5, size=shape)
+    assert_matches(softmax_last, lambda: (x.copy(),), must_compile=True)
+
+    def standardize(x):
+        d = x - x.mean(axis=-1, keepdims=True)
+        return d / np.sqrt((d * d).mean(axis=-1) + 1e-5)[..., None], d.sum(axis=-1)
+
+    got, expected = np_compile(standardize)(x), standardize(x)
+    for g, e in zip(got, expected):
+        assert g.dtype == e.dtype and g.shape == e.shape and np.array_equal(g, e)
+    if mode != "never":
+        plan = plan_of(softmax_last, x)
+        assert "[libtorch]" not in plan and plan.count("region ") == 1 and "per row" in plan

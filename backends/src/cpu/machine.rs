@@ -411,6 +411,12 @@ struct Region {
     partial: Option<usize>,
 }
 
+/// Whether `shape` is one element per row of a region whose rows' axes are
+/// `lead` (a reduction along the last axis, with or without keepdims).
+fn is_column(shape: &[i64], lead: &[i64]) -> bool {
+    shape == lead || shape.split_last().is_some_and(|(&l, s)| l == 1 && s == lead)
+}
+
 /// Where an access of a region meets memory: its root, the byte offset of
 /// its first element, its element strides along the region and its element
 /// size.
@@ -2209,10 +2215,14 @@ impl Machine {
                     let (p, _) = self.at(a, env, vals);
                     if !rows_in {
                         // One element, or a column's elements of the tile's rows.
+                        // Its stride along the last of the rows' axes (the
+                        // column is C-ordered over them where they are more
+                        // than one: `regions_of`).
+                        let k = r.lead.len().saturating_sub(1);
                         return match &ex.along[j] {
                             Some(st) if self.meta[a as usize].shape.iter().product::<i64>() > 1 => {
-                                let at = u0 as isize * st[0] * self.meta[a as usize].item as isize;
-                                ((p as isize + at) as usize, &st[..1])
+                                let at = u0 as isize * st[k] * self.meta[a as usize].item as isize;
+                                ((p as isize + at) as usize, &st[k..k + 1])
                             }
                             _ => (p, &[0]),
                         };
@@ -3092,22 +3102,30 @@ fn regions_of(
     // computes its rows' results. The matrix's shape.
     let row_reduce = |ex: &Exec, args: &[u32]| -> Option<Dims> {
         let am = &meta[*args.first()? as usize];
-        let [rows, cols] = am.shape[..] else {
-            return None;
-        };
+        let (&cols, lead) = am.shape.split_last()?;
+        let rows: i64 = lead.iter().product();
         let om = &meta[ex.out as usize];
-        let ok = match &ex.step {
-            Step::Reduce(_, acc) => acc[..] == [1, 0],
-            Step::FloatSum {
-                reduced,
-                buffered: false,
-                plan: Some(p),
-                ..
-            } => reduced[..] == [false, true] && p.row_pairwise(cols),
-            _ => false,
+        // The result's strides along the operand's axes: C order over the
+        // rows' axes, 0 along the last.
+        let along_rows = |acc: &[isize]| {
+            acc.split_last()
+                .is_some_and(|(&l, a)| l == 0 && c_ordered(lead, a))
         };
-        let column = om.shape[..] == [rows] || om.shape[..] == [rows, 1];
-        (ok && column
+        let ok = !lead.is_empty()
+            && match &ex.step {
+                Step::Reduce(_, acc) => along_rows(acc),
+                Step::FloatSum {
+                    reduced,
+                    buffered: false,
+                    plan: Some(p),
+                    ..
+                } => {
+                    reduced.split_last().is_some_and(|(&l, a)| l && !a.contains(&true))
+                        && p.row_pairwise(cols)
+                }
+                _ => false,
+            };
+        (ok && is_column(&om.shape, lead)
             && args.len() == 1
             && cols > 1
             && cols as usize <= TILE
@@ -3118,19 +3136,22 @@ fn regions_of(
             && span(ex.out).is_some())
         .then(|| am.shape.clone())
     };
-    // Elementwise work on columns of a region of `rows` rows (`var + eps`
-    // of a row reduction's result): one element per row, of operands of
-    // its own shape or single elements.
-    let column = |ex: &Exec, args: &[u32], rows: i64| -> bool {
+    // Elementwise work on columns of a region whose rows' axes are `lead`
+    // (`var + eps` of a row reduction's result): one element per row, of
+    // operands of its own shape (C-ordered over more than one axis of rows)
+    // or single elements.
+    let column = |ex: &Exec, args: &[u32], lead: &[i64]| -> bool {
         let om = &meta[ex.out as usize];
         ex.step.elementwise()
-            && (om.shape[..] == [rows] || om.shape[..] == [rows, 1])
+            && is_column(&om.shape, lead)
             && matches!(place[ex.out as usize], Place::Static(_))
             && span(ex.out).is_some()
             && args.iter().enumerate().all(|(j, &a)| {
                 let am = &meta[a as usize];
                 (am.shape.iter().product::<i64>() == 1 || am.shape == om.shape)
-                    && ex.along[j].is_some()
+                    && ex.along[j]
+                        .as_ref()
+                        .is_some_and(|st| lead.len() == 1 || c_ordered(&om.shape, st))
                     && span(a).is_some()
             })
     };
@@ -3139,15 +3160,19 @@ fn regions_of(
     // the tiles give them: a column down the rows of a matrix member or
     // along a column member; a matrix only in a matrix member or in the
     // reduction of its rows.
-    let reads_fit = |ex: &Exec, col: bool, produced: &HashMap<u32, bool>| -> bool {
+    let reads_fit = |ex: &Exec, col: bool, lead: &[i64], produced: &HashMap<u32, bool>| -> bool {
         let rows_in = !col || matches!(ex.step, Step::Reduce(..) | Step::FloatSum { .. });
+        let om = &meta[ex.out as usize].shape;
         ex.args
             .iter()
             .zip(&ex.along)
             .all(|(a, along)| match (produced.get(a), along) {
                 (None, _) => true,
-                (Some(true), Some(st)) if rows_in => st[..] == [1, 0],
-                (Some(true), Some(st)) => st.first() == Some(&1),
+                // Down the rows: C order over the rows' axes, 0 along the last.
+                (Some(true), Some(st)) if rows_in => st
+                    .split_last()
+                    .is_some_and(|(&l, s)| l == 0 && s.len() == lead.len() && c_ordered(lead, s)),
+                (Some(true), Some(st)) => c_ordered(om, st),
                 (Some(false), _) => rows_in,
                 (Some(true), None) => false,
             })
@@ -3205,16 +3230,15 @@ fn regions_of(
             let args = &ex.args;
             // The region's rows, where its matrix's rows can be reduced
             // and columns computed (two axes, more than one column).
-            let matrix_rows = shape
+            let matrix_rows: Option<Dims> = shape
                 .as_ref()
-                .and_then(|s| match s[..] {
-                    [r, c] if c > 1 => Some(r),
-                    _ => None,
-                });
+                .and_then(|s| s.split_last())
+                .and_then(|(&c, lead)| (c > 1 && !lead.is_empty()).then(|| lead.into()));
+            let reduced_rows = row_reduce(ex, args);
             match tileable(ex, args) {
                 Some((s, r))
                     if shape.as_ref().is_none_or(|t| *t == s)
-                        && reads_fit(ex, false, &produced) =>
+                        && reads_fit(ex, false, s.split_last().map_or(&[], |x| x.1), &produced) =>
                 {
                     shape = Some(s);
                     rows |= r;
@@ -3229,20 +3253,26 @@ fn regions_of(
                 // Only work on the region's own columns: a vector of as many
                 // elements that does not read one (`y * 0.5` of an argument)
                 // may be a row broadcast down the matrix instead.
-                _ if matrix_rows.is_some_and(|r| column(ex, args, r))
+                _ if matrix_rows.as_deref().is_some_and(|l| column(ex, args, l))
                     && args.iter().any(|a| produced.get(a) == Some(&true))
-                    && reads_fit(ex, true, &produced) =>
+                    && reads_fit(ex, true, matrix_rows.as_deref().unwrap_or(&[]), &produced) =>
                 {
                     rows = true;
                     members.push(e);
                     produced.insert(ex.out, true);
                     k += 1;
                 }
-                _ if row_reduce(ex, args)
-                    .is_some_and(|s| shape.as_ref().is_none_or(|t| *t == s))
-                    && reads_fit(ex, true, &produced) =>
+                _ if reduced_rows
+                    .as_ref()
+                    .is_some_and(|s| shape.as_ref().is_none_or(|t| t == s))
+                    && reads_fit(
+                        ex,
+                        true,
+                        reduced_rows.as_ref().and_then(|s| s.split_last()).map_or(&[], |x| x.1),
+                        &produced,
+                    ) =>
                 {
-                    shape = row_reduce(ex, args);
+                    shape = reduced_rows;
                     rows = true;
                     members.push(e);
                     produced.insert(ex.out, true);
