@@ -4,6 +4,7 @@
 //! (`cpu`, small CPU plans and fused regions). Knows nothing of Python.
 
 pub mod cpu;
+pub mod dl;
 pub mod plan;
 pub mod profile;
 pub mod torch;

@@ -255,6 +255,12 @@ impl Step {
         )
     }
 
+    /// Whether a region member reads whole rows of the region's matrix: all
+    /// but a column member (one element per row) that does not reduce them.
+    fn reads_rows(&self, col: bool) -> bool {
+        !col || matches!(self, Step::Reduce(..) | Step::FloatSum { .. })
+    }
+
     /// Whether the result is (or may be) a view of operand 0's memory.
     fn aliases(&self) -> bool {
         matches!(
@@ -2191,7 +2197,7 @@ impl Machine {
                 // A column member computes one element per row of the tile;
                 // it reads columns, unless it reduces the rows themselves.
                 let col = r.col[q];
-                let rows_in = !col || matches!(ex.step, Step::Reduce(..) | Step::FloatSum { .. });
+                let rows_in = ex.step.reads_rows(col);
                 let o = if tile != NO_BLOCK {
                     env.base + tile + scratch
                 } else if col {
@@ -3161,7 +3167,7 @@ fn regions_of(
     // along a column member; a matrix only in a matrix member or in the
     // reduction of its rows.
     let reads_fit = |ex: &Exec, col: bool, lead: &[i64], produced: &HashMap<u32, bool>| -> bool {
-        let rows_in = !col || matches!(ex.step, Step::Reduce(..) | Step::FloatSum { .. });
+        let rows_in = ex.step.reads_rows(col);
         let om = &meta[ex.out as usize].shape;
         ex.args
             .iter()
@@ -3405,7 +3411,6 @@ fn regions_of(
                 _ => 0,
             };
             let n = shape.as_ref().map_or(0, |s| s.iter().product::<i64>() as usize);
-            let shape_kept = shape;
             // Units (rows or elements) per tile.
             let tile = (TILE_LEN / cols.max(1)).max(1);
             let instrs: Vec<u32> = members
@@ -3509,7 +3514,7 @@ fn regions_of(
                 tile,
                 span,
                 cols,
-                lead: match (&shape_kept, cols) {
+                lead: match (&shape, cols) {
                     (Some(s), c) if c > 0 => s[..s.len() - 1].iter().copied().collect(),
                     _ => Dims::new(),
                 },

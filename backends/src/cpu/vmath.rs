@@ -13,7 +13,8 @@
 //! not found leaves the caller's scalar loop or libtorch call.
 
 use super::kernels::{Raw, Rows};
-use std::ffi::{c_char, c_int, c_void, CString};
+use crate::dl::Loaded;
+use std::ffi::{c_int, c_void, CString};
 
 /// The functions, one entry each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,12 +63,19 @@ struct Table(
 fn table() -> &'static Table {
     static T: std::sync::OnceLock<Table> = std::sync::OnceLock::new();
     T.get_or_init(|| {
+        // libtorch_cpu is loaded: the extension links it.
+        let lib = Loaded::find("libtorch_cpu.so")
+            .filter(|_| std::env::var("NPCOMPILE_VMATH").as_deref() != Ok("0"));
+        let Some(lib) = lib else {
+            return Table([(None, None); 7], None);
+        };
+        let sym = |name: &str| lib.symbol(&CString::new(name).ok()?);
         // The C entry (mkl.h's `mkl_set_num_threads_local` is a macro for
         // it; the lower-case symbol is Fortran's, taking a pointer).
-        let local = symbol("MKL_Set_Num_Threads_Local")
+        let local = sym("MKL_Set_Num_Threads_Local")
             // SAFETY: MKL's `int MKL_Set_Num_Threads_Local(int nt)`.
             .map(|p| unsafe { std::mem::transmute::<*mut c_void, _>(p) });
-        Table(FUNS.map(|f| (find(f, true), find(f, false))), local)
+        Table(FUNS.map(|f| (find(f, true, &sym), find(f, false, &sym))), local)
     })
 }
 
@@ -81,11 +89,6 @@ pub fn has(f: Fun, f64: bool) -> bool {
     }
 }
 
-extern "C" {
-    fn dlopen(filename: *const c_char, flag: c_int) -> *mut c_void;
-    fn dlsym(handle: *mut c_void, symbol: *const c_char) -> *mut c_void;
-}
-
 #[cfg(target_arch = "x86_64")]
 extern "C" {
     // csrc/vmath_sleef.h, one per width: AVX-512F (float64, float32) and
@@ -96,29 +99,8 @@ extern "C" {
     fn npc_sleef_f8(g: *const c_void, o: *mut u8, so: isize, x: *const u8, sx: isize, n: usize);
 }
 
-/// A symbol of the loaded libtorch_cpu, where it has it.
-fn symbol(name: &str) -> Option<*mut c_void> {
-    const RTLD_NOW: c_int = 2;
-    const RTLD_NOLOAD: c_int = 4;
-    let lib = CString::new("libtorch_cpu.so").ok()?;
-    // SAFETY: RTLD_NOLOAD only returns a handle to a library already loaded
-    // (libtorch_cpu is: the extension links it).
-    let handle = unsafe { dlopen(lib.as_ptr(), RTLD_NOW | RTLD_NOLOAD) };
-    if handle.is_null() {
-        return None;
-    }
-    let c = CString::new(name).ok()?;
-    // SAFETY: a lookup in a loaded library.
-    let p = unsafe { dlsym(handle, c.as_ptr()) };
-    (!p.is_null()).then_some(p)
-}
-
-/// `f` for float64 or float32 in the loaded libtorch_cpu, where found.
-fn find(f: Fun, f64: bool) -> Option<Impl> {
-    if std::env::var("NPCOMPILE_VMATH").as_deref() == Ok("0") {
-        return None;
-    }
-    let sym = symbol;
+/// `f` for float64 or float32 among libtorch_cpu's symbols (`sym`), where found.
+fn find(f: Fun, f64: bool, sym: &impl Fn(&str) -> Option<*mut c_void>) -> Option<Impl> {
     let vml = match f {
         Fun::Exp => Some("Exp"),
         Fun::Log => Some("Ln"),
@@ -137,7 +119,7 @@ fn find(f: Fun, f64: bool) -> Option<Impl> {
 }
 
 #[cfg(target_arch = "x86_64")]
-fn sleef(f: Fun, f64: bool, sym: impl Fn(&str) -> Option<*mut c_void>) -> Option<Impl> {
+fn sleef(f: Fun, f64: bool, sym: &impl Fn(&str) -> Option<*mut c_void>) -> Option<Impl> {
     let name = match f {
         Fun::Expm1 => "expm1",
         Fun::Log1p => "log1p",
@@ -164,7 +146,7 @@ fn sleef(f: Fun, f64: bool, sym: impl Fn(&str) -> Option<*mut c_void>) -> Option
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-fn sleef(_: Fun, _: bool, _: impl Fn(&str) -> Option<*mut c_void>) -> Option<Impl> {
+fn sleef(_: Fun, _: bool, _: &impl Fn(&str) -> Option<*mut c_void>) -> Option<Impl> {
     None
 }
 

@@ -6,7 +6,7 @@
 //! plan keeps libtorch's matmul.
 
 use crate::plan::PlanError;
-use std::ffi::{c_char, c_int, c_void, CStr};
+use std::ffi::{c_int, c_void, CStr};
 use std::sync::OnceLock;
 use tch::{Device, Kind, Tensor};
 
@@ -56,14 +56,6 @@ pub struct Blas {
     gemv: Option<(Gemv<f64>, Gemv<f32>)>,
 }
 
-#[link(name = "dl")]
-extern "C" {
-    fn dlopen(filename: *const c_char, flag: c_int) -> *mut c_void;
-    fn dlsym(handle: *mut c_void, symbol: *const c_char) -> *mut c_void;
-}
-const RTLD_NOW: c_int = 2;
-const RTLD_NOLOAD: c_int = 4;
-
 /// NumPy's BLAS where it is loaded (looked up once).
 pub fn numpy_blas() -> Option<&'static Blas> {
     static BLAS: OnceLock<Option<Blas>> = OnceLock::new();
@@ -87,19 +79,12 @@ fn find() -> Option<Blas> {
         (c"cblas_dgemm64_", c"cblas_sgemm64_", c"cblas_dgemv64_", c"cblas_sgemv64_"),
     ];
     for path in paths {
-        let Ok(cpath) = std::ffi::CString::new(path) else {
+        let Some(lib) = crate::dl::Loaded::find(path) else {
             continue;
         };
-        // SAFETY: RTLD_NOLOAD only returns a handle to a library already loaded;
-        // nothing new is initialized.
-        let handle = unsafe { dlopen(cpath.as_ptr(), RTLD_NOW | RTLD_NOLOAD) };
-        if handle.is_null() {
-            continue;
-        }
         for (d, s, dv, sv) in names {
-            let (dp, sp) = unsafe { (dlsym(handle, d.as_ptr()), dlsym(handle, s.as_ptr())) };
-            let (dvp, svp) = unsafe { (dlsym(handle, dv.as_ptr()), dlsym(handle, sv.as_ptr())) };
-            if !dp.is_null() && !sp.is_null() {
+            let (dvp, svp) = (lib.symbol(dv), lib.symbol(sv));
+            if let (Some(dp), Some(sp)) = (lib.symbol(d), lib.symbol(s)) {
                 // SAFETY: these symbols are cblas_dgemm/cblas_sgemm (and
                 // cblas_dgemv/cblas_sgemv) of an ILP64 build, whose C signatures
                 // `Gemm` and `Gemv` spell.
@@ -107,7 +92,7 @@ fn find() -> Option<Blas> {
                     library: format!("{path} ({})", to_str(d)),
                     dgemm: unsafe { std::mem::transmute::<*mut c_void, Gemm<f64>>(dp) },
                     sgemm: unsafe { std::mem::transmute::<*mut c_void, Gemm<f32>>(sp) },
-                    gemv: (!dvp.is_null() && !svp.is_null()).then(|| unsafe {
+                    gemv: dvp.zip(svp).map(|(dvp, svp)| unsafe {
                         (
                             std::mem::transmute::<*mut c_void, Gemv<f64>>(dvp),
                             std::mem::transmute::<*mut c_void, Gemv<f32>>(svp),
