@@ -467,7 +467,7 @@ def test_stores_into_a_new_array_and_a_written_argument_run_with_their_region(mo
         lines = plan_of(f, u.copy(), w.copy()).splitlines()
         stores = [line.split()[0] for line in lines if "SliceScatter" in line]
         members = {
-            m.split(" (tile)")[0]
+            m.split(" (")[0]
             for line in lines
             if line.startswith("region ")
             for m in line.split(": ", 1)[1].split(" over ")[0].split(", ")
@@ -898,3 +898,52 @@ def test_reductions_along_the_last_axis_of_three_axes_and_more(mode, shape):
     if mode != "never":
         plan = plan_of(softmax_last, x)
         assert "[libtorch]" not in plan and plan.count("region ") == 1 and "per row" in plan
+
+
+# Lengths around the vector loops' steps (two 64-byte vectors: 16 float64s,
+# 32 float32s, 128 int8s) and their scalar remainders.
+RUN_LENGTHS = [1, 7, 15, 16, 17, 31, 33, 126, 129, 255, 257]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int8", "int64"])
+def test_runs_of_every_length_in_place_and_out_of_place(mode, dtype):
+    # `a -= ...` writes each element of `a` after reading it (the in-place
+    # loop, `a` read through the result); the others out of place.
+    def f(a, b, c):
+        a -= b * c
+        a += 3
+        d = b - a
+        e = c * 2 - d
+        return a, d, e
+
+    rng = np.random.default_rng(3)
+    for n in RUN_LENGTHS:
+        a, b, c = (rng.integers(-40, 40, n).astype(dtype) for _ in range(3))
+        assert_matches(f, lambda: (a.copy(), b.copy(), c.copy()), must_compile=True)
+        # Rows of a strided view: each row a run.
+        A, B = (rng.integers(-40, 40, (5, n + 2)).astype(dtype) for _ in range(2))
+        assert_matches(
+            lambda A, B: (np.subtract(A[:, 1:-1], B[:, 2:], out=A[:, 1:-1]), A)[1],
+            lambda: (A.copy(), B.copy()),
+            must_compile=True,
+        )
+
+
+def test_a_store_into_a_view_takes_its_value_straight_from_the_region(mode):
+    # The last member before a store into a view writes there itself (the
+    # store is left nothing to do); a value also read after the store keeps
+    # its tile, and the store copies it.
+    def f(u, v):
+        w = 2.0 * u - v
+        w[1:-1, 1:-1] += 0.2 * (u[2:, 1:-1] + u[:-2, 1:-1] - 4.0 * u[1:-1, 1:-1])
+        t = u[1:-1, 1:-1] * 3.0 - 1.0
+        v[1:-1, 1:-1] = t
+        return w, v, t * t
+
+    rng = np.random.default_rng(8)
+    u, v = rng.standard_normal((130, 127)), rng.standard_normal((130, 127))
+    if mode == "always":
+        regions = [line for line in plan_of(f, u.copy(), v.copy()).splitlines() if line.startswith("region ")]
+        assert any("'s view)" in line for line in regions), regions
+        assert sum(line.count("(into ") for line in regions) == 1, regions
+    assert_matches(f, lambda: (u.copy(), v.copy()), must_compile=True)

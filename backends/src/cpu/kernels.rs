@@ -238,6 +238,41 @@ unsafe fn run3<A: Copy, B: Copy, C: Copy, R: Copy, const K: usize>(
             (false, false, true) if K > 2 => go!(false, false, true),
             _ => os.fill(f(*x.p, *y.p, *z.p)),
         }
+    } else if x.unit
+        && x.p as usize == o as usize
+        && std::mem::size_of::<A>() == std::mem::size_of::<R>()
+        && (K < 2 || apart(o, n, y.p, y.len(n)))
+        && (K < 3 || apart(o, n, z.p, z.len(n)))
+    {
+        // In place on the first operand (`a += b`, a store over the view it
+        // reads): each element read through the result, then written.
+        let os = std::slice::from_raw_parts_mut(o, n);
+        macro_rules! in_place {
+            ($yu:expr, $zu:expr) => {{
+                let (ys, zs) = (
+                    std::slice::from_raw_parts(y.p, if $yu { n } else { 1 }),
+                    std::slice::from_raw_parts(z.p, if $zu { n } else { 1 }),
+                );
+                macro_rules! at {
+                    ($q:expr, $i:expr) => {
+                        f(
+                            std::mem::transmute_copy::<R, A>($q),
+                            if $yu { *ys.get_unchecked($i) } else { ys[0] },
+                            if $zu { *zs.get_unchecked($i) } else { zs[0] },
+                        )
+                    };
+                }
+                for (i, q) in os.iter_mut().enumerate() {
+                    *q = at!(q, i);
+                }
+            }};
+        }
+        match (y.unit && K > 1, z.unit && K > 2) {
+            (true, true) => in_place!(true, true),
+            (true, false) => in_place!(true, false),
+            (false, true) => in_place!(false, true),
+            (false, false) => in_place!(false, false),
+        }
     } else {
         for i in 0..n {
             *o.add(i) = f(x.get(i), y.get(i), z.get(i));
@@ -805,6 +840,54 @@ mod tests {
         assert_eq!(n, 0);
         each_index(&[], [&[]], |_| n += 1);
         assert_eq!(n, 1);
+    }
+
+    #[test]
+    fn runs_of_every_length_in_place_and_apart() {
+        // Lengths across LLVM's unrolled vector loops and their scalar
+        // remainders: out of place, in place on the first operand (read
+        // through the result), an operand broadcast, and bytes.
+        for n in 0..300usize {
+            let x: Vec<f64> = (0..n).map(|i| i as f64 * 0.5 - 3.0).collect();
+            let y: Vec<f64> = (0..n).map(|i| (i * i % 17) as f64).collect();
+            let want: Vec<f64> = x.iter().zip(&y).map(|(a, b)| a * 2.0 - b).collect();
+            let f = |a: f64, b: f64| a * 2.0 - b;
+            let flat = &[1isize][..];
+            let raw = |p: *const f64| Raw {
+                ptr: p as *mut u8,
+                strides: flat,
+            };
+            let mut out = vec![0.0f64; n];
+            let mut inplace = x.clone();
+            unsafe {
+                map2(&[n as i64], raw(out.as_mut_ptr()), raw(x.as_ptr()), raw(y.as_ptr()), f);
+                let p = inplace.as_mut_ptr();
+                map2(&[n as i64], raw(p), raw(p), raw(y.as_ptr()), f);
+            }
+            assert_eq!(out, want, "apart, n = {n}");
+            assert_eq!(inplace, want, "in place, n = {n}");
+            let mut scaled = x.clone();
+            let three = [3.0f64];
+            let zero = &[0isize][..];
+            unsafe {
+                let p = scaled.as_mut_ptr();
+                let c = Raw {
+                    ptr: three.as_ptr() as *mut u8,
+                    strides: zero,
+                };
+                map2(&[n as i64], raw(p), raw(p), c, |a: f64, b: f64| a - b);
+            }
+            assert!(scaled.iter().zip(&x).all(|(s, a)| *s == a - 3.0), "broadcast, n = {n}");
+            let bytes: Vec<u8> = (0..n).map(|i| (i * 7) as u8).collect();
+            let mut wrapped = bytes.clone();
+            unsafe {
+                let p = wrapped.as_mut_ptr();
+                let at = |ptr: *mut u8| Raw { ptr, strides: flat };
+                let b = at(bytes.as_ptr() as *mut u8);
+                map2(&[n as i64], at(p), at(p), b, |a: u8, b: u8| a.wrapping_add(b));
+            }
+            assert!(wrapped.iter().zip(&bytes).all(|(w, b)| *w == b.wrapping_add(*b)), "bytes, n = {n}");
+        }
     }
 
     #[test]

@@ -399,6 +399,11 @@ struct Region {
     /// keepdims=True)`, and elementwise work on such results): each tile
     /// computes the elements of its rows.
     col: Vec<bool>,
+    /// Per member: its result is stored straight where the next member, a
+    /// store into a view (`u[1:-1, 1:-1] = ...`), puts it, and that store
+    /// does nothing (a tile's copy saved: the store reads nothing else, and
+    /// the region's checks already let it write there).
+    forward: Vec<bool>,
     /// Units (rows where `cols` > 0, else elements) per tile.
     tile: usize,
     /// The bytes of one thread's tiles: thread w's are `w * span` further on.
@@ -477,19 +482,22 @@ impl Executor for Machine {
     fn summary(&self, plan: &Plan, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let native: Vec<bool> = self.native_steps().unwrap_or_default();
         for (r, (members, numel, tiled, col)) in self.regions().iter().enumerate() {
-            let body: Vec<String> = members
-                .iter()
-                .zip(tiled)
-                .zip(col)
-                .map(|((&i, &t), &c)| {
-                    let Instr::Op { out, .. } = &plan.instrs[i];
-                    let how = match (t, c) {
-                        (true, true) => " (tile, per row)",
-                        (true, false) => " (tile)",
-                        (false, true) => " (per row)",
-                        (false, false) => "",
+            let slot = |q: usize| {
+                let Instr::Op { out, .. } = &plan.instrs[members[q]];
+                *out
+            };
+            let forward = &self.regions[r].forward;
+            let body: Vec<String> = (0..members.len())
+                .map(|q| {
+                    let how = match (tiled[q], col[q]) {
+                        _ if forward[q] => format!(" (into s{}'s view)", slot(q + 1)),
+                        _ if q > 0 && forward[q - 1] => format!(" (stored by s{})", slot(q - 1)),
+                        (true, true) => " (tile, per row)".into(),
+                        (true, false) => " (tile)".into(),
+                        (false, true) => " (per row)".into(),
+                        (false, false) => String::new(),
                     };
-                    format!("s{out}{how}")
+                    format!("s{}{how}", slot(q))
                 })
                 .collect();
             write!(
@@ -509,9 +517,15 @@ impl Executor for Machine {
     }
 }
 
+/// One cache line of the arena: blocks and tiles start on a line (the arena
+/// hands out multiples of 64 bytes), so a vector store never splits two.
+#[derive(Clone, Copy)]
+#[repr(C, align(64))]
+struct Line([u8; 64]);
+
 /// What one run needs besides the plan: the arena and the value table.
 struct Scratch {
-    arena: Vec<u64>,
+    arena: Vec<Line>,
     vals: Vec<Val>,
 }
 
@@ -1292,7 +1306,7 @@ impl Machine {
 
     fn scratch(&self) -> Scratch {
         Scratch {
-            arena: vec![0u64; self.arena_bytes.div_ceil(8)],
+            arena: vec![Line([0; 64]); self.arena_bytes.div_ceil(64)],
             vals: vec![Val::default(); self.meta.len()],
         }
     }
@@ -2184,6 +2198,21 @@ impl Machine {
             };
             let dims = [len as i64, r.cols as i64];
             let shape = if rank == 2 { &dims[..] } else { &dims[..1] };
+            // Where a store into a view (member `q`) puts the tile: the
+            // array stored into (the base itself, or the result with the
+            // base copied in before) at the tile's first row.
+            let store_at = |e: u32| -> Option<(usize, &[isize])> {
+                let ex = &self.execs[e as usize];
+                let (_, rs, off) = ex.region.as_ref()?;
+                let Step::Scatter { in_place, .. } = ex.step else {
+                    return None;
+                };
+                let Instr::Op { args, .. } = &plan.instrs[ex.instr];
+                let (base, _) = self.at(if in_place { args[0] } else { ex.out }, env, vals);
+                let (at, k) = rows_of(rs);
+                let at = base as isize + off + at * self.meta[ex.out as usize].item as isize;
+                Some((at as usize, &rs[k..]))
+            };
             for (q, ((&k, &tile), reads)) in r
                 .members
                 .iter()
@@ -2251,10 +2280,16 @@ impl Machine {
                         (p + t0 * self.meta[a as usize].item, whole)
                     }
                 };
-                let (shape, out) = if col {
-                    (&dims[..1], raw(o, &[1]))
-                } else {
-                    (shape, raw(o, whole))
+                if q > 0 && r.forward[q - 1] {
+                    continue;
+                }
+                let stored = r.forward[q]
+                    .then(|| store_at(r.members[q + 1]))
+                    .flatten();
+                let (shape, out) = match stored {
+                    Some((at, st)) => (shape, raw(at, st)),
+                    None if col => (&dims[..1], raw(o, &[1])),
+                    None => (shape, raw(o, whole)),
                 };
                 // SAFETY: `regions_of` formed the region only where every
                 // operand is C-ordered over the result's shape, one element,
@@ -2314,16 +2349,10 @@ impl Machine {
                                 wide::reduce(*red, from, m.ty, shape, 0, part, raw(p, st))
                             }
                         }
-                        Step::Scatter { in_place, .. } => {
-                            if let Some((_, rs, off)) = &ex.region {
-                                // The array stored into: the base itself, or
-                                // the result (the base copied in before).
-                                let (base, _) =
-                                    self.at(if *in_place { args[0] } else { ex.out }, env, vals);
-                                let (at, k) = rows_of(rs);
-                                let at = base as isize + off + at * m.item as isize;
+                        Step::Scatter { .. } => {
+                            if let Some((at, st)) = store_at(k) {
                                 let (p, s) = opnd(1);
-                                kernels::copy(shape, m.item, raw(at as usize, &rs[k..]), raw(p, s))
+                                kernels::copy(shape, m.item, raw(at, st), raw(p, s))
                             }
                         }
                         _ => {}
@@ -3449,11 +3478,30 @@ fn regions_of(
                 let per_unit = if col[q] { 1 } else { cols.max(1) };
                 tile * per_unit * meta[execs[members[q] as usize].out as usize].item + TILE_SKEW
             };
+            let forward: Vec<bool> = (0..members.len())
+                .map(|q| {
+                    let ex = &execs[members[q] as usize];
+                    let Some(next) = members.get(q + 1).map(|&e| &execs[e as usize]) else {
+                        return false;
+                    };
+                    ex.step.elementwise()
+                        && !col[q]
+                        && !col[q + 1]
+                        && matches!(next.step, Step::Scatter { .. })
+                        && next.region.is_some()
+                        && next.args.get(1) == Some(&ex.out)
+                        && last_read[q] == q + 1
+                        && internal(ex.out, &instrs)
+                        && meta[ex.out as usize].item == meta[next.out as usize].item
+                })
+                .collect();
             let mut free: Vec<(usize, usize)> = Vec::new();
             let mut tile_at: Vec<usize> = Vec::with_capacity(members.len());
             for (q, &e) in members.iter().enumerate() {
                 let ex = &execs[e as usize];
-                let at = if internal(ex.out, &instrs) {
+                let at = if forward[q] {
+                    NO_BLOCK
+                } else if internal(ex.out, &instrs) {
                     // Skewed by a few cache lines: tiles a multiple of
                     // 4 KiB apart alias in L1 (a load waits on the store
                     // to the same offset of another tile), 1.6x slower.
@@ -3520,6 +3568,7 @@ fn regions_of(
                 },
                 partial,
                 col,
+                forward,
             });
         } else if k == start {
             out_ops.push(ops[k]);
