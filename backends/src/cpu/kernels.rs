@@ -389,6 +389,79 @@ unsafe fn map_n<A: Copy, B: Copy, C: Copy, R: Copy, const K: usize>(
     }
 }
 
+/// How an elementwise kernel walks its operands: whole arrays (`Arrays`:
+/// broadcasting, strides, vector loops) or one element each (`One`: the
+/// scalar instructions of element-at-a-time programs, where a kernel is the
+/// few instructions of one element, not a dispatch over layouts).
+pub trait Walk {
+    /// # Safety
+    /// As `map1`.
+    unsafe fn map1<A: Copy, R: Copy>(shape: &[i64], out: Raw, a: Raw, f: impl Fn(A) -> R);
+    /// # Safety
+    /// As `map2`.
+    unsafe fn map2<A: Copy, B: Copy, R: Copy>(shape: &[i64], out: Raw, a: Raw, b: Raw, f: impl Fn(A, B) -> R);
+    /// # Safety
+    /// As `map3`.
+    unsafe fn map3<A: Copy, B: Copy, C: Copy, R: Copy>(
+        shape: &[i64],
+        out: Raw,
+        a: Raw,
+        b: Raw,
+        c: Raw,
+        f: impl Fn(A, B, C) -> R,
+    );
+}
+
+/// Arrays of any shape and layout (`map1`, `map2`, `map3`).
+pub struct Arrays;
+
+/// One element per operand: `shape` has none but unit axes.
+pub struct One;
+
+impl Walk for Arrays {
+    #[inline(always)]
+    unsafe fn map1<A: Copy, R: Copy>(shape: &[i64], out: Raw, a: Raw, f: impl Fn(A) -> R) {
+        map1(shape, out, a, f)
+    }
+    #[inline(always)]
+    unsafe fn map2<A: Copy, B: Copy, R: Copy>(shape: &[i64], out: Raw, a: Raw, b: Raw, f: impl Fn(A, B) -> R) {
+        map2(shape, out, a, b, f)
+    }
+    #[inline(always)]
+    unsafe fn map3<A: Copy, B: Copy, C: Copy, R: Copy>(
+        shape: &[i64],
+        out: Raw,
+        a: Raw,
+        b: Raw,
+        c: Raw,
+        f: impl Fn(A, B, C) -> R,
+    ) {
+        map3(shape, out, a, b, c, f)
+    }
+}
+
+impl Walk for One {
+    #[inline(always)]
+    unsafe fn map1<A: Copy, R: Copy>(_: &[i64], out: Raw, a: Raw, f: impl Fn(A) -> R) {
+        *(out.ptr as *mut R) = f(*(a.ptr as *const A))
+    }
+    #[inline(always)]
+    unsafe fn map2<A: Copy, B: Copy, R: Copy>(_: &[i64], out: Raw, a: Raw, b: Raw, f: impl Fn(A, B) -> R) {
+        *(out.ptr as *mut R) = f(*(a.ptr as *const A), *(b.ptr as *const B))
+    }
+    #[inline(always)]
+    unsafe fn map3<A: Copy, B: Copy, C: Copy, R: Copy>(
+        _: &[i64],
+        out: Raw,
+        a: Raw,
+        b: Raw,
+        c: Raw,
+        f: impl Fn(A, B, C) -> R,
+    ) {
+        *(out.ptr as *mut R) = f(*(a.ptr as *const A), *(b.ptr as *const B), *(c.ptr as *const C))
+    }
+}
+
 /// `out = f(a)` elementwise.
 ///
 /// # Safety

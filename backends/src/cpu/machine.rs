@@ -1415,14 +1415,13 @@ impl Machine {
             unsafe {
                 match *op {
                     Op::Unary(u, ty, o, a) => {
-                        narrow::unary(u, ty, &[], raw(at(o), &[]), raw(at(a), &[]));
+                        narrow::unary(u, ty, raw(at(o), &[]), raw(at(a), &[]));
                         continue;
                     }
                     Op::Binary(b, ty, o, [x, y]) => {
                         narrow::binary(
                             b,
                             ty,
-                            &[],
                             raw(at(o), &[]),
                             raw(at(x), &[]),
                             raw(at(y), &[]),
@@ -1432,7 +1431,6 @@ impl Machine {
                     Op::AddCMul(ty, o, [x, y, z]) => {
                         narrow::addcmul(
                             ty,
-                            &[],
                             raw(at(o), &[]),
                             raw(at(x), &[]),
                             raw(at(y), &[]),
@@ -1445,7 +1443,7 @@ impl Machine {
                         continue;
                     }
                     Op::Cast(from, to, o, a) => {
-                        narrow::cast(from, to, &[], raw(at(o), &[]), raw(at(a), &[]));
+                        narrow::cast(from, to, raw(at(o), &[]), raw(at(a), &[]));
                         continue;
                     }
                     Op::CheckInt(from, to, a) => {
@@ -2515,7 +2513,7 @@ unsafe fn read_int_value(ptr: usize, from: DType) -> IntValue {
 /// # Safety
 /// As `kernels::map1`.
 #[inline(always)]
-unsafe fn unary_in(u: Un, ty: Ty, shape: &[i64], o: Raw, a: Raw) {
+unsafe fn unary_with<M: kernels::Walk>(u: Un, ty: Ty, shape: &[i64], o: Raw, a: Raw) {
     // libtorch's own functions where found (the same bits as its kernels),
     // else libm's.
     if ty.float() {
@@ -2528,20 +2526,20 @@ unsafe fn unary_in(u: Un, ty: Ty, shape: &[i64], o: Raw, a: Raw) {
     macro_rules! float {
         ($t:ty) => {
             match u {
-                Un::Neg => kernels::map1(shape, o, a, |x: $t| -x),
-                Un::Abs => kernels::map1(shape, o, a, |x: $t| x.abs()),
-                Un::Square => kernels::map1(shape, o, a, |x: $t| x * x),
-                Un::Sqrt => kernels::map1(shape, o, a, |x: $t| x.sqrt()),
-                Un::Floor => kernels::map1(shape, o, a, |x: $t| x.floor()),
-                Un::Ceil => kernels::map1(shape, o, a, |x: $t| x.ceil()),
-                Un::Trunc => kernels::map1(shape, o, a, |x: $t| x.trunc()),
-                Un::Exp => kernels::map1(shape, o, a, |x: $t| x.exp()),
-                Un::Log => kernels::map1(shape, o, a, |x: $t| x.ln()),
-                Un::Sin => kernels::map1(shape, o, a, |x: $t| x.sin()),
-                Un::Cos => kernels::map1(shape, o, a, |x: $t| x.cos()),
-                Un::Tanh => kernels::map1(shape, o, a, |x: $t| x.tanh()),
-                Un::Expm1 => kernels::map1(shape, o, a, |x: $t| x.exp_m1()),
-                Un::Log1p => kernels::map1(shape, o, a, |x: $t| x.ln_1p()),
+                Un::Neg => M::map1(shape, o, a, |x: $t| -x),
+                Un::Abs => M::map1(shape, o, a, |x: $t| x.abs()),
+                Un::Square => M::map1(shape, o, a, |x: $t| x * x),
+                Un::Sqrt => M::map1(shape, o, a, |x: $t| x.sqrt()),
+                Un::Floor => M::map1(shape, o, a, |x: $t| x.floor()),
+                Un::Ceil => M::map1(shape, o, a, |x: $t| x.ceil()),
+                Un::Trunc => M::map1(shape, o, a, |x: $t| x.trunc()),
+                Un::Exp => M::map1(shape, o, a, |x: $t| x.exp()),
+                Un::Log => M::map1(shape, o, a, |x: $t| x.ln()),
+                Un::Sin => M::map1(shape, o, a, |x: $t| x.sin()),
+                Un::Cos => M::map1(shape, o, a, |x: $t| x.cos()),
+                Un::Tanh => M::map1(shape, o, a, |x: $t| x.tanh()),
+                Un::Expm1 => M::map1(shape, o, a, |x: $t| x.exp_m1()),
+                Un::Log1p => M::map1(shape, o, a, |x: $t| x.ln_1p()),
                 Un::Not => {}
             }
         };
@@ -2549,9 +2547,9 @@ unsafe fn unary_in(u: Un, ty: Ty, shape: &[i64], o: Raw, a: Raw) {
     macro_rules! int {
         ($t:ty) => {
             match u {
-                Un::Neg => kernels::map1(shape, o, a, |x: $t| x.wrapping_neg()),
-                Un::Abs => kernels::map1(shape, o, a, |x: $t| x.wrapping_abs()),
-                Un::Square => kernels::map1(shape, o, a, |x: $t| x.wrapping_mul(x)),
+                Un::Neg => M::map1(shape, o, a, |x: $t| x.wrapping_neg()),
+                Un::Abs => M::map1(shape, o, a, |x: $t| x.wrapping_abs()),
+                Un::Square => M::map1(shape, o, a, |x: $t| x.wrapping_mul(x)),
                 _ => {}
             }
         };
@@ -2564,11 +2562,11 @@ unsafe fn unary_in(u: Un, ty: Ty, shape: &[i64], o: Raw, a: Raw) {
         Ty::I16 => int!(i16),
         Ty::I8 => int!(i8),
         Ty::U8 => match u {
-            Un::Neg => kernels::map1(shape, o, a, |x: u8| x.wrapping_neg()),
-            Un::Square => kernels::map1(shape, o, a, |x: u8| x.wrapping_mul(x)),
-            _ => kernels::map1(shape, o, a, |x: u8| x),
+            Un::Neg => M::map1(shape, o, a, |x: u8| x.wrapping_neg()),
+            Un::Square => M::map1(shape, o, a, |x: u8| x.wrapping_mul(x)),
+            _ => M::map1(shape, o, a, |x: u8| x),
         },
-        Ty::Bool => kernels::map1(shape, o, a, |x: u8| (x == 0) as u8),
+        Ty::Bool => M::map1(shape, o, a, |x: u8| (x == 0) as u8),
         Ty::Bytes => {}
     }
 }
@@ -2578,10 +2576,10 @@ unsafe fn unary_in(u: Un, ty: Ty, shape: &[i64], o: Raw, a: Raw) {
 /// # Safety
 /// As `kernels::map3`; `ty` is numeric (`step_for` checks).
 #[inline(always)]
-unsafe fn addcmul_in(ty: Ty, shape: &[i64], o: Raw, x: Raw, y: Raw, z: Raw) {
+unsafe fn addcmul_with<M: kernels::Walk>(ty: Ty, shape: &[i64], o: Raw, x: Raw, y: Raw, z: Raw) {
     macro_rules! fma2 {
         ($t:ty, $mul:expr, $add:expr) => {
-            kernels::map3(shape, o, x, y, z, |s: $t, p: $t, q: $t| $add(s, $mul(p, q)))
+            M::map3(shape, o, x, y, z, |s: $t, p: $t, q: $t| $add(s, $mul(p, q)))
         };
     }
     match ty {
@@ -2599,31 +2597,31 @@ unsafe fn addcmul_in(ty: Ty, shape: &[i64], o: Raw, x: Raw, y: Raw, z: Raw) {
 /// # Safety
 /// As `kernels::map2`.
 #[inline(always)]
-unsafe fn binary_in(b: Bin, ty: Ty, shape: &[i64], o: Raw, x: Raw, y: Raw) {
-    use kernels::{map2, pick};
+unsafe fn binary_with<M: kernels::Walk>(b: Bin, ty: Ty, shape: &[i64], o: Raw, x: Raw, y: Raw) {
+    use kernels::pick;
     macro_rules! cmp {
         ($t:ty) => {
             match b {
-                Bin::Eq => map2(shape, o, x, y, |p: $t, q: $t| (p == q) as u8),
-                Bin::Ne => map2(shape, o, x, y, |p: $t, q: $t| (p != q) as u8),
-                Bin::Lt => map2(shape, o, x, y, |p: $t, q: $t| (p < q) as u8),
-                Bin::Le => map2(shape, o, x, y, |p: $t, q: $t| (p <= q) as u8),
-                Bin::Gt => map2(shape, o, x, y, |p: $t, q: $t| (p > q) as u8),
-                _ => map2(shape, o, x, y, |p: $t, q: $t| (p >= q) as u8),
+                Bin::Eq => M::map2(shape, o, x, y, |p: $t, q: $t| (p == q) as u8),
+                Bin::Ne => M::map2(shape, o, x, y, |p: $t, q: $t| (p != q) as u8),
+                Bin::Lt => M::map2(shape, o, x, y, |p: $t, q: $t| (p < q) as u8),
+                Bin::Le => M::map2(shape, o, x, y, |p: $t, q: $t| (p <= q) as u8),
+                Bin::Gt => M::map2(shape, o, x, y, |p: $t, q: $t| (p > q) as u8),
+                _ => M::map2(shape, o, x, y, |p: $t, q: $t| (p >= q) as u8),
             }
         };
     }
     macro_rules! float {
         ($t:ty) => {
             match b {
-                Bin::Add => map2(shape, o, x, y, |p: $t, q: $t| p + q),
-                Bin::Sub => map2(shape, o, x, y, |p: $t, q: $t| p - q),
-                Bin::Mul => map2(shape, o, x, y, |p: $t, q: $t| p * q),
-                Bin::Div => map2(shape, o, x, y, |p: $t, q: $t| p / q),
-                Bin::FMax { keep_first: true } => map2(shape, o, x, y, pick::<$t, true, true>),
-                Bin::FMax { keep_first: false } => map2(shape, o, x, y, pick::<$t, true, false>),
-                Bin::FMin { keep_first: true } => map2(shape, o, x, y, pick::<$t, false, true>),
-                Bin::FMin { keep_first: false } => map2(shape, o, x, y, pick::<$t, false, false>),
+                Bin::Add => M::map2(shape, o, x, y, |p: $t, q: $t| p + q),
+                Bin::Sub => M::map2(shape, o, x, y, |p: $t, q: $t| p - q),
+                Bin::Mul => M::map2(shape, o, x, y, |p: $t, q: $t| p * q),
+                Bin::Div => M::map2(shape, o, x, y, |p: $t, q: $t| p / q),
+                Bin::FMax { keep_first: true } => M::map2(shape, o, x, y, pick::<$t, true, true>),
+                Bin::FMax { keep_first: false } => M::map2(shape, o, x, y, pick::<$t, true, false>),
+                Bin::FMin { keep_first: true } => M::map2(shape, o, x, y, pick::<$t, false, true>),
+                Bin::FMin { keep_first: false } => M::map2(shape, o, x, y, pick::<$t, false, false>),
                 _ => {}
             }
         };
@@ -2631,14 +2629,14 @@ unsafe fn binary_in(b: Bin, ty: Ty, shape: &[i64], o: Raw, x: Raw, y: Raw) {
     macro_rules! int {
         ($t:ty) => {
             match b {
-                Bin::Add => map2(shape, o, x, y, |p: $t, q: $t| p.wrapping_add(q)),
-                Bin::Sub => map2(shape, o, x, y, |p: $t, q: $t| p.wrapping_sub(q)),
-                Bin::Mul => map2(shape, o, x, y, |p: $t, q: $t| p.wrapping_mul(q)),
-                Bin::Max => map2(shape, o, x, y, |p: $t, q: $t| p.max(q)),
-                Bin::Min => map2(shape, o, x, y, |p: $t, q: $t| p.min(q)),
-                Bin::BitAnd => map2(shape, o, x, y, |p: $t, q: $t| p & q),
-                Bin::BitOr => map2(shape, o, x, y, |p: $t, q: $t| p | q),
-                Bin::BitXor => map2(shape, o, x, y, |p: $t, q: $t| p ^ q),
+                Bin::Add => M::map2(shape, o, x, y, |p: $t, q: $t| p.wrapping_add(q)),
+                Bin::Sub => M::map2(shape, o, x, y, |p: $t, q: $t| p.wrapping_sub(q)),
+                Bin::Mul => M::map2(shape, o, x, y, |p: $t, q: $t| p.wrapping_mul(q)),
+                Bin::Max => M::map2(shape, o, x, y, |p: $t, q: $t| p.max(q)),
+                Bin::Min => M::map2(shape, o, x, y, |p: $t, q: $t| p.min(q)),
+                Bin::BitAnd => M::map2(shape, o, x, y, |p: $t, q: $t| p & q),
+                Bin::BitOr => M::map2(shape, o, x, y, |p: $t, q: $t| p | q),
+                Bin::BitXor => M::map2(shape, o, x, y, |p: $t, q: $t| p ^ q),
                 _ => {}
             }
         };
@@ -2659,8 +2657,8 @@ unsafe fn binary_in(b: Bin, ty: Ty, shape: &[i64], o: Raw, x: Raw, y: Raw) {
         Ty::I16 => int!(i16),
         Ty::I8 => int!(i8),
         Ty::U8 | Ty::Bool => match b {
-            Bin::And => map2(shape, o, x, y, |p: u8, q: u8| ((p != 0) & (q != 0)) as u8),
-            Bin::Or => map2(shape, o, x, y, |p: u8, q: u8| ((p != 0) | (q != 0)) as u8),
+            Bin::And => M::map2(shape, o, x, y, |p: u8, q: u8| ((p != 0) & (q != 0)) as u8),
+            Bin::Or => M::map2(shape, o, x, y, |p: u8, q: u8| ((p != 0) | (q != 0)) as u8),
             _ => int!(u8),
         },
         Ty::Bytes => {}
@@ -2680,18 +2678,18 @@ enum Num {
 /// # Safety
 /// As `kernels::map1`.
 #[inline(always)]
-unsafe fn cast_in(from: Ty, to: Ty, shape: &[i64], o: Raw, a: Raw) {
+unsafe fn cast_with<M: kernels::Walk>(from: Ty, to: Ty, shape: &[i64], o: Raw, a: Raw) {
     macro_rules! read {
         ($conv:expr) => {
             match from {
-                Ty::F64 => kernels::map1(shape, o, a, |x: f64| $conv(Num::F(x))),
-                Ty::F32 => kernels::map1(shape, o, a, |x: f32| $conv(Num::F(x as f64))),
-                Ty::I64 => kernels::map1(shape, o, a, |x: i64| $conv(Num::I(x))),
-                Ty::I32 => kernels::map1(shape, o, a, |x: i32| $conv(Num::I(x as i64))),
-                Ty::I16 => kernels::map1(shape, o, a, |x: i16| $conv(Num::I(x as i64))),
-                Ty::I8 => kernels::map1(shape, o, a, |x: i8| $conv(Num::I(x as i64))),
-                Ty::U8 => kernels::map1(shape, o, a, |x: u8| $conv(Num::I(x as i64))),
-                Ty::Bool => kernels::map1(shape, o, a, |x: u8| $conv(Num::I((x != 0) as i64))),
+                Ty::F64 => M::map1(shape, o, a, |x: f64| $conv(Num::F(x))),
+                Ty::F32 => M::map1(shape, o, a, |x: f32| $conv(Num::F(x as f64))),
+                Ty::I64 => M::map1(shape, o, a, |x: i64| $conv(Num::I(x))),
+                Ty::I32 => M::map1(shape, o, a, |x: i32| $conv(Num::I(x as i64))),
+                Ty::I16 => M::map1(shape, o, a, |x: i16| $conv(Num::I(x as i64))),
+                Ty::I8 => M::map1(shape, o, a, |x: i8| $conv(Num::I(x as i64))),
+                Ty::U8 => M::map1(shape, o, a, |x: u8| $conv(Num::I(x as i64))),
+                Ty::Bool => M::map1(shape, o, a, |x: u8| $conv(Num::I((x != 0) as i64))),
                 Ty::Bytes => {}
             }
         };
@@ -2942,19 +2940,38 @@ fn sum_plan(
 /// The kernels for one element (no vector width to gain): plain calls.
 mod narrow {
     use super::*;
+    use kernels::One;
 
-    pub unsafe fn unary(u: Un, ty: Ty, shape: &[i64], o: Raw, a: Raw) {
-        unary_in(u, ty, shape, o, a)
+    pub unsafe fn unary(u: Un, ty: Ty, o: Raw, a: Raw) {
+        unary_with::<One>(u, ty, &[], o, a)
     }
-    pub unsafe fn binary(b: Bin, ty: Ty, shape: &[i64], o: Raw, x: Raw, y: Raw) {
-        binary_in(b, ty, shape, o, x, y)
+    pub unsafe fn binary(b: Bin, ty: Ty, o: Raw, x: Raw, y: Raw) {
+        binary_with::<One>(b, ty, &[], o, x, y)
     }
-    pub unsafe fn addcmul(ty: Ty, shape: &[i64], o: Raw, x: Raw, y: Raw, z: Raw) {
-        addcmul_in(ty, shape, o, x, y, z)
+    pub unsafe fn addcmul(ty: Ty, o: Raw, x: Raw, y: Raw, z: Raw) {
+        addcmul_with::<One>(ty, &[], o, x, y, z)
     }
-    pub unsafe fn cast(from: Ty, to: Ty, shape: &[i64], o: Raw, a: Raw) {
-        cast_in(from, to, shape, o, a)
+    pub unsafe fn cast(from: Ty, to: Ty, o: Raw, a: Raw) {
+        cast_with::<One>(from, to, &[], o, a)
     }
+}
+
+// The kernels over arrays, for `wide`.
+#[inline(always)]
+unsafe fn unary_in(u: Un, ty: Ty, shape: &[i64], o: Raw, a: Raw) {
+    unary_with::<kernels::Arrays>(u, ty, shape, o, a)
+}
+#[inline(always)]
+unsafe fn binary_in(b: Bin, ty: Ty, shape: &[i64], o: Raw, x: Raw, y: Raw) {
+    binary_with::<kernels::Arrays>(b, ty, shape, o, x, y)
+}
+#[inline(always)]
+unsafe fn addcmul_in(ty: Ty, shape: &[i64], o: Raw, x: Raw, y: Raw, z: Raw) {
+    addcmul_with::<kernels::Arrays>(ty, shape, o, x, y, z)
+}
+#[inline(always)]
+unsafe fn cast_in(from: Ty, to: Ty, shape: &[i64], o: Raw, a: Raw) {
+    cast_with::<kernels::Arrays>(from, to, shape, o, a)
 }
 
 /// The kernels over arrays: compiled a second time for AVX2 (four float64 a
