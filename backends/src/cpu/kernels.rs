@@ -253,17 +253,12 @@ unsafe fn run3<A: Copy, B: Copy, C: Copy, R: Copy, const K: usize>(
                     std::slice::from_raw_parts(y.p, if $yu { n } else { 1 }),
                     std::slice::from_raw_parts(z.p, if $zu { n } else { 1 }),
                 );
-                macro_rules! at {
-                    ($q:expr, $i:expr) => {
-                        f(
-                            std::mem::transmute_copy::<R, A>($q),
-                            if $yu { *ys.get_unchecked($i) } else { ys[0] },
-                            if $zu { *zs.get_unchecked($i) } else { zs[0] },
-                        )
-                    };
-                }
                 for (i, q) in os.iter_mut().enumerate() {
-                    *q = at!(q, i);
+                    *q = f(
+                        std::mem::transmute_copy::<R, A>(q),
+                        if $yu { *ys.get_unchecked(i) } else { ys[0] },
+                        if $zu { *zs.get_unchecked(i) } else { zs[0] },
+                    );
                 }
             }};
         }

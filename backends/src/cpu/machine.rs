@@ -2218,6 +2218,10 @@ impl Machine {
                 .zip(&r.reads)
                 .enumerate()
             {
+                // A store whose value its producer already put in place.
+                if q > 0 && r.forward[q - 1] {
+                    continue;
+                }
                 let ex = &self.execs[k as usize];
                 let Instr::Op { args, .. } = &plan.instrs[ex.instr];
                 let m = &self.meta[ex.out as usize];
@@ -2278,9 +2282,6 @@ impl Machine {
                         (p + t0 * self.meta[a as usize].item, whole)
                     }
                 };
-                if q > 0 && r.forward[q - 1] {
-                    continue;
-                }
                 let stored = r.forward[q]
                     .then(|| store_at(r.members[q + 1]))
                     .flatten();
